@@ -1,0 +1,4 @@
+//! # index-engine
+//!
+//! (Being built: see docs/index-engine.md.)
+#![warn(missing_docs)]
