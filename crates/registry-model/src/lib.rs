@@ -14,10 +14,24 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod adjust;
+pub mod criteria;
+pub mod error;
 pub mod id;
+pub mod money;
+pub mod policy;
 pub mod region;
+pub mod report;
 pub mod tier;
+pub mod verdict;
 
+pub use adjust::{Adjustment, AdjustmentCounts, Change, ChangeEntry, Standing, run_adjustment};
+pub use criteria::{CriteriaBook, CriteriaSet, Criterion, CriterionKind, Verdicts};
+pub use error::RegistryError;
 pub use id::{EnterpriseId, LegacyPolicy, UsccError};
+pub use money::Money;
+pub use policy::{RulePolicy, Stage, TierDecision, TierPolicy};
 pub use region::{RegionCode, RegionError};
+pub use report::{AnnualReport, Enterprise, Evidence};
 pub use tier::{Tier, TierParseError, Year};
+pub use verdict::{Cmp, Condition, Outcome, Threshold, Value, Verdict};

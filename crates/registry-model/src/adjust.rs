@@ -1,0 +1,365 @@
+//! The yearly adjustment (动态调整): every firm's tier recomputed for a year, as a change log.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::criteria::CriteriaSet;
+use crate::error::{RegistryError, Result};
+use crate::id::EnterpriseId;
+use crate::policy::{Stage, TierPolicy};
+use crate::report::{AnnualReport, Enterprise, Evidence};
+use crate::tier::{Tier, Year};
+
+/// Most firms one adjustment handles (a national registry is far smaller).
+pub const ADJUST_FIRMS_MAX: usize = 10_000_000;
+
+/// What happened to a firm in an adjustment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// 入库: had no tier, now has one.
+    Admitted,
+    /// 升级: moved to a higher tier.
+    Promoted,
+    /// 保留: kept its tier (including a year of grace without a report).
+    Retained,
+    /// 降级: moved to a lower tier.
+    Demoted,
+    /// 出库: lost its tier.
+    Exited,
+    /// 未入库: had no tier and still has none.
+    NotAdmitted,
+}
+
+impl Change {
+    /// Every change, in report order.
+    pub const ALL: [Change; 6] = [
+        Change::Admitted,
+        Change::Promoted,
+        Change::Retained,
+        Change::Demoted,
+        Change::Exited,
+        Change::NotAdmitted,
+    ];
+
+    /// The key used in files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Change::Admitted => "admitted",
+            Change::Promoted => "promoted",
+            Change::Retained => "retained",
+            Change::Demoted => "demoted",
+            Change::Exited => "exited",
+            Change::NotAdmitted => "not_admitted",
+        }
+    }
+
+    /// The Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Change::Admitted => "入库",
+            Change::Promoted => "升级",
+            Change::Retained => "保留",
+            Change::Demoted => "降级",
+            Change::Exited => "出库",
+            Change::NotAdmitted => "未入库",
+        }
+    }
+
+    /// From the tier before and after.
+    pub fn between(from: Option<Tier>, to: Option<Tier>) -> Change {
+        match (from, to) {
+            (None, None) => Change::NotAdmitted,
+            (None, Some(_)) => Change::Admitted,
+            (Some(_), None) => Change::Exited,
+            (Some(a), Some(b)) if b > a => Change::Promoted,
+            (Some(a), Some(b)) if b < a => Change::Demoted,
+            _ => Change::Retained,
+        }
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl std::str::FromStr for Change {
+    type Err = RegistryError;
+    fn from_str(s: &str) -> Result<Self> {
+        Change::ALL
+            .into_iter()
+            .find(|c| c.key() == s)
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "change kind",
+                key: s.to_string(),
+            })
+    }
+}
+
+/// A firm's standing after an adjustment: what the next adjustment starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Standing {
+    /// Its tier, if any.
+    pub tier: Option<Tier>,
+    /// It kept the tier without a report (its year of grace is used).
+    pub grace: bool,
+}
+
+/// One line of the change log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeEntry {
+    /// The firm.
+    pub id: EnterpriseId,
+    /// Tier before the adjustment.
+    pub from: Option<Tier>,
+    /// Tier after.
+    pub to: Option<Tier>,
+    /// The change.
+    pub change: Change,
+    /// Kept its tier without a report for the year (one year of grace).
+    pub grace: bool,
+    /// Referred to the selection panel: a deciding condition lies near its threshold.
+    pub borderline: bool,
+    /// Lifecycle stage, when the facts tell.
+    pub stage: Option<Stage>,
+    /// Why, in words (criteria met or failed, grace, missing report).
+    pub reasons: Vec<String>,
+    /// Facts whose absence left a higher tier undecided.
+    pub missing: Vec<String>,
+}
+
+impl ChangeEntry {
+    /// The standing this entry leaves.
+    pub fn standing(&self) -> Standing {
+        Standing {
+            tier: self.to,
+            grace: self.grace,
+        }
+    }
+}
+
+/// Counts of an adjustment, per tier after and per change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AdjustmentCounts {
+    /// Firms in the change log.
+    pub firms: u64,
+    /// Firms per tier after, potential first.
+    pub per_tier: [u64; 3],
+    /// Firms without a tier after.
+    pub untiered: u64,
+    /// Firms per change, in [`Change::ALL`] order.
+    pub per_change: [u64; 6],
+    /// Firms kept on grace.
+    pub grace: u64,
+    /// Firms referred to the panel.
+    pub borderline: u64,
+}
+
+/// The result of one year's adjustment: the change log with its provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjustment {
+    /// The year adjusted.
+    pub year: Year,
+    /// The criteria set applied.
+    pub criteria_set: String,
+    /// The tier policy applied.
+    pub policy: String,
+    /// One entry per firm, ordered by USCC.
+    pub entries: Vec<ChangeEntry>,
+}
+
+impl Adjustment {
+    /// Counts per tier and per change.
+    pub fn counts(&self) -> AdjustmentCounts {
+        let mut c = AdjustmentCounts {
+            firms: self.entries.len() as u64,
+            ..AdjustmentCounts::default()
+        };
+        for e in &self.entries {
+            match e.to {
+                Some(t) => {
+                    if let Some(slot) = c.per_tier.get_mut(t as usize) {
+                        *slot += 1;
+                    }
+                }
+                None => c.untiered += 1,
+            }
+            if let Some(slot) = c.per_change.get_mut(e.change as usize) {
+                *slot += 1;
+            }
+            c.grace += u64::from(e.grace);
+            c.borderline += u64::from(e.borderline);
+        }
+        c
+    }
+
+    /// The entry of one firm.
+    pub fn entry(&self, id: &EnterpriseId) -> Option<&ChangeEntry> {
+        self.entries
+            .binary_search_by(|e| e.id.cmp(id))
+            .ok()
+            .and_then(|i| self.entries.get(i))
+    }
+
+    /// Firms referred to the selection panel.
+    pub fn panel_referrals(&self) -> impl Iterator<Item = &ChangeEntry> {
+        self.entries.iter().filter(|e| e.borderline)
+    }
+
+    /// Checks the change log's invariants: entries sorted and unique, each change consistent
+    /// with its tiers, grace only on a retained tier. Stores call it before writing.
+    pub fn check(&self) -> Result<()> {
+        let bad = |reason: String| RegistryError::AdjustmentOrder {
+            year: self.year,
+            reason,
+        };
+        for w in self.entries.windows(2) {
+            if let [a, b] = w
+                && a.id >= b.id
+            {
+                return Err(bad(format!(
+                    "change log not sorted or duplicate firm {}",
+                    b.id
+                )));
+            }
+        }
+        for e in &self.entries {
+            if Change::between(e.from, e.to) != e.change {
+                return Err(bad(format!(
+                    "firm {}: change {} does not match {:?} -> {:?}",
+                    e.id, e.change, e.from, e.to
+                )));
+            }
+            if e.grace && (e.change != Change::Retained || e.to.is_none()) {
+                return Err(bad(format!("firm {}: grace on a non-retained entry", e.id)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the adjustment of `year`.
+///
+/// `firms` are every firm of the registry; `reports` any of their reports (only the year and
+/// the three before are read); `prior` the standing each firm had after the last adjustment
+/// (absent = no tier). A firm without a report for `year` keeps its tier for one year of grace,
+/// flagged, and exits the next year if it still has not reported.
+///
+/// Evaluation runs in parallel; the result does not depend on the thread count (entries are
+/// sorted by USCC).
+pub fn run_adjustment(
+    year: Year,
+    firms: &[Enterprise],
+    reports: &[AnnualReport],
+    prior: &HashMap<EnterpriseId, Standing>,
+    set: &CriteriaSet,
+    policy: &dyn TierPolicy,
+) -> Result<Adjustment> {
+    if firms.len() > ADJUST_FIRMS_MAX {
+        return Err(RegistryError::Limit {
+            what: "firms in one adjustment",
+            value: firms.len() as u64,
+            limit: ADJUST_FIRMS_MAX as u64,
+        });
+    }
+    let mut by_firm: HashMap<EnterpriseId, Vec<&AnnualReport>> =
+        HashMap::with_capacity(firms.len());
+    for r in reports {
+        if (year - 3..=year).contains(&r.year) {
+            by_firm.entry(r.id).or_default().push(r);
+        }
+    }
+    let mut sorted: Vec<&Enterprise> = firms.iter().collect();
+    sorted.sort_by_key(|f| f.id);
+    for w in sorted.windows(2) {
+        if let [a, b] = w
+            && a.id == b.id
+        {
+            return Err(RegistryError::Duplicate {
+                what: "firm",
+                key: a.id.to_string(),
+            });
+        }
+    }
+    let empty: Vec<&AnnualReport> = Vec::new();
+    let entries: Vec<ChangeEntry> = sorted
+        .par_iter()
+        .map(|firm| {
+            let standing = prior.get(&firm.id).copied().unwrap_or_default();
+            let own = by_firm.get(&firm.id).unwrap_or(&empty);
+            let ev = Evidence::from_refs(firm, year, own.iter().copied());
+            judge(&ev, standing, set, policy)
+        })
+        .collect();
+    let adj = Adjustment {
+        year,
+        criteria_set: set.id().to_string(),
+        policy: policy.id().to_string(),
+        entries,
+    };
+    adj.check()?;
+    Ok(adj)
+}
+
+/// One firm's line of the change log.
+pub fn judge(
+    ev: &Evidence<'_>,
+    standing: Standing,
+    set: &CriteriaSet,
+    policy: &dyn TierPolicy,
+) -> ChangeEntry {
+    let id = ev.enterprise.id;
+    let year = ev.year;
+    if ev.current().is_none() {
+        let (to, grace, reason) = match standing.tier {
+            Some(t) if !standing.grace => (
+                Some(t),
+                true,
+                format!(
+                    "no report for {year}: keeps {} ({}) for one year of grace",
+                    t.key(),
+                    t.name_zh()
+                ),
+            ),
+            Some(t) => (
+                None,
+                false,
+                format!(
+                    "no report for {year} after a year of grace: exits {} ({})",
+                    t.key(),
+                    t.name_zh()
+                ),
+            ),
+            None => (None, false, format!("no report for {year}")),
+        };
+        return ChangeEntry {
+            id,
+            from: standing.tier,
+            to,
+            change: Change::between(standing.tier, to),
+            grace,
+            borderline: false,
+            stage: None,
+            reasons: vec![reason],
+            missing: vec![format!("report ({year})")],
+        };
+    }
+    let verdicts = set.evaluate(ev);
+    let d = policy.decide(ev, &verdicts);
+    ChangeEntry {
+        id,
+        from: standing.tier,
+        to: d.tier,
+        change: Change::between(standing.tier, d.tier),
+        grace: false,
+        borderline: d.borderline,
+        stage: d.stage,
+        reasons: d.reasons,
+        missing: d.missing,
+    }
+}

@@ -1,0 +1,409 @@
+//! Tier policy: from criteria verdicts to 潜力型 / 成长型 / 领军型, and the lifecycle stage.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::criteria::{CriterionKind, Verdicts};
+use crate::error::{RegistryError, Result};
+use crate::money::{Money, ratio_cmp};
+use crate::report::Evidence;
+use crate::tier::Tier;
+use crate::verdict::{Outcome, Verdict};
+
+/// Lifecycle stage (生命周期阶段), for matching support to a firm's stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 研发期: young and small.
+    Rnd,
+    /// 成长期: neither.
+    Growth,
+    /// 成熟期: old and slow-growing, or large.
+    Mature,
+}
+
+impl Stage {
+    /// The key used in files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::Rnd => "rnd",
+            Stage::Growth => "growth",
+            Stage::Mature => "mature",
+        }
+    }
+    /// The Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Stage::Rnd => "研发期",
+            Stage::Growth => "成长期",
+            Stage::Mature => "成熟期",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// What a tier policy decides for one firm-year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TierDecision {
+    /// The tier earned, or none.
+    pub tier: Option<Tier>,
+    /// Outcome of each tier's rule, potential first.
+    pub rule_outcomes: [Outcome; 3],
+    /// Why: the clause that earned the tier, and why the next tier was not earned.
+    pub reasons: Vec<String>,
+    /// Facts whose absence left a higher tier undecided.
+    pub missing: Vec<String>,
+    /// A deciding condition lies within the policy's margin of its threshold.
+    pub borderline: bool,
+    /// Lifecycle stage, when the facts tell.
+    pub stage: Option<Stage>,
+}
+
+/// Maps verdicts to a tier. The default is [`RulePolicy`], read from TOML.
+pub trait TierPolicy: Send + Sync {
+    /// The policy's id, recorded with every adjustment.
+    fn id(&self) -> &str;
+    /// Decides one firm-year from its evidence and verdicts.
+    fn decide(&self, ev: &Evidence<'_>, verdicts: &Verdicts<'_>) -> TierDecision;
+}
+
+/// A criterion a tier clause may name: an official criterion or the policy's size bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", untagged)]
+pub enum ClauseItem {
+    /// An official criterion.
+    Criterion(CriterionKind),
+    /// The policy's own leading bar.
+    SizeBar(SizeBarKey),
+}
+
+/// The literal key `size_bar`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeBarKey {
+    /// `size_bar`.
+    SizeBar,
+}
+
+impl ClauseItem {
+    fn key(self) -> &'static str {
+        match self {
+            ClauseItem::Criterion(k) => k.key(),
+            ClauseItem::SizeBar(_) => "size_bar",
+        }
+    }
+}
+
+/// A tier's rule: alternative clauses, each a list of items that must all be met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierRule {
+    /// Alternatives.
+    pub any_of: Vec<Vec<ClauseItem>>,
+}
+
+/// The three tiers' rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierRules {
+    /// 潜力型.
+    pub potential: TierRule,
+    /// 成长型.
+    pub growth: TierRule,
+    /// 领军型.
+    pub leading: TierRule,
+}
+
+/// The leading tier's configurable size and R&D bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeBar {
+    /// Lowest revenue in the year.
+    pub revenue_min_yuan: Money,
+    /// Lowest R&D ÷ revenue in the year.
+    pub rd_ratio_min: Decimal,
+}
+
+/// The lifecycle-stage rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageRule {
+    /// 研发期 when at most this old …
+    pub rnd_age_max: i64,
+    /// … and revenue below this.
+    pub rnd_revenue_below_yuan: Money,
+    /// 成熟期 when at least this old …
+    pub mature_age_min: i64,
+    /// … and growing slower than this year on year …
+    pub mature_growth_below: Decimal,
+    /// … or with at least this revenue.
+    pub mature_revenue_min_yuan: Money,
+}
+
+/// Policy header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyInfo {
+    /// Stable id recorded with adjustments.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Relative distance from a threshold that makes a decision borderline.
+    pub borderline_margin: Decimal,
+}
+
+/// The shipped default policy file.
+pub const DEFAULT_POLICY_TOML: &str = include_str!("../../../data/registry/tier-policy.toml");
+
+/// A tier policy read from TOML (see `data/registry/tier-policy.toml`).
+///
+/// ```
+/// use registry_model::policy::{RulePolicy, TierPolicy};
+/// let p = RulePolicy::default_policy()?;
+/// assert_eq!(p.id(), "default-2025");
+/// # Ok::<(), registry_model::RegistryError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulePolicy {
+    /// Id, title, margin.
+    pub policy: PolicyInfo,
+    /// Tier rules.
+    pub tiers: TierRules,
+    /// The leading bar.
+    pub size_bar: SizeBar,
+    /// The stage rule.
+    pub stage: StageRule,
+}
+
+impl RulePolicy {
+    /// The shipped default.
+    pub fn default_policy() -> Result<Self> {
+        Self::from_toml_str(DEFAULT_POLICY_TOML, "data/registry/tier-policy.toml")
+    }
+
+    /// Parses and checks a policy; `file` names it in errors.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<Self> {
+        let p: RulePolicy = toml::from_str(text).map_err(|e| RegistryError::Config {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        let err = |m: String| RegistryError::Config {
+            file: file.to_string(),
+            message: m,
+        };
+        for (tier, rule) in p.rules() {
+            if rule.any_of.is_empty() || rule.any_of.iter().any(Vec::is_empty) {
+                return Err(err(format!(
+                    "tiers.{}: needs at least one clause and no empty clause",
+                    tier.key()
+                )));
+            }
+        }
+        let m = p.policy.borderline_margin;
+        if m < Decimal::ZERO || m > Decimal::ONE {
+            return Err(err(format!(
+                "policy.borderline_margin = {m}: must lie in 0..=1"
+            )));
+        }
+        Ok(p)
+    }
+
+    /// Reads a policy file.
+    pub fn from_path(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| RegistryError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
+    fn rules(&self) -> [(Tier, &TierRule); 3] {
+        [
+            (Tier::Potential, &self.tiers.potential),
+            (Tier::Growth, &self.tiers.growth),
+            (Tier::Leading, &self.tiers.leading),
+        ]
+    }
+
+    /// The size bar's outcome for one firm-year.
+    pub fn size_bar_outcome(&self, ev: &Evidence<'_>) -> Outcome {
+        let Some(r) = ev.current() else {
+            return Outcome::CannotTell;
+        };
+        let revenue = r.revenue_yuan;
+        let revenue_ok = revenue.map(|rev| rev >= self.size_bar.revenue_min_yuan);
+        let rd_ok = match (r.rd_spend_yuan, revenue) {
+            (Some(rd), Some(rev)) if rev.fen() > 0 => Some(
+                ratio_cmp(
+                    i128::from(rd.fen()),
+                    i128::from(rev.fen()),
+                    self.size_bar.rd_ratio_min,
+                ) != std::cmp::Ordering::Less,
+            ),
+            (Some(_), Some(_)) => Some(false),
+            _ => None,
+        };
+        let o = |b: Option<bool>| b.map_or(Outcome::CannotTell, Outcome::from_bool);
+        o(revenue_ok).and(o(rd_ok))
+    }
+
+    /// The lifecycle stage, or `None` when revenue facts are missing.
+    pub fn stage_of(&self, ev: &Evidence<'_>) -> Option<Stage> {
+        let s = &self.stage;
+        let age = ev.age_years();
+        let revenue = ev.current()?.revenue_yuan?;
+        if age <= s.rnd_age_max && revenue < s.rnd_revenue_below_yuan {
+            return Some(Stage::Rnd);
+        }
+        if age >= s.mature_age_min {
+            if revenue >= s.mature_revenue_min_yuan {
+                return Some(Stage::Mature);
+            }
+            let prev = ev.back(1)?.revenue_yuan?;
+            if prev.fen() <= 0 {
+                return Some(Stage::Growth);
+            }
+            // growth < g  ⇔  revenue < (1 + g)·prev, exact.
+            let slow = ratio_cmp(
+                i128::from(revenue.fen()),
+                i128::from(prev.fen()),
+                Decimal::ONE + s.mature_growth_below,
+            ) == std::cmp::Ordering::Less;
+            return Some(if slow { Stage::Mature } else { Stage::Growth });
+        }
+        Some(Stage::Growth)
+    }
+
+    fn item_outcome(
+        &self,
+        item: ClauseItem,
+        verdicts: &Verdicts<'_>,
+        size_bar: Outcome,
+    ) -> Outcome {
+        match item {
+            ClauseItem::Criterion(k) => verdicts.outcome(k),
+            ClauseItem::SizeBar(_) => size_bar,
+        }
+    }
+
+    fn is_borderline(&self, verdict: &Verdict<'_>, passing: bool) -> bool {
+        let margin = rust_decimal::prelude::ToPrimitive::to_f64(&self.policy.borderline_margin)
+            .unwrap_or(0.0);
+        verdict.conditions.iter().any(|c| {
+            let relevant = if passing {
+                c.outcome == Outcome::Met
+            } else {
+                c.outcome == Outcome::NotMet
+            };
+            relevant && c.relative_gap().is_some_and(|g| g <= margin)
+        })
+    }
+}
+
+impl TierPolicy for RulePolicy {
+    fn id(&self) -> &str {
+        &self.policy.id
+    }
+
+    fn decide(&self, ev: &Evidence<'_>, verdicts: &Verdicts<'_>) -> TierDecision {
+        let size_bar = self.size_bar_outcome(ev);
+        let mut rule_outcomes = [Outcome::NotMet; 3];
+        let mut met_clause: [Option<usize>; 3] = [None; 3];
+        for (i, (_, rule)) in self.rules().iter().enumerate() {
+            let mut o = Outcome::NotMet;
+            for (ci, clause) in rule.any_of.iter().enumerate() {
+                let c = clause.iter().fold(Outcome::Met, |acc, item| {
+                    acc.and(self.item_outcome(*item, verdicts, size_bar))
+                });
+                if c == Outcome::Met && met_clause[i].is_none() {
+                    met_clause[i] = Some(ci);
+                }
+                o = o.or(c);
+            }
+            rule_outcomes[i] = o;
+        }
+        let tier_idx = (0..3).rev().find(|&i| rule_outcomes[i] == Outcome::Met);
+        let tier = tier_idx.and_then(|i| Tier::ALL.get(i).copied());
+        let mut reasons = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        let mut borderline = false;
+        let set_id = verdicts
+            .verdicts
+            .first()
+            .map_or(Cow::Borrowed(""), |v| v.set_id.clone());
+        if let (Some(i), Some(t)) = (tier_idx, tier)
+            && let Some(ci) = met_clause[i]
+            && let Some(clause) = self.rules()[i].1.any_of.get(ci)
+        {
+            let names: Vec<&str> = clause.iter().map(|c| c.key()).collect();
+            reasons.push(format!(
+                "{} ({}): met {} under {set_id}",
+                t.key(),
+                t.name_zh(),
+                names.join(" + ")
+            ));
+            for item in clause {
+                if let ClauseItem::Criterion(k) = item
+                    && let Some(v) = verdicts.get(*k)
+                {
+                    borderline |= self.is_borderline(v, true);
+                }
+            }
+        }
+        // Why not the next tier up (or why no tier at all).
+        let next = tier_idx.map_or(Some(0), |i| (i < 2).then_some(i + 1));
+        if let Some(n) = next
+            && let Some((t, rule)) = self.rules().get(n)
+        {
+            let mut parts = Vec::new();
+            for clause in &rule.any_of {
+                let mut failing = Vec::new();
+                for item in clause {
+                    let o = self.item_outcome(*item, verdicts, size_bar);
+                    if o != Outcome::Met {
+                        failing.push(format!("{} {}", item.key(), o.key()));
+                    }
+                    if let ClauseItem::Criterion(k) = item
+                        && let Some(v) = verdicts.get(*k)
+                    {
+                        if o == Outcome::NotMet {
+                            borderline |= self.is_borderline(v, false);
+                        }
+                        if o == Outcome::CannotTell {
+                            for m in &v.missing {
+                                let m = m.to_string();
+                                if !missing.contains(&m) {
+                                    missing.push(m);
+                                }
+                            }
+                        }
+                    }
+                }
+                parts.push(failing.join(", "));
+            }
+            reasons.push(format!(
+                "not {} ({}): {}",
+                t.key(),
+                t.name_zh(),
+                parts.join(" | ")
+            ));
+        }
+        TierDecision {
+            tier,
+            rule_outcomes,
+            reasons,
+            missing,
+            borderline,
+            stage: self.stage_of(ev),
+        }
+    }
+}
