@@ -1,0 +1,786 @@
+//! Indicator frameworks: a tree with one root (the composite index), inner nodes
+//! (sub-indices) and leaves (the indicators that observations refer to).
+//!
+//! A framework comes from CSV (`id,parent,level,name_zh,name_en,weight,direction,unit`, see
+//! [`Framework::read_csv`]) or from code ([`Framework::from_nodes`] with [`NodeSpec`]s). Either
+//! way it is validated once and then immutable; weights are stored renormalised among
+//! siblings, so scaling every weight of a sibling group changes nothing.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IndexError, Result};
+
+/// A statistical year.
+pub type Year = i32;
+
+/// Nodes accepted in one framework (the CAICT system has 44); a bound against runaway input.
+pub const MAX_NODES: usize = 100_000;
+/// Deepest tree accepted (the CAICT system has depth 3).
+pub const MAX_DEPTH: usize = 64;
+
+/// Whether more of an indicator is better (growth enters the parent as is) or worse
+/// (growth enters the parent negated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Direction `1`: higher values raise the parent.
+    #[default]
+    HigherIsBetter,
+    /// Direction `-1`: higher values lower the parent.
+    LowerIsBetter,
+}
+
+impl Direction {
+    /// `1.0` or `-1.0`, the factor applied to the node's growth inside its parent.
+    pub fn sign(self) -> f64 {
+        match self {
+            Self::HigherIsBetter => 1.0,
+            Self::LowerIsBetter => -1.0,
+        }
+    }
+
+    /// The CSV spelling: `1` or `-1`.
+    pub fn as_csv(self) -> &'static str {
+        match self {
+            Self::HigherIsBetter => "1",
+            Self::LowerIsBetter => "-1",
+        }
+    }
+}
+
+/// One node as written by the user: the input to [`Framework::from_nodes`].
+///
+/// ```
+/// use index_engine::{Direction, NodeSpec};
+/// let leaf = NodeSpec::child("co2_per_gdp", "green")
+///     .weight(2.0)
+///     .direction(Direction::LowerIsBetter)
+///     .names("单位GDP碳排放", "CO2 per unit of GDP")
+///     .unit("t/10k_yuan");
+/// assert_eq!(leaf.parent.as_deref(), Some("green"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeSpec {
+    /// Unique id; observations refer to leaves by it.
+    pub id: String,
+    /// Parent id; `None` for the root.
+    pub parent: Option<String>,
+    /// Depth as declared (root 0); checked against the tree when given.
+    pub level: Option<u32>,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Relative weight among siblings; `None` means equal weights among siblings.
+    pub weight: Option<f64>,
+    /// Whether higher is better.
+    pub direction: Direction,
+    /// Unit of measurement of the indicator's values (leaves).
+    pub unit: String,
+}
+
+impl NodeSpec {
+    /// The root node (the composite index).
+    pub fn root(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            parent: None,
+            level: None,
+            name_zh: String::new(),
+            name_en: String::new(),
+            weight: None,
+            direction: Direction::HigherIsBetter,
+            unit: String::new(),
+        }
+    }
+
+    /// A node under `parent`, with equal weight among its siblings and direction 1.
+    pub fn child(id: impl Into<String>, parent: impl Into<String>) -> Self {
+        Self {
+            parent: Some(parent.into()),
+            ..Self::root(id)
+        }
+    }
+
+    /// Sets the relative weight among siblings.
+    #[must_use]
+    pub fn weight(mut self, weight: f64) -> Self {
+        self.weight = Some(weight);
+        self
+    }
+
+    /// Sets the direction.
+    #[must_use]
+    pub fn direction(mut self, direction: Direction) -> Self {
+        self.direction = direction;
+        self
+    }
+
+    /// Sets the Chinese and English names.
+    #[must_use]
+    pub fn names(mut self, name_zh: impl Into<String>, name_en: impl Into<String>) -> Self {
+        self.name_zh = name_zh.into();
+        self.name_en = name_en.into();
+        self
+    }
+
+    /// Sets the unit of measurement.
+    #[must_use]
+    pub fn unit(mut self, unit: impl Into<String>) -> Self {
+        self.unit = unit.into();
+        self
+    }
+}
+
+/// A validated node of a [`Framework`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    /// The node as given.
+    pub spec: NodeSpec,
+    /// Depth in the tree (root 0).
+    pub depth: u32,
+    /// Index of the parent in [`Framework::nodes`].
+    pub parent: Option<usize>,
+    /// Indices of the children in [`Framework::nodes`], in input order.
+    pub children: Vec<usize>,
+    /// Weight among siblings, renormalised so siblings sum to 1 (the root has 1).
+    pub weight: f64,
+    /// Position among the leaves (the panel's first axis) when this node is a leaf.
+    pub leaf: Option<usize>,
+}
+
+/// A validated indicator tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Framework {
+    nodes: Vec<Node>,
+    root: usize,
+    /// Children before parents: the order in which growth is aggregated.
+    post_order: Vec<usize>,
+    /// Node index of every leaf, in input order.
+    leaves: Vec<usize>,
+    #[serde(skip)]
+    by_id: HashMap<String, usize>,
+}
+
+const FRAMEWORK_COLUMNS: &str = "id,parent,level,name_zh,name_en,weight,direction,unit";
+
+impl Framework {
+    /// Reads a framework from CSV with the header
+    /// `id,parent,level,name_zh,name_en,weight,direction,unit` (only `id` and `parent` are
+    /// required; column order is free). `source_name` labels errors, usually the file name.
+    ///
+    /// ```
+    /// let csv = "id,parent,weight,direction\ntotal,,,1\na,total,2,1\nb,total,1,-1\n";
+    /// let fw = index_engine::Framework::read_csv(csv.as_bytes(), "fw.csv").unwrap();
+    /// assert_eq!(fw.node("a").unwrap().weight, 2.0 / 3.0);
+    /// ```
+    pub fn read_csv<R: Read>(reader: R, source_name: &str) -> Result<Self> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let header = rdr
+            .headers()
+            .map_err(|e| IndexError::csv(source_name, &e))?
+            .clone();
+        let col = |name: &str| header.iter().position(|h| h == name);
+        let missing = |name: &str| IndexError::MissingColumn {
+            source_name: source_name.to_string(),
+            column: name.to_string(),
+            expected: FRAMEWORK_COLUMNS.to_string(),
+        };
+        let c_id = col("id").ok_or_else(|| missing("id"))?;
+        let c_parent = col("parent").ok_or_else(|| missing("parent"))?;
+        let (c_level, c_zh, c_en) = (col("level"), col("name_zh"), col("name_en"));
+        let (c_weight, c_dir, c_unit) = (col("weight"), col("direction"), col("unit"));
+
+        let mut specs = Vec::new();
+        let mut lines = Vec::new();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match rdr.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(IndexError::csv(source_name, &e)),
+            }
+            let line = record.position().map_or(0, csv::Position::line);
+            if specs.len() >= MAX_NODES {
+                return Err(IndexError::TooLarge {
+                    what: format!("{source_name}: number of nodes"),
+                    limit: MAX_NODES as u64,
+                    actual: specs.len() as u64 + 1,
+                });
+            }
+            let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
+            let id = get(Some(c_id));
+            let parent = get(Some(c_parent));
+            let level = match get(c_level) {
+                "" => None,
+                s => Some(s.parse::<u32>().map_err(|_| {
+                    IndexError::invalid(source_name, line, "level", s, "not a whole number ≥ 0")
+                })?),
+            };
+            let weight = match get(c_weight) {
+                "" => None,
+                s => Some(parse_weight(s).map_err(|reason| {
+                    IndexError::invalid(source_name, line, "weight", s, reason)
+                })?),
+            };
+            let direction = match get(c_dir) {
+                "" | "1" | "+1" => Direction::HigherIsBetter,
+                "-1" => Direction::LowerIsBetter,
+                s => {
+                    return Err(IndexError::invalid(
+                        source_name,
+                        line,
+                        "direction",
+                        s,
+                        "must be 1 (higher is better) or -1 (lower is better)",
+                    ));
+                }
+            };
+            specs.push(NodeSpec {
+                id: id.to_string(),
+                parent: (!parent.is_empty()).then(|| parent.to_string()),
+                level,
+                name_zh: get(c_zh).to_string(),
+                name_en: get(c_en).to_string(),
+                weight,
+                direction,
+                unit: get(c_unit).to_string(),
+            });
+            lines.push(line);
+        }
+        Self::build(specs, &lines, source_name)
+    }
+
+    /// Builds a framework from nodes made in code. Errors name the node and its 1-based
+    /// position in `nodes` (reported as the line of source `framework`).
+    ///
+    /// ```
+    /// use index_engine::{Framework, NodeSpec};
+    /// let fw = Framework::from_nodes(vec![
+    ///     NodeSpec::root("cohort"),
+    ///     NodeSpec::child("revenue", "cohort").weight(2.0),
+    ///     NodeSpec::child("rd_staff", "cohort").weight(1.0),
+    /// ])
+    /// .unwrap();
+    /// assert_eq!(fw.leaf_ids().collect::<Vec<_>>(), ["revenue", "rd_staff"]);
+    /// ```
+    pub fn from_nodes(nodes: Vec<NodeSpec>) -> Result<Self> {
+        let lines: Vec<u64> = (1..=nodes.len() as u64).collect();
+        if nodes.len() > MAX_NODES {
+            return Err(IndexError::TooLarge {
+                what: "number of nodes".to_string(),
+                limit: MAX_NODES as u64,
+                actual: nodes.len() as u64,
+            });
+        }
+        Self::build(nodes, &lines, "framework")
+    }
+
+    fn build(specs: Vec<NodeSpec>, lines: &[u64], source_name: &str) -> Result<Self> {
+        let line_of = |i: usize| lines.get(i).copied().unwrap_or(0);
+        let mut by_id: HashMap<String, usize> = HashMap::with_capacity(specs.len());
+        for (i, s) in specs.iter().enumerate() {
+            if s.id.is_empty() {
+                return Err(IndexError::invalid(
+                    source_name,
+                    line_of(i),
+                    "id",
+                    "",
+                    "a node id must not be empty",
+                ));
+            }
+            if let Some(w) = s.weight {
+                if let Err(reason) = check_weight(w) {
+                    return Err(IndexError::invalid(
+                        source_name,
+                        line_of(i),
+                        "weight",
+                        w.to_string(),
+                        reason,
+                    ));
+                }
+            }
+            if let Some(&first) = by_id.get(&s.id) {
+                return Err(IndexError::framework(
+                    source_name,
+                    line_of(i),
+                    &s.id,
+                    format!("duplicate id (first defined on line {})", line_of(first)),
+                ));
+            }
+            by_id.insert(s.id.clone(), i);
+        }
+        // Parents.
+        let mut parent_idx = Vec::with_capacity(specs.len());
+        let mut root = None;
+        for (i, s) in specs.iter().enumerate() {
+            match &s.parent {
+                None => {
+                    if let Some(r) = root {
+                        return Err(IndexError::framework(
+                            source_name,
+                            line_of(i),
+                            &s.id,
+                            format!(
+                                "more than one root: '{}' (line {}) has no parent either",
+                                specs.get(r).map_or("", |n: &NodeSpec| n.id.as_str()),
+                                line_of(r)
+                            ),
+                        ));
+                    }
+                    root = Some(i);
+                    parent_idx.push(None);
+                }
+                Some(p) => match by_id.get(p) {
+                    Some(&pi) if pi == i => {
+                        return Err(IndexError::framework(
+                            source_name,
+                            line_of(i),
+                            &s.id,
+                            "a node cannot be its own parent",
+                        ));
+                    }
+                    Some(&pi) => parent_idx.push(Some(pi)),
+                    None => {
+                        return Err(IndexError::framework(
+                            source_name,
+                            line_of(i),
+                            &s.id,
+                            format!("unknown parent '{p}'"),
+                        ));
+                    }
+                },
+            }
+        }
+        // Depths; a walk longer than the node count means a cycle.
+        let mut depth = vec![u32::MAX; specs.len()];
+        for i in 0..specs.len() {
+            let mut path = Vec::new();
+            let mut cur = i;
+            let base = loop {
+                if depth[cur] != u32::MAX {
+                    break depth[cur];
+                }
+                if path.contains(&cur) {
+                    return Err(IndexError::framework(
+                        source_name,
+                        line_of(i),
+                        &specs[i].id,
+                        "the parent chain forms a cycle (it never reaches the root)",
+                    ));
+                }
+                if path.len() > MAX_DEPTH {
+                    return Err(IndexError::framework(
+                        source_name,
+                        line_of(i),
+                        &specs[i].id,
+                        format!(
+                            "more than {MAX_DEPTH} ancestors: the tree is too deep or the parent chain forms a cycle"
+                        ),
+                    ));
+                }
+                path.push(cur);
+                match parent_idx[cur] {
+                    None => break u32::MAX, // cur is the root, depth 0 after the +1 below
+                    Some(p) => cur = p,
+                }
+            };
+            // Walk the path back from its top, assigning depths.
+            let mut d = base;
+            for &n in path.iter().rev() {
+                d = d.wrapping_add(1);
+                depth[n] = d;
+                if d as usize > MAX_DEPTH {
+                    return Err(IndexError::framework(
+                        source_name,
+                        line_of(n),
+                        &specs[n].id,
+                        format!("more than {MAX_DEPTH} ancestors: the tree is too deep"),
+                    ));
+                }
+            }
+        }
+        let Some(root) = root else {
+            let first = specs.first().map_or("", |s| s.id.as_str());
+            return Err(IndexError::framework(
+                source_name,
+                line_of(0),
+                first,
+                "no root: every node has a parent",
+            ));
+        };
+        for (i, s) in specs.iter().enumerate() {
+            if let Some(l) = s.level {
+                if l != depth[i] {
+                    return Err(IndexError::invalid(
+                        source_name,
+                        line_of(i),
+                        "level",
+                        l.to_string(),
+                        format!(
+                            "node '{}' is at depth {} below the root '{}'",
+                            s.id, depth[i], specs[root].id
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut children = vec![Vec::new(); specs.len()];
+        for (i, p) in parent_idx.iter().enumerate() {
+            if let Some(p) = *p {
+                children[p].push(i);
+            }
+        }
+        // Weights, renormalised per sibling group.
+        let mut weight = vec![1.0; specs.len()];
+        for (p, kids) in children.iter().enumerate() {
+            if kids.is_empty() {
+                continue;
+            }
+            let given = kids.iter().filter(|&&k| specs[k].weight.is_some()).count();
+            if given != 0 && given != kids.len() {
+                let k = kids
+                    .iter()
+                    .copied()
+                    .find(|&k| specs[k].weight.is_none())
+                    .unwrap_or(p);
+                return Err(IndexError::framework(
+                    source_name,
+                    line_of(k),
+                    &specs[k].id,
+                    format!(
+                        "weight is empty while a sibling under '{}' has one: give all children of a node a weight, or none (equal weights)",
+                        specs[p].id
+                    ),
+                ));
+            }
+            let raw: Vec<f64> = kids
+                .iter()
+                .map(|&k| specs[k].weight.unwrap_or(1.0))
+                .collect();
+            let sum: f64 = raw.iter().sum();
+            if sum <= 0.0 || !sum.is_finite() {
+                return Err(IndexError::framework(
+                    source_name,
+                    line_of(p),
+                    &specs[p].id,
+                    format!(
+                        "the weights of its children sum to {sum}; they must sum to more than 0"
+                    ),
+                ));
+            }
+            for (&k, w) in kids.iter().zip(raw) {
+                weight[k] = w / sum;
+            }
+        }
+        // Post-order, iteratively (depth is bounded, but recursion is avoided anyway).
+        let mut post_order = Vec::with_capacity(specs.len());
+        let mut stack = vec![(root, false)];
+        while let Some((n, expanded)) = stack.pop() {
+            if expanded {
+                post_order.push(n);
+            } else {
+                stack.push((n, true));
+                for &c in children[n].iter().rev() {
+                    stack.push((c, false));
+                }
+            }
+        }
+        debug_assert_eq!(post_order.len(), specs.len());
+        let mut leaves = Vec::new();
+        let mut nodes = Vec::with_capacity(specs.len());
+        for (i, spec) in specs.into_iter().enumerate() {
+            let leaf = if children[i].is_empty() {
+                leaves.push(i);
+                Some(leaves.len() - 1)
+            } else {
+                None
+            };
+            nodes.push(Node {
+                spec,
+                depth: depth[i],
+                parent: parent_idx[i],
+                children: std::mem::take(&mut children[i]),
+                weight: weight[i],
+                leaf,
+            });
+        }
+        Ok(Self {
+            nodes,
+            root,
+            post_order,
+            leaves,
+            by_id,
+        })
+    }
+
+    /// All nodes in input order.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Always false: a valid framework has at least its root.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Index of the root in [`Self::nodes`].
+    pub fn root(&self) -> usize {
+        self.root
+    }
+
+    /// The root node.
+    pub fn root_node(&self) -> &Node {
+        &self.nodes[self.root]
+    }
+
+    /// Node indices with children before parents.
+    pub fn post_order(&self) -> &[usize] {
+        &self.post_order
+    }
+
+    /// Node index of every leaf, in input order (the panel's first axis).
+    pub fn leaves(&self) -> &[usize] {
+        &self.leaves
+    }
+
+    /// Ids of the leaves, in input order.
+    pub fn leaf_ids(&self) -> impl Iterator<Item = &str> {
+        self.leaves.iter().map(|&i| self.nodes[i].spec.id.as_str())
+    }
+
+    /// Index of the node with `id`.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The node with `id`.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.index_of(id).map(|i| &self.nodes[i])
+    }
+
+    /// Renormalised weight of every node among its siblings, in node order (root 1).
+    pub fn weights(&self) -> Vec<f64> {
+        self.nodes.iter().map(|n| n.weight).collect()
+    }
+
+    /// Renormalises arbitrary non-negative relative weights (one per node, node order) among
+    /// siblings, the way the framework's own weights are. Used for sensitivity and
+    /// uncertainty runs, which move weights without rebuilding the tree.
+    pub fn renormalise(&self, raw: &[f64]) -> Result<Vec<f64>> {
+        if raw.len() != self.nodes.len() {
+            return Err(IndexError::Options(format!(
+                "{} weights given for {} nodes",
+                raw.len(),
+                self.nodes.len()
+            )));
+        }
+        let mut out = vec![1.0; raw.len()];
+        for n in &self.nodes {
+            if n.children.is_empty() {
+                continue;
+            }
+            let mut sum = 0.0;
+            for &c in &n.children {
+                let w = raw[c];
+                if !(w >= 0.0 && w.is_finite()) {
+                    return Err(IndexError::Options(format!(
+                        "weight of '{}' is {w}; weights must be finite and ≥ 0",
+                        self.nodes[c].spec.id
+                    )));
+                }
+                sum += w;
+            }
+            if sum <= 0.0 {
+                return Err(IndexError::Options(format!(
+                    "the weights of the children of '{}' sum to 0",
+                    n.spec.id
+                )));
+            }
+            for &c in &n.children {
+                out[c] = raw[c] / sum;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes the framework as CSV in the `framework.csv` format (weights as given).
+    pub fn write_csv<W: Write>(&self, writer: W) -> Result<()> {
+        let mut w = csv::Writer::from_writer(writer);
+        let err = |e: csv::Error| IndexError::csv("framework output", &e);
+        w.write_record(FRAMEWORK_COLUMNS.split(',')).map_err(err)?;
+        for n in &self.nodes {
+            let s = &n.spec;
+            w.write_record([
+                s.id.as_str(),
+                s.parent.as_deref().unwrap_or(""),
+                &n.depth.to_string(),
+                &s.name_zh,
+                &s.name_en,
+                &s.weight.map(|x| x.to_string()).unwrap_or_default(),
+                s.direction.as_csv(),
+                &s.unit,
+            ])
+            .map_err(err)?;
+        }
+        w.flush().map_err(|e| IndexError::Csv {
+            source_name: "framework output".into(),
+            line: 0,
+            message: e.to_string(),
+        })
+    }
+
+    /// Rebuilds the id lookup after deserialisation (serde skips it).
+    pub fn reindex(&mut self) {
+        self.by_id = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.spec.id.clone(), i))
+            .collect();
+    }
+}
+
+fn parse_weight(s: &str) -> std::result::Result<f64, String> {
+    let w: f64 = s.parse().map_err(|_| "not a number".to_string())?;
+    check_weight(w)?;
+    Ok(w)
+}
+
+fn check_weight(w: f64) -> std::result::Result<(), String> {
+    if !w.is_finite() {
+        return Err("weights must be finite".to_string());
+    }
+    if w < 0.0 {
+        return Err("negative weights are not allowed".to_string());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fw(csv: &str) -> Result<Framework> {
+        Framework::read_csv(csv.as_bytes(), "fw.csv")
+    }
+
+    #[test]
+    fn equal_weights_and_post_order() {
+        let f = fw("id,parent\nt,\na,t\nb,t\na1,a\na2,a\n").unwrap();
+        assert_eq!(f.node("a").unwrap().weight, 0.5);
+        assert_eq!(f.node("a1").unwrap().weight, 0.5);
+        assert_eq!(f.root_node().spec.id, "t");
+        let ids: Vec<_> = f
+            .post_order()
+            .iter()
+            .map(|&i| f.nodes()[i].spec.id.as_str())
+            .collect();
+        assert_eq!(ids, ["a1", "a2", "a", "b", "t"]);
+        assert_eq!(f.leaf_ids().collect::<Vec<_>>(), ["b", "a1", "a2"]);
+    }
+
+    #[test]
+    fn errors_name_line_and_id() {
+        let cases = [
+            (
+                "id,parent\nt,\na,t\na,t\n",
+                "line 4: node 'a': duplicate id (first defined on line 3)",
+            ),
+            (
+                "id,parent\nt,\na,x\n",
+                "line 3: node 'a': unknown parent 'x'",
+            ),
+            (
+                "id,parent\nt,\nu,\n",
+                "line 3: node 'u': more than one root",
+            ),
+            (
+                "id,parent\nt,\na,b\nb,a\n",
+                "line 3: node 'a': the parent chain forms a cycle",
+            ),
+            (
+                "id,parent,weight\nt,,\na,t,-1\n",
+                "line 3: weight '-1' is invalid: negative",
+            ),
+            (
+                "id,parent,direction\nt,,1\na,t,0\n",
+                "line 3: direction '0' is invalid",
+            ),
+            (
+                "id,parent,weight\nt,,\na,t,x\n",
+                "line 3: weight 'x' is invalid: not a number",
+            ),
+            (
+                "id,parent,level\nt,,0\na,t,2\n",
+                "line 3: level '2' is invalid",
+            ),
+            (
+                "id,parent,weight\nt,,\na,t,1\nb,t,\n",
+                "line 4: node 'b': weight is empty",
+            ),
+            (
+                "id,parent,weight\nt,,\na,t,0\nb,t,0\n",
+                "line 2: node 't': the weights of its children sum to 0",
+            ),
+            ("id\nt\n", "missing column 'parent'"),
+        ];
+        for (csv, want) in cases {
+            let e = fw(csv).unwrap_err().to_string();
+            assert!(e.contains(want), "{csv:?}: got {e}, want {want}");
+            assert!(e.starts_with("fw.csv"), "{e}");
+        }
+    }
+
+    #[test]
+    fn self_parent_and_no_root() {
+        let e = Framework::from_nodes(vec![NodeSpec::child("a", "a")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("own parent"), "{e}");
+        let e = Framework::from_nodes(vec![NodeSpec::child("a", "b"), NodeSpec::child("b", "a")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cycle"), "{e}");
+    }
+
+    #[test]
+    fn csv_round_trip() {
+        let f = fw("id,parent,weight,direction\nt,,,1\na,t,3,-1\nb,t,1,1\n").unwrap();
+        let mut buf = Vec::new();
+        f.write_csv(&mut buf).unwrap();
+        let g = Framework::read_csv(buf.as_slice(), "again").unwrap();
+        assert_eq!(f.weights(), g.weights());
+        let specs = |x: &Framework| -> Vec<(String, Option<String>, Option<f64>, Direction)> {
+            x.nodes()
+                .iter()
+                .map(|n| {
+                    (
+                        n.spec.id.clone(),
+                        n.spec.parent.clone(),
+                        n.spec.weight,
+                        n.spec.direction,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(specs(&f), specs(&g));
+        assert_eq!(g.node("t").unwrap().spec.level, Some(0));
+        assert_eq!(g.node("a").unwrap().weight, 0.75);
+        assert_eq!(
+            g.node("a").unwrap().spec.direction,
+            Direction::LowerIsBetter
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! Level methods: compare units within a year. Each leaf's (filled) values are normalised
+//! across the units of each year, then aggregated up the tree with the weights.
+//!
+//! - [`Normalisation::MinMax`]: `100·(x − min)/(max − min)` (with geometric aggregation
+//!   `1 + 99·(x − min)/(max − min)`, so no score is 0); every unit scores the middle of the
+//!   scale when all units have the same value.
+//! - [`Normalisation::ZScore`]: `(x − mean)/sd` (population sd); 0 when sd is 0. Only with
+//!   arithmetic aggregation (z-scores can be negative).
+//! - [`Aggregation::Arithmetic`]: `Σ w_i·s_i / Σ w_i`; [`Aggregation::Geometric`]:
+//!   `exp(Σ w_i·ln s_i / Σ w_i)`, over the children with a score that year.
+//! - Direction −1: a node's own score stays "more is more"; it enters its parent mirrored
+//!   (`100 − s` on the min-max scale, `101 − s` on the geometric scale, `−s` for z-scores).
+//!
+//! The result's `index` is the score; `growth` is empty; `contribution` (arithmetic only) is
+//! the renormalised weight × the entering score, so a parent's score is the sum of its
+//! children's contributions; `total_contribution` (arithmetic only) is the product of
+//! renormalised weights on the path × the entering score, which adds up to the root's score
+//! over the leaves when no inner node has direction −1.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IndexError, Result};
+use crate::fill::{FilledPanel, Flag};
+use crate::framework::{Direction, Framework};
+use crate::method::{Method, UnitOutput};
+
+/// How leaf values are put on a common scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Normalisation {
+    /// Min-max onto [0, 100] (or [1, 100] for geometric aggregation).
+    MinMax,
+    /// Standard scores.
+    ZScore,
+}
+
+/// How scores are combined into a parent's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregation {
+    /// Weighted arithmetic mean.
+    Arithmetic,
+    /// Weighted geometric mean (needs positive scores).
+    Geometric,
+}
+
+/// A level method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    /// Normalisation of the leaves.
+    pub normalisation: Normalisation,
+    /// Aggregation up the tree.
+    pub aggregation: Aggregation,
+}
+
+/// Per leaf and year, the normalisation's location and scale across units.
+#[derive(Debug, Clone, Default)]
+pub struct LevelPrepared {
+    /// `[leaf][t]`: (offset, factor) so that score = lo + (x − offset)·factor.
+    params: Vec<(f64, f64)>,
+    lo: f64,
+    /// Score when the spread is 0.
+    flat: f64,
+    /// Mirror for direction −1: entering = mirror − s (min-max), or −s (z-score, mirror 0).
+    mirror: f64,
+}
+
+/// Weight-independent inputs of one unit: per leaf and year the score and whether the value
+/// is filled.
+#[derive(Debug, Clone, Default)]
+pub struct LevelUnit {
+    score: Vec<f64>,
+    estimated: Vec<f64>,
+}
+
+impl Method for Level {
+    type Prepared = LevelPrepared;
+    type UnitInput = LevelUnit;
+
+    fn name(&self) -> String {
+        let n = match self.normalisation {
+            Normalisation::MinMax => "min-max",
+            Normalisation::ZScore => "z-score",
+        };
+        let a = match self.aggregation {
+            Aggregation::Arithmetic => "arithmetic",
+            Aggregation::Geometric => "geometric",
+        };
+        format!("level({n}, {a})")
+    }
+
+    fn prepare(&self, _framework: &Framework, filled: &FilledPanel) -> Result<LevelPrepared> {
+        if self.normalisation == Normalisation::ZScore && self.aggregation == Aggregation::Geometric
+        {
+            return Err(IndexError::Options(
+                "geometric aggregation needs positive scores; use min-max normalisation with it"
+                    .into(),
+            ));
+        }
+        let (lo, hi) = match self.aggregation {
+            Aggregation::Arithmetic => (0.0, 100.0),
+            Aggregation::Geometric => (1.0, 100.0),
+        };
+        let t_len = filled.n_years();
+        let n_units = filled.units().len();
+        let values = filled.values();
+        let mut params = Vec::with_capacity(filled.leaf_ids().len() * t_len);
+        for l in 0..filled.leaf_ids().len() {
+            for t in 0..t_len {
+                let xs = (0..n_units)
+                    .map(|u| values[(l * n_units + u) * t_len + t])
+                    .filter(|x| !x.is_nan());
+                params.push(match self.normalisation {
+                    Normalisation::MinMax => {
+                        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+                        for x in xs {
+                            mn = mn.min(x);
+                            mx = mx.max(x);
+                        }
+                        let range = mx - mn;
+                        (
+                            mn,
+                            if range > 0.0 {
+                                (hi - lo) / range
+                            } else {
+                                f64::NAN
+                            },
+                        )
+                    }
+                    Normalisation::ZScore => {
+                        let (mut n, mut sum, mut sq) = (0.0, 0.0, 0.0);
+                        let xs: Vec<f64> = xs.collect();
+                        for &x in &xs {
+                            n += 1.0;
+                            sum += x;
+                        }
+                        let mean = if n > 0.0 { sum / n } else { 0.0 };
+                        for &x in &xs {
+                            sq += (x - mean) * (x - mean);
+                        }
+                        let sd = if n > 0.0 { (sq / n).sqrt() } else { 0.0 };
+                        (mean, if sd > 0.0 { 1.0 / sd } else { f64::NAN })
+                    }
+                });
+            }
+        }
+        let (lo, flat, mirror) = match self.normalisation {
+            Normalisation::MinMax => (lo, (lo + hi) / 2.0, lo + hi),
+            Normalisation::ZScore => (0.0, 0.0, 0.0),
+        };
+        Ok(LevelPrepared {
+            params,
+            lo,
+            flat,
+            mirror,
+        })
+    }
+
+    fn unit_input(
+        &self,
+        p: &LevelPrepared,
+        _framework: &Framework,
+        filled: &FilledPanel,
+        unit: usize,
+    ) -> LevelUnit {
+        let t_len = filled.n_years();
+        let n_leaves = filled.leaf_ids().len();
+        let n_units = filled.units().len();
+        let mut score = vec![f64::NAN; n_leaves * t_len];
+        let mut estimated = vec![f64::NAN; n_leaves * t_len];
+        for l in 0..n_leaves {
+            for t in 0..t_len {
+                let i = (l * n_units + unit) * t_len + t;
+                let x = filled.values()[i];
+                if x.is_nan() {
+                    continue;
+                }
+                let (off, fac) = p.params[l * t_len + t];
+                score[l * t_len + t] = if fac.is_nan() {
+                    p.flat
+                } else {
+                    p.lo + (x - off) * fac
+                };
+                estimated[l * t_len + t] = if Flag::from_u8(filled.flags()[i]).is_estimate() {
+                    1.0
+                } else {
+                    0.0
+                };
+            }
+        }
+        LevelUnit { score, estimated }
+    }
+
+    fn evaluate(
+        &self,
+        p: &LevelPrepared,
+        framework: &Framework,
+        input: &LevelUnit,
+        weights: &[f64],
+        scratch: &mut Vec<f64>,
+        out: UnitOutput<'_>,
+    ) {
+        let nodes = framework.nodes();
+        let n_nodes = nodes.len();
+        let t_len = out.index.len() / n_nodes.max(1);
+        scratch.clear();
+        scratch.resize(3 * n_nodes * t_len, 0.0);
+        let (den, rest) = scratch.split_at_mut(n_nodes * t_len);
+        let (path, est_tmp) = rest.split_at_mut(n_nodes * t_len);
+        let score = out.index;
+        let (mut growth, est, extra) = match out.detail {
+            Some(d) => (
+                Some(d.growth),
+                d.estimated_share,
+                Some((d.contribution, d.total_contribution)),
+            ),
+            None => (None, est_tmp, None),
+        };
+        let entering = |n: usize, s: f64| match nodes[n].spec.direction {
+            Direction::HigherIsBetter => s,
+            Direction::LowerIsBetter => p.mirror - s,
+        };
+        let geometric = self.aggregation == Aggregation::Geometric;
+        for &n in framework.post_order() {
+            let row = n * t_len;
+            if let Some(l) = nodes[n].leaf {
+                score[row..row + t_len].copy_from_slice(&input.score[l * t_len..(l + 1) * t_len]);
+                est[row..row + t_len].copy_from_slice(&input.estimated[l * t_len..(l + 1) * t_len]);
+                continue;
+            }
+            for t in 0..t_len {
+                let (mut num, mut d, mut e) = (0.0, 0.0, 0.0);
+                for &c in &nodes[n].children {
+                    let s = score[c * t_len + t];
+                    if s.is_nan() {
+                        continue;
+                    }
+                    let v = entering(c, s);
+                    let w = weights[c];
+                    num += if geometric { w * v.ln() } else { w * v };
+                    d += w;
+                    e += w * est[c * t_len + t];
+                }
+                den[row + t] = d;
+                score[row + t] = if d > 0.0 {
+                    if geometric { (num / d).exp() } else { num / d }
+                } else {
+                    f64::NAN
+                };
+                est[row + t] = if d > 0.0 { e / d } else { f64::NAN };
+            }
+        }
+        if let Some(g) = growth.as_mut() {
+            g.fill(f64::NAN);
+        }
+        let Some((contribution, total)) = extra else {
+            return;
+        };
+        let root = framework.root();
+        for t in 0..t_len {
+            let s = score[root * t_len + t];
+            contribution[root * t_len + t] = if geometric { f64::NAN } else { s };
+            total[root * t_len + t] = if geometric { f64::NAN } else { s };
+            path[root * t_len + t] = 1.0;
+        }
+        for &n in framework.post_order().iter().rev() {
+            let Some(par) = nodes[n].parent else { continue };
+            for t in 0..t_len {
+                let s = score[n * t_len + t];
+                let d = den[par * t_len + t];
+                if geometric || s.is_nan() || d <= 0.0 {
+                    contribution[n * t_len + t] = f64::NAN;
+                    total[n * t_len + t] = f64::NAN;
+                    path[n * t_len + t] = f64::NAN;
+                    continue;
+                }
+                let share = weights[n] / d;
+                let pw = path[par * t_len + t] * share;
+                path[n * t_len + t] = pw;
+                let v = entering(n, s);
+                contribution[n * t_len + t] = share * v;
+                total[n * t_len + t] = pw * v;
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The seam between the engine and an index method.
+//!
+//! A [`Method`] turns a filled panel into per node, unit and year figures. The engine drives
+//! it unit by unit (units are independent in every method shipped), so one implementation
+//! serves the plain computation, the one-at-a-time sensitivity test and the Monte Carlo runs,
+//! which only change the weights. Methods: [`crate::Chain`] (the symmetric chain of CAICT and
+//! the Conference Board) and [`crate::Level`] (normalise, then aggregate levels).
+
+use rayon::prelude::*;
+
+use crate::error::{IndexError, Result};
+use crate::fill::FilledPanel;
+use crate::framework::Framework;
+use crate::result::{IndexResult, N_MEASURES};
+
+/// Where [`Method::evaluate`] writes one unit's figures. Every slice is `nodes × years`,
+/// node-major (`[node * years + t]`), nodes in framework order; `NaN` means "no value".
+#[derive(Debug)]
+pub struct UnitOutput<'a> {
+    /// The headline figure: the index (chain) or the score (level methods).
+    pub index: &'a mut [f64],
+    /// The rest, when asked for (sensitivity and Monte Carlo runs need only the index).
+    pub detail: Option<UnitDetail<'a>>,
+}
+
+/// The figures besides the index, for one unit (see [`UnitOutput`] for the layout).
+#[derive(Debug)]
+pub struct UnitDetail<'a> {
+    /// Growth in the year (chain); unused (`NaN`) by level methods.
+    pub growth: &'a mut [f64],
+    /// Share of the parent's figure owed to the node (renormalised weight × figure).
+    pub contribution: &'a mut [f64],
+    /// Share of the root's figure owed to the node (product of weights on the path × figure).
+    pub total_contribution: &'a mut [f64],
+    /// Share of the node's weight resting on filled values, in [0, 1].
+    pub estimated_share: &'a mut [f64],
+}
+
+/// An index method. Units are independent: [`Self::unit_input`] gathers what does not depend
+/// on the weights, [`Self::evaluate`] aggregates under given weights.
+pub trait Method: Sync {
+    /// State computed once across all units (e.g. normalisation bounds per leaf and year).
+    type Prepared: Sync;
+    /// Per-unit inputs that do not depend on the weights (e.g. leaf growth rates).
+    type UnitInput: Send + Sync;
+
+    /// A short label, e.g. `chain` or `level(min-max, geometric)`.
+    fn name(&self) -> String;
+
+    /// Checks the data suits the method and computes the shared state.
+    fn prepare(&self, framework: &Framework, filled: &FilledPanel) -> Result<Self::Prepared>;
+
+    /// Gathers the weight-independent inputs of unit `unit`.
+    fn unit_input(
+        &self,
+        prepared: &Self::Prepared,
+        framework: &Framework,
+        filled: &FilledPanel,
+        unit: usize,
+    ) -> Self::UnitInput;
+
+    /// Writes one unit's figures under `weights` (renormalised among siblings, node order, as
+    /// from [`Framework::weights`] or [`Framework::renormalise`]). `scratch` is reused
+    /// between calls to avoid allocation in hot loops.
+    fn evaluate(
+        &self,
+        prepared: &Self::Prepared,
+        framework: &Framework,
+        input: &Self::UnitInput,
+        weights: &[f64],
+        scratch: &mut Vec<f64>,
+        out: UnitOutput<'_>,
+    );
+}
+
+/// Runs `method` over every unit of `filled` with `weights` (`None`: the framework's own) and
+/// collects the full result. Units run in parallel; the output does not depend on the thread
+/// count.
+pub fn compute_with<M: Method>(
+    method: &M,
+    framework: &Framework,
+    filled: &FilledPanel,
+    weights: Option<&[f64]>,
+) -> Result<IndexResult> {
+    if filled.leaf_ids().len() != framework.leaves().len()
+        || filled
+            .leaf_ids()
+            .iter()
+            .map(String::as_str)
+            .ne(framework.leaf_ids())
+    {
+        return Err(IndexError::Options(
+            "the panel was built for another framework (its leaves differ)".into(),
+        ));
+    }
+    let own;
+    let weights = match weights {
+        Some(w) => {
+            if w.len() != framework.len() {
+                return Err(IndexError::Options(format!(
+                    "{} weights given for {} nodes",
+                    w.len(),
+                    framework.len()
+                )));
+            }
+            w
+        }
+        None => {
+            own = framework.weights();
+            &own
+        }
+    };
+    let prepared = method.prepare(framework, filled)?;
+    let mut result = IndexResult::empty(method.name(), framework, filled)?;
+    let block = framework.len() * filled.n_years();
+    if block > 0 {
+        result
+            .data_mut()
+            .par_chunks_mut(block * N_MEASURES)
+            .enumerate()
+            .for_each_init(Vec::new, |scratch, (unit, chunk)| {
+                let input = method.unit_input(&prepared, framework, filled, unit);
+                let (index, rest) = chunk.split_at_mut(block);
+                let (growth, rest) = rest.split_at_mut(block);
+                let (contribution, rest) = rest.split_at_mut(block);
+                let (total_contribution, estimated_share) = rest.split_at_mut(block);
+                method.evaluate(
+                    &prepared,
+                    framework,
+                    &input,
+                    weights,
+                    scratch,
+                    UnitOutput {
+                        index,
+                        detail: Some(UnitDetail {
+                            growth,
+                            contribution,
+                            total_contribution,
+                            estimated_share,
+                        }),
+                    },
+                );
+            });
+    }
+    Ok(result)
+}

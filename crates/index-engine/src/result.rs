@@ -1,0 +1,252 @@
+//! Results: per node, unit and year, the index, growth, contribution, total contribution and
+//! estimated share, with the choices that produced them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IndexError, Result};
+use crate::fill::{FillNote, FilledPanel};
+use crate::framework::{Framework, Year};
+
+/// Number of figures per node, unit and year.
+pub(crate) const N_MEASURES: usize = 5;
+
+/// The figures of one node, unit and year; `None` where the figure does not exist (growth and
+/// contributions in the base year, an indicator before its data begins).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// Index (base year = 100) or, for level methods, the score.
+    pub index: Option<f64>,
+    /// Symmetric growth in the year, in (−200, 200).
+    pub growth: Option<f64>,
+    /// Renormalised weight within the parent × direction × growth: the parent's growth is the
+    /// sum of its children's contributions.
+    pub contribution: Option<f64>,
+    /// Product of renormalised weights (and directions) on the path from the root × growth:
+    /// the leaves' total contributions add up to the root's growth.
+    pub total_contribution: Option<f64>,
+    /// Share of the node's weight resting on filled (interpolated or carried) values, in [0, 1].
+    pub estimated_share: Option<f64>,
+}
+
+/// One output row: a [`Cell`] with its node, unit and year.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Row<'a> {
+    /// Node id.
+    pub node: &'a str,
+    /// Unit.
+    pub unit: &'a str,
+    /// Year.
+    pub year: Year,
+    /// The figures.
+    #[serde(flatten)]
+    pub cell: Cell,
+}
+
+/// Everything a computation produced, laid out densely as unit × figure × node × year.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexResult {
+    method: String,
+    interpolation: String,
+    node_ids: Vec<String>,
+    units: Vec<String>,
+    base_year: Year,
+    years: usize,
+    last_observed_year: Option<Year>,
+    notes: Vec<FillNote>,
+    /// `[unit][figure][node][t]`, figures in [`Cell`] order; `NaN` = none.
+    data: Vec<f64>,
+}
+
+fn opt(x: f64) -> Option<f64> {
+    (!x.is_nan()).then_some(x)
+}
+
+impl IndexResult {
+    pub(crate) fn empty(
+        method: String,
+        framework: &Framework,
+        filled: &FilledPanel,
+    ) -> Result<Self> {
+        let cells = filled
+            .units()
+            .len()
+            .checked_mul(N_MEASURES * framework.len())
+            .and_then(|x| x.checked_mul(filled.n_years()))
+            .filter(|&x| x <= crate::panel::MAX_CELLS * 4)
+            .ok_or_else(|| IndexError::TooLarge {
+                what: "result cells (units × 5 figures × nodes × years)".into(),
+                limit: (crate::panel::MAX_CELLS * 4) as u64,
+                actual: (filled.units().len() * N_MEASURES * framework.len() * filled.n_years())
+                    as u64,
+            })?;
+        Ok(Self {
+            method,
+            interpolation: filled.interpolation().to_string(),
+            node_ids: framework
+                .nodes()
+                .iter()
+                .map(|n| n.spec.id.clone())
+                .collect(),
+            units: filled.units().to_vec(),
+            base_year: filled.base_year(),
+            years: filled.n_years(),
+            last_observed_year: filled.last_observed_year(),
+            notes: filled.notes().to_vec(),
+            // Zeroed memory comes lazily from the allocator, so the parallel workers touch
+            // (and fault in) their own blocks.
+            data: vec![0.0; cells],
+        })
+    }
+
+    pub(crate) fn data_mut(&mut self) -> &mut [f64] {
+        &mut self.data
+    }
+
+    /// The method's label.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The gap-fill rule used.
+    pub fn interpolation(&self) -> &str {
+        &self.interpolation
+    }
+
+    /// Node ids in framework order.
+    pub fn node_ids(&self) -> &[String] {
+        &self.node_ids
+    }
+
+    /// Units, sorted.
+    pub fn units(&self) -> &[String] {
+        &self.units
+    }
+
+    /// The computed years, base year first.
+    pub fn years(&self) -> Vec<Year> {
+        (0..self.years)
+            .map(|t| self.base_year + t as Year)
+            .collect()
+    }
+
+    /// The base year.
+    pub fn base_year(&self) -> Year {
+        self.base_year
+    }
+
+    /// The target (last computed) year.
+    pub fn to_year(&self) -> Year {
+        self.base_year + self.years as Year - 1
+    }
+
+    /// The last computed year in which any value was observed (later years rest on carried
+    /// values only).
+    pub fn last_observed_year(&self) -> Option<Year> {
+        self.last_observed_year
+    }
+
+    /// Gaps not filled the way asked.
+    pub fn notes(&self) -> &[FillNote] {
+        &self.notes
+    }
+
+    fn at(&self, unit: usize, figure: usize, node: usize, t: usize) -> f64 {
+        let n = self.node_ids.len();
+        self.data[((unit * N_MEASURES + figure) * n + node) * self.years + t]
+    }
+
+    /// The figures by position: node (framework order), unit (sorted), year position (0 =
+    /// base year). `None` when out of range.
+    pub fn cell_at(&self, node: usize, unit: usize, t: usize) -> Option<Cell> {
+        if node >= self.node_ids.len() || unit >= self.units.len() || t >= self.years {
+            return None;
+        }
+        Some(Cell {
+            index: opt(self.at(unit, 0, node, t)),
+            growth: opt(self.at(unit, 1, node, t)),
+            contribution: opt(self.at(unit, 2, node, t)),
+            total_contribution: opt(self.at(unit, 3, node, t)),
+            estimated_share: opt(self.at(unit, 4, node, t)),
+        })
+    }
+
+    /// The figures of `node`, `unit` and `year` by name.
+    pub fn cell(&self, node: &str, unit: &str, year: Year) -> Result<Cell> {
+        let n = self.node_position(node)?;
+        let u = self.unit_position(unit)?;
+        let t = self.year_position(year)?;
+        self.cell_at(n, u, t).ok_or_else(|| IndexError::Unknown {
+            kind: "year",
+            name: year.to_string(),
+        })
+    }
+
+    /// Position of a node id.
+    pub fn node_position(&self, node: &str) -> Result<usize> {
+        self.node_ids
+            .iter()
+            .position(|x| x == node)
+            .ok_or_else(|| IndexError::Unknown {
+                kind: "node",
+                name: node.to_string(),
+            })
+    }
+
+    /// Position of a unit.
+    pub fn unit_position(&self, unit: &str) -> Result<usize> {
+        self.units
+            .binary_search_by(|u| u.as_str().cmp(unit))
+            .map_err(|_| IndexError::Unknown {
+                kind: "unit",
+                name: unit.to_string(),
+            })
+    }
+
+    /// Position of a year.
+    pub fn year_position(&self, year: Year) -> Result<usize> {
+        let t = i64::from(year) - i64::from(self.base_year);
+        if t < 0 || t >= self.years as i64 {
+            return Err(IndexError::Unknown {
+                kind: "year",
+                name: year.to_string(),
+            });
+        }
+        Ok(t as usize)
+    }
+
+    /// The index series (one value per year) of a node for a unit, `NaN` where none.
+    pub fn index_series(&self, node: usize, unit: usize) -> Option<&[f64]> {
+        self.series(0, node, unit)
+    }
+
+    /// The estimated-share series of a node for a unit.
+    pub fn estimated_series(&self, node: usize, unit: usize) -> Option<&[f64]> {
+        self.series(4, node, unit)
+    }
+
+    fn series(&self, figure: usize, node: usize, unit: usize) -> Option<&[f64]> {
+        if node >= self.node_ids.len() || unit >= self.units.len() {
+            return None;
+        }
+        let start = ((unit * N_MEASURES + figure) * self.node_ids.len() + node) * self.years;
+        self.data.get(start..start + self.years)
+    }
+
+    /// Every row, ordered by node (framework order), unit (sorted) and year.
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> + '_ {
+        let (n_nodes, n_units, years) = (self.node_ids.len(), self.units.len(), self.years);
+        (0..n_nodes).flat_map(move |n| {
+            (0..n_units).flat_map(move |u| {
+                (0..years).filter_map(move |t| {
+                    let cell = self.cell_at(n, u, t)?;
+                    Some(Row {
+                        node: &self.node_ids[n],
+                        unit: &self.units[u],
+                        year: self.base_year + t as Year,
+                        cell,
+                    })
+                })
+            })
+        })
+    }
+}
