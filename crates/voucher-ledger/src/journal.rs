@@ -1,0 +1,479 @@
+//! The durable log behind the book: a `Journal` trait, an in-memory and a SQLite
+//! implementation, and the hash chain that lets [`verify_chain`] name any edited, missing or
+//! reordered entry.
+//!
+//! An entry is one line of JSON (`body`) with a sequence number (1, 2, 3, … without gaps), the
+//! number of the batch it belongs to, and `hash = SHA-256(previous hash ‖ seq ‖ batch ‖ body)`
+//! (the first entry chains from 32 zero bytes). A batch (one request and everything it
+//! produced) is appended in one call, which an implementation must make atomic: after a
+//! crash either all of its entries are there or none is. A journal also keeps its head (last
+//! seq and hash) in the same transaction, so dropping entries from the end is detected too.
+//!
+//! Journals never change or delete an entry: the trait has no method for it.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::error::{LedgerError, Result};
+
+/// The most entries in one appended batch (a request of [`crate::core::BATCH_MAX`] transfers
+/// plus its header).
+pub const BATCH_ENTRIES_MAX: usize = crate::core::BATCH_MAX + 16;
+
+/// The most bytes in one entry's body.
+pub const BODY_BYTES_MAX: usize = 1 << 20;
+
+/// One journal entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// Position in the journal, from 1, without gaps.
+    pub seq: u64,
+    /// The batch (request) it belongs to, from 1.
+    pub batch: u64,
+    /// The record as JSON.
+    pub body: String,
+    /// SHA-256 over the previous hash, seq, batch and body.
+    pub hash: [u8; 32],
+}
+
+/// The hash of the entry before the first.
+pub const GENESIS_HASH: [u8; 32] = [0u8; 32];
+
+/// Chains one entry.
+pub fn chain_hash(prev: &[u8; 32], seq: u64, batch: u64, body: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(seq.to_be_bytes());
+    h.update(batch.to_be_bytes());
+    h.update(body.as_bytes());
+    h.finalize().into()
+}
+
+impl JournalEntry {
+    /// Builds the entry following `prev_hash`.
+    pub fn chained(prev_hash: &[u8; 32], seq: u64, batch: u64, body: String) -> Self {
+        let hash = chain_hash(prev_hash, seq, batch, &body);
+        Self {
+            seq,
+            batch,
+            body,
+            hash,
+        }
+    }
+}
+
+/// The last entry's seq and hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Head {
+    /// Last seq (0 when empty).
+    pub seq: u64,
+    /// Last batch (0 when empty).
+    pub batch: u64,
+    /// Last hash ([`GENESIS_HASH`] when empty).
+    pub hash: [u8; 32],
+}
+
+/// A durable, append-only log of batches.
+pub trait Journal {
+    /// Appends a batch of entries atomically, continuing the stored head. On error nothing of
+    /// the batch is stored.
+    fn append(&mut self, entries: &[JournalEntry]) -> Result<()>;
+    /// Every entry, in order of seq.
+    fn entries(&self) -> Result<Vec<JournalEntry>>;
+    /// The stored head (written with each batch).
+    fn head(&self) -> Result<Head>;
+    /// Where the journal lives, for messages ("memory" or the file path).
+    fn describe(&self) -> String;
+}
+
+fn check_batch(head: &Head, entries: &[JournalEntry], journal: &str) -> Result<()> {
+    if entries.len() > BATCH_ENTRIES_MAX {
+        return Err(LedgerError::BatchTooLarge {
+            what: "journal entries",
+            len: entries.len(),
+            max: BATCH_ENTRIES_MAX,
+        });
+    }
+    // Check before writing what verify checks after reading (paired assertions).
+    let mut prev = *head;
+    for e in entries {
+        let bad = |reason: String| LedgerError::Tampered {
+            journal: journal.to_string(),
+            seq: e.seq,
+            request: String::new(),
+            reason,
+        };
+        if e.seq != prev.seq + 1 {
+            return Err(bad(format!("seq does not follow {}", prev.seq)));
+        }
+        if e.batch < prev.batch || e.batch > prev.batch + 1 {
+            return Err(bad(format!(
+                "batch {} does not follow {}",
+                e.batch, prev.batch
+            )));
+        }
+        if e.body.len() > BODY_BYTES_MAX {
+            return Err(bad(format!(
+                "body of {} bytes over the limit",
+                e.body.len()
+            )));
+        }
+        if chain_hash(&prev.hash, e.seq, e.batch, &e.body) != e.hash {
+            return Err(bad("hash does not chain from the head".into()));
+        }
+        prev = Head {
+            seq: e.seq,
+            batch: e.batch,
+            hash: e.hash,
+        };
+    }
+    Ok(())
+}
+
+/// A journal in memory (tests, simulations, benchmarks of the core).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryJournal {
+    entries: Vec<JournalEntry>,
+    /// When set, the next append fails (to test that a failed write changes nothing).
+    pub fail_next_append: bool,
+}
+
+impl MemoryJournal {
+    /// An empty journal.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Mutable access to the stored entries, to simulate tampering in tests.
+    pub fn entries_mut(&mut self) -> &mut Vec<JournalEntry> {
+        &mut self.entries
+    }
+}
+
+impl Journal for MemoryJournal {
+    fn append(&mut self, entries: &[JournalEntry]) -> Result<()> {
+        if self.fail_next_append {
+            self.fail_next_append = false;
+            return Err(LedgerError::Storage {
+                journal: "memory".into(),
+                message: "simulated write failure".into(),
+            });
+        }
+        check_batch(&self.head()?, entries, "memory")?;
+        self.entries.extend_from_slice(entries);
+        Ok(())
+    }
+
+    fn entries(&self) -> Result<Vec<JournalEntry>> {
+        Ok(self.entries.clone())
+    }
+
+    fn head(&self) -> Result<Head> {
+        Ok(self
+            .entries
+            .last()
+            .map(|e| Head {
+                seq: e.seq,
+                batch: e.batch,
+                hash: e.hash,
+            })
+            .unwrap_or(Head {
+                seq: 0,
+                batch: 0,
+                hash: GENESIS_HASH,
+            }))
+    }
+
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+}
+
+impl<J: Journal + ?Sized> Journal for Box<J> {
+    fn append(&mut self, entries: &[JournalEntry]) -> Result<()> {
+        (**self).append(entries)
+    }
+    fn entries(&self) -> Result<Vec<JournalEntry>> {
+        (**self).entries()
+    }
+    fn head(&self) -> Result<Head> {
+        (**self).head()
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
+/// A journal in one SQLite file, in WAL mode with `synchronous=FULL`: a batch is one
+/// transaction, durable when `append` returns.
+#[derive(Debug)]
+pub struct SqliteJournal {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteJournal {
+    /// Opens (creating if needed) the journal at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let err = |e: rusqlite::Error| LedgerError::Storage {
+            journal: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let conn = Connection::open(&path).map_err(err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(LedgerError::Storage {
+                journal: path.display().to_string(),
+                message: format!("could not switch to WAL mode (got {mode})"),
+            });
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous=FULL;
+             PRAGMA foreign_keys=ON;
+             CREATE TABLE IF NOT EXISTS journal (
+                 seq   INTEGER PRIMARY KEY,
+                 batch INTEGER NOT NULL,
+                 body  TEXT NOT NULL,
+                 hash  TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS head (
+                 id    INTEGER PRIMARY KEY CHECK (id = 1),
+                 seq   INTEGER NOT NULL,
+                 batch INTEGER NOT NULL,
+                 hash  TEXT NOT NULL
+             );",
+        )
+        .map_err(err)?;
+        Ok(Self { conn, path })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn storage(&self, e: impl std::fmt::Display) -> LedgerError {
+        LedgerError::Storage {
+            journal: self.path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn parse_hash(s: &str, seq: u64, journal: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).map_err(|e| LedgerError::Tampered {
+        journal: journal.to_string(),
+        seq,
+        request: String::new(),
+        reason: format!("stored hash '{s}' is not 64 hex digits ({e})"),
+    })?;
+    Ok(out)
+}
+
+fn to_i64(v: u64, what: &str, journal: &str) -> Result<i64> {
+    i64::try_from(v).map_err(|_| LedgerError::Storage {
+        journal: journal.to_string(),
+        message: format!("{what} {v} does not fit SQLite's integer"),
+    })
+}
+
+impl Journal for SqliteJournal {
+    fn append(&mut self, entries: &[JournalEntry]) -> Result<()> {
+        let Some(last) = entries.last() else {
+            return Ok(());
+        };
+        let name = self.path.display().to_string();
+        let head = self.head()?;
+        check_batch(&head, entries, &name)?;
+        let tx = self.conn.transaction().map_err(|e| LedgerError::Storage {
+            journal: name.clone(),
+            message: e.to_string(),
+        })?;
+        {
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT INTO journal (seq, batch, body, hash) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| LedgerError::Storage {
+                    journal: name.clone(),
+                    message: e.to_string(),
+                })?;
+            for e in entries {
+                st.execute(params![
+                    to_i64(e.seq, "seq", &name)?,
+                    to_i64(e.batch, "batch", &name)?,
+                    e.body,
+                    hex::encode(e.hash)
+                ])
+                .map_err(|err| LedgerError::Storage {
+                    journal: name.clone(),
+                    message: format!("entry {}: {err}", e.seq),
+                })?;
+            }
+            tx.execute(
+                "INSERT INTO head (id, seq, batch, hash) VALUES (1, ?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, batch = excluded.batch, hash = excluded.hash",
+                params![
+                    to_i64(last.seq, "seq", &name)?,
+                    to_i64(last.batch, "batch", &name)?,
+                    hex::encode(last.hash)
+                ],
+            )
+            .map_err(|e| LedgerError::Storage {
+                journal: name.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        tx.commit().map_err(|e| LedgerError::Storage {
+            journal: name,
+            message: e.to_string(),
+        })
+    }
+
+    fn entries(&self) -> Result<Vec<JournalEntry>> {
+        let name = self.path.display().to_string();
+        let mut st = self
+            .conn
+            .prepare("SELECT seq, batch, body, hash FROM journal ORDER BY seq")
+            .map_err(|e| self.storage(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .map_err(|e| self.storage(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, batch, body, hash) = row.map_err(|e| self.storage(e))?;
+            let seq =
+                u64::try_from(seq).map_err(|_| self.storage(format!("negative seq {seq}")))?;
+            let batch = u64::try_from(batch)
+                .map_err(|_| self.storage(format!("entry {seq}: negative batch")))?;
+            let hash = parse_hash(&hash, seq, &name)?;
+            out.push(JournalEntry {
+                seq,
+                batch,
+                body,
+                hash,
+            });
+        }
+        Ok(out)
+    }
+
+    fn head(&self) -> Result<Head> {
+        let name = self.path.display().to_string();
+        let row: Option<(i64, i64, String)> = self
+            .conn
+            .query_row("SELECT seq, batch, hash FROM head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()
+            .map_err(|e| self.storage(e))?;
+        match row {
+            None => Ok(Head::default()),
+            Some((seq, batch, hash)) => {
+                let seq = u64::try_from(seq).map_err(|_| self.storage("negative head seq"))?;
+                Ok(Head {
+                    seq,
+                    batch: u64::try_from(batch).map_err(|_| self.storage("negative head batch"))?,
+                    hash: parse_hash(&hash, seq, &name)?,
+                })
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// What [`verify_chain`] found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChainReport {
+    /// Entries checked.
+    pub entries: u64,
+    /// Batches checked.
+    pub batches: u64,
+    /// The head hash (hex).
+    pub head_hash: String,
+}
+
+/// Checks the hash chain of `entries` against `head`. `request_of` extracts a request id from
+/// a body, to name it in the error.
+pub fn verify_chain(
+    journal: &str,
+    entries: &[JournalEntry],
+    head: &Head,
+    request_of: impl Fn(&JournalEntry) -> Option<String>,
+) -> Result<ChainReport> {
+    let mut prev = GENESIS_HASH;
+    let mut prev_batch = 0u64;
+    let mut batches = 0u64;
+    let mut current_request: Option<String> = None;
+    for (i, e) in entries.iter().enumerate() {
+        let expected_seq = i as u64 + 1;
+        if let Some(r) = request_of(e) {
+            current_request = Some(r);
+        }
+        let request = current_request
+            .as_ref()
+            .map(|r| format!(" (request '{r}')"))
+            .unwrap_or_default();
+        let bad = |seq: u64, reason: String| LedgerError::Tampered {
+            journal: journal.to_string(),
+            seq,
+            request: request.clone(),
+            reason,
+        };
+        if e.seq != expected_seq {
+            return Err(bad(
+                expected_seq,
+                format!("missing: the next entry found is {}", e.seq),
+            ));
+        }
+        if e.batch != prev_batch && e.batch != prev_batch + 1 {
+            return Err(bad(
+                e.seq,
+                format!("batch {} does not follow batch {prev_batch}", e.batch),
+            ));
+        }
+        if e.batch != prev_batch {
+            batches += 1;
+        }
+        if chain_hash(&prev, e.seq, e.batch, &e.body) != e.hash {
+            return Err(bad(
+                e.seq,
+                "content does not match its hash (edited)".into(),
+            ));
+        }
+        prev = e.hash;
+        prev_batch = e.batch;
+    }
+    let last_seq = entries.len() as u64;
+    if head.seq != last_seq || (last_seq > 0 && head.hash != prev) {
+        return Err(LedgerError::Tampered {
+            journal: journal.to_string(),
+            seq: head.seq.max(last_seq + 1),
+            request: String::new(),
+            reason: format!(
+                "the journal ends at entry {last_seq} but its head records entry {} (entries removed from the end or head edited)",
+                head.seq
+            ),
+        });
+    }
+    Ok(ChainReport {
+        entries: last_seq,
+        batches,
+        head_hash: hex::encode(prev),
+    })
+}
