@@ -89,7 +89,7 @@ pub enum LegacyPolicy {
 /// let err = "91110000600037341A".parse::<EnterpriseId>().unwrap_err();
 /// assert!(err.to_string().contains("expected 'L'"));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EnterpriseId {
     code: [u8; USCC_LEN],
     legacy: bool,
@@ -242,6 +242,17 @@ impl EnterpriseId {
     pub fn org_code_valid(&self) -> bool {
         let org = self.org_code();
         org_code_check_char(&org[..8]).is_some_and(|c| org.as_bytes()[8] as char == c)
+    }
+}
+
+impl fmt::Debug for EnterpriseId {
+    /// Shows the code (and the legacy flag when set) rather than raw bytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.legacy {
+            write!(f, "EnterpriseId({} legacy)", self.as_str())
+        } else {
+            write!(f, "EnterpriseId({})", self.as_str())
+        }
     }
 }
 

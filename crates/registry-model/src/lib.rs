@@ -15,13 +15,19 @@
 #![warn(missing_docs)]
 
 pub mod adjust;
+pub mod cohort;
 pub mod criteria;
+pub mod csvio;
 pub mod error;
 pub mod id;
 pub mod money;
+pub mod panel;
 pub mod policy;
 pub mod region;
 pub mod report;
+pub mod resource;
+pub mod sqlite;
+pub mod store;
 pub mod tier;
 pub mod verdict;
 
@@ -33,5 +39,7 @@ pub use money::Money;
 pub use policy::{RulePolicy, Stage, TierDecision, TierPolicy};
 pub use region::{RegionCode, RegionError};
 pub use report::{AnnualReport, Enterprise, Evidence};
+pub use sqlite::SqliteStore;
+pub use store::{MemoryStore, RegistryStore};
 pub use tier::{Tier, TierParseError, Year};
 pub use verdict::{Cmp, Condition, Outcome, Threshold, Value, Verdict};

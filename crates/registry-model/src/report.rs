@@ -136,34 +136,147 @@ pub struct AnnualReport {
     pub specialised_score: Option<Decimal>,
 }
 
-/// The names of the fact fields, in CSV column order.
-pub const FACT_FIELDS: [&str; 25] = [
-    "revenue_yuan",
-    "rd_spend_yuan",
-    "rd_domestic_share",
-    "staff",
-    "tech_staff",
-    "rd_staff",
-    "ip_class1",
-    "ip_class2",
-    "high_tech_revenue_yuan",
-    "assets_yuan",
-    "debt_ratio",
-    "equity_financing_yuan",
-    "valuation_yuan",
-    "listed",
-    "pe_backed",
-    "supported_field",
-    "main_business_share",
-    "niche_years",
-    "niche_market_share",
-    "major_incidents",
-    "innovation_score",
-    "sme_innovation_points",
-    "sme_growth_points",
-    "sme_specialisation_points",
-    "specialised_score",
-];
+/// The type of a fact field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactKind {
+    /// Yuan with at most two decimals.
+    Money,
+    /// A decimal number (fractions, points).
+    Decimal,
+    /// A non-negative whole number.
+    Count,
+    /// true/false (also 1/0, yes/no, 是/否).
+    Flag,
+}
+
+/// The value of one fact field (`None` = not reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum FactValue {
+    /// Money.
+    Money(Option<Money>),
+    /// Decimal.
+    Decimal(Option<Decimal>),
+    /// Count.
+    Count(Option<u32>),
+    /// Flag.
+    Flag(Option<bool>),
+}
+
+impl FactValue {
+    /// Parses `text` as a value of `kind`; an empty cell is `None`. The error says why.
+    pub fn parse(kind: FactKind, text: &str) -> std::result::Result<FactValue, String> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Ok(match kind {
+                FactKind::Money => FactValue::Money(None),
+                FactKind::Decimal => FactValue::Decimal(None),
+                FactKind::Count => FactValue::Count(None),
+                FactKind::Flag => FactValue::Flag(None),
+            });
+        }
+        match kind {
+            FactKind::Money => t
+                .parse::<Money>()
+                .map(|m| FactValue::Money(Some(m)))
+                .map_err(|e| e.reason.to_string()),
+            FactKind::Decimal => Decimal::from_str_exact(t)
+                .map(|d| FactValue::Decimal(Some(d)))
+                .map_err(|_| "not a decimal number".to_string()),
+            FactKind::Count => t
+                .parse::<u32>()
+                .map(|n| FactValue::Count(Some(n)))
+                .map_err(|_| "not a whole number 0..=4294967295".to_string()),
+            FactKind::Flag => match t.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "y" | "是" => Ok(FactValue::Flag(Some(true))),
+                "false" | "0" | "no" | "n" | "否" => Ok(FactValue::Flag(Some(false))),
+                _ => Err("not a flag (true/false, 1/0, yes/no)".to_string()),
+            },
+        }
+    }
+
+    /// The value as CSV text (empty when not reported).
+    pub fn to_text(&self) -> String {
+        match self {
+            FactValue::Money(v) => v.map(|m| m.to_string()).unwrap_or_default(),
+            FactValue::Decimal(v) => v.map(|d| d.to_string()).unwrap_or_default(),
+            FactValue::Count(v) => v.map(|n| n.to_string()).unwrap_or_default(),
+            FactValue::Flag(v) => v.map(|b| b.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// Whether the fact was reported.
+    pub fn is_some(&self) -> bool {
+        match self {
+            FactValue::Money(v) => v.is_some(),
+            FactValue::Decimal(v) => v.is_some(),
+            FactValue::Count(v) => v.is_some(),
+            FactValue::Flag(v) => v.is_some(),
+        }
+    }
+}
+
+macro_rules! fact_fields {
+    ($($name:ident : $kind:ident),* $(,)?) => {
+        /// The fact fields with their types, in CSV column order.
+        pub const FACTS: &[(&str, FactKind)] = &[$((stringify!($name), FactKind::$kind)),*];
+
+        impl AnnualReport {
+            /// The value of a fact by its field name; `None` for an unknown name.
+            pub fn fact(&self, name: &str) -> Option<FactValue> {
+                match name {
+                    $(stringify!($name) => Some(FactValue::$kind(self.$name)),)*
+                    _ => None,
+                }
+            }
+
+            /// Sets a fact by name; an error when the name is unknown or the kind differs.
+            pub fn set_fact(&mut self, name: &str, value: FactValue) -> std::result::Result<(), String> {
+                match (name, value) {
+                    $((stringify!($name), FactValue::$kind(v)) => {
+                        self.$name = v;
+                        Ok(())
+                    })*
+                    _ => Err(format!("'{name}' is not a fact field of that kind")),
+                }
+            }
+        }
+    };
+}
+
+fact_fields! {
+    revenue_yuan: Money,
+    rd_spend_yuan: Money,
+    rd_domestic_share: Decimal,
+    staff: Count,
+    tech_staff: Count,
+    rd_staff: Count,
+    ip_class1: Count,
+    ip_class2: Count,
+    high_tech_revenue_yuan: Money,
+    assets_yuan: Money,
+    debt_ratio: Decimal,
+    equity_financing_yuan: Money,
+    valuation_yuan: Money,
+    listed: Flag,
+    pe_backed: Flag,
+    supported_field: Flag,
+    main_business_share: Decimal,
+    niche_years: Count,
+    niche_market_share: Decimal,
+    major_incidents: Count,
+    innovation_score: Decimal,
+    sme_innovation_points: Decimal,
+    sme_growth_points: Decimal,
+    sme_specialisation_points: Decimal,
+    specialised_score: Decimal,
+}
+
+/// The kind of a fact field by name.
+pub fn fact_kind(name: &str) -> Option<FactKind> {
+    FACTS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+}
 
 impl AnnualReport {
     /// An empty report (every fact missing) for `id` and `year`.
