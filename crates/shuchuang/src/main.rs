@@ -3,6 +3,7 @@
 //! Only this crate parses command lines, reads and writes files for the user, prints tables
 //! and draws charts; the libraries stay format-free.
 
+mod chart;
 mod cmd;
 #[allow(dead_code)] // used once the subcommands land; removed at integration
 mod output;

@@ -1,0 +1,339 @@
+//! Invariants of the chain method, checked on random frameworks and panels (proptest), and
+//! reproducibility of the Monte Carlo bands across thread counts.
+
+use index_engine::uncertainty::{McOptions, monte_carlo};
+use index_engine::{
+    Chain, ComputeOptions, Direction, Framework, IndexResult, NodeSpec, Observation, Panel,
+    compute, symmetric_growth,
+};
+use proptest::prelude::*;
+
+/// A random two-level tree: the root's children, each a leaf or the parent of 1–3 leaves.
+#[derive(Debug, Clone)]
+struct Shape {
+    /// Per first-level node: number of leaf children (0 = it is a leaf itself).
+    kids: Vec<usize>,
+    /// Raw weight of every non-root node, in creation order.
+    weights: Vec<f64>,
+    /// Direction −1 for these non-root nodes.
+    lower: Vec<bool>,
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    prop::collection::vec(0usize..4, 1..5).prop_flat_map(|kids| {
+        let n = kids.len() + kids.iter().sum::<usize>();
+        (
+            Just(kids),
+            prop::collection::vec(0.1f64..5.0, n),
+            prop::collection::vec(any::<bool>(), n),
+        )
+            .prop_map(|(kids, weights, lower)| Shape {
+                kids,
+                weights,
+                lower,
+            })
+    })
+}
+
+/// Node specs for a shape; `reverse` lists every sibling group in reverse order.
+fn specs(s: &Shape, scale: f64, reverse: bool) -> Vec<NodeSpec> {
+    let mut groups: Vec<Vec<NodeSpec>> = Vec::new();
+    let mut first = Vec::new();
+    let mut k = 0;
+    let node = |id: String, parent: &str, k: &mut usize| {
+        let mut n = NodeSpec::child(id, parent).weight(s.weights[*k] * scale);
+        if s.lower[*k] {
+            n = n.direction(Direction::LowerIsBetter);
+        }
+        *k += 1;
+        n
+    };
+    for (i, &c) in s.kids.iter().enumerate() {
+        let id = format!("n{i}");
+        first.push(node(id.clone(), "root", &mut k));
+        let mut g = Vec::new();
+        for j in 0..c {
+            g.push(node(format!("n{i}_{j}"), &id, &mut k));
+        }
+        groups.push(g);
+    }
+    if reverse {
+        first.reverse();
+        groups.reverse();
+        for g in &mut groups {
+            g.reverse();
+        }
+    }
+    let mut out = vec![NodeSpec::root("root")];
+    out.extend(first);
+    out.extend(groups.into_iter().flatten());
+    out
+}
+
+fn leaf_ids(fw: &Framework) -> Vec<String> {
+    fw.leaf_ids().map(str::to_string).collect()
+}
+
+/// Fully observed positive values, leaf by leaf (in `ids` order), units × years.
+fn panel_for(fw: &Framework, ids: &[String], values: &[f64], units: usize, years: usize) -> Panel {
+    let mut obs = Vec::new();
+    let mut k = 0;
+    let mut sorted = ids.to_vec();
+    sorted.sort();
+    for id in &sorted {
+        for u in 0..units {
+            for t in 0..years {
+                obs.push(Observation::new(
+                    id.clone(),
+                    format!("u{u}"),
+                    2000 + t as i32,
+                    values[k % values.len()],
+                ));
+                k += 1;
+            }
+        }
+    }
+    Panel::from_records(fw, obs).unwrap()
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * (1.0 + b.abs())
+}
+
+fn children_sum_check(fw: &Framework, r: &IndexResult) {
+    let years = r.years();
+    for u in r.units() {
+        for &y in &years[1..] {
+            let root = fw.root_node();
+            let rg = r.cell(&root.spec.id, u, y).unwrap().growth.unwrap();
+            let mut leaf_total = 0.0;
+            for id in fw.leaf_ids() {
+                leaf_total += r.cell(id, u, y).unwrap().total_contribution.unwrap();
+            }
+            assert!(
+                close(leaf_total, rg, 1e-9),
+                "leaves {leaf_total} vs root {rg}"
+            );
+            for n in fw.nodes().iter().filter(|n| !n.children.is_empty()) {
+                let g = r.cell(&n.spec.id, u, y).unwrap().growth.unwrap();
+                let sum: f64 = n
+                    .children
+                    .iter()
+                    .map(|&c| {
+                        r.cell(&fw.nodes()[c].spec.id, u, y)
+                            .unwrap()
+                            .contribution
+                            .unwrap()
+                    })
+                    .sum();
+                assert!(close(sum, g, 1e-9), "{}: {sum} vs {g}", n.spec.id);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn leaf_index_is_the_ratio_and_growth_inverts(
+        s in shape(),
+        values in prop::collection::vec(0.01f64..1e6, 8..60),
+        units in 1usize..3,
+        years in 2usize..7,
+    ) {
+        let fw = Framework::from_nodes(specs(&s, 1.0, false)).unwrap();
+        let ids = leaf_ids(&fw);
+        let panel = panel_for(&fw, &ids, &values, units, years);
+        let r = compute(&fw, &panel, &ComputeOptions::default()).unwrap();
+        for (l, id) in ids.iter().enumerate() {
+            for u in 0..units {
+                let x0 = panel.value(l, u, 2000).unwrap();
+                for t in 0..years {
+                    let y = 2000 + t as i32;
+                    let x = panel.value(l, u, y).unwrap();
+                    let c = r.cell(id, &format!("u{u}"), y).unwrap();
+                    prop_assert!(close(c.index.unwrap(), 100.0 * x / x0, 1e-12));
+                    prop_assert_eq!(c.estimated_share, Some(0.0));
+                    if t > 0 {
+                        let xp = panel.value(l, u, y - 1).unwrap();
+                        let g = c.growth.unwrap();
+                        prop_assert!(g > -200.0 && g < 200.0);
+                        prop_assert!(close((200.0 + g) / (200.0 - g), x / xp, 1e-12));
+                        prop_assert_eq!(g, symmetric_growth(xp, x));
+                    }
+                }
+            }
+        }
+        // Fully observed data: nothing rests on estimates, anywhere.
+        for row in r.rows() {
+            prop_assert_eq!(row.cell.estimated_share, Some(0.0));
+        }
+        children_sum_check(&fw, &r);
+    }
+
+    #[test]
+    fn equal_child_growth_gives_the_parent_that_growth(
+        s in shape(),
+        path in prop::collection::vec(0.5f64..2.0, 2..7),
+        scales in prop::collection::vec(0.1f64..100.0, 1..20),
+    ) {
+        // Every leaf follows the same path up to a constant factor: equal growth everywhere.
+        // All directions 1 here (direction −1 would negate the growth entering the parent).
+        let s = Shape { lower: vec![false; s.lower.len()], ..s };
+        let fw = Framework::from_nodes(specs(&s, 1.0, false)).unwrap();
+        let ids = leaf_ids(&fw);
+        let mut obs = Vec::new();
+        for (l, id) in ids.iter().enumerate() {
+            let mut x = scales[l % scales.len()];
+            for (t, step) in path.iter().enumerate() {
+                obs.push(Observation::new(id.clone(), "U", 2000 + t as i32, x));
+                x *= step;
+            }
+        }
+        let panel = Panel::from_records(&fw, obs).unwrap();
+        let r = compute(&fw, &panel, &ComputeOptions::default()).unwrap();
+        for t in 1..path.len() {
+            let y = 2000 + t as i32;
+            let want = r.cell(&ids[0], "U", y).unwrap().growth.unwrap();
+            for n in fw.nodes() {
+                let g = r.cell(&n.spec.id, "U", y).unwrap().growth.unwrap();
+                prop_assert!((g - want).abs() < 1e-9, "{}: {} vs {}", n.spec.id, g, want);
+            }
+        }
+    }
+
+    #[test]
+    fn sibling_order_and_weight_scale_change_nothing(
+        s in shape(),
+        values in prop::collection::vec(0.01f64..1e4, 8..40),
+        scale in 0.01f64..100.0,
+    ) {
+        let a = Framework::from_nodes(specs(&s, 1.0, false)).unwrap();
+        let b = Framework::from_nodes(specs(&s, scale, true)).unwrap();
+        let ids = leaf_ids(&a);
+        let pa = panel_for(&a, &ids, &values, 2, 5);
+        let pb = panel_for(&b, &ids, &values, 2, 5);
+        let ra = compute(&a, &pa, &ComputeOptions::default()).unwrap();
+        let rb = compute(&b, &pb, &ComputeOptions::default()).unwrap();
+        for row in ra.rows() {
+            let other = rb.cell(row.node, row.unit, row.year).unwrap();
+            for (x, y) in [
+                (row.cell.index, other.index),
+                (row.cell.growth, other.growth),
+                (row.cell.contribution, other.contribution),
+                (row.cell.total_contribution, other.total_contribution),
+                (row.cell.estimated_share, other.estimated_share),
+            ] {
+                match (x, y) {
+                    (Some(x), Some(y)) => prop_assert!(close(x, y, 1e-12), "{}: {} vs {}", row.node, x, y),
+                    (x, y) => prop_assert_eq!(x, y),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_fully_carried_year_is_wholly_estimated(
+        s in shape(),
+        values in prop::collection::vec(0.01f64..1e4, 8..40),
+        extra in 1i32..4,
+    ) {
+        let fw = Framework::from_nodes(specs(&s, 1.0, false)).unwrap();
+        let ids = leaf_ids(&fw);
+        let panel = panel_for(&fw, &ids, &values, 1, 3);
+        let r = compute(&fw, &panel, &ComputeOptions { to_year: Some(2002 + extra), ..Default::default() }).unwrap();
+        for n in fw.nodes() {
+            for y in 2003..=2002 + extra {
+                let c = r.cell(&n.spec.id, "u0", y).unwrap();
+                prop_assert_eq!(c.estimated_share, Some(1.0));
+                prop_assert_eq!(c.growth, Some(0.0));
+                let before = r.cell(&n.spec.id, "u0", 2002).unwrap();
+                prop_assert_eq!(c.index, before.index);
+            }
+            prop_assert_eq!(r.cell(&n.spec.id, "u0", 2002).unwrap().estimated_share, Some(0.0));
+        }
+    }
+}
+
+fn mc_fixture() -> (Framework, index_engine::FilledPanel) {
+    let fw = index_engine::caict2025::framework().unwrap();
+    let panel = index_engine::synth::synth_panel(
+        &fw,
+        &index_engine::synth::SynthOptions {
+            units: 3,
+            years: 6,
+            seed: 11,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let filled = ComputeOptions::default().fill(&panel).unwrap();
+    (fw, filled)
+}
+
+fn mc_json(threads: usize, seed: u64) -> String {
+    let (fw, filled) = mc_fixture();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let opts = McOptions {
+        samples: 300,
+        seed,
+        perturb: 0.2,
+    };
+    let report = pool
+        .install(|| monte_carlo(&Chain, &fw, &filled, &opts, &|_| {}))
+        .unwrap();
+    serde_json::to_string(&report).unwrap()
+}
+
+#[test]
+fn monte_carlo_is_identical_on_one_and_two_threads() {
+    let one = mc_json(1, 7);
+    let two = mc_json(2, 7);
+    assert_eq!(one, two);
+    assert_ne!(one, mc_json(2, 8), "another seed must give other bands");
+}
+
+#[test]
+fn monte_carlo_bands_are_ordered_and_counted() {
+    let (fw, filled) = mc_fixture();
+    let count = std::sync::atomic::AtomicU64::new(0);
+    let opts = McOptions {
+        samples: 200,
+        seed: 3,
+        perturb: 0.3,
+    };
+    let rep = monte_carlo(&Chain, &fw, &filled, &opts, &|n| {
+        count.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    })
+    .unwrap();
+    assert_eq!(count.into_inner(), 3 * 200);
+    assert_eq!(rep.bands.len(), fw.len() * 3 * 6);
+    let mut spread = 0.0f64;
+    for b in &rep.bands {
+        let (p5, p50, p95) = (b.p5.unwrap(), b.p50.unwrap(), b.p95.unwrap());
+        assert!(p5 <= p50 && p50 <= p95, "{b:?}");
+        if fw.node(&b.node).unwrap().leaf.is_some() || b.year == 2000 {
+            // Leaves and the base year do not depend on the weights.
+            assert_eq!((b.p5, b.p95), (b.nominal, b.nominal));
+        }
+        spread = spread.max(p95 - p5);
+    }
+    assert!(spread > 0.0, "noisy weights must move some inner node");
+    assert!(
+        monte_carlo(
+            &Chain,
+            &fw,
+            &filled,
+            &McOptions {
+                perturb: 1.5,
+                ..opts
+            },
+            &|_| {}
+        )
+        .is_err()
+    );
+}
