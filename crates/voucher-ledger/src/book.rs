@@ -2098,21 +2098,7 @@ impl<J: Journal> VoucherBook<J> {
     /// replay of every request into a fresh ledger compared with what was recorded, and every
     /// invariant. Leaves this book untouched.
     pub fn verify(&self) -> Result<VerifyReport> {
-        let name = self.journal.describe();
-        let entries = self.journal.entries()?;
-        let head = self.journal.head()?;
-        let chain = verify_chain(&name, &entries, &head, request_of)?;
-        let mut copy = MemoryJournal::new();
-        *copy.entries_mut() = entries;
-        let fresh = VoucherBook::with_journal(copy, Box::new(SystemClock))?;
-        Ok(VerifyReport {
-            journal: name,
-            chain,
-            requests: fresh.request_ids.len() as u64,
-            accounts: fresh.ledger.accounts().len() as u64,
-            transfers: fresh.ledger.transfers().len() as u64,
-            posted_total_fen: fresh.ledger.posted_total_fen(),
-        })
+        verify_journal(&self.journal)
     }
 
     /// Checks the ledger's invariants and the programs' against it: every firm year's
@@ -2174,6 +2160,27 @@ impl<J: Journal> VoucherBook<J> {
         }
         Ok(())
     }
+}
+
+/// Verifies a journal without opening a book on it: the hash chain (naming any edited or
+/// missing entry), then a replay of every request into a fresh in-memory book, compared with
+/// what was recorded, and every invariant.
+pub fn verify_journal<J: Journal + ?Sized>(journal: &J) -> Result<VerifyReport> {
+    let name = journal.describe();
+    let entries = journal.entries()?;
+    let head = journal.head()?;
+    let chain = verify_chain(&name, &entries, &head, request_of)?;
+    let mut copy = MemoryJournal::new();
+    *copy.entries_mut() = entries;
+    let fresh = VoucherBook::with_journal(copy, Box::new(SystemClock))?;
+    Ok(VerifyReport {
+        journal: name,
+        chain,
+        requests: fresh.request_ids.len() as u64,
+        accounts: fresh.ledger.accounts().len() as u64,
+        transfers: fresh.ledger.transfers().len() as u64,
+        posted_total_fen: fresh.ledger.posted_total_fen(),
+    })
 }
 
 fn parse_record(e: &JournalEntry) -> Result<Record> {
