@@ -191,7 +191,7 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
     let province = id.region().province_name_zh().unwrap_or("");
     let enterprise = Enterprise {
         id,
-        name: format!("{province}{head}{tail}有限公司{:05}", index % 100_000),
+        name: format!("{province}{head}{tail}有限公司"),
         founded,
     };
     // Firm traits, fixed over time.
