@@ -463,6 +463,26 @@ impl Catalog {
         })
     }
 
+    /// The same catalog with every cluster's cards and cores divided by `divisor` (rounded
+    /// down, but at least 1 where the original is not 0): small networks on which capacity
+    /// binds, for tests, the optimal reference and what-if runs.
+    pub fn with_capacity_divisor(&self, divisor: u32) -> Result<Catalog> {
+        if divisor == 0 || divisor > MAX_CAPACITY {
+            return Err(Error::Parameter {
+                name: "capacity divisor".into(),
+                message: format!("{divisor} is outside [1, {MAX_CAPACITY}]"),
+            });
+        }
+        let mut out = self.clone();
+        let shrink = |x: u32| if x == 0 { 0 } else { (x / divisor).max(1) };
+        for c in &mut out.clusters {
+            c.cards = shrink(c.cards);
+            c.cpu_cores = shrink(c.cpu_cores);
+            c.cards_per_rack = c.cards_per_rack.min(c.cards.max(1));
+        }
+        Ok(out)
+    }
+
     /// Number of clusters.
     pub fn len(&self) -> usize {
         self.clusters.len()

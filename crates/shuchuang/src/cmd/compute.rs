@@ -1,14 +1,716 @@
-//! `shuchuang compute` (being built).
+//! `shuchuang compute`: the national compute network catalog, placing job streams with a
+//! policy, simulating them, and comparing every policy with the optimum.
 
-use clap::Args;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+use compute_scheduler::alibaba::{ImportOptions, import};
+use compute_scheduler::generate::{GeneratorConfig, Horizon, generate, synthetic_firms};
+use compute_scheduler::job::{read_jobs_csv, write_jobs_csv};
+use compute_scheduler::optimum::{OptimumOptions, gap_percent, optimum};
+use compute_scheduler::{
+    Catalog, CoveragePayment, Job, NoPayment, Payment, Pipeline, PolicyKind, Schedule, Scheduler,
+    SimOptions, Simulator,
+};
+use rayon::prelude::*;
+use registry_model::region::PROVINCES;
+use rust_decimal::Decimal;
 
 use crate::Context;
+use crate::output::{Format, Table, print_json};
 
 /// Arguments of `shuchuang compute`.
 #[derive(Debug, Args)]
-pub struct ComputeArgs {}
+pub struct ComputeArgs {
+    #[command(subcommand)]
+    command: ComputeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ComputeCommand {
+    /// The hubs and clusters of the network; with --latency, the province → cluster latency table.
+    Catalog(CatalogArgs),
+    /// Place a job stream with one policy and list where and when each job ran.
+    Schedule(ScheduleArgs),
+    /// Simulate a job stream with one policy and print the metrics.
+    Simulate(SimulateArgs),
+    /// Run every policy on the same stream side by side, with the optimum where small enough.
+    Compare(CompareArgs),
+    /// Write a job stream (generated or imported from the Alibaba trace) as job CSV.
+    Jobs(JobsArgs),
+}
+
+#[derive(Debug, Args)]
+struct NetArgs {
+    /// Catalog TOML to use instead of the shipped one (data/compute/catalog.toml).
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Divide every cluster's cards and cores by N (small networks where capacity binds).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    capacity_divisor: u32,
+}
+
+#[derive(Debug, Args)]
+struct SourceArgs {
+    /// Job CSV to place (columns: see docs/compute-scheduler.md).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["generate", "alibaba_jobs"])]
+    jobs: Option<PathBuf>,
+    /// Generate N synthetic jobs (daily cycle, east/west mix).
+    #[arg(long, value_name = "N", conflicts_with = "alibaba_jobs")]
+    generate: Option<usize>,
+    /// Seed of the generator (and of the firms the trace's users map to).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Synthetic firms behind generated or imported jobs.
+    #[arg(long, default_value_t = 50)]
+    firms: usize,
+    /// Offered card load of generated jobs, as a share of the network's cards.
+    #[arg(long, default_value_t = 0.7, conflicts_with = "days")]
+    load: f64,
+    /// Spread generated submissions over this many days instead of by load.
+    #[arg(long)]
+    days: Option<u32>,
+    /// Alibaba cluster-trace-gpu-v2020 pai_job_table CSV.
+    #[arg(long, value_name = "FILE", requires = "alibaba_tasks")]
+    alibaba_jobs: Option<PathBuf>,
+    /// Alibaba cluster-trace-gpu-v2020 pai_task_table CSV.
+    #[arg(long, value_name = "FILE", requires = "alibaba_jobs")]
+    alibaba_tasks: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct PayArgs {
+    /// Cap each firm's voucher subsidy for the run at this many yuan (default: no cap).
+    #[arg(long, value_name = "YUAN")]
+    budget_per_firm: Option<Decimal>,
+    /// No vouchers: every job pays full price.
+    #[arg(long)]
+    no_vouchers: bool,
+}
+
+#[derive(Debug, Args)]
+struct CatalogArgs {
+    #[command(flatten)]
+    net: NetArgs,
+    /// Print the latency table (ms, province × cluster) instead of the clusters.
+    #[arg(long)]
+    latency: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct ScheduleArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    net: NetArgs,
+    #[command(flatten)]
+    pay: PayArgs,
+    /// Placement policy.
+    #[arg(long, default_value = "greedy", value_parser = parse_policy)]
+    policy: PolicyKind,
+    /// Explain the decisions about this job id: each filter's removals and each score.
+    #[arg(long, value_name = "JOB")]
+    explain: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    net: NetArgs,
+    #[command(flatten)]
+    pay: PayArgs,
+    /// Placement policy.
+    #[arg(long, default_value = "greedy", value_parser = parse_policy)]
+    policy: PolicyKind,
+    /// For csv: print the per-cluster table instead of the overall metrics.
+    #[arg(long)]
+    per_cluster: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    net: NetArgs,
+    #[command(flatten)]
+    pay: PayArgs,
+    /// Compute the optimum (LP bound) only up to this many jobs; the integer optimum is
+    /// computed up to --integer-max.
+    #[arg(long, default_value_t = 500)]
+    optimum_max: usize,
+    /// Compute the integer optimum up to this many jobs.
+    #[arg(long, default_value_t = 60)]
+    integer_max: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct JobsArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    net: NetArgs,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+fn parse_policy(s: &str) -> Result<PolicyKind, String> {
+    s.parse()
+}
 
 /// Runs `shuchuang compute`.
-pub fn run(_args: ComputeArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("'shuchuang compute' is not built yet")
+pub fn run(args: ComputeArgs, _ctx: &Context) -> anyhow::Result<()> {
+    match args.command {
+        ComputeCommand::Catalog(a) => catalog_cmd(a),
+        ComputeCommand::Schedule(a) => schedule_cmd(a),
+        ComputeCommand::Simulate(a) => simulate_cmd(a),
+        ComputeCommand::Compare(a) => compare_cmd(a),
+        ComputeCommand::Jobs(a) => jobs_cmd(a),
+    }
+}
+
+fn load_catalog(net: &NetArgs) -> anyhow::Result<Catalog> {
+    let catalog = match &net.catalog {
+        None => Catalog::embedded()?,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("reading catalog {}", p.display()))?;
+            Catalog::from_toml_str(&text, &p.display().to_string())?
+        }
+    };
+    if net.capacity_divisor == 1 {
+        Ok(catalog)
+    } else {
+        Ok(catalog.with_capacity_divisor(net.capacity_divisor)?)
+    }
+}
+
+fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
+    if let Some(p) = &src.jobs {
+        let f = File::open(p).with_context(|| format!("opening job file {}", p.display()))?;
+        return Ok(read_jobs_csv(BufReader::new(f), &p.display().to_string())?);
+    }
+    if let Some(n) = src.generate {
+        let horizon = match src.days {
+            Some(d) => Horizon::Days(d),
+            None => Horizon::Load {
+                utilisation: src.load,
+                capacity_cards: catalog.total_cards().max(1),
+            },
+        };
+        let cfg = GeneratorConfig {
+            jobs: n,
+            seed: src.seed,
+            firms: src.firms,
+            horizon,
+            ..GeneratorConfig::default()
+        };
+        return Ok(generate(&cfg)?);
+    }
+    if let (Some(jp), Some(tp)) = (&src.alibaba_jobs, &src.alibaba_tasks) {
+        let jf = File::open(jp).with_context(|| format!("opening {}", jp.display()))?;
+        let tf = File::open(tp).with_context(|| format!("opening {}", tp.display()))?;
+        let opts = ImportOptions {
+            firms: synthetic_firms(src.firms, 0.75, src.seed)?,
+            include_failed: false,
+            deadline_factor: Some(3.0),
+            max_jobs: compute_scheduler::job::MAX_JOBS,
+        };
+        let report = import(
+            BufReader::new(jf),
+            &jp.display().to_string(),
+            BufReader::new(tf),
+            &tp.display().to_string(),
+            &opts,
+        )?;
+        eprintln!(
+            "imported {} jobs ({} job rows, {} task rows; skipped {} by status, {} without tasks, {} without resources)",
+            report.jobs.len(),
+            report.job_rows,
+            report.task_rows,
+            report.skipped_status,
+            report.skipped_no_tasks,
+            report.skipped_empty
+        );
+        return Ok(report.jobs);
+    }
+    bail!(
+        "give a job source: --jobs FILE, --generate N, or --alibaba-jobs FILE --alibaba-tasks FILE"
+    )
+}
+
+fn payment(pay: &PayArgs) -> anyhow::Result<Box<dyn Payment + Send>> {
+    if pay.no_vouchers {
+        return Ok(Box::new(NoPayment));
+    }
+    match CoveragePayment::new(pay.budget_per_firm) {
+        Some(p) => Ok(Box::new(p)),
+        None => bail!(
+            "--budget-per-firm {}: not a non-negative amount in whole fen",
+            pay.budget_per_firm.unwrap_or_default()
+        ),
+    }
+}
+
+fn run_policy(
+    catalog: &Catalog,
+    jobs: &[Job],
+    kind: PolicyKind,
+    pay: &PayArgs,
+    explain: Option<String>,
+) -> anyhow::Result<Schedule> {
+    let mut payment = payment(pay)?;
+    let options = SimOptions {
+        explain,
+        ..SimOptions::default()
+    };
+    let mut sim = Simulator::new(catalog, kind.build(&catalog.scheduling)).with_options(options);
+    Ok(sim.schedule(jobs, payment.as_mut())?)
+}
+
+fn f3(x: f64) -> String {
+    format!("{x:.3}")
+}
+
+fn f1(x: f64) -> String {
+    format!("{x:.1}")
+}
+
+fn catalog_cmd(a: CatalogArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(&a.net)?;
+    if a.latency {
+        let mut header = vec!["province".to_string(), "name".to_string()];
+        header.extend(catalog.clusters.iter().map(|c| c.id.clone()));
+        let mut t = Table::new(header);
+        for (p, (code, zh, _)) in PROVINCES.iter().enumerate() {
+            let mut row = vec![code.to_string(), zh.to_string()];
+            row.extend((0..catalog.len()).map(|c| {
+                catalog
+                    .latency_ms(p, c)
+                    .map_or_else(|| "-".into(), |v| v.to_string())
+            }));
+            t.push(row);
+        }
+        return t.print(a.format);
+    }
+    let mut t = Table::new([
+        "cluster",
+        "name",
+        "hub",
+        "hub_name",
+        "region",
+        "province",
+        "cards",
+        "cpu_cores",
+        "price_card_hour",
+        "price_core_hour",
+        "pue",
+        "green_share",
+    ]);
+    for (i, c) in catalog.clusters.iter().enumerate() {
+        let hub = catalog.hubs.iter().find(|h| h.id == c.hub);
+        t.push([
+            c.id.clone(),
+            c.name_zh.clone(),
+            c.hub.clone(),
+            hub.map_or_else(String::new, |h| h.name_zh.clone()),
+            catalog.region(i).map_or("?", |r| r.key()).to_string(),
+            c.province.clone(),
+            c.cards.to_string(),
+            c.cpu_cores.to_string(),
+            c.price_card_hour.to_string(),
+            c.price_core_hour.to_string(),
+            c.pue.to_string(),
+            c.green_share.to_string(),
+        ]);
+    }
+    t.print(a.format)
+}
+
+fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(&a.net)?;
+    let jobs = load_jobs(&a.source, &catalog)?;
+    let schedule = run_policy(&catalog, &jobs, a.policy, &a.pay, a.explain.clone())?;
+    if let Some(ex) = &schedule.explanation {
+        if a.format == Format::Json {
+            return print_json(ex);
+        }
+        let mut t = Table::new(["time_s", "step", "cluster", "detail"]);
+        t.push([
+            ex.submit_s.to_string(),
+            "submitted".into(),
+            String::new(),
+            ex.job_id.clone(),
+        ]);
+        if let Some(r) = &ex.rejection {
+            for f in &r.filters {
+                for rm in &f.removed {
+                    t.push([
+                        ex.submit_s.to_string(),
+                        format!("filter {}", f.filter),
+                        rm.cluster.clone(),
+                        rm.reason.clone(),
+                    ]);
+                }
+            }
+            t.push([
+                ex.submit_s.to_string(),
+                "rejected".into(),
+                String::new(),
+                "no cluster passes the filters".into(),
+            ]);
+        }
+        for (i, ev) in ex.evaluations.iter().enumerate() {
+            if i + 1 == ex.evaluations.len() && ex.evaluations_omitted > 0 {
+                t.push([
+                    String::new(),
+                    "…".into(),
+                    String::new(),
+                    format!("{} evaluations omitted", ex.evaluations_omitted),
+                ]);
+            }
+            let ts = ev.time_s.to_string();
+            for f in &ev.filters {
+                if f.removed.is_empty() {
+                    t.push([
+                        ts.clone(),
+                        format!("filter {}", f.filter),
+                        String::new(),
+                        "removed none".into(),
+                    ]);
+                }
+                for rm in &f.removed {
+                    t.push([
+                        ts.clone(),
+                        format!("filter {}", f.filter),
+                        rm.cluster.clone(),
+                        rm.reason.clone(),
+                    ]);
+                }
+            }
+            for s in &ev.scores {
+                let parts: Vec<String> = s
+                    .parts
+                    .iter()
+                    .map(|p| format!("{} {:.1}×{}", p.scorer, p.score, p.weight))
+                    .collect();
+                t.push([
+                    ts.clone(),
+                    "score".into(),
+                    s.cluster.clone(),
+                    format!("{} = {:.1}", parts.join(" + "), s.total),
+                ]);
+            }
+            t.push([
+                ts,
+                "decision".into(),
+                ev.chosen.clone().unwrap_or_default(),
+                ev.note.clone(),
+            ]);
+        }
+        if let Some(p) = &ex.placement {
+            let cl = catalog
+                .clusters
+                .get(p.cluster)
+                .map_or("?", |c| c.id.as_str());
+            t.push([
+                p.start_s.to_string(),
+                "bound".into(),
+                cl.to_string(),
+                format!(
+                    "ran {}..{} s; gross {} yuan, vouchers {} yuan, firm pays {} yuan",
+                    p.start_s, p.end_s, p.gross_cost, p.subsidy, p.firm_cost
+                ),
+            ]);
+        }
+        return t.print(a.format);
+    }
+    let mut t = Table::new([
+        "job",
+        "firm",
+        "tier",
+        "kind",
+        "cluster",
+        "start_s",
+        "end_s",
+        "wait_s",
+        "latency_ms",
+        "gross_yuan",
+        "subsidy_yuan",
+        "firm_cost_yuan",
+        "note",
+    ]);
+    for p in &schedule.placements {
+        let Some(j) = jobs.get(p.job) else { continue };
+        t.push([
+            j.id.clone(),
+            j.firm.to_string(),
+            j.tier.to_string(),
+            j.kind.to_string(),
+            catalog
+                .clusters
+                .get(p.cluster)
+                .map_or_else(String::new, |c| c.id.clone()),
+            p.start_s.to_string(),
+            p.end_s.to_string(),
+            p.start_s.saturating_sub(j.submit_s).to_string(),
+            p.latency_ms.map_or_else(String::new, |v| v.to_string()),
+            p.gross_cost.to_string(),
+            p.subsidy.to_string(),
+            p.firm_cost.to_string(),
+            p.payment_declined.clone().unwrap_or_default(),
+        ]);
+    }
+    for r in &schedule.rejections {
+        let Some(j) = jobs.get(r.job) else { continue };
+        let reasons: Vec<String> = r
+            .filters
+            .iter()
+            .filter(|f| !f.removed.is_empty())
+            .map(|f| format!("{} removed {}", f.filter, f.removed.len()))
+            .collect();
+        t.push([
+            j.id.clone(),
+            j.firm.to_string(),
+            j.tier.to_string(),
+            j.kind.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            format!("rejected: {}", reasons.join(", ")),
+        ]);
+    }
+    t.print(a.format)
+}
+
+fn metrics_table(s: &Schedule) -> Table {
+    let m = &s.metrics;
+    let mut t = Table::new(["metric", "value"]);
+    let rows: Vec<(&str, String)> = vec![
+        ("policy", s.policy.clone()),
+        ("jobs_submitted", m.jobs_submitted.to_string()),
+        ("jobs_placed", m.jobs_placed.to_string()),
+        ("jobs_rejected", m.jobs_rejected.to_string()),
+        ("firms", m.firms.to_string()),
+        ("events", m.events.to_string()),
+        ("makespan_s", m.makespan_s.to_string()),
+        ("utilisation", f3(m.utilisation)),
+        ("core_utilisation", f3(m.core_utilisation)),
+        ("idle_rate", f3(m.idle_rate)),
+        ("rack_occupancy", f3(m.rack_occupancy)),
+        ("wait_mean_s", f1(m.wait_mean_s)),
+        ("wait_p50_s", m.wait_p50_s.to_string()),
+        ("wait_p95_s", m.wait_p95_s.to_string()),
+        ("wait_p99_s", m.wait_p99_s.to_string()),
+        ("jct_mean_s", f1(m.jct_mean_s)),
+        ("jct_p50_s", m.jct_p50_s.to_string()),
+        ("jct_p95_s", m.jct_p95_s.to_string()),
+        ("latency_violations", m.latency_violations.to_string()),
+        ("deadline_violations", m.deadline_violations.to_string()),
+        ("gross_cost_yuan", m.gross_cost.to_string()),
+        ("subsidy_yuan", m.subsidy.to_string()),
+        ("firm_cost_yuan", m.firm_cost.to_string()),
+        ("payment_declines", m.payment_declines.to_string()),
+        ("green_share", f3(m.green_share)),
+        ("west_card_share", f3(m.west_card_share)),
+        ("jain_fairness", f3(m.jain_fairness)),
+    ];
+    for (k, v) in rows {
+        t.push([k.to_string(), v]);
+    }
+    t
+}
+
+fn cluster_table(s: &Schedule) -> Table {
+    let mut t = Table::new([
+        "cluster",
+        "region",
+        "jobs",
+        "utilisation",
+        "core_utilisation",
+        "idle_rate",
+        "rack_occupancy",
+        "busy_card_s",
+        "idle_card_s",
+        "capacity_card_s",
+        "gross_yuan",
+        "subsidy_yuan",
+        "firm_cost_yuan",
+        "green_share",
+    ]);
+    for c in &s.metrics.per_cluster {
+        t.push([
+            c.cluster.clone(),
+            c.region.clone(),
+            c.jobs.to_string(),
+            f3(c.utilisation),
+            f3(c.core_utilisation),
+            f3(c.idle_rate),
+            f3(c.rack_occupancy),
+            c.busy_card_s.to_string(),
+            c.idle_card_s.to_string(),
+            c.capacity_card_s.to_string(),
+            c.gross_cost.to_string(),
+            c.subsidy.to_string(),
+            c.firm_cost.to_string(),
+            f3(c.green_share),
+        ]);
+    }
+    t
+}
+
+fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(&a.net)?;
+    let jobs = load_jobs(&a.source, &catalog)?;
+    let pb = crate::progress::spinner("simulating");
+    let schedule = run_policy(&catalog, &jobs, a.policy, &a.pay, None)?;
+    pb.finish_and_clear();
+    match a.format {
+        Format::Json => print_json(&schedule.metrics),
+        Format::Csv if a.per_cluster => cluster_table(&schedule).print(Format::Csv),
+        Format::Csv => metrics_table(&schedule).print(Format::Csv),
+        Format::Table => {
+            metrics_table(&schedule).print(Format::Table)?;
+            cluster_table(&schedule).print(Format::Table)
+        }
+    }
+}
+
+fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(&a.net)?;
+    let jobs = load_jobs(&a.source, &catalog)?;
+    let pipeline = Pipeline::standard();
+    let pb = crate::progress::spinner("comparing");
+    // Each policy runs on its own payment state; results come back in PolicyKind::ALL order.
+    let runs: Vec<anyhow::Result<Schedule>> = PolicyKind::ALL
+        .par_iter()
+        .map(|&k| run_policy(&catalog, &jobs, k, &a.pay, None))
+        .collect();
+    let opt = if jobs.len() <= a.optimum_max {
+        let opts = OptimumOptions {
+            lp_jobs_max: a.optimum_max,
+            integer_jobs_max: a.integer_max,
+            ..OptimumOptions::default()
+        };
+        Some(optimum(&catalog, &pipeline, &jobs, &opts)?)
+    } else {
+        None
+    };
+    pb.finish_and_clear();
+    let bound = opt.as_ref().and_then(|o| o.best());
+    let mut t = Table::new([
+        "policy",
+        "placed",
+        "rejected",
+        "utilisation",
+        "wait_p50_s",
+        "wait_p95_s",
+        "wait_p99_s",
+        "makespan_s",
+        "deadline_misses",
+        "gross_yuan",
+        "subsidy_yuan",
+        "firm_cost_yuan",
+        "modelled_cost_yuan",
+        "gap_pct",
+        "bounded",
+        "green_share",
+        "jain",
+    ]);
+    for run in runs {
+        let s = run?;
+        let m = &s.metrics;
+        let modelled =
+            Decimal::from_i128_with_scale(s.modelled_net_fen(&jobs, &catalog, &pipeline), 2);
+        let gap = bound
+            .and_then(|b| gap_percent(modelled, b))
+            .map_or_else(String::new, |g| g.to_string());
+        t.push([
+            s.policy.clone(),
+            m.jobs_placed.to_string(),
+            m.jobs_rejected.to_string(),
+            f3(m.utilisation),
+            m.wait_p50_s.to_string(),
+            m.wait_p95_s.to_string(),
+            m.wait_p99_s.to_string(),
+            m.makespan_s.to_string(),
+            m.deadline_violations.to_string(),
+            m.gross_cost.to_string(),
+            m.subsidy.to_string(),
+            m.firm_cost.to_string(),
+            modelled.to_string(),
+            gap,
+            if m.deadline_violations == 0 {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
+            f3(m.green_share),
+            f3(m.jain_fairness),
+        ]);
+    }
+    if let Some(o) = &opt {
+        let (name, value) = match (o.integer_optimum, o.lp_bound) {
+            (Some(v), _) => ("optimum (integer)", Some(v)),
+            (None, Some(v)) => ("optimum (LP bound)", Some(v)),
+            _ => ("optimum", None),
+        };
+        let mut row = vec![name.to_string(), o.jobs.to_string(), o.excluded.to_string()];
+        row.extend(std::iter::repeat_n(String::new(), 9));
+        row.push(value.map_or_else(|| "-".into(), |v| v.to_string()));
+        row.extend(std::iter::repeat_n(String::new(), 4));
+        t.push(row);
+        if let Some(note) = &o.note {
+            eprintln!("optimum: {note}");
+        }
+    } else {
+        eprintln!(
+            "optimum: skipped, {} jobs is above --optimum-max {}",
+            jobs.len(),
+            a.optimum_max
+        );
+    }
+    eprintln!(
+        "modelled cost = cost to firms after each job's voucher coverage, no budget caps; the optimum bounds it for schedules that meet every deadline (bounded = yes)"
+    );
+    t.print(a.format)
+}
+
+fn jobs_cmd(a: JobsArgs) -> anyhow::Result<()> {
+    let catalog = load_catalog(&a.net)?;
+    let jobs = load_jobs(&a.source, &catalog)?;
+    match &a.out {
+        Some(p) => {
+            let f = File::create(p).with_context(|| format!("creating {}", p.display()))?;
+            write_jobs_csv(std::io::BufWriter::new(f), &jobs)
+                .with_context(|| format!("writing {}", p.display()))?;
+            eprintln!("wrote {} jobs to {}", jobs.len(), p.display());
+            Ok(())
+        }
+        None => Ok(write_jobs_csv(std::io::stdout().lock(), &jobs)?),
+    }
 }
