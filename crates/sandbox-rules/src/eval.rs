@@ -288,7 +288,7 @@ struct Eval<'s, 'f, F: Facts + ?Sized> {
     invalid: Vec<InvalidFact>,
     // Trace state (only filled when opts.trace).
     trace_rules: Vec<RuleTrace>,
-    traced: Vec<bool>,
+    traced: Vec<Option<usize>>,
     conds: Vec<CondTrace>,
     params_used: Vec<usize>,
 }
@@ -307,7 +307,7 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
             invalid: Vec::new(),
             trace_rules: Vec::new(),
             traced: if opts.trace {
-                vec![false; set.rules.len()]
+                vec![None; set.rules.len()]
             } else {
                 Vec::new()
             },
@@ -553,12 +553,28 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
     }
 
     fn record(&mut self, r: usize, status: RuleStatus) -> Option<usize> {
-        if !self.opts.trace || self.traced.get(r).copied().unwrap_or(true) {
-            self.conds.clear();
+        if !self.opts.trace {
             return None;
         }
-        if let Some(t) = self.traced.get_mut(r) {
-            *t = true;
+        // A rule that is an exception to several rules can be met more than once: the first
+        // real evaluation replaces a "not reached" entry; later ones are not repeated.
+        let existing = self.traced.get(r).copied().flatten();
+        if let Some(i) = existing {
+            let upgrade = status != RuleStatus::NotReached
+                && self
+                    .trace_rules
+                    .get(i)
+                    .is_some_and(|t| t.status == RuleStatus::NotReached);
+            if !upgrade {
+                self.conds.clear();
+                return None;
+            }
+            let conditions = std::mem::take(&mut self.conds);
+            if let Some(t) = self.trace_rules.get_mut(i) {
+                t.status = status;
+                t.conditions = conditions;
+            }
+            return Some(i);
         }
         let rule = self.set.rules.get(r)?;
         self.trace_rules.push(RuleTrace {
@@ -571,7 +587,11 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
             conditions: std::mem::take(&mut self.conds),
             overridden_by: None,
         });
-        Some(self.trace_rules.len() - 1)
+        let i = self.trace_rules.len() - 1;
+        if let Some(t) = self.traced.get_mut(r) {
+            *t = Some(i);
+        }
+        Some(i)
     }
 
     fn not_reached(&mut self, r: usize, depth: usize) {
