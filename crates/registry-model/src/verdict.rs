@@ -358,9 +358,11 @@ impl Verdict<'_> {
                 .collect(),
         }
     }
+}
 
+impl<'s> Verdict<'s> {
     /// The condition with this key.
-    pub fn condition(&self, key: &str) -> Option<&Condition<'_>> {
+    pub fn condition(&self, key: &str) -> Option<&Condition<'s>> {
         self.conditions.iter().find(|c| c.key == key)
     }
 }
