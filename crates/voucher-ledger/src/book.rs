@@ -1090,6 +1090,15 @@ impl<J: Journal> VoucherBook<J> {
     }
 
     fn apply_plan(&mut self, now: i64, plan: &Plan) -> Result<()> {
+        if plan.accounts.is_empty()
+            && plan.transfers.is_empty()
+            && plan.closes.is_empty()
+            && plan.close_period.is_none()
+        {
+            // Programs, providers, relations and ratings move no money: they leave the
+            // ledger clock where it is.
+            return Ok(());
+        }
         self.ledger.tick(now);
         for (i, (a, _)) in plan.accounts.iter().enumerate() {
             self.ledger
@@ -1180,22 +1189,8 @@ impl<J: Journal> VoucherBook<J> {
                         });
                     }
                 } else {
-                    let fund = account_id(&names::fund(&program.id));
-                    if self.ledger.account(fund).is_none() {
-                        plan.accounts.push((
-                            NewAccount {
-                                id: fund,
-                                ledger: program.ledger(),
-                                code: account_code::FUND,
-                                flags: AccountFlags::NONE,
-                                name: names::fund(&program.id),
-                            },
-                            AccountMeta {
-                                program: Some(program.id.clone()),
-                                ..AccountMeta::default()
-                            },
-                        ));
-                    }
+                    // The fund account opens with the first grant: adding a program moves no
+                    // money and leaves the ledger clock where it is.
                     plan.effects
                         .push(Effect::Program(Box::new(program.clone())));
                 }
@@ -1472,7 +1467,17 @@ impl<J: Journal> VoucherBook<J> {
             year: Some(year),
             ..AccountMeta::default()
         };
-        let fund = account_id(&names::fund(&p.id));
+        let fund = self.need_account(
+            plan,
+            names::fund(&p.id),
+            ledger,
+            account_code::FUND,
+            AccountFlags::NONE,
+            AccountMeta {
+                program: Some(p.id.clone()),
+                ..AccountMeta::default()
+            },
+        );
         let budget_flags = if p.annual_budget_yuan.is_some() {
             AccountFlags::DEBITS_LIMITED
         } else {
