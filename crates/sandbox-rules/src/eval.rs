@@ -291,6 +291,10 @@ struct Eval<'s, 'f, F: Facts + ?Sized> {
     traced: Vec<Option<usize>>,
     conds: Vec<CondTrace>,
     params_used: Vec<usize>,
+    /// A rule that is an exception to several rules is met several times in one decision;
+    /// its condition does not change, so a settled result (true or false) is kept:
+    /// 0 = not yet, 1 = true, 2 = false. Unknown is re-evaluated to list missing facts.
+    memo: Vec<u8>,
 }
 
 impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
@@ -313,6 +317,11 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
             },
             conds: Vec::new(),
             params_used: Vec::new(),
+            memo: if set.dag {
+                vec![0; set.rules.len()]
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -622,7 +631,21 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
             return NodeResult::Nothing;
         }
         self.conds.clear();
-        let t = self.cond(&rule.cond, 0);
+        let t = match self.memo.get(r) {
+            Some(1) => Truth::True,
+            Some(2) => Truth::False,
+            _ => {
+                let t = self.cond(&rule.cond, 0);
+                if let Some(m) = self.memo.get_mut(r) {
+                    *m = match t {
+                        Truth::True => 1,
+                        Truth::False => 2,
+                        Truth::Unknown => 0,
+                    };
+                }
+                t
+            }
+        };
         let status = match t {
             Truth::True => RuleStatus::Held,
             Truth::False => RuleStatus::Failed,

@@ -253,6 +253,8 @@ pub struct RuleSet {
     /// For each base, every outcome its tree can give (to tell a harmless unknown from a
     /// possible conflict).
     pub(crate) possible: Vec<Vec<usize>>,
+    /// Whether some rule is an exception to several rules (then evaluation memoises).
+    pub(crate) dag: bool,
 }
 
 impl RuleSet {
@@ -839,7 +841,9 @@ impl Loader<'_> {
             atoms,
             bases,
             possible: Vec::new(),
+            dag: false,
         };
+        rs.dag = rs.rules.iter().any(|r| r.parents.len() > 1);
         rs.possible = rs
             .bases
             .iter()

@@ -752,6 +752,48 @@ pub fn firm_facts(
     f
 }
 
+/// Every registry firm's facts for the benefit rules of `year` on `date`, sorted by id: the
+/// registry side of `rules match` and of the annual cycle. High-tech status is the verdict of
+/// the high-tech criterion of the year's criteria set (unknown when it cannot tell).
+pub fn registry_subjects(
+    store: &dyn RegistryStore,
+    firms: &[Enterprise],
+    year: Year,
+    date: NaiveDate,
+) -> Result<Vec<(String, FactMap)>> {
+    let reports = store
+        .reports_between(year - 3, year)
+        .context("reading annual reports from the registry")?;
+    let standings = store.standings(year).context("reading tiers")?;
+    let book = CriteriaBook::embedded().context("loading the criteria")?;
+    let criteria = book
+        .for_year(year)
+        .with_context(|| format!("criteria for {year}"))?;
+    let mut by_firm: BTreeMap<registry_model::EnterpriseId, Vec<&AnnualReport>> = BTreeMap::new();
+    for r in &reports {
+        by_firm.entry(r.id).or_default().push(r);
+    }
+    let mut subjects: Vec<(String, FactMap)> = Vec::with_capacity(firms.len());
+    for firm in firms {
+        let theirs = by_firm.get(&firm.id).cloned().unwrap_or_default();
+        let report = theirs.iter().copied().find(|r| r.year == year);
+        let ev = registry_model::Evidence::from_refs(firm, year, theirs.iter().copied());
+        let high_tech = match criteria
+            .evaluate_one(CriterionKind::HighTechEnterprise, &ev)
+            .outcome
+        {
+            Outcome::Met => Some(true),
+            Outcome::NotMet => Some(false),
+            _ => None,
+        };
+        let tier = standings.get(&firm.id).and_then(|s| s.tier);
+        let facts = firm_facts(firm, report, tier, high_tech, date);
+        subjects.push((firm.id.to_string(), facts));
+    }
+    subjects.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(subjects)
+}
+
 fn match_firms(
     ctx: &Ctx,
     year: Year,
@@ -768,14 +810,6 @@ fn match_firms(
     };
     let store = crate::cmd::registry::open_store(&ctx.data_dir, false)?;
     let firms = store.firms().context("reading firms from the registry")?;
-    let reports = store
-        .reports_between(year - 3, year)
-        .context("reading annual reports from the registry")?;
-    let standings = store.standings(year).context("reading tiers")?;
-    let book = CriteriaBook::embedded().context("loading the criteria")?;
-    let criteria = book
-        .for_year(year)
-        .with_context(|| format!("criteria for {year}"))?;
 
     // Firm-supplied facts, by id, all or nothing.
     let mut supplied: BTreeMap<String, FactMap> = BTreeMap::new();
@@ -798,32 +832,13 @@ fn match_firms(
         }
     }
 
-    let mut by_firm: BTreeMap<registry_model::EnterpriseId, Vec<&AnnualReport>> = BTreeMap::new();
-    for r in &reports {
-        by_firm.entry(r.id).or_default().push(r);
-    }
-    let mut subjects: Vec<(String, FactMap)> = Vec::with_capacity(firms.len());
-    for firm in &firms {
-        let theirs = by_firm.get(&firm.id).cloned().unwrap_or_default();
-        let report = theirs.iter().copied().find(|r| r.year == year);
-        let ev = registry_model::Evidence::from_refs(firm, year, theirs.iter().copied());
-        let high_tech = match criteria
-            .evaluate_one(CriterionKind::HighTechEnterprise, &ev)
-            .outcome
-        {
-            Outcome::Met => Some(true),
-            Outcome::NotMet => Some(false),
-            _ => None,
-        };
-        let tier = standings.get(&firm.id).and_then(|s| s.tier);
-        let mut facts = firm_facts(firm, report, tier, high_tech, date);
-        let id = firm.id.to_string();
-        if let Some(extra) = supplied.get(&id) {
+    let mut subjects = registry_subjects(&store, &firms, year, date)?;
+    for (id, facts) in &mut subjects {
+        if let Some(extra) = supplied.get(id.as_str()) {
             for (k, v) in extra.iter() {
                 facts.insert(k, v.clone());
             }
         }
-        subjects.push((id, facts));
     }
     subjects.sort_by(|a, b| a.0.cmp(&b.0));
     let bar = crate::progress::spinner(&format!("matching {} firms", subjects.len()));
