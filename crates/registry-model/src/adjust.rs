@@ -260,6 +260,7 @@ pub fn run_adjustment(
     set: &CriteriaSet,
     policy: &dyn TierPolicy,
 ) -> Result<Adjustment> {
+    crate::store::check_order(year, None)?;
     if firms.len() > ADJUST_FIRMS_MAX {
         return Err(RegistryError::Limit {
             what: "firms in one adjustment",

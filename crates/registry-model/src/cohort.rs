@@ -342,10 +342,10 @@ pub fn generate_cohort(spec: &CohortSpec) -> Result<(Vec<Enterprise>, Vec<Annual
             limit: COHORT_FIRMS_MAX as u64,
         });
     }
-    if spec.first_year > spec.last_year
-        || spec.last_year - spec.first_year >= COHORT_YEARS_MAX
-        || spec.first_year < crate::report::YEAR_MIN
+    if spec.first_year < crate::report::YEAR_MIN
         || spec.last_year > crate::report::YEAR_MAX
+        || spec.first_year > spec.last_year
+        || spec.last_year - spec.first_year >= COHORT_YEARS_MAX
     {
         return Err(RegistryError::InvalidField {
             record: "cohort spec".into(),

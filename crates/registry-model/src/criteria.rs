@@ -117,8 +117,18 @@ pub trait Criterion: Send + Sync {
     fn kind(&self) -> CriterionKind;
     /// The document cited by its conditions.
     fn document(&self) -> &str;
-    /// Judges one firm and year. Never fails: missing facts make "cannot tell".
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s>;
+    /// Judges one firm and year. With `detail` the verdict lists every condition and the
+    /// missing facts; without, only the outcome is computed (the fast path for whole cohorts:
+    /// no allocation, same outcome). Never fails: missing facts make "cannot tell".
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s>;
+    /// Judges one firm and year with every condition (see [`Criterion::judge`]).
+    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
+        self.judge(set_id, ev, true)
+    }
+    /// The outcome only.
+    fn outcome(&self, set_id: &str, ev: &Evidence<'_>) -> Outcome {
+        self.judge(set_id, ev, false).outcome
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,6 +143,7 @@ struct Builder<'s, 'e> {
     conds: Vec<Condition<'s>>,
     group: Option<&'static str>,
     groups: Vec<(&'static str, Outcome)>,
+    detail: bool,
 }
 
 fn missing_name<'s>(field: &'static str, year: i64) -> Cow<'s, str> {
@@ -140,14 +151,28 @@ fn missing_name<'s>(field: &'static str, year: i64) -> Cow<'s, str> {
 }
 
 impl<'s, 'e> Builder<'s, 'e> {
-    fn new(ev: &'e Evidence<'e>, set_id: &'s str, doc: &'s str) -> Self {
+    fn new(ev: &'e Evidence<'e>, set_id: &'s str, doc: &'s str, detail: bool) -> Self {
         Self {
             ev,
             set_id,
             doc,
-            conds: Vec::with_capacity(10),
+            conds: if detail {
+                Vec::with_capacity(10)
+            } else {
+                Vec::new()
+            },
             group: None,
             groups: Vec::new(),
+            detail,
+        }
+    }
+
+    /// A missing fact: named when detail is asked for, an empty (allocation-free) list else.
+    fn missing(&self, field: &'static str, back: usize) -> Missing<'s> {
+        if self.detail {
+            vec![missing_name(field, self.year_back(back))]
+        } else {
+            Vec::new()
         }
     }
 
@@ -163,8 +188,8 @@ impl<'s, 'e> Builder<'s, 'e> {
         get: impl Fn(&AnnualReport) -> Option<T>,
     ) -> std::result::Result<T, Missing<'s>> {
         match self.ev.back(back) {
-            None => Err(vec![missing_name("report", self.year_back(back))]),
-            Some(r) => get(r).ok_or_else(|| vec![missing_name(field, self.year_back(back))]),
+            None => Err(self.missing("report", back)),
+            Some(r) => get(r).ok_or_else(|| self.missing(field, back)),
         }
     }
 
@@ -177,17 +202,17 @@ impl<'s, 'e> Builder<'s, 'e> {
     ) -> std::result::Result<i128, Missing<'s>> {
         let mut sum = 0i128;
         let mut missing = Vec::new();
+        let mut complete = true;
         for back in 0..years {
             match self.fact(back, field, &get) {
                 Ok(m) => sum += i128::from(m.fen()),
-                Err(mut m) => missing.append(&mut m),
+                Err(mut m) => {
+                    complete = false;
+                    missing.append(&mut m);
+                }
             }
         }
-        if missing.is_empty() {
-            Ok(sum)
-        } else {
-            Err(missing)
-        }
+        if complete { Ok(sum) } else { Err(missing) }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -203,6 +228,9 @@ impl<'s, 'e> Builder<'s, 'e> {
             Ok((v, pass)) => (Some(v), Outcome::from_bool(pass), Vec::new()),
             Err(m) => (None, Outcome::CannotTell, m),
         };
+        if !self.detail {
+            return outcome;
+        }
         self.conds.push(Condition {
             key: Cow::Borrowed(key),
             label: Cow::Borrowed(label),
@@ -389,8 +417,8 @@ impl Criterion for TechBasedSme {
     fn document(&self) -> &str {
         &self.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         let staff = b.fact(0, "staff", |r| r.staff);
         let o1 = b.record(
             "staff_max",
@@ -524,8 +552,8 @@ impl Criterion for HighTechEnterprise {
     fn document(&self) -> &str {
         &self.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         let age = ev.age_years();
         let mut o = b.record(
             "registered_years",
@@ -616,6 +644,7 @@ impl Criterion for HighTechEnterprise {
         let mut weighted = Decimal::ZERO;
         let mut total = Decimal::ZERO;
         let mut missing: Missing<'s> = Vec::new();
+        let mut complete = true;
         for back in 0..window {
             match merge(
                 b.fact(back, "rd_spend_yuan", |r| r.rd_spend_yuan),
@@ -625,15 +654,23 @@ impl Criterion for HighTechEnterprise {
                     weighted += rd.yuan() * share;
                     total += rd.yuan();
                 }
-                Err(mut m) => missing.append(&mut m),
+                Err(mut m) => {
+                    complete = false;
+                    missing.append(&mut m);
+                }
             }
         }
-        let domestic = if missing.is_empty() {
+        let domestic = if complete {
             if total.is_zero() {
                 Ok((Value::fraction(Decimal::ZERO), false))
             } else {
-                // Decided on the unrounded sums; the shown share is rounded to 6 places.
-                let share = (weighted / total).round_dp(6);
+                // Decided on the unrounded sums; the share is computed (rounded to 6 places)
+                // only when it is shown.
+                let share = if b.detail {
+                    (weighted / total).round_dp(6)
+                } else {
+                    Decimal::ZERO
+                };
                 Ok((
                     Value::fraction(share),
                     weighted >= self.rd_domestic_share_min * total,
@@ -827,8 +864,9 @@ impl InnovativeSme {
         set_id: &'s str,
         ev: &Evidence<'_>,
         high_tech: Outcome,
+        detail: bool,
     ) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         let o = b.any_of("qualifies_by", |b| {
             let inno = b.fact(0, "sme_innovation_points", |r| r.sme_innovation_points);
             let growth = b.fact(0, "sme_growth_points", |r| r.sme_growth_points);
@@ -907,8 +945,8 @@ impl Criterion for SpecialisedSme {
     fn document(&self) -> &str {
         &self.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         let mut o = b.record(
             "niche_years",
             "years in the niche market",
@@ -1011,8 +1049,8 @@ impl Criterion for LittleGiant {
     fn document(&self) -> &str {
         &self.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         let mut o = b.record(
             "niche_years",
             "years in the niche market",
@@ -1048,14 +1086,36 @@ impl Criterion for LittleGiant {
                 if r1.fen() <= 0 || r2.fen() <= 0 {
                     return (Value::fraction(Decimal::ZERO), false);
                 }
-                let g1 = r0.yuan() / r1.yuan() - Decimal::ONE;
-                let g2 = r1.yuan() / r2.yuan() - Decimal::ONE;
-                let mean = (g1 + g2) / Decimal::TWO;
-                // Decided on the unrounded mean; shown rounded to 6 places.
-                (
-                    Value::fraction(mean.round_dp(6)),
-                    mean >= self.revenue_growth_2y_min,
-                )
+                // mean(r0/r1 − 1, r1/r2 − 1) ≥ g  ⇔  r0·r2 + r1² ≥ 2(1 + g)·r1·r2 (r1, r2 > 0),
+                // decided exactly in integers; the mean itself is computed only when shown.
+                let (a, b1, c) = (
+                    i128::from(r0.fen()),
+                    i128::from(r1.fen()),
+                    i128::from(r2.fen()),
+                );
+                let lhs = a
+                    .checked_mul(c)
+                    .zip(b1.checked_mul(b1))
+                    .and_then(|(x, y)| x.checked_add(y));
+                let rhs = b1.checked_mul(c).and_then(|x| x.checked_mul(2));
+                let pass = match (lhs, rhs) {
+                    (Some(l), Some(r)) if r > 0 => {
+                        ratio_cmp(l, r, Decimal::ONE + self.revenue_growth_2y_min) != Ordering::Less
+                    }
+                    _ => {
+                        let g1 = r0.yuan() / r1.yuan() - Decimal::ONE;
+                        let g2 = r1.yuan() / r2.yuan() - Decimal::ONE;
+                        (g1 + g2) / Decimal::TWO >= self.revenue_growth_2y_min
+                    }
+                };
+                let shown = if b.detail {
+                    let g1 = r0.yuan() / r1.yuan() - Decimal::ONE;
+                    let g2 = r1.yuan() / r2.yuan() - Decimal::ONE;
+                    ((g1 + g2) / Decimal::TWO).round_dp(6)
+                } else {
+                    Decimal::ZERO
+                };
+                (Value::fraction(shown), pass)
             }),
         ));
         o = o.and(
@@ -1180,8 +1240,8 @@ impl Criterion for HighGrowth {
     fn document(&self) -> &str {
         &self.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         let o = self.growth_conditions(&mut b);
         b.finish(self.kind(), o)
     }
@@ -1199,15 +1259,20 @@ impl Criterion for Gazelle<'_> {
     fn document(&self) -> &str {
         &self.0.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        self.0.evaluate_gazelle(set_id, ev)
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        self.0.evaluate_gazelle(set_id, ev, detail)
     }
 }
 
 impl HighGrowth {
     /// The gazelle test: at most `gazelle_age_max` years old and high-growth.
-    pub fn evaluate_gazelle<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+    pub fn evaluate_gazelle<'s>(
+        &'s self,
+        set_id: &'s str,
+        ev: &Evidence<'_>,
+        detail: bool,
+    ) -> Verdict<'s> {
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         let age = ev.age_years();
         let a = b.record(
             "age",
@@ -1237,9 +1302,9 @@ impl Criterion for InnovativeSmeCriterion<'_> {
     fn document(&self) -> &str {
         &self.rules.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let ht = self.high_tech.evaluate(set_id, ev).outcome;
-        self.rules.evaluate_with(set_id, ev, ht)
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        let ht = self.high_tech.judge(set_id, ev, false).outcome;
+        self.rules.evaluate_with(set_id, ev, ht, detail)
     }
 }
 
@@ -1250,8 +1315,8 @@ impl Criterion for ZoneGazelle {
     fn document(&self) -> &str {
         &self.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         let age = ev.age_years();
         let a = b.record(
             "age",
@@ -1291,8 +1356,8 @@ impl Criterion for Unicorn {
     fn document(&self) -> &str {
         &self.document
     }
-    fn evaluate<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>) -> Verdict<'s> {
-        let mut b = Builder::new(ev, set_id, &self.document);
+    fn judge<'s>(&'s self, set_id: &'s str, ev: &Evidence<'_>, detail: bool) -> Verdict<'s> {
+        let mut b = Builder::new(ev, set_id, &self.document, detail);
         // A validated USCC is issued only to entities registered in China.
         let mut o = b.record(
             "registered_in_china",
@@ -1593,13 +1658,13 @@ impl CriteriaSet {
             CriterionKind::TechBasedSme => self.tech_based_sme.evaluate(id, ev),
             CriterionKind::HighTechEnterprise => self.high_tech_enterprise.evaluate(id, ev),
             CriterionKind::InnovativeSme => {
-                let ht = self.high_tech_enterprise.evaluate(id, ev).outcome;
-                self.innovative_sme.evaluate_with(id, ev, ht)
+                let ht = self.high_tech_enterprise.judge(id, ev, false).outcome;
+                self.innovative_sme.evaluate_with(id, ev, ht, true)
             }
             CriterionKind::SpecialisedSme => self.specialised_sme.evaluate(id, ev),
             CriterionKind::LittleGiant => self.little_giant.evaluate(id, ev),
             CriterionKind::HighGrowth => self.high_growth.evaluate(id, ev),
-            CriterionKind::Gazelle => self.high_growth.evaluate_gazelle(id, ev),
+            CriterionKind::Gazelle => self.high_growth.evaluate_gazelle(id, ev, true),
             CriterionKind::ZoneGazelle => self.zone_gazelle.evaluate(id, ev),
             CriterionKind::Unicorn => self.unicorn.evaluate(id, ev),
         }
@@ -1609,7 +1674,7 @@ impl CriteriaSet {
     pub fn evaluate<'s>(&'s self, ev: &Evidence<'_>) -> Verdicts<'s> {
         let id = self.set.id.as_str();
         let ht = self.high_tech_enterprise.evaluate(id, ev);
-        let inno = self.innovative_sme.evaluate_with(id, ev, ht.outcome);
+        let inno = self.innovative_sme.evaluate_with(id, ev, ht.outcome, true);
         let verdicts = vec![
             self.tech_based_sme.evaluate(id, ev),
             ht,
@@ -1617,7 +1682,7 @@ impl CriteriaSet {
             self.specialised_sme.evaluate(id, ev),
             self.little_giant.evaluate(id, ev),
             self.high_growth.evaluate(id, ev),
-            self.high_growth.evaluate_gazelle(id, ev),
+            self.high_growth.evaluate_gazelle(id, ev, true),
             self.zone_gazelle.evaluate(id, ev),
             self.unicorn.evaluate(id, ev),
         ];
@@ -1627,14 +1692,23 @@ impl CriteriaSet {
         }
     }
 
-    /// The outcome of every criterion for one firm-year.
+    /// The outcome of every criterion for one firm-year, in [`CriterionKind::ALL`] order:
+    /// the fast path (no conditions recorded, nothing allocated), same outcomes as
+    /// [`CriteriaSet::evaluate`].
     pub fn outcomes(&self, ev: &Evidence<'_>) -> Outcomes {
-        let v = self.evaluate(ev);
-        let mut out = [Outcome::CannotTell; 9];
-        for (slot, verdict) in out.iter_mut().zip(&v.verdicts) {
-            *slot = verdict.outcome;
-        }
-        out
+        let id = self.set.id.as_str();
+        let ht = self.high_tech_enterprise.judge(id, ev, false).outcome;
+        [
+            self.tech_based_sme.judge(id, ev, false).outcome,
+            ht,
+            self.innovative_sme.evaluate_with(id, ev, ht, false).outcome,
+            self.specialised_sme.judge(id, ev, false).outcome,
+            self.little_giant.judge(id, ev, false).outcome,
+            self.high_growth.judge(id, ev, false).outcome,
+            self.high_growth.evaluate_gazelle(id, ev, false).outcome,
+            self.zone_gazelle.judge(id, ev, false).outcome,
+            self.unicorn.judge(id, ev, false).outcome,
+        ]
     }
 }
 

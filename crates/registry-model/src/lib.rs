@@ -4,13 +4,41 @@
 //! vocabulary of the shuchuang crates: [`EnterpriseId`] (a validated Unified Social Credit
 //! Code), [`RegionCode`], [`Tier`] and [`Year`].
 //!
-//! ```
-//! use registry_model::{EnterpriseId, Tier};
+//! A year of the registry: firms and reports go in, the official criteria are evaluated with
+//! cited reasons, tiers are assigned and the change log is committed in one transaction.
 //!
-//! let id: EnterpriseId = "91310110666007217T".parse()?;
+//! ```
+//! use registry_model::cohort::{CohortSpec, generate_cohort};
+//! use registry_model::{CriteriaBook, Evidence, MemoryStore, RegistryStore, RulePolicy, Tier};
+//!
+//! let spec = CohortSpec { count: 300, first_year: 2021, last_year: 2024, seed: 7 };
+//! let (firms, reports) = generate_cohort(&spec)?;
+//! let mut store = MemoryStore::new(); // or registry_model::SqliteStore::open(path)?
+//! store.insert(&firms, &reports)?;
+//!
+//! let book = CriteriaBook::embedded()?; // data/registry/criteria-*.toml
+//! let policy = RulePolicy::default_policy()?; // data/registry/tier-policy.toml
+//! let adj = store.adjust(2024, book.for_year(2024)?, &policy)?;
+//! let counts = adj.counts();
+//! assert_eq!(counts.per_change.iter().sum::<u64>(), 300); // every firm exactly once
+//!
+//! // Why does a firm have its tier? Every condition carries threshold, value and citation.
+//! let firm = &firms[0];
+//! let own = store.reports_of(&firm.id)?;
+//! let verdicts = book.for_year(2024)?.evaluate(&Evidence::new(firm, 2024, &own));
+//! for v in &verdicts.verdicts {
+//!     for c in &v.conditions {
+//!         assert!(!c.citation.is_empty());
+//!     }
+//! }
+//! let leading = store.list(2024, Some(Tier::Leading))?;
+//! assert_eq!(leading.len() as u64, counts.per_tier[2]);
+//!
+//! // The shared vocabulary.
+//! let id: registry_model::EnterpriseId = "91310110666007217T".parse()?;
 //! assert_eq!(id.region().province_name_zh(), Some("上海"));
 //! assert_eq!(Tier::Leading.name_zh(), "领军型");
-//! # Ok::<(), registry_model::UsccError>(())
+//! # Ok::<(), registry_model::RegistryError>(())
 //! ```
 #![warn(missing_docs)]
 

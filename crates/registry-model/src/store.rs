@@ -159,6 +159,12 @@ pub trait RegistryStore {
 /// An adjustment of `year` may follow `last` only as the next year (history is neither
 /// rewritten nor skipped).
 pub fn check_order(year: Year, last: Option<Year>) -> Result<()> {
+    if !(crate::report::YEAR_MIN..=crate::report::YEAR_MAX).contains(&year) {
+        return Err(RegistryError::AdjustmentOrder {
+            year,
+            reason: "the year lies outside 1978-2200".into(),
+        });
+    }
     match last {
         Some(l) if year <= l => Err(RegistryError::AdjustmentOrder {
             year,

@@ -164,3 +164,36 @@ fn cohort_is_the_same_whatever_the_thread_count() {
     let other = generate_cohort(&CohortSpec { seed: 6, ..spec }).unwrap();
     assert_ne!(other.1, a.1);
 }
+
+#[test]
+fn the_fast_path_gives_the_same_outcomes_as_full_verdicts() {
+    let spec = CohortSpec {
+        count: 3000,
+        first_year: 2019,
+        last_year: 2025,
+        seed: 17,
+    };
+    let (firms, reports) = generate_cohort(&spec).unwrap();
+    let book = registry_model::CriteriaBook::embedded().unwrap();
+    let mut by_firm: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+    for r in &reports {
+        by_firm.entry(r.id).or_default().push(r.clone());
+    }
+    let mut met = 0;
+    for f in &firms {
+        let own = by_firm.get(&f.id).cloned().unwrap_or_default();
+        for year in [2022, 2025, 2026] {
+            let set = book.for_year(year).unwrap();
+            let ev = registry_model::Evidence::new(f, year, &own);
+            let full = set.evaluate(&ev);
+            let fast = set.outcomes(&ev);
+            let full_outcomes: Vec<_> = full.verdicts.iter().map(|v| v.outcome).collect();
+            assert_eq!(full_outcomes, fast.to_vec(), "{} {year}", f.id);
+            met += fast
+                .iter()
+                .filter(|o| **o == registry_model::Outcome::Met)
+                .count();
+        }
+    }
+    assert!(met > 1000, "{met}");
+}
