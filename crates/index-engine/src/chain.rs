@@ -45,9 +45,54 @@ pub fn chain_factor(growth: f64) -> f64 {
     (200.0 + growth) / (200.0 - growth)
 }
 
+/// Growth, index and estimate flag of one leaf series (`x` values, `f` flags).
+fn leaf_rows(x: &[f64], f: &[u8], g: &mut [f64], e: &mut [f64], est: Option<&mut [f64]>) {
+    if let Some(est) = est {
+        for (out, &flag) in est.iter_mut().zip(f) {
+            *out = match Flag::from_u8(flag) {
+                Flag::Observed => 0.0,
+                Flag::Interpolated | Flag::Carried => 1.0,
+                Flag::Missing => f64::NAN,
+            };
+        }
+    }
+    let t_len = x.len();
+    if t_len == 0 {
+        return;
+    }
+    // Index by stretches of consecutive values: (level at the stretch's start, value there).
+    let mut stretch: Option<(f64, f64)> = (!x[0].is_nan()).then_some((100.0, x[0]));
+    g[0] = f64::NAN;
+    e[0] = 100.0;
+    let mut prev_e = 100.0;
+    for t in 1..t_len {
+        let (xp, xt) = (x[t - 1], x[t]);
+        if xt.is_nan() {
+            g[t] = f64::NAN;
+            e[t] = prev_e;
+            stretch = None;
+        } else if xp.is_nan() {
+            // Re-entry after a gap, or entry after a leading gap: flat, new stretch.
+            g[t] = f64::NAN;
+            e[t] = prev_e;
+            stretch = Some((prev_e, xt));
+        } else {
+            let v = symmetric_growth(xp, xt);
+            g[t] = v;
+            e[t] = match stretch {
+                Some((level, x0)) if x0 > 0.0 => level * xt / x0,
+                _ => {
+                    let next = prev_e * chain_factor(v);
+                    if next.is_finite() { next } else { f64::NAN }
+                }
+            };
+        }
+        prev_e = e[t];
+    }
+}
+
 impl ChainUnit {
-    /// Computes the leaf inputs of one series set directly from values and flags
-    /// (`leaves × years` each).
+    /// Computes the leaf inputs of one unit from the filled panel (`leaves × years` each).
     fn fill_from(&mut self, filled: &FilledPanel, unit: usize) {
         let t_len = filled.n_years();
         let n_leaves = filled.leaf_ids().len();
@@ -58,56 +103,162 @@ impl ChainUnit {
         self.estimated.resize(size, 0.0);
         let (values, flags) = (filled.values(), filled.flags());
         for l in 0..n_leaves {
-            let src = (l * n_units + unit) * t_len;
-            let x = &values[src..src + t_len];
-            let f = &flags[src..src + t_len];
-            let dst = l * t_len;
-            let g = &mut self.growth[dst..dst + t_len];
-            let e = &mut self.index[dst..dst + t_len];
-            let est = &mut self.estimated[dst..dst + t_len];
-            for t in 0..t_len {
-                est[t] = match Flag::from_u8(f[t]) {
-                    Flag::Observed => 0.0,
-                    Flag::Interpolated | Flag::Carried => 1.0,
-                    Flag::Missing => f64::NAN,
-                };
+            let src = (l * n_units + unit) * t_len..(l * n_units + unit + 1) * t_len;
+            let dst = l * t_len..(l + 1) * t_len;
+            leaf_rows(
+                &values[src.clone()],
+                &flags[src],
+                &mut self.growth[dst.clone()],
+                &mut self.index[dst.clone()],
+                Some(&mut self.estimated[dst]),
+            );
+        }
+    }
+}
+
+/// Output rows and scratch of one unit's aggregation (all `nodes × years`).
+struct Rows<'a> {
+    index: &'a mut [f64],
+    growth: &'a mut [f64],
+    est: &'a mut [f64],
+    den: &'a mut [f64],
+    path: &'a mut [f64],
+    /// Contribution and total contribution, when asked.
+    extra: Option<(&'a mut [f64], &'a mut [f64])>,
+}
+
+fn split_rows<'a>(
+    n_nodes: usize,
+    t_len: usize,
+    scratch: &'a mut Vec<f64>,
+    out: UnitOutput<'a>,
+) -> Rows<'a> {
+    // Every slot read later is written first in the same call, so no clearing is needed.
+    let needed = 4 * n_nodes * t_len;
+    if scratch.len() < needed {
+        scratch.resize(needed, 0.0);
+    }
+    let (den, rest) = scratch[..needed].split_at_mut(n_nodes * t_len);
+    let (path, rest) = rest.split_at_mut(n_nodes * t_len);
+    let (growth_tmp, est_tmp) = rest.split_at_mut(n_nodes * t_len);
+    match out.detail {
+        Some(d) => Rows {
+            index: out.index,
+            growth: d.growth,
+            est: d.estimated_share,
+            den,
+            path,
+            extra: Some((d.contribution, d.total_contribution)),
+        },
+        None => Rows {
+            index: out.index,
+            growth: growth_tmp,
+            est: est_tmp,
+            den,
+            path,
+            extra: None,
+        },
+    }
+}
+
+/// Aggregates the inner nodes (leaf rows already in place), then the contributions.
+fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_>) {
+    let nodes = framework.nodes();
+    let Rows {
+        index,
+        growth,
+        est,
+        den,
+        path,
+        extra,
+    } = rows;
+    let want_detail = extra.is_some();
+    for &n in framework.post_order() {
+        let node = &nodes[n];
+        if node.leaf.is_some() {
+            continue;
+        }
+        let row = n * t_len;
+        growth[row..row + t_len].fill(0.0);
+        den[row..row + t_len].fill(0.0);
+        for &c in &node.children {
+            let w = weights[c];
+            let ws = w * nodes[c].spec.direction.sign();
+            let crow = c * t_len;
+            for t in 1..t_len {
+                let g = growth[crow + t];
+                let take = !g.is_nan();
+                growth[row + t] += if take { ws * g } else { 0.0 };
+                den[row + t] += if take { w } else { 0.0 };
             }
-            // Index by stretches: (level at the stretch's start, value there).
-            let mut stretch: Option<(f64, f64)> = None;
-            let mut prev_e = 100.0;
-            for t in 0..t_len {
-                let xt = x[t];
-                if t == 0 {
-                    g[0] = f64::NAN;
-                    e[0] = 100.0;
-                    if !xt.is_nan() {
-                        stretch = Some((100.0, xt));
-                    }
-                    continue;
+        }
+        growth[row] = f64::NAN;
+        for t in 1..t_len {
+            let d = den[row + t];
+            growth[row + t] = if d > 0.0 {
+                growth[row + t] / d
+            } else {
+                f64::NAN
+            };
+        }
+        let mut e = 100.0;
+        index[row] = e;
+        for t in 1..t_len {
+            let g = growth[row + t];
+            if !g.is_nan() {
+                e *= chain_factor(g);
+                if !e.is_finite() {
+                    e = f64::NAN;
                 }
-                let xp = x[t - 1];
-                if xt.is_nan() {
-                    g[t] = f64::NAN;
-                    e[t] = prev_e;
-                    stretch = None;
-                } else if xp.is_nan() {
-                    // Re-entry after a gap, or entry after a leading gap: flat, new stretch.
-                    g[t] = f64::NAN;
-                    e[t] = prev_e;
-                    stretch = Some((prev_e, xt));
-                } else {
-                    let v = symmetric_growth(xp, xt);
-                    g[t] = v;
-                    e[t] = match stretch {
-                        Some((level, x0)) if x0 > 0.0 => level * xt / x0,
-                        _ => {
-                            let next = prev_e * chain_factor(v);
-                            if next.is_finite() { next } else { f64::NAN }
-                        }
+            }
+            index[row + t] = e;
+        }
+        if want_detail {
+            // Estimated share over the children taking part: with a growth, or in the base
+            // year with a value.
+            for t in 0..t_len {
+                let (mut s, mut d) = (0.0, 0.0);
+                for &c in &node.children {
+                    let part = if t == 0 {
+                        !est[c * t_len].is_nan()
+                    } else {
+                        !growth[c * t_len + t].is_nan()
                     };
+                    if part {
+                        s += weights[c] * est[c * t_len + t];
+                        d += weights[c];
+                    }
                 }
-                prev_e = e[t];
+                est[row + t] = if d > 0.0 { s / d } else { f64::NAN };
             }
+        }
+    }
+    let Some((contribution, total)) = extra else {
+        return;
+    };
+    // Contributions, parents before children. The root's are its growth.
+    let root = framework.root();
+    for t in 0..t_len {
+        let g = growth[root * t_len + t];
+        contribution[root * t_len + t] = g;
+        total[root * t_len + t] = g;
+        path[root * t_len + t] = 1.0;
+    }
+    for &n in framework.post_order().iter().rev() {
+        let Some(p) = nodes[n].parent else { continue };
+        let ws = weights[n] * nodes[n].spec.direction.sign();
+        for t in 0..t_len {
+            let g = growth[n * t_len + t];
+            let d = den[p * t_len + t];
+            let share = if g.is_nan() || d <= 0.0 {
+                f64::NAN
+            } else {
+                ws / d
+            };
+            let pw = path[p * t_len + t] * share;
+            path[n * t_len + t] = pw;
+            contribution[n * t_len + t] = share * g;
+            total[n * t_len + t] = pw * g;
         }
     }
 }
@@ -145,130 +296,175 @@ impl Method for Chain {
         scratch: &mut Vec<f64>,
         out: UnitOutput<'_>,
     ) {
-        let nodes = framework.nodes();
-        let n_nodes = nodes.len();
+        let n_nodes = framework.len();
         let t_len = out.index.len() / n_nodes.max(1);
         if t_len == 0 {
             return;
         }
-        // Scratch: per node and year, the sum of the weights of the children taking part
-        // (den) and the path weight from the root; when detail is not asked, also the
-        // growth and estimated share of every node.
-        scratch.clear();
-        scratch.resize(4 * n_nodes * t_len, 0.0);
-        let (den, rest) = scratch.split_at_mut(n_nodes * t_len);
-        let (path, rest) = rest.split_at_mut(n_nodes * t_len);
-        let (growth_tmp, est_tmp) = rest.split_at_mut(n_nodes * t_len);
-        let index = out.index;
-        let (growth, est, extra) = match out.detail {
-            Some(d) => (
-                d.growth,
-                d.estimated_share,
-                Some((d.contribution, d.total_contribution)),
-            ),
-            None => (growth_tmp, est_tmp, None),
-        };
-        let want_detail = extra.is_some();
+        let rows = split_rows(n_nodes, t_len, scratch, out);
+        let want_detail = rows.extra.is_some();
+        for &n in framework.leaves() {
+            let Some(l) = framework.nodes()[n].leaf else {
+                continue;
+            };
+            let (row, src) = (n * t_len..(n + 1) * t_len, l * t_len..(l + 1) * t_len);
+            rows.growth[row.clone()].copy_from_slice(&input.growth[src.clone()]);
+            rows.index[row.clone()].copy_from_slice(&input.index[src.clone()]);
+            if want_detail {
+                rows.est[row].copy_from_slice(&input.estimated[src]);
+            }
+        }
+        aggregate(framework, weights, t_len, rows);
+    }
+
+    fn evaluate_direct(
+        &self,
+        _p: &(),
+        framework: &Framework,
+        filled: &FilledPanel,
+        unit: usize,
+        weights: &[f64],
+        scratch: &mut Vec<f64>,
+        out: UnitOutput<'_>,
+    ) {
+        let n_nodes = framework.len();
+        let t_len = filled.n_years();
+        if t_len == 0 || out.index.len() != n_nodes * t_len {
+            return;
+        }
+        let rows = split_rows(n_nodes, t_len, scratch, out);
+        let n_units = filled.units().len();
+        let (values, flags) = (filled.values(), filled.flags());
+        let want_detail = rows.extra.is_some();
+        for &n in framework.leaves() {
+            let Some(l) = framework.nodes()[n].leaf else {
+                continue;
+            };
+            let src = (l * n_units + unit) * t_len..(l * n_units + unit + 1) * t_len;
+            let row = n * t_len..(n + 1) * t_len;
+            leaf_rows(
+                &values[src.clone()],
+                &flags[src],
+                &mut rows.growth[row.clone()],
+                &mut rows.index[row.clone()],
+                if want_detail {
+                    Some(&mut rows.est[row])
+                } else {
+                    None
+                },
+            );
+        }
+        aggregate(framework, weights, t_len, rows);
+    }
+
+    fn evaluate_many(
+        &self,
+        _p: &(),
+        framework: &Framework,
+        input: &ChainUnit,
+        weights: &[f64],
+        draws: usize,
+        scratch: &mut Vec<f64>,
+        out: &mut [f64],
+    ) {
+        // The same arithmetic as `aggregate`, in the same order for each draw, with the
+        // draws innermost so the loops run over contiguous lanes. Leaves do not depend on the
+        // weights: their growth is read once per year, and their rows of `out` are left as
+        // they are (see the trait).
+        let nodes = framework.nodes();
+        let n_nodes = nodes.len();
+        let k_len = draws;
+        if k_len == 0 {
+            return;
+        }
+        let t_len = out.len() / (n_nodes * k_len).max(1);
+        if t_len == 0 || out.len() != n_nodes * t_len * k_len {
+            return;
+        }
+        // Growth of every inner node [node][t][k], then the denominators of one node [t][k].
+        let block = t_len * k_len;
+        let needed = (n_nodes + 1) * block;
+        if scratch.len() < needed {
+            scratch.resize(needed, 0.0);
+        }
+        let (growth, den) = scratch[..needed].split_at_mut(n_nodes * block);
         for &n in framework.post_order() {
             let node = &nodes[n];
-            let row = n * t_len..(n + 1) * t_len;
-            if let Some(l) = node.leaf {
-                let src = l * t_len..(l + 1) * t_len;
-                growth[row.clone()].copy_from_slice(&input.growth[src.clone()]);
-                index[row.clone()].copy_from_slice(&input.index[src.clone()]);
-                if want_detail {
-                    est[row].copy_from_slice(&input.estimated[src]);
-                }
+            if node.leaf.is_some() {
                 continue;
             }
-            // Aggregate the children's growth into this node's row.
-            for t in 0..t_len {
-                growth[row.start + t] = 0.0;
-                den[row.start + t] = 0.0;
-                if want_detail {
-                    est[row.start + t] = 0.0;
-                }
-            }
+            let row = n * block;
+            let (before, rest) = growth.split_at_mut(row);
+            let (own, after) = rest.split_at_mut(block);
+            own.fill(0.0);
+            den.fill(0.0);
             for &c in &node.children {
-                let w = weights[c];
-                let ws = w * nodes[c].spec.direction.sign();
-                let crow = c * t_len;
-                for t in 1..t_len {
-                    let g = growth[crow + t];
-                    let take = !g.is_nan();
-                    growth[row.start + t] += if take { ws * g } else { 0.0 };
-                    den[row.start + t] += if take { w } else { 0.0 };
-                }
-            }
-            for t in 1..t_len {
-                let d = den[row.start + t];
-                growth[row.start + t] = if d > 0.0 {
-                    growth[row.start + t] / d
-                } else {
-                    f64::NAN
-                };
-            }
-            growth[row.start] = f64::NAN;
-            // Index chain.
-            let mut e = 100.0;
-            index[row.start] = e;
-            for t in 1..t_len {
-                let g = growth[row.start + t];
-                if !g.is_nan() {
-                    e *= chain_factor(g);
-                    if !e.is_finite() {
-                        e = f64::NAN;
-                    }
-                }
-                index[row.start + t] = e;
-            }
-            if want_detail {
-                // Estimated share over the children taking part: with a growth, or in the
-                // base year with a value.
-                for t in 0..t_len {
-                    let mut s = 0.0;
-                    let mut d = 0.0;
-                    for &c in &node.children {
-                        let part = if t == 0 {
-                            !est[c * t_len].is_nan()
-                        } else {
-                            !growth[c * t_len + t].is_nan()
-                        };
-                        if part {
-                            s += weights[c] * est[c * t_len + t];
-                            d += weights[c];
+                let sign = nodes[c].spec.direction.sign();
+                let wc = &weights[c * k_len..(c + 1) * k_len];
+                if let Some(l) = nodes[c].leaf {
+                    for t in 1..t_len {
+                        let g = input.growth[l * t_len + t];
+                        if g.is_nan() {
+                            continue;
+                        }
+                        let num = &mut own[t * k_len..(t + 1) * k_len];
+                        let dd = &mut den[t * k_len..(t + 1) * k_len];
+                        for ((nu, de), &w) in num.iter_mut().zip(dd.iter_mut()).zip(wc) {
+                            *nu += w * sign * g;
+                            *de += w;
                         }
                     }
-                    est[row.start + t] = if d > 0.0 { s / d } else { f64::NAN };
+                    continue;
+                }
+                let child: &[f64] = if c < n {
+                    &before[c * block..(c + 1) * block]
+                } else {
+                    &after[(c - n - 1) * block..(c - n) * block]
+                };
+                for t in 1..t_len {
+                    let gc = &child[t * k_len..(t + 1) * k_len];
+                    let num = &mut own[t * k_len..(t + 1) * k_len];
+                    let dd = &mut den[t * k_len..(t + 1) * k_len];
+                    let nan = gc.iter().filter(|g| g.is_nan()).count();
+                    if nan == k_len {
+                        continue;
+                    }
+                    if nan == 0 {
+                        for (((nu, de), &g), &w) in
+                            num.iter_mut().zip(dd.iter_mut()).zip(gc).zip(wc)
+                        {
+                            *nu += w * sign * g;
+                            *de += w;
+                        }
+                    } else {
+                        for (((nu, de), &g), &w) in
+                            num.iter_mut().zip(dd.iter_mut()).zip(gc).zip(wc)
+                        {
+                            if !g.is_nan() {
+                                *nu += w * sign * g;
+                                *de += w;
+                            }
+                        }
+                    }
                 }
             }
-        }
-        let Some((contribution, total)) = extra else {
-            return;
-        };
-        // Contributions, parents before children. The root's are its growth.
-        let root = framework.root();
-        for t in 0..t_len {
-            let g = growth[root * t_len + t];
-            contribution[root * t_len + t] = g;
-            total[root * t_len + t] = g;
-            path[root * t_len + t] = 1.0;
-        }
-        for &n in framework.post_order().iter().rev() {
-            let Some(p) = nodes[n].parent else { continue };
-            let ws = weights[n] * nodes[n].spec.direction.sign();
-            for t in 0..t_len {
-                let g = growth[n * t_len + t];
-                let d = den[p * t_len + t];
-                let share = if g.is_nan() || d <= 0.0 {
-                    f64::NAN
-                } else {
-                    ws / d
-                };
-                let pw = path[p * t_len + t] * share;
-                path[n * t_len + t] = pw;
-                contribution[n * t_len + t] = share * g;
-                total[n * t_len + t] = pw * g;
+            own[..k_len].fill(f64::NAN);
+            for (g, &d) in own[k_len..].iter_mut().zip(&den[k_len..]) {
+                let q = *g / d;
+                *g = if d > 0.0 { q } else { f64::NAN };
+            }
+            // Index chain across draws.
+            let out_row = &mut out[row..row + block];
+            out_row[..k_len].fill(100.0);
+            for t in 1..t_len {
+                let (prev, cur) = out_row.split_at_mut(t * k_len);
+                let prev = &prev[(t - 1) * k_len..];
+                let gs = &own[t * k_len..(t + 1) * k_len];
+                for ((e, &ep), &g) in cur[..k_len].iter_mut().zip(prev).zip(gs) {
+                    let moved = ep * chain_factor(g);
+                    let next = if g.is_nan() { ep } else { moved };
+                    *e = if next.is_infinite() { f64::NAN } else { next };
+                }
             }
         }
     }

@@ -189,6 +189,54 @@ pub struct FilledPanel {
     interpolation: String,
 }
 
+/// Flags and fills one series in place (`NaN` = missing on entry); returns the gaps whose
+/// rule fell back, as (series, first, last position, message).
+fn fill_series(
+    w: &mut [f64],
+    fl: &mut [u8],
+    gap_fill: &dyn GapFill,
+    series: usize,
+) -> Vec<(usize, usize, usize, &'static str)> {
+    for (f, &x) in fl.iter_mut().zip(w.iter()) {
+        *f = if x.is_nan() {
+            Flag::Missing as u8
+        } else {
+            Flag::Observed as u8
+        };
+    }
+    let mut notes = Vec::new();
+    let mut last: Option<usize> = None;
+    for t in 0..w.len() {
+        if fl[t] != Flag::Observed as u8 {
+            continue;
+        }
+        if let Some(a) = last {
+            if t > a + 1 {
+                if let GapOutcome::FellBack(msg) = gap_fill.fill_gap(w, a, t) {
+                    notes.push((series, a + 1, t - 1, msg));
+                }
+                // A rule may only write finite values ≥ 0; anything else stays a gap.
+                for k in a + 1..t {
+                    if w[k].is_finite() && w[k] >= 0.0 {
+                        fl[k] = Flag::Interpolated as u8;
+                    } else {
+                        w[k] = f64::NAN;
+                    }
+                }
+            }
+        }
+        last = Some(t);
+    }
+    if let Some(a) = last {
+        let carried = w[a];
+        for t in a + 1..w.len() {
+            w[t] = carried;
+            fl[t] = Flag::Carried as u8;
+        }
+    }
+    notes
+}
+
 impl FilledPanel {
     /// Fills `panel` over `[base_year, to_year]` (defaults: the panel's first and last year)
     /// with `gap_fill` for interior gaps and carry-forward for trailing ones.
@@ -237,68 +285,24 @@ impl FilledPanel {
         let raw = panel.raw();
         // Each series is independent: fill them in parallel, in fixed chunks, so notes come
         // back in series order whatever the thread count.
+        // When the observations span exactly the computed years (the usual case), each
+        // series is filled in place in the output; otherwise in a working copy.
+        let in_place = off_obs == 0 && off_out == 0 && w_len == years && p_len == years;
         let notes: Vec<(usize, usize, usize, &'static str)> = values
             .par_chunks_mut(years.max(1))
             .zip(flags.par_chunks_mut(years.max(1)))
             .enumerate()
             .with_min_len(64)
             .flat_map_iter(|(s, (out_v, out_f))| {
-                let mut work = [0.0f64; 64];
-                let mut heap;
-                let w: &mut [f64] = if w_len <= 64 {
-                    &mut work[..w_len]
-                } else {
-                    heap = vec![0.0; w_len];
-                    &mut heap
-                };
-                let mut obs_flag = [0u8; 64];
-                let mut heap_f;
-                let fl: &mut [u8] = if w_len <= 64 {
-                    &mut obs_flag[..w_len]
-                } else {
-                    heap_f = vec![0u8; w_len];
-                    &mut heap_f
-                };
-                w.fill(f64::NAN);
-                fl.fill(Flag::Missing as u8);
                 let src = &raw[s * p_len..(s + 1) * p_len];
-                for (t, &x) in src.iter().enumerate() {
-                    w[off_obs + t] = x;
-                    if !x.is_nan() {
-                        fl[off_obs + t] = Flag::Observed as u8;
-                    }
+                if in_place {
+                    out_v.copy_from_slice(src);
+                    return fill_series(out_v, out_f, gap_fill, s);
                 }
-                let mut notes = Vec::new();
-                let mut last: Option<usize> = None;
-                for t in 0..w_len {
-                    if fl[t] != Flag::Observed as u8 {
-                        continue;
-                    }
-                    if let Some(a) = last {
-                        if t > a + 1 {
-                            match gap_fill.fill_gap(w, a, t) {
-                                GapOutcome::Filled => {}
-                                GapOutcome::FellBack(msg) => notes.push((s, a + 1, t - 1, msg)),
-                                GapOutcome::Left => {}
-                            }
-                            for k in a + 1..t {
-                                if w[k].is_finite() && w[k] >= 0.0 {
-                                    fl[k] = Flag::Interpolated as u8;
-                                } else {
-                                    w[k] = f64::NAN;
-                                }
-                            }
-                        }
-                    }
-                    last = Some(t);
-                }
-                if let Some(a) = last {
-                    let carried = w[a];
-                    for t in a + 1..w_len {
-                        w[t] = carried;
-                        fl[t] = Flag::Carried as u8;
-                    }
-                }
+                let mut w = vec![f64::NAN; w_len];
+                let mut fl = vec![Flag::Missing as u8; w_len];
+                w[off_obs..off_obs + p_len].copy_from_slice(src);
+                let notes = fill_series(&mut w, &mut fl, gap_fill, s);
                 out_v.copy_from_slice(&w[off_out..off_out + years]);
                 out_f.copy_from_slice(&fl[off_out..off_out + years]);
                 notes

@@ -203,9 +203,12 @@ impl Method for Level {
         let nodes = framework.nodes();
         let n_nodes = nodes.len();
         let t_len = out.index.len() / n_nodes.max(1);
-        scratch.clear();
-        scratch.resize(3 * n_nodes * t_len, 0.0);
-        let (den, rest) = scratch.split_at_mut(n_nodes * t_len);
+        // Every slot read below is written first in this call, so no clearing is needed.
+        let needed = 3 * n_nodes * t_len;
+        if scratch.len() < needed {
+            scratch.resize(needed, 0.0);
+        }
+        let (den, rest) = scratch[..needed].split_at_mut(n_nodes * t_len);
         let (path, est_tmp) = rest.split_at_mut(n_nodes * t_len);
         let score = out.index;
         let (mut growth, est, extra) = match out.detail {

@@ -71,6 +71,66 @@ pub trait Method: Sync {
         scratch: &mut Vec<f64>,
         out: UnitOutput<'_>,
     );
+
+    /// The index of every inner node for one unit under `draws` weight sets at once (Monte
+    /// Carlo blocks). `weights` is node-major, `[node * draws + k]`; `out` is
+    /// `[(node * years + t) * draws + k]`. Leaves' rows may be left untouched: they do not
+    /// depend on the weights. The default evaluates draw by draw; a method may override it
+    /// with a kernel that runs across draws (the chain does). Inner rows must equal
+    /// [`Self::evaluate`]'s, draw by draw, bit for bit.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_many(
+        &self,
+        prepared: &Self::Prepared,
+        framework: &Framework,
+        input: &Self::UnitInput,
+        weights: &[f64],
+        draws: usize,
+        scratch: &mut Vec<f64>,
+        out: &mut [f64],
+    ) {
+        let n_nodes = framework.len();
+        let cells = out.len() / draws.max(1);
+        let mut w = vec![0.0; n_nodes];
+        let mut one = vec![0.0; cells];
+        for k in 0..draws {
+            for (n, x) in w.iter_mut().enumerate() {
+                *x = weights[n * draws + k];
+            }
+            self.evaluate(
+                prepared,
+                framework,
+                input,
+                &w,
+                scratch,
+                UnitOutput {
+                    index: &mut one,
+                    detail: None,
+                },
+            );
+            for (c, &v) in one.iter().enumerate() {
+                out[c * draws + k] = v;
+            }
+        }
+    }
+
+    /// All figures of unit `unit` under `weights`, straight from the filled panel. The
+    /// default gathers [`Self::unit_input`] and calls [`Self::evaluate`]; a method may skip
+    /// the intermediate copy when every figure is evaluated once.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_direct(
+        &self,
+        prepared: &Self::Prepared,
+        framework: &Framework,
+        filled: &FilledPanel,
+        unit: usize,
+        weights: &[f64],
+        scratch: &mut Vec<f64>,
+        out: UnitOutput<'_>,
+    ) {
+        let input = self.unit_input(prepared, framework, filled, unit);
+        self.evaluate(prepared, framework, &input, weights, scratch, out);
+    }
 }
 
 /// Runs `method` over every unit of `filled` with `weights` (`None`: the framework's own) and
@@ -119,15 +179,15 @@ pub fn compute_with<M: Method>(
             .par_chunks_mut(block * N_MEASURES)
             .enumerate()
             .for_each_init(Vec::new, |scratch, (unit, chunk)| {
-                let input = method.unit_input(&prepared, framework, filled, unit);
                 let (index, rest) = chunk.split_at_mut(block);
                 let (growth, rest) = rest.split_at_mut(block);
                 let (contribution, rest) = rest.split_at_mut(block);
                 let (total_contribution, estimated_share) = rest.split_at_mut(block);
-                method.evaluate(
+                method.evaluate_direct(
                     &prepared,
                     framework,
-                    &input,
+                    filled,
+                    unit,
                     weights,
                     scratch,
                     UnitOutput {

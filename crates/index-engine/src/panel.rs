@@ -73,7 +73,6 @@ struct Rec {
     unit: u32,
     year: Year,
     value: f64,
-    line: u64,
 }
 
 /// Collects observations one by one, checking each, and lays them out as a [`Panel`].
@@ -84,6 +83,10 @@ pub struct PanelBuilder<'f> {
     unit_ids: HashMap<String, u32>,
     units: Vec<String>,
     recs: Vec<Rec>,
+    /// Line (or record number) of each record; read only to name a duplicate's first line.
+    lines: Vec<u64>,
+    year_min: Year,
+    year_max: Year,
 }
 
 impl<'f> PanelBuilder<'f> {
@@ -95,6 +98,9 @@ impl<'f> PanelBuilder<'f> {
             unit_ids: HashMap::new(),
             units: Vec::new(),
             recs: Vec::new(),
+            lines: Vec::new(),
+            year_min: Year::MAX,
+            year_max: Year::MIN,
         }
     }
 
@@ -180,8 +186,10 @@ impl<'f> PanelBuilder<'f> {
             unit: unit_id,
             year,
             value,
-            line,
         });
+        self.lines.push(line);
+        self.year_min = self.year_min.min(year);
+        self.year_max = self.year_max.max(year);
         Ok(())
     }
 
@@ -260,12 +268,13 @@ impl<'f> PanelBuilder<'f> {
     pub fn finish(self) -> Result<Panel> {
         let src = self.source_name.as_str();
         let leaf_ids: Vec<String> = self.framework.leaf_ids().map(str::to_string).collect();
-        let (first_year, years) = match (
-            self.recs.iter().map(|r| r.year).min(),
-            self.recs.iter().map(|r| r.year).max(),
-        ) {
-            (Some(a), Some(b)) => (a, (i64::from(b) - i64::from(a) + 1) as usize),
-            _ => (0, 0),
+        let (first_year, years) = if self.recs.is_empty() {
+            (0, 0)
+        } else {
+            (
+                self.year_min,
+                (i64::from(self.year_max) - i64::from(self.year_min) + 1) as usize,
+            )
         };
         if years > MAX_YEARS {
             return Err(IndexError::TooLarge {
@@ -300,24 +309,22 @@ impl<'f> PanelBuilder<'f> {
             });
         }
         let mut values = vec![f64::NAN; cells];
-        // 1-based record position per cell, so a duplicate can name the first line.
-        let mut seen = vec![0u32; cells];
         for (i, r) in self.recs.iter().enumerate() {
             let t = (r.year - first_year) as usize;
             let cell = (r.leaf as usize * n_units + rank[r.unit as usize] as usize) * years + t;
-            if seen[cell] != 0 {
-                let first = &self.recs[seen[cell] as usize - 1];
+            // Values are never NaN (add rejects them), so a value in the cell is a duplicate.
+            if !values[cell].is_nan() {
+                let same = |q: &Rec| q.leaf == r.leaf && q.unit == r.unit && q.year == r.year;
+                let first = self.recs.iter().position(same).unwrap_or(i);
                 return Err(IndexError::DuplicateObservation {
                     source_name: src.to_string(),
-                    line: r.line,
-                    first_line: first.line,
+                    line: self.lines[i],
+                    first_line: self.lines[first],
                     indicator: leaf_ids[r.leaf as usize].clone(),
                     unit: units_sorted[rank[r.unit as usize] as usize].clone(),
                     year: r.year,
                 });
             }
-            // Record positions beyond u32 cannot occur: MAX_OBSERVATIONS < u32::MAX.
-            seen[cell] = (i + 1) as u32;
             values[cell] = r.value;
         }
         Ok(Panel {

@@ -34,8 +34,6 @@ pub const MAX_SAMPLES: usize = 10_000_000;
 /// Draws evaluated together by one worker: large enough to amortise the scheduling, small
 /// enough to keep the block in cache. Fixed, so the split never depends on the thread count.
 const BLOCK_DRAWS: usize = 64;
-/// Cells transposed and summarised together (one cache line of f64).
-const BLOCK_CELLS: usize = 8;
 /// Upper bound on the draw buffer of one unit (draws × varying cells), in f64.
 const MAX_BUFFER: usize = 200_000_000;
 
@@ -112,22 +110,74 @@ pub fn draw_weights(framework: &Framework, seed: u64, perturb: f64, draw: u64) -
     framework.renormalise(&raw)
 }
 
-/// Percentile `p` (0..=1) of `xs` by linear interpolation between order statistics; reorders
-/// `xs`. NaN sorts last.
-fn percentile(xs: &mut [f64], p: f64) -> f64 {
-    let n = xs.len();
+/// Maps an f64 to an i64 with the same order as `f64::total_cmp` (NaN last), so the
+/// selections below compare integers.
+fn order_key(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ ((((b >> 63) as u64) >> 1) as i64)
+}
+
+fn from_key(k: i64) -> f64 {
+    f64::from_bits((k ^ ((((k >> 63) as u64) >> 1) as i64)) as u64)
+}
+
+/// The 5th, 50th and 95th percentiles of `keys` (order keys), by linear interpolation between
+/// order statistics (numpy's default). Reorders `keys`. Each selection works on what lies at
+/// or above the previous one, and the neighbouring order statistic is taken from whichever
+/// side of the selection is shorter.
+fn percentiles(keys: &mut [i64]) -> [f64; 3] {
+    let n = keys.len();
+    let mut out = [f64::NAN; 3];
     if n == 0 {
-        return f64::NAN;
+        return out;
     }
-    let h = p * (n - 1) as f64;
-    let lo = h.floor() as usize;
-    let (_, &mut a, right) = xs.select_nth_unstable_by(lo, f64::total_cmp);
-    let frac = h - lo as f64;
-    if frac == 0.0 || right.is_empty() {
-        return a;
+    const PS: [f64; 3] = [0.05, 0.5, 0.95];
+    if n < 64 {
+        // Few draws: the order statistics of neighbouring percentiles may coincide.
+        keys.sort_unstable();
+        for (slot, p) in PS.into_iter().enumerate() {
+            let h = p * (n - 1) as f64;
+            let lo = (h.floor() as usize).min(n - 1);
+            let a = from_key(keys[lo]);
+            let b = from_key(keys[(lo + 1).min(n - 1)]);
+            let frac = h - lo as f64;
+            out[slot] = if frac > 0.0 { a + frac * (b - a) } else { a };
+        }
+        return out;
     }
-    let b = right.iter().copied().fold(f64::INFINITY, f64::min);
-    a + frac * (b - a)
+    // From 64 draws on, lo(5 %) + 1 < lo(50 %) and lo(50 %) + 1 < lo(95 %), so each selection
+    // can start after the previous percentile's two order statistics.
+    let mut start = 0; // keys[..start] are all ≤ keys[start..]
+    for (slot, p) in PS.into_iter().enumerate() {
+        let h = p * (n - 1) as f64;
+        let lo = (h.floor() as usize).clamp(start, n - 1);
+        let frac = h - lo as f64;
+        if frac <= 0.0 || lo + 1 >= n {
+            keys[start..].select_nth_unstable(lo - start);
+            out[slot] = from_key(keys[lo]);
+            start = lo + 1;
+            continue;
+        }
+        // Needed: order statistics lo and lo + 1.
+        let (a, b) = if n - lo - 1 <= lo + 1 - start {
+            keys[start..].select_nth_unstable(lo - start);
+            let b = keys[lo + 1..].iter().copied().min().unwrap_or(keys[lo]);
+            (keys[lo], b)
+        } else {
+            keys[start..].select_nth_unstable(lo + 1 - start);
+            let a = keys[start..=lo]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(keys[lo + 1]);
+            (a, keys[lo + 1])
+        };
+        let (a, b) = (from_key(a), from_key(b));
+        out[slot] = a + frac * (b - a);
+        // keys[..=lo] ≤ keys[lo + 1..] holds in both branches.
+        start = lo + 1;
+    }
+    out
 }
 
 /// Runs `samples` draws of noisy weights and summarises every node, unit and year.
@@ -179,7 +229,9 @@ pub fn monte_carlo<M: Method>(
     let base_w = framework.weights();
     let units = filled.units();
     let mut bands = vec![[f64::NAN; 4]; n_nodes * units.len() * t_len];
-    let mut buffer = vec![0.0f64; n_var * samples];
+    let n_blocks = samples.div_ceil(BLOCK_DRAWS);
+    // One buffer for every unit: block-major, each block's varying cells cell-major.
+    let mut kept = vec![0.0f64; n_var * n_blocks * BLOCK_DRAWS];
     for unit in 0..units.len() {
         let input = method.unit_input(&prepared, framework, filled, unit);
         let mut nominal = vec![0.0; n_nodes * t_len];
@@ -194,58 +246,42 @@ pub fn monte_carlo<M: Method>(
                 detail: None,
             },
         );
-        // Draws in fixed blocks: buffer is [draw][varying cell].
-        if n_var > 0 {
-            buffer
-                .par_chunks_mut(n_var * BLOCK_DRAWS)
-                .enumerate()
-                .for_each_init(
-                    || (Vec::new(), vec![0.0; n_nodes * t_len]),
-                    |(scratch, out), (block, chunk)| {
-                        let first = block * BLOCK_DRAWS;
-                        for (k, row) in chunk.chunks_mut(n_var).enumerate() {
-                            method.evaluate(
-                                &prepared,
-                                framework,
-                                &input,
-                                &draws[first + k],
-                                scratch,
-                                UnitOutput {
-                                    index: out,
-                                    detail: None,
-                                },
-                            );
-                            for (dst, &cell) in row.iter_mut().zip(&varying) {
-                                *dst = out[cell];
-                            }
-                        }
-                        progress((chunk.len() / n_var) as u64);
-                    },
-                );
-        } else {
-            progress(samples as u64);
-        }
-        // Summaries: transpose a few cells at a time, then select the percentiles.
-        let summaries: Vec<[f64; 3]> = varying
-            .par_chunks(BLOCK_CELLS)
+        // Draws in fixed blocks of BLOCK_DRAWS, evaluated across the block at once; block b
+        // keeps its varying cells cell-major in kept[b * n_var * BLOCK_DRAWS..].
+        kept.par_chunks_mut(n_var * BLOCK_DRAWS)
             .enumerate()
-            .flat_map_iter(|(cb, cells)| {
-                let mut cols = vec![0.0f64; samples * cells.len()];
-                for d in 0..samples {
-                    let row = &buffer[d * n_var + cb * BLOCK_CELLS..][..cells.len()];
-                    for (j, &v) in row.iter().enumerate() {
-                        cols[j * samples + d] = v;
+            .for_each_init(
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(scratch, w, out): &mut (Vec<f64>, Vec<f64>, Vec<f64>), (b, keep)| {
+                    let first = b * BLOCK_DRAWS;
+                    let kb = BLOCK_DRAWS.min(samples - first);
+                    w.resize(n_nodes * kb, 0.0);
+                    for k in 0..kb {
+                        for (n, &x) in draws[first + k].iter().enumerate() {
+                            w[n * kb + k] = x;
+                        }
                     }
+                    out.resize(n_nodes * t_len * kb, 0.0);
+                    method.evaluate_many(&prepared, framework, &input, w, kb, scratch, out);
+                    for (j, &cell) in varying.iter().enumerate() {
+                        keep[j * kb..(j + 1) * kb]
+                            .copy_from_slice(&out[cell * kb..(cell + 1) * kb]);
+                    }
+                    progress(kb as u64);
+                },
+            );
+        let kept = &kept;
+        // Per varying cell: its column over all draws, then the percentiles.
+        let summaries: Vec<[f64; 3]> = (0..n_var)
+            .into_par_iter()
+            .map_init(Vec::new, |keys: &mut Vec<i64>, j| {
+                keys.clear();
+                for b in 0..n_blocks {
+                    let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
+                    let keep = &kept[b * n_var * BLOCK_DRAWS..];
+                    keys.extend(keep[j * kb..(j + 1) * kb].iter().map(|&x| order_key(x)));
                 }
-                cols.chunks_mut(samples.max(1))
-                    .map(|col| {
-                        [
-                            percentile(col, 0.05),
-                            percentile(col, 0.5),
-                            percentile(col, 0.95),
-                        ]
-                    })
-                    .collect::<Vec<_>>()
+                percentiles(keys)
             })
             .collect();
         for n in 0..n_nodes {
@@ -288,4 +324,52 @@ pub fn monte_carlo<M: Method>(
         perturb: opts.perturb,
         bands: out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// numpy.percentile(x, [5, 50, 95]) with the default linear method, computed by hand for
+    /// x = 0, 1, …, n − 1 (shuffled): the values are the positions p·(n − 1).
+    #[test]
+    fn percentiles_match_numpy_linear_on_ranges() {
+        for n in [1usize, 2, 3, 10, 63, 64, 65, 100, 1000, 10_001] {
+            let mut xs: Vec<f64> = (0..n).map(|i| i as f64).collect();
+            // A fixed shuffle: multiply by a unit modulo n.
+            let mut shuffled = vec![0.0; n];
+            for (i, x) in xs.iter().enumerate() {
+                shuffled[(i * 7919 + 13) % n] = *x;
+            }
+            if n % 7919 != 0 {
+                xs = shuffled;
+            }
+            let mut keys: Vec<i64> = xs.iter().map(|&x| order_key(x)).collect();
+            let got = percentiles(&mut keys);
+            for (g, p) in got.iter().zip([0.05, 0.5, 0.95]) {
+                let want = p * (n - 1) as f64;
+                assert!((g - want).abs() < 1e-9, "n = {n}, p = {p}: {g} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn order_keys_sort_like_total_cmp() {
+        let xs = [
+            -3.5,
+            -0.0,
+            0.0,
+            1e-300,
+            2.0,
+            f64::INFINITY,
+            -f64::INFINITY,
+            7.25,
+        ];
+        for a in xs {
+            assert_eq!(from_key(order_key(a)).to_bits(), a.to_bits());
+            for b in xs {
+                assert_eq!(order_key(a).cmp(&order_key(b)), a.total_cmp(&b), "{a} {b}");
+            }
+        }
+    }
 }

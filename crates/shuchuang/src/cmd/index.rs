@@ -321,6 +321,16 @@ fn compute(a: ComputeArgs) -> Result<()> {
 fn write_result(result: &IndexResult, format: Format) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    write_result_to(result, format, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes every row of `result` in `format` (CSV header
+/// `node,unit,year,index,growth,contribution,total_contribution,estimated_share`, full
+/// precision; JSON with numbers and nulls; a rounded table for people) to `out`.
+pub fn write_result_to(result: &IndexResult, format: Format, out: &mut dyn Write) -> Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 16, out);
     match format {
         Format::Csv => {
             // Streamed: a 2,000-unit panel has millions of rows.
@@ -384,10 +394,10 @@ fn label(fw: &Framework, node: usize) -> String {
     }
 }
 
-/// The report's figures: the total and first-level indices over the years (estimated
+/// The report's figures for one unit (default: the first): the total and first-level indices over the years (estimated
 /// stretches dashed), then one bar chart per first-level indicator with its children's
 /// indices in the base year, the last observed year and the target year.
-fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Result<Figure> {
+pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Result<Figure> {
     let u = match unit {
         Some(name) => r.unit_position(name)?,
         None => 0,
