@@ -362,3 +362,39 @@ fn match_runs_over_the_registry_firms() {
     assert!(g["amount_yuan"].as_str().unwrap().parse::<f64>().unwrap() > 0.0);
     assert!(g["program"].as_str().unwrap().contains("compute"));
 }
+
+#[test]
+fn a_misspelt_column_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = tmp.path().join("v.csv");
+    std::fs::write(&v, "id,severty\nA,minor\n").unwrap();
+    bin(tmp.path())
+        .args(["rules", "enforce", "--violations"])
+        .arg(&v)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("column 'severty' is not a fact"));
+}
+
+#[test]
+fn match_needs_an_adjusted_year() {
+    let tmp = tempfile::tempdir().unwrap();
+    bin(tmp.path())
+        .args([
+            "registry",
+            "generate",
+            "--count",
+            "5",
+            "--seed",
+            "1",
+            "--years",
+            "2024..2025",
+        ])
+        .assert()
+        .success();
+    bin(tmp.path())
+        .args(["rules", "match", "--year", "2025"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("registry adjust --year 2025"));
+}

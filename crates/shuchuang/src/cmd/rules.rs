@@ -473,6 +473,25 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Row>)> {
     Ok((header, rows))
 }
 
+/// Refuses columns that are neither reserved nor facts of the set: a misspelt column would
+/// otherwise leave its fact silently missing.
+fn check_columns(set: &RuleSet, header: &[String], reserved: &[&str], file: &Path) -> Result<()> {
+    for h in header {
+        if !reserved.contains(&h.as_str()) && set.fact_type(h).is_none() {
+            let mut known: Vec<&str> = set.facts().iter().map(|f| f.name.as_str()).collect();
+            known.sort_unstable();
+            bail!(
+                "{}:1: column '{h}' is not a fact of rule set '{}' (facts: {}; reserved: {})",
+                file.display(),
+                set.name(),
+                known.join(", "),
+                reserved.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> Option<&'a str> {
     header
         .iter()
@@ -533,6 +552,7 @@ fn enforce(
     if !header.iter().any(|h| h == "id") {
         bail!("{}: needs an 'id' column", violations.display());
     }
+    check_columns(&set, &header, &["id", "date", "note"], violations)?;
     let default_date = date.unwrap_or_else(today);
     let source = violations.display().to_string();
     // Parse every row first: one bad row refuses the whole file.
@@ -548,7 +568,7 @@ fn enforce(
         let pairs = header
             .iter()
             .zip(row)
-            .filter(|(h, _)| h.as_str() != "id" && h.as_str() != "date")
+            .filter(|(h, _)| !["id", "date", "note"].contains(&h.as_str()))
             .map(|(h, c)| (h.as_str(), c.as_str()));
         let facts = FactMap::from_text_pairs(&set, pairs, &source, *line)?;
         cases.push((id, day, facts));
@@ -614,6 +634,12 @@ fn inspections(
             bail!("{}: needs a '{col}' column", plan_path.display());
         }
     }
+    check_columns(
+        &set,
+        &header,
+        &["id", "firm", "department", "date", "subject", "note"],
+        plan_path,
+    )?;
     let source = plan_path.display().to_string();
     let mut planned = Vec::with_capacity(rows.len());
     for (line, row) in &rows {
@@ -626,7 +652,9 @@ fn inspections(
         let pairs = header
             .iter()
             .zip(row)
-            .filter(|(h, _)| !["id", "firm", "department", "date", "subject"].contains(&h.as_str()))
+            .filter(|(h, _)| {
+                !["id", "firm", "department", "date", "subject", "note"].contains(&h.as_str())
+            })
             .map(|(h, c)| (h.as_str(), c.as_str()));
         planned.push(PlannedInspection {
             id: get("id")?,
@@ -784,7 +812,7 @@ pub fn registry_subjects(
         {
             Outcome::Met => Some(true),
             Outcome::NotMet => Some(false),
-            _ => None,
+            Outcome::CannotTell => None,
         };
         let tier = standings.get(&firm.id).and_then(|s| s.tier);
         let facts = firm_facts(firm, report, tier, high_tech, date);
@@ -809,6 +837,15 @@ fn match_firms(
             .with_context(|| format!("--year {year} is out of range"))?,
     };
     let store = crate::cmd::registry::open_store(&ctx.data_dir, false)?;
+    if store
+        .adjustment(year)
+        .context("reading adjustments")?
+        .is_none()
+    {
+        bail!(
+            "the registry has no adjustment for {year}, so no tiers: run `shuchuang registry adjust --year {year}` first"
+        );
+    }
     let firms = store.firms().context("reading firms from the registry")?;
 
     // Firm-supplied facts, by id, all or nothing.
@@ -818,6 +855,7 @@ fn match_firms(
         if !header.iter().any(|h| h == "id") {
             bail!("{}: needs an 'id' column", p.display());
         }
+        check_columns(&set, &header, &["id", "name"], p)?;
         let source = p.display().to_string();
         for (line, row) in &rows {
             let id = cell(&header, row, "id")
@@ -826,8 +864,11 @@ fn match_firms(
             let pairs = header
                 .iter()
                 .zip(row)
-                .filter(|(h, _)| h.as_str() != "id")
+                .filter(|(h, _)| !["id", "name"].contains(&h.as_str()))
                 .map(|(h, c)| (h.as_str(), c.as_str()));
+            if supplied.contains_key(&id) {
+                bail!("{source}:{line}: firm {id} appears twice");
+            }
             supplied.insert(id, FactMap::from_text_pairs(&set, pairs, &source, *line)?);
         }
     }
@@ -840,7 +881,13 @@ fn match_firms(
             }
         }
     }
-    subjects.sort_by(|a, b| a.0.cmp(&b.0));
+    let known: std::collections::BTreeSet<&str> = subjects.iter().map(|s| s.0.as_str()).collect();
+    if let Some(stray) = supplied.keys().find(|k| !known.contains(k.as_str())) {
+        bail!(
+            "{}: firm {stray} is not in the registry",
+            extra.map(|p| p.display().to_string()).unwrap_or_default()
+        );
+    }
     let bar = crate::progress::spinner(&format!("matching {} firms", subjects.len()));
     let matched = sandbox_rules::match_benefits(&set, &subjects, date, true);
     bar.finish_and_clear();
