@@ -389,3 +389,35 @@ fn zero_values_are_handled_and_noted() {
     assert_eq!(r.notes().len(), 1);
     assert!(r.notes()[0].message.contains("linearly"));
 }
+
+#[test]
+fn the_national_caict_index_matches_the_numpy_peer() {
+    let fw = index_engine::caict2025::framework().unwrap();
+    let panel = index_engine::caict2025::panel(&fw).unwrap();
+    let r = compute(
+        &fw,
+        &panel,
+        &ComputeOptions {
+            to_year: Some(2024),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let peer = peer_values(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/caict_peer_index.csv"),
+    );
+    assert_eq!(peer.len(), fw.len() * 6);
+    for row in r.rows() {
+        let want = peer[&(row.node.to_string(), row.unit.to_string(), row.year)];
+        let got = row.cell.index.unwrap();
+        assert!(close(got, want, 1e-9), "{} {}: {got} vs {want}", row.node, row.year);
+    }
+    // The report's reading: the pathway (融合途径) and the foundation (融合基础) contributed
+    // most to the total's growth in 2024.
+    let mut firsts: Vec<(f64, &str)> = ["foundation", "key", "pathway", "efficacy"]
+        .iter()
+        .map(|&n| (r.cell(n, "CN", 2024).unwrap().contribution.unwrap(), n))
+        .collect();
+    firsts.sort_by(|a, b| b.0.total_cmp(&a.0));
+    assert_eq!([firsts[0].1, firsts[1].1], ["pathway", "foundation"]);
+}
