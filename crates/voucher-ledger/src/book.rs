@@ -497,6 +497,20 @@ impl Plan {
     }
 }
 
+/// The idempotency key of a grant made without application ("免申即享"): one per year,
+/// program and firm, so re-running a yearly cycle grants nothing twice.
+///
+/// ```
+/// let firm: registry_model::EnterpriseId = "91330101589882738D".parse().unwrap();
+/// assert_eq!(
+///     voucher_ledger::book::grant_key(2025, "chengdu-compute-2025", &firm),
+///     "grant/2025/chengdu-compute-2025/91330101589882738D"
+/// );
+/// ```
+pub fn grant_key(year: Year, program: &str, firm: &EnterpriseId) -> String {
+    format!("grant/{year}/{program}/{firm}")
+}
+
 /// Id of the account named `name` (the first 8 bytes of its SHA-256; never 0).
 pub fn account_id(name: &str) -> u64 {
     let d = Sha256::digest(name.as_bytes());
@@ -547,7 +561,36 @@ pub mod names {
     }
 }
 
+/// SHA-256 identifying a command's content, for idempotency. Raw transfer batches are hashed
+/// over a fixed binary layout of their fields (the hot path: no JSON), everything else over
+/// its JSON.
 fn hash_command(c: &Command) -> Result<[u8; 32]> {
+    if let Command::CreateTransfers { transfers, .. } = c {
+        let mut h = Sha256::new();
+        h.update(b"create_transfers\0");
+        h.update((transfers.len() as u64).to_be_bytes());
+        let mut buf = [0u8; 63];
+        for t in transfers {
+            let f = t.flags;
+            let flags = u8::from(f.linked)
+                | u8::from(f.pending) << 1
+                | u8::from(f.post_pending) << 2
+                | u8::from(f.void_pending) << 3;
+            buf[0..8].copy_from_slice(&t.id.to_be_bytes());
+            buf[8..16].copy_from_slice(&t.debit_account_id.to_be_bytes());
+            buf[16..24].copy_from_slice(&t.credit_account_id.to_be_bytes());
+            buf[24..32].copy_from_slice(&t.amount_fen.to_be_bytes());
+            buf[32..40].copy_from_slice(&t.pending_id.to_be_bytes());
+            buf[40..44].copy_from_slice(&t.ledger.to_be_bytes());
+            buf[44..46].copy_from_slice(&t.code.to_be_bytes());
+            buf[46] = flags;
+            buf[47..51].copy_from_slice(&t.timeout_s.to_be_bytes());
+            buf[51..59].copy_from_slice(&t.user_data.to_be_bytes());
+            buf[59..63].copy_from_slice(&(t.timestamp_s as u32).to_be_bytes());
+            h.update(buf);
+        }
+        return Ok(h.finalize().into());
+    }
     let bytes = serde_json::to_vec(c).map_err(|e| LedgerError::Invariant {
         detail: format!("command does not serialise: {e}"),
     })?;
@@ -742,6 +785,69 @@ impl<J: Journal> VoucherBook<J> {
     /// Adds a voucher program.
     pub fn add_program(&mut self, request_id: &str, program: Program) -> Result<Reply> {
         self.execute(request_id, Command::AddProgram { program })
+    }
+
+    /// Adds the shipped default programs (`data/vouchers`), each under the request id
+    /// `{request_prefix}/{program id}`, so calling it again changes nothing. Returns the ids.
+    pub fn add_default_programs(&mut self, request_prefix: &str) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        for p in crate::defaults::programs()? {
+            let id = p.id.clone();
+            self.add_program(&format!("{request_prefix}/{id}"), p)?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    /// The programs `firm` may be granted on `date`: open that day and passing the
+    /// eligibility rules (tier, region, credit record), with room left under its cap.
+    pub fn eligible_programs(&self, firm: &Firm, date: NaiveDate) -> Vec<&Program> {
+        let ctx = RuleContext {
+            action: "grant",
+            date,
+            firm,
+            provider: None,
+            related: false,
+        };
+        self.programs
+            .values()
+            .filter(|s| {
+                let p = &s.program;
+                let fy = s.firms.get(&(date.year(), firm.id));
+                let room = Self::cap_fen(p, fy)
+                    .map(|cap| cap > fy.map(|f| f.granted_fen).unwrap_or(0))
+                    .unwrap_or(false);
+                room && !fy.is_some_and(|f| f.clawed_back)
+                    && standard_rules().iter().all(|r| r.check(p, &ctx).is_ok())
+            })
+            .map(|s| &s.program)
+            .collect()
+    }
+
+    /// What a redemption would pay now, without writing anything (for placing work by its
+    /// cost after vouchers). Fails exactly as [`VoucherBook::redeem`] would.
+    pub fn quote_redeem_fen(
+        &self,
+        program: &str,
+        firm: &EnterpriseId,
+        provider: &str,
+        contract_id: &str,
+        contract_amount_fen: u64,
+    ) -> Result<RedeemReceipt> {
+        let now = self.clock.now_s().max(self.ledger.last_timestamp_s());
+        let cmd = Command::Redeem {
+            program: program.to_string(),
+            firm: *firm,
+            provider: provider.to_string(),
+            contract_id: contract_id.to_string(),
+            contract_amount_fen,
+        };
+        match self.plan("quote", &cmd, now)?.reply {
+            Some(Reply::Redeemed(r)) => Ok(r),
+            other => Err(LedgerError::Invariant {
+                detail: format!("a redemption planned to {other:?}"),
+            }),
+        }
     }
 
     /// Adds a program from TOML text (`file` names it in errors).

@@ -1112,6 +1112,16 @@ impl Ledger {
             recomputed.insert(t.debit_account_id, d);
             recomputed.insert(t.credit_account_id, c);
         }
+        // Transfers never cross ledgers, so each ledger balances on its own too.
+        let mut per_ledger: HashMap<u32, (u128, u128)> = HashMap::new();
+        for a in &self.accounts {
+            let e = per_ledger.entry(a.ledger).or_default();
+            e.0 += u128::from(a.debits_posted_fen);
+            e.1 += u128::from(a.credits_posted_fen);
+        }
+        if let Some((l, (d, c))) = per_ledger.iter().find(|(_, (d, c))| d != c) {
+            return bad(format!("ledger {l}: Σ debits {d} ≠ Σ credits {c}"));
+        }
         let (mut sd, mut sc, mut sdp, mut scp) = (0u128, 0u128, 0u128, 0u128);
         for a in &self.accounts {
             let Some(r) = recomputed.get(&a.id) else {

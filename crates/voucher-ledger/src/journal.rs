@@ -235,6 +235,7 @@ impl SqliteJournal {
         conn.execute_batch(
             "PRAGMA synchronous=FULL;
              PRAGMA foreign_keys=ON;
+             PRAGMA wal_autocheckpoint=10000;
              CREATE TABLE IF NOT EXISTS journal (
                  seq   INTEGER PRIMARY KEY,
                  batch INTEGER NOT NULL,
@@ -263,6 +264,17 @@ impl SqliteJournal {
             message: e.to_string(),
         }
     }
+}
+
+/// Lower-case hex of a hash (a table lookup: this runs once per journal entry).
+pub fn hash_hex(hash: &[u8; 32]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in hash {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
 }
 
 fn parse_hash(s: &str, seq: u64, journal: &str) -> Result<[u8; 32]> {
@@ -309,7 +321,7 @@ impl Journal for SqliteJournal {
                     to_i64(e.seq, "seq", &name)?,
                     to_i64(e.batch, "batch", &name)?,
                     e.body,
-                    hex::encode(e.hash)
+                    hash_hex(&e.hash)
                 ])
                 .map_err(|err| LedgerError::Storage {
                     journal: name.clone(),
@@ -322,7 +334,7 @@ impl Journal for SqliteJournal {
                 params![
                     to_i64(last.seq, "seq", &name)?,
                     to_i64(last.batch, "batch", &name)?,
-                    hex::encode(last.hash)
+                    hash_hex(&last.hash)
                 ],
             )
             .map_err(|e| LedgerError::Storage {

@@ -519,3 +519,65 @@ fn sqlite_book_survives_reopen_and_keeps_replies() {
     let bean = book.export_beancount();
     assert!(bean.contains("* \"grant\""));
 }
+
+#[test]
+fn cycle_helpers_quote_and_eligible_programs() {
+    let clock = ManualClock::at_date(day(2025, 3, 1));
+    let mut book = VoucherBook::in_memory(Box::new(clock));
+    let ids = book.add_default_programs("defaults").unwrap();
+    assert_eq!(ids.len(), 7);
+    // Again: nothing changes (same request ids, same content).
+    let before = snapshot(&book);
+    book.add_default_programs("defaults").unwrap();
+    assert_eq!(snapshot(&book), before);
+
+    // A Chengdu firm in 2025: Chengdu compute is open; so is nothing of Hangzhou (2024).
+    let cd = Firm::new(firm("510104", 21)).with_tier(Tier::Growth);
+    let open: Vec<&str> = book
+        .eligible_programs(&cd, day(2025, 3, 1))
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect();
+    assert_eq!(open, vec!["chengdu-compute-2025"]);
+    // A Zhejiang firm: the provincial innovation voucher (Hangzhou 2024 has ended).
+    let zj = Firm::new(firm("330106", 22));
+    let open: Vec<&str> = book
+        .eligible_programs(&zj, day(2025, 3, 1))
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect();
+    assert_eq!(open, vec!["zhejiang-innovation"]);
+
+    let key = voucher_ledger::book::grant_key(2025, "chengdu-compute-2025", &cd.id);
+    book.grant(&key, "chengdu-compute-2025", &cd, dec!(5000000))
+        .unwrap();
+    assert!(
+        book.eligible_programs(&cd, day(2025, 3, 1)).is_empty(),
+        "cap used up"
+    );
+    let before = snapshot(&book);
+    // 60 % of ¥123,456.78 = ¥74,074.068 → ¥74,074.06.
+    let q = book
+        .quote_redeem_fen(
+            "chengdu-compute-2025",
+            &cd.id,
+            "tianfu-cluster",
+            "job-1",
+            12_345_678,
+        )
+        .unwrap();
+    assert_eq!(q.subsidy_fen, 7_407_406);
+    assert_eq!(snapshot(&book), before);
+    let r = book
+        .redeem_fen(
+            "redeem/job-1",
+            "chengdu-compute-2025",
+            &cd.id,
+            "tianfu-cluster",
+            "job-1",
+            12_345_678,
+        )
+        .unwrap();
+    assert_eq!(r.subsidy_fen, q.subsidy_fen);
+    assert_eq!(r.transfer_ids.len(), 1);
+}
