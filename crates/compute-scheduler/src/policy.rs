@@ -3,8 +3,10 @@
 //! - [`Fifo`]: strict submission order; the first job that cannot start blocks the rest
 //!   (the baseline).
 //! - [`CostGreedy`]: every pending job, in submission order, goes to the cluster cheapest for
-//!   its firm after vouchers among those with room now; jobs that fit nowhere wait without
-//!   blocking others.
+//!   its firm after vouchers. When that cluster is full but, by the declared durations of the
+//!   jobs running there, frees room early enough to finish before the job's deadline (or the
+//!   job has none), the job waits for it; otherwise it takes the cheapest cluster with room
+//!   now. Jobs that fit nowhere wait without blocking others.
 //! - [`FairShare`]: weighted dominant-resource fairness (DRF) between firms: the firm with the
 //!   smallest dominant share (cards or cores held ÷ network total, divided by its tier's
 //!   weight) goes next; ties go to the firm with less service so far.
@@ -129,10 +131,12 @@ impl Policy for Fifo {
             let Some(j) = cx.pending_at(k) else { break };
             if cx.try_start(j, None, "fifo")?.is_none() {
                 // Head-of-line blocking: later jobs wait behind this one.
-                for k2 in k + 1..cx.pending_len().min(k + 1 + self.scan_limit) {
-                    if let Some(j2) = cx.pending_at(k2) {
-                        cx.note(j2, format!("fifo: waits behind job index {j}"));
-                    }
+                if let Some(e) = cx.explained()
+                    && e != j
+                    && (k + 1..cx.pending_len()).any(|k2| cx.pending_at(k2) == Some(e))
+                {
+                    let head = cx.job(j).map_or_else(String::new, |x| x.id.clone());
+                    cx.note(e, format!("fifo: waits behind job {head}"));
                 }
                 break;
             }
@@ -141,7 +145,8 @@ impl Policy for Fifo {
     }
 }
 
-/// Cheapest cluster after vouchers with room now, in submission order.
+/// Cheapest cluster after vouchers, waiting for it when the deadline allows; else the
+/// cheapest with room now. In submission order.
 #[derive(Debug, Clone)]
 pub struct CostGreedy {
     scan_limit: usize,
@@ -167,6 +172,32 @@ impl Policy for CostGreedy {
         let n = cx.pending_len().min(self.scan_limit);
         for k in 0..n {
             let Some(j) = cx.pending_at(k) else { break };
+            // The job's cheapest cluster overall (ties: first in the catalog).
+            let cheapest = (0..cx.catalog().len())
+                .filter(|&c| cx.is_feasible(j, c))
+                .filter_map(|c| cx.estimated_net_fen(j, c).map(|f| (f, c)))
+                .min();
+            if let Some((_, c)) = cheapest
+                && let Some(job) = cx.job(j)
+                && !cx
+                    .capacity()
+                    .fits(c, u64::from(job.cards), u64::from(job.cpu_cores))
+                && let Some((shadow_s, _, _)) = cx.shadow(j, c)
+            {
+                let finish_s = shadow_s.saturating_add(job.declared_duration_s());
+                if job.deadline_s.is_none_or(|d| finish_s <= d) {
+                    // Waiting for the cheapest cluster still meets the deadline (on declared
+                    // durations, which over- rather than under-state): wait, first in line.
+                    let id = cx
+                        .catalog()
+                        .clusters
+                        .get(c)
+                        .map_or("?", |x| x.id.as_str())
+                        .to_string();
+                    cx.note(j, format!("greedy: waits for the cheapest cluster {id}, free by {shadow_s} s, finishing by {finish_s} s"));
+                    continue;
+                }
+            }
             cx.try_start(j, None, "greedy")?;
         }
         Ok(())

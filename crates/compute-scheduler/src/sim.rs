@@ -354,6 +354,11 @@ impl Cycle<'_, '_> {
         Ok(chosen)
     }
 
+    /// The job being explained, if any (policies note their reasons for it).
+    pub fn explained(&self) -> Option<usize> {
+        self.state.explain.map(|j| j as usize)
+    }
+
     /// Records a note in the explanation of job `j` (when it is the explained job).
     pub fn note(&mut self, j: usize, note: String) {
         if self.state.explain == Some(j as u32) {

@@ -98,9 +98,15 @@ fn job(
     }
 }
 
-/// A: 2 cards, 1 h, 5 ms limit (east1 only). B: 4 cards, 2 h. C: 4 cards, 1 h, at 60 s.
-/// D: 1 card, 600 s, 5 ms, at 100 s.
+/// A: 2 cards, 1 h, 5 ms limit (east1 only). B: 4 cards, 2 h. C: 4 cards, 1 h, at 60 s, due
+/// by 9000 s. D: 1 card, 600 s, 5 ms, at 100 s.
 fn stream() -> Vec<Job> {
+    let mut jobs = base_stream();
+    jobs[2].deadline_s = Some(9000);
+    jobs
+}
+
+fn base_stream() -> Vec<Job> {
     vec![
         job(
             "A",
@@ -144,8 +150,9 @@ fn at(s: &Schedule, jobs: &[Job], id: &str) -> (usize, u64) {
 fn greedy_places_by_hand() {
     let jobs = stream();
     let s = run(PolicyKind::Greedy, &jobs);
-    // A must go east (west is 20 ms > 5); B takes west, the cheaper; C finds west full and
-    // east with 2 free, waits until A ends at 3600 and takes east; D fits east at 100 s.
+    // A must go east (west is 20 ms > 5); B takes west, the cheaper. C finds west full until
+    // 7200 (B's declared end), too late for its deadline (7200 + 3600 > 9000), and east with
+    // only 2 free: it waits until A ends at 3600 and takes east. D fits east at 100 s.
     assert_eq!(at(&s, &jobs, "A"), (0, 0));
     assert_eq!(at(&s, &jobs, "B"), (1, 0));
     assert_eq!(at(&s, &jobs, "D"), (0, 100));
@@ -172,6 +179,13 @@ fn greedy_places_by_hand() {
     // Waits: 0, 0, 0, 3540 → p50 0, p99 3540.
     assert_eq!((m.wait_p50_s, m.wait_p99_s), (0, 3540));
     assert_eq!(m.latency_violations, 0);
+
+    // Without C's deadline, greedy waits for west (free at 7200) instead of paying east.
+    let loose = base_stream();
+    let s = run(PolicyKind::Greedy, &loose);
+    assert_eq!(at(&s, &loose, "C"), (1, 7200));
+    // C on west: 4 × 6.00 × 1 h = 24.00 gross instead of 40.00.
+    assert_eq!(s.metrics.gross_cost, dec!(93.67));
 }
 
 #[test]
@@ -251,13 +265,22 @@ fn optimum_by_hand_and_greedy_gap() {
     assert_eq!(o.integer_optimum, Some(dec!(51.17)));
     assert!(o.lp_bound.unwrap() <= dec!(51.17) && o.lp_bound.unwrap() >= dec!(51.16));
     assert_eq!(o.uncapacitated, dec!(51.17));
-    let s = run(PolicyKind::Greedy, &jobs);
-    assert_eq!(s.metrics.deadline_violations, 0);
     let pipeline = Pipeline::standard();
-    let modelled = Decimal::from_i128_with_scale(s.modelled_net_fen(&jobs, &catalog, &pipeline), 2);
-    assert_eq!(modelled, dec!(59.17));
+    let modelled = |s: &Schedule| {
+        Decimal::from_i128_with_scale(s.modelled_net_fen(&jobs, &catalog, &pipeline), 2)
+    };
+    // Greedy waits for west (free at 7200, C done by 10800 ≤ 20000): the optimum.
+    let g = run(PolicyKind::Greedy, &jobs);
+    assert_eq!(g.metrics.deadline_violations, 0);
+    assert_eq!(modelled(&g), dec!(51.17));
+    // Backfill starts C on east at 3600 and meets every deadline: 59.17, a gap of
     // (59.17 − 51.17) / 51.17 = 15.634 %.
-    assert_eq!(gap_percent(modelled, dec!(51.17)), Some(dec!(15.634)));
+    let b = run(PolicyKind::Backfill, &jobs);
+    assert_eq!(b.metrics.deadline_violations, 0);
+    assert_eq!(modelled(&b), dec!(59.17));
+    assert_eq!(gap_percent(modelled(&b), dec!(51.17)), Some(dec!(15.634)));
+    // FIFO makes D wait behind C until 7200, past D's deadline 700: outside the bound.
+    assert_eq!(run(PolicyKind::Fifo, &jobs).metrics.deadline_violations, 1);
 
     // With C's deadline at 9000, B and C cannot both use west inside 0..9000
     // (43200 > 36000 card-s): C must go east and the optimum equals greedy's 59.17.
