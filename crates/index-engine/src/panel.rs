@@ -76,7 +76,7 @@ struct Rec {
 }
 
 /// Collects observations one by one, checking each, and lays them out as a [`Panel`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PanelBuilder<'f> {
     framework: &'f Framework,
     source_name: String,
