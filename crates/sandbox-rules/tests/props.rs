@@ -3,13 +3,20 @@
 //! mandatory inspection.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 use sandbox_rules::inspection::{
     AlertKind, InspectionMode, PlannedInspection, PlannerConfig, plan,
 };
-use sandbox_rules::{FactMap, Options, Value, shipped};
+use sandbox_rules::{FactMap, Options, RuleSet, Value, shipped};
+
+// Loaded once: loading runs the reachability analysis, which is slow in debug builds.
+static ENFORCEMENT: LazyLock<RuleSet> = LazyLock::new(|| shipped::ENFORCEMENT.load().unwrap());
+static SANDBOX: LazyLock<RuleSet> = LazyLock::new(|| shipped::SANDBOX.load().unwrap());
+static BENEFITS: LazyLock<RuleSet> = LazyLock::new(|| shipped::BENEFITS.load().unwrap());
+static INSPECTION: LazyLock<RuleSet> = LazyLock::new(|| shipped::INSPECTION.load().unwrap());
 
 fn enforcement_facts() -> impl Strategy<Value = FactMap> {
     (
@@ -50,12 +57,12 @@ proptest! {
 
     #[test]
     fn evaluation_is_deterministic(facts in enforcement_facts(), day in date()) {
-        let set = shipped::ENFORCEMENT.load().unwrap();
+        let set = &*ENFORCEMENT;
         let a = set.explain(&facts, day);
         let b = set.explain(&facts, day);
         prop_assert_eq!(&a, &b);
         // The same through the parallel path, whatever the thread split.
-        let many = set.evaluate_many(&vec![facts.clone(); 300], day, Options { trace: true, reasons: true });
+        let many = set.evaluate_many(&vec![facts.clone(); 64], day, Options { trace: true, reasons: true });
         prop_assert!(many.iter().all(|m| m == &a));
     }
 
@@ -66,7 +73,7 @@ proptest! {
         name in "[a-z]{3,12}",
         value in prop_oneof![any::<i64>().prop_map(Value::Integer), any::<bool>().prop_map(Value::Boolean), "[a-z]{0,8}".prop_map(Value::Text)],
     ) {
-        let set = shipped::ENFORCEMENT.load().unwrap();
+        let set = &*ENFORCEMENT;
         prop_assume!(set.fact_type(&name).is_none());
         let before = set.explain(&facts, day);
         let after = set.explain(&facts.clone().with(name, value), day);
@@ -81,7 +88,7 @@ proptest! {
         day in date(),
         name in "zz_[a-z]{1,8}",
     ) {
-        let set = shipped::BENEFITS.load().unwrap();
+        let set = &*BENEFITS;
         let mut f = FactMap::new()
             .with("tier", tier)
             .with("region", "440305")
@@ -111,7 +118,7 @@ proptest! {
         cap in 0u32..4,
         window in 0u32..60,
     ) {
-        let set = shipped::INSPECTION.load().unwrap();
+        let set = &*INSPECTION;
         let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let inspections: Vec<PlannedInspection> = rows.iter().enumerate().map(|(i, r)| PlannedInspection {
             id: format!("P{i:03}"),
@@ -126,7 +133,7 @@ proptest! {
                 .with("data_available", r.5),
         }).collect();
         let config = PlannerConfig { window_days: window, yearly_cap: cap, repeat_alert_threshold: 3 };
-        let p = plan(&set, &inspections, &config).unwrap();
+        let p = plan(set, &inspections, &config).unwrap();
 
         // Every planned inspection appears exactly once.
         let mut seen: Vec<&str> = p.inspections.iter().flat_map(|j| j.members.iter().map(String::as_str)).collect();
@@ -165,5 +172,62 @@ proptest! {
         prop_assert_eq!(p.summary.visits_before, inspections.len());
         prop_assert_eq!(p.summary.visits_after, visits.values().map(Vec::len).sum::<usize>());
         prop_assert!(p.summary.visits_after <= p.summary.visits_before);
+    }
+}
+
+fn sandbox_facts() -> impl Strategy<Value = FactMap> {
+    (
+        prop::sample::select(vec!["application", "review"]),
+        prop::sample::select(vec!["low", "medium", "high", "prohibited"]),
+        prop::sample::select(vec!["potential", "growth", "leading"]),
+        0i64..300_000,
+        0i64..80_000_000,
+        0i64..40,
+        any::<bool>(),
+        0i64..3,
+        any::<bool>(),
+    )
+        .prop_map(
+            |(phase, risk, tier, users, value, months, plan, incidents, passed)| {
+                FactMap::new()
+                    .with("phase", phase)
+                    .with("risk_class", risk)
+                    .with("tier", tier)
+                    .with("users", users)
+                    .with(
+                        "transaction_value_yuan",
+                        Value::Money(rust_decimal::Decimal::from(value)),
+                    )
+                    .with("duration_months", months)
+                    .with("has_risk_plan", plan)
+                    .with("incidents", incidents)
+                    .with("tests_passed", passed)
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The analysis finds no overlap in the shipped decision sets; on complete facts they
+    /// must then never produce a conflict, nor leave a decision open.
+    #[test]
+    fn shipped_sandbox_set_never_conflicts_on_complete_facts(facts in sandbox_facts(), day in date()) {
+        let set = &*SANDBOX;
+        prop_assume!(day >= NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
+        let d = set.evaluate(&facts, day);
+        prop_assert!(d.conflicts.is_empty(), "{:?}", d);
+        prop_assert!(d.missing_facts.is_empty(), "{:?}", d);
+        prop_assert!(d.outcome.is_some());
+    }
+
+    #[test]
+    fn shipped_enforcement_set_never_conflicts_on_complete_facts(facts in enforcement_facts(), day in date()) {
+        let set = &*ENFORCEMENT;
+        prop_assume!(facts.get("corrected_in_time").is_some());
+        prop_assume!(day >= NaiveDate::from_ymd_opt(2021, 7, 15).unwrap());
+        let d = set.evaluate(&facts, day);
+        prop_assert!(d.conflicts.is_empty(), "{:?}", d);
+        prop_assert!(d.outcome.is_some(), "{:?}", d);
     }
 }

@@ -398,3 +398,73 @@ fn match_needs_an_adjusted_year() {
         .failure()
         .stderr(predicate::str::contains("registry adjust --year 2025"));
 }
+
+#[test]
+fn enforce_and_match_explain_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    bin(tmp.path())
+        .args(["rules", "enforce", "--explain", "--violations"])
+        .arg(data("enforcement/violations-example.csv"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("== violation V003"))
+        .stdout(predicate::str::contains("[held] art33_2_no_fault"))
+        .stdout(predicate::str::contains(
+            "✓ fault = none_proven  (actual: none_proven)",
+        ));
+    bin(tmp.path())
+        .args([
+            "registry",
+            "generate",
+            "--count",
+            "8",
+            "--seed",
+            "3",
+            "--years",
+            "2025..2025",
+        ])
+        .assert()
+        .success();
+    bin(tmp.path())
+        .args(["registry", "adjust", "--year", "2025", "--format", "csv"])
+        .assert()
+        .success();
+    let out = bin(tmp.path())
+        .args(["rules", "match", "--year", "2025", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let all = bin(tmp.path())
+        .args(["rules", "match", "--year", "2025", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let firm = v[0]["firm"].as_str().unwrap().to_string();
+    bin(tmp.path())
+        .args([
+            "rules",
+            "match",
+            "--year",
+            "2025",
+            "--explain",
+            "--firm",
+            &firm,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("== firm {firm}")))
+        .stdout(predicate::str::contains("trace:"))
+        .stdout(predicate::str::contains("potential_compute_voucher"));
+    bin(tmp.path())
+        .args([
+            "rules",
+            "match",
+            "--year",
+            "2025",
+            "--firm",
+            "91110000600037341L",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not in the registry"));
+}

@@ -83,6 +83,9 @@ enum RulesCommand {
         /// Date for rows without a `date` column value; default today.
         #[arg(long)]
         date: Option<NaiveDate>,
+        /// Print each decision with its full trace.
+        #[arg(long)]
+        explain: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -123,6 +126,12 @@ enum RulesCommand {
         /// the firm can supply.
         #[arg(long)]
         facts: Option<PathBuf>,
+        /// Only this firm (USCC).
+        #[arg(long)]
+        firm: Option<String>,
+        /// Print each firm's decision with its full trace (why each policy applied or not).
+        #[arg(long)]
+        explain: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -150,8 +159,9 @@ pub fn run(args: RulesArgs, ctx: &Ctx) -> Result<()> {
             rules,
             lists,
             date,
+            explain,
             format,
-        } => enforce(&violations, &rules, lists.as_deref(), date, format),
+        } => enforce(&violations, &rules, lists.as_deref(), date, explain, format),
         RulesCommand::Inspections {
             plan,
             rules,
@@ -165,8 +175,21 @@ pub fn run(args: RulesArgs, ctx: &Ctx) -> Result<()> {
             date,
             rules,
             facts,
+            firm,
+            explain,
             format,
-        } => match_firms(ctx, year, date, &rules, facts.as_deref(), format),
+        } => match_firms(
+            ctx,
+            MatchArgs {
+                year,
+                date,
+                rules: &rules,
+                extra: facts.as_deref(),
+                firm: firm.as_deref(),
+                explain,
+            },
+            format,
+        ),
     }
 }
 
@@ -526,6 +549,7 @@ fn enforce(
     rules: &str,
     lists: Option<&Path>,
     date: Option<NaiveDate>,
+    explain: bool,
     format: Format,
 ) -> Result<()> {
     let mut set = load_set(rules)?;
@@ -575,8 +599,22 @@ fn enforce(
     }
     let decisions: Vec<_> = cases
         .iter()
-        .map(|(id, day, f)| (id, set.evaluate(f, *day)))
+        .map(|(id, day, f)| {
+            let d = if explain {
+                set.explain(f, *day)
+            } else {
+                set.evaluate(f, *day)
+            };
+            (id, d)
+        })
         .collect();
+    if explain && format == Format::Table {
+        for (id, d) in &decisions {
+            println!("== violation {id}");
+            print!("{d}");
+        }
+        return Ok(());
+    }
     if format == Format::Json {
         let out: Vec<_> = decisions
             .iter()
@@ -822,14 +860,25 @@ pub fn registry_subjects(
     Ok(subjects)
 }
 
-fn match_firms(
-    ctx: &Ctx,
+/// Options of `rules match`.
+struct MatchArgs<'a> {
     year: Year,
     date: Option<NaiveDate>,
-    rules: &str,
-    extra: Option<&Path>,
-    format: Format,
-) -> Result<()> {
+    rules: &'a str,
+    extra: Option<&'a Path>,
+    firm: Option<&'a str>,
+    explain: bool,
+}
+
+fn match_firms(ctx: &Ctx, args: MatchArgs<'_>, format: Format) -> Result<()> {
+    let MatchArgs {
+        year,
+        date,
+        rules,
+        extra,
+        firm,
+        explain,
+    } = args;
     let set = load_set(rules)?;
     let date = match date {
         Some(d) => d,
@@ -887,6 +936,24 @@ fn match_firms(
             "{}: firm {stray} is not in the registry",
             extra.map(|p| p.display().to_string()).unwrap_or_default()
         );
+    }
+    if let Some(only) = firm {
+        subjects.retain(|(id, _)| id == only);
+        if subjects.is_empty() {
+            bail!("firm {only} is not in the registry");
+        }
+    }
+    if explain {
+        for (id, facts) in &subjects {
+            let d = set.explain(facts, date);
+            if format == Format::Json {
+                print_json(&serde_json::json!({ "firm": id, "decision": d }))?;
+            } else {
+                println!("== firm {id}");
+                print!("{d}");
+            }
+        }
+        return Ok(());
     }
     let bar = crate::progress::spinner(&format!("matching {} firms", subjects.len()));
     let matched = sandbox_rules::match_benefits(&set, &subjects, date, true);
