@@ -231,6 +231,7 @@ pub fn run(args: CycleArgs, ctx: &Context) -> Result<()> {
             registry_model::cohort::COHORT_FIRMS_MAX
         );
     }
+    let fault = Fault::from_env()?;
     let people = args.format == Format::Table;
     let say = |text: &str| {
         if people {
@@ -270,7 +271,9 @@ pub fn run(args: CycleArgs, ctx: &Context) -> Result<()> {
     let ledger_path = voucher_cmd::ledger_path(&ctx.data_dir);
     let benefit_run = with_ledger_snapshot(&ledger_path, 3, "benefit matching and grants", || {
         let mut book = voucher_cmd::open_book(&ctx.data_dir, true, Some(date))?;
-        grant_benefits(&mut book, &store, &firms, &adjustment, year, date)
+        let run = grant_benefits(&mut book, &store, &firms, &adjustment, year, date, fault)?;
+        fault.at_end_of(3)?;
+        Ok(run)
     })?;
     if people {
         print_benefits(&benefit_run.summary);
@@ -281,7 +284,9 @@ pub fn run(args: CycleArgs, ctx: &Context) -> Result<()> {
         .context("step 4 (compute): loading the compute catalog")?;
     let compute_run = with_ledger_snapshot(&ledger_path, 4, "compute placement", || {
         let mut book = voucher_cmd::open_book(&ctx.data_dir, true, Some(date))?;
-        place_compute(&mut book, &catalog, &firms, &adjustment, year, &args)
+        let run = place_compute(&mut book, &catalog, &firms, &adjustment, year, &args, fault)?;
+        fault.at_end_of(4)?;
+        Ok(run)
     })?;
     if people {
         print_compute(&compute_run.summary, &compute_run.clusters);
@@ -337,6 +342,55 @@ pub fn run(args: CycleArgs, ctx: &Context) -> Result<()> {
         _ => println!("report: {}", report_dir.display()),
     }
     Ok(())
+}
+
+/// Fault injection for the recovery tests, from the environment variable
+/// `SHUCHUANG_CYCLE_FAULT`: `fail:S` makes step S fail after all its writes (its snapshot
+/// must undo them); `abort:S:N` kills the process (no clean-up at all) after N ledger writes
+/// of step S, as a crash would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Fault {
+    fail_step: Option<u8>,
+    abort: Option<(u8, usize)>,
+}
+
+impl Fault {
+    fn from_env() -> Result<Self> {
+        let Ok(text) = std::env::var("SHUCHUANG_CYCLE_FAULT") else {
+            return Ok(Self::default());
+        };
+        let parts: Vec<&str> = text.split(':').collect();
+        let bad = || {
+            anyhow::anyhow!(
+                "SHUCHUANG_CYCLE_FAULT='{text}': expected fail:STEP or abort:STEP:WRITES"
+            )
+        };
+        match parts.as_slice() {
+            ["fail", s] => Ok(Self {
+                fail_step: Some(s.parse().map_err(|_| bad())?),
+                abort: None,
+            }),
+            ["abort", s, n] => Ok(Self {
+                fail_step: None,
+                abort: Some((s.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?)),
+            }),
+            _ => Err(bad()),
+        }
+    }
+
+    /// Called after each ledger write of `step`; `writes` counts them.
+    fn after_write(&self, step: u8, writes: usize) {
+        if self.abort == Some((step, writes)) {
+            std::process::abort();
+        }
+    }
+
+    fn at_end_of(&self, step: u8) -> Result<()> {
+        if self.fail_step == Some(step) {
+            bail!("injected failure at the end of step {step} (SHUCHUANG_CYCLE_FAULT)");
+        }
+        Ok(())
+    }
 }
 
 /// Runs one step and names it in any error.
@@ -624,6 +678,7 @@ fn grant_benefits(
     adj: &Adjustment,
     year: Year,
     date: NaiveDate,
+    fault: Fault,
 ) -> Result<BenefitRun> {
     ensure_programs(book)?;
     let set = shipped::BENEFITS.load()?;
@@ -666,6 +721,7 @@ fn grant_benefits(
             } else {
                 continue;
             };
+            fault.after_write(3, granted + refused + 1);
             match result {
                 Ok(r) => {
                     granted += 1;
@@ -747,6 +803,8 @@ struct LedgerPayment<'a> {
     book: &'a mut VoucherBook<SqliteJournal>,
     year: Year,
     program_of: HashMap<EnterpriseId, String>,
+    writes: usize,
+    fault: Fault,
 }
 
 impl Payment for LedgerPayment<'_> {
@@ -759,14 +817,17 @@ impl Payment for LedgerPayment<'_> {
         }
         let request_id = format!("cycle-{}-job-{}", self.year, charge.job_id);
         let contract_id = format!("cycle-{}-{}", self.year, charge.job_id);
-        match self.book.redeem(
+        let result = self.book.redeem(
             &request_id,
             program,
             &charge.firm,
             charge.provider,
             &contract_id,
             charge.gross_cost,
-        ) {
+        );
+        self.writes += 1;
+        self.fault.after_write(4, self.writes);
+        match result {
             Ok(r) => Ok(voucher_ledger::money::fen_to_yuan(r.subsidy_fen)),
             Err(e) if is_refusal(&e) => Err(PaymentError::Declined(e.to_string())),
             Err(e) => Err(PaymentError::Failed(e.to_string())),
@@ -818,6 +879,7 @@ fn place_compute(
     adj: &Adjustment,
     year: Year,
     args: &CycleArgs,
+    fault: Fault,
 ) -> Result<ComputeRun> {
     let compute_programs: Vec<String> = book
         .programs()
@@ -896,6 +958,8 @@ fn place_compute(
         book,
         year,
         program_of,
+        writes: 0,
+        fault,
     };
     let bar = progress::spinner(&format!("placing {} jobs", jobs.len()));
     let schedule = Simulator::new(catalog, policy).schedule(&jobs, &mut payment)?;
