@@ -183,7 +183,13 @@ impl FactType {
             (Self::Integer, toml::Value::Integer(i)) => Value::Integer(*i),
             (Self::Decimal, toml::Value::Integer(i)) => Value::Decimal(Decimal::from(*i)),
             (Self::Money, toml::Value::Integer(i)) => Value::Money(Decimal::from(*i)),
-            (Self::Percent, toml::Value::Integer(i)) => Value::Percent(Decimal::from(*i)),
+            // `rd_ratio = 5` would silently mean 500 %: a percent is written "5%" or 0.05.
+            (Self::Percent, toml::Value::Integer(i)) => {
+                return Err(format!(
+                    "a percent written as the integer {i} is ambiguous: write \"{i}%\" or the fraction {}",
+                    Decimal::from(*i) / Decimal::ONE_HUNDRED
+                ));
+            }
             (Self::Decimal, toml::Value::Float(f)) => Value::Decimal(float_decimal(*f)?),
             (Self::Money, toml::Value::Float(f)) => Value::Money(float_decimal(*f)?),
             (Self::Percent, toml::Value::Float(f)) => Value::Percent(float_decimal(*f)?),
@@ -383,6 +389,13 @@ mod tests {
         let v: toml::Value = toml::from_str::<toml::Table>("x = 0.05").unwrap()["x"].clone();
         assert_eq!(t.from_toml(&v).unwrap(), Value::Percent(dec!(0.05)));
         assert_eq!(Value::Percent(dec!(0.035)).to_string(), "3.5%");
+    }
+
+    #[test]
+    fn percent_as_integer_is_refused() {
+        let v: toml::Value = toml::from_str::<toml::Table>("x = 5").unwrap()["x"].clone();
+        let err = FactType::Percent.from_toml(&v).unwrap_err();
+        assert!(err.contains("\"5%\"") && err.contains("0.05"), "{err}");
     }
 
     #[test]
