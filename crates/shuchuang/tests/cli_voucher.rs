@@ -5,7 +5,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-// A valid USCC in Hangzhou (330106): check character computed by hand from GB 32100.
+// A valid USCC in Hangzhou (330106); check character computed independently (python) from GB 32100.
 const FIRM: &str = "913301060000001231";
 
 fn sc(dir: &Path) -> Command {
@@ -413,4 +413,109 @@ fn expiry_clawback_and_cross_region_through_the_cli() {
             "returned_to_budget_yuan,8000000.00",
         ));
     sc(dir).args(["voucher", "verify"]).assert().success();
+}
+
+#[test]
+fn relate_rate_and_program_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    sc(dir)
+        .args(["voucher", "program", "list", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "shandong-corpus,山东语料券,data,370000,open-ended,750000,1,2024-01-01,2026-12-31",
+        ));
+    // A Shandong firm (370102); check character computed independently (python) from GB 32100.
+    let sd = "91370102000000031W";
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2025-05-01",
+            "grant",
+            "--program",
+            "shandong-corpus",
+        ])
+        .args(["--firm", sd, "--amount", "750000", "--request-id", "sg"])
+        .assert()
+        .success();
+    sc(dir)
+        .args([
+            "voucher",
+            "relate",
+            sd,
+            "my-sister-co",
+            "--request-id",
+            "rel",
+        ])
+        .assert()
+        .success();
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2025-05-02",
+            "redeem",
+            "--program",
+            "shandong-corpus",
+        ])
+        .args([
+            "--firm",
+            sd,
+            "--provider",
+            "my-sister-co",
+            "--contract",
+            "S1",
+            "--amount",
+            "10",
+        ])
+        .args(["--request-id", "sr"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("related parties"));
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2025-12-01",
+            "rate",
+            "--program",
+            "shandong-corpus",
+        ])
+        .args([
+            "--firm",
+            sd,
+            "--year",
+            "2025",
+            "--rating",
+            "excellent",
+            "--request-id",
+            "rt",
+        ])
+        .assert()
+        .success();
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2025-12-02",
+            "grant",
+            "--program",
+            "shandong-corpus",
+        ])
+        .args([
+            "--firm",
+            sd,
+            "--amount",
+            "750000",
+            "--request-id",
+            "sg2",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cap_yuan,1500000.00"));
 }

@@ -846,7 +846,7 @@ impl Ledger {
             .debits_posted_fen
             .checked_add(dr.debits_pending_fen)
             .and_then(|v| v.checked_add(amount))
-            .ok_or(LedgerError::Overflow {
+            .ok_or_else(|| LedgerError::Overflow {
                 transfer: tid,
                 what: "debit account's debits",
             })?;
@@ -854,7 +854,7 @@ impl Ledger {
             .credits_posted_fen
             .checked_add(cr.credits_pending_fen)
             .and_then(|v| v.checked_add(amount))
-            .ok_or(LedgerError::Overflow {
+            .ok_or_else(|| LedgerError::Overflow {
                 transfer: tid,
                 what: "credit account's credits",
             })?;
@@ -948,14 +948,12 @@ impl Ledger {
                 reason: "timeout_s is only for pending transfers".into(),
             });
         }
-        let info =
-            self.pending
-                .get(&t.pending_id)
-                .copied()
-                .ok_or(LedgerError::PendingNotFound {
-                    transfer: tid,
-                    pending_id: t.pending_id,
-                })?;
+        let info = self.pending.get(&t.pending_id).copied().ok_or_else(|| {
+            LedgerError::PendingNotFound {
+                transfer: tid,
+                pending_id: t.pending_id,
+            }
+        })?;
         if info.state != PendingState::Pending {
             return Err(LedgerError::PendingResolved {
                 transfer: tid,
@@ -963,14 +961,12 @@ impl Ledger {
                 state: info.state.name(),
             });
         }
-        let p = self
-            .transfers
-            .get(info.index)
-            .copied()
-            .ok_or(LedgerError::PendingNotFound {
+        let p = self.transfers.get(info.index).copied().ok_or_else(|| {
+            LedgerError::PendingNotFound {
                 transfer: tid,
                 pending_id: t.pending_id,
-            })?;
+            }
+        })?;
         if info.deadline_s.is_some_and(|d| d <= now) {
             // tick() expires these first; this guards a caller that skipped it.
             return Err(LedgerError::PendingResolved {

@@ -581,3 +581,32 @@ fn cycle_helpers_quote_and_eligible_programs() {
     assert_eq!(r.subsidy_fen, q.subsidy_fen);
     assert_eq!(r.transfer_ids.len(), 1);
 }
+
+#[test]
+fn last_years_vouchers_expire_in_a_multi_year_program() {
+    let (mut book, clock) = book_on(day(2023, 11, 1));
+    let bj = firm("110108", 31);
+    let p = "beijing-compute-2023";
+    book.grant("g23", p, &Firm::new(bj), dec!(1000)).unwrap();
+    clock.set_date(day(2024, 1, 2));
+    // The program runs to 2025, but the 2023 vouchers ended on 2023-12-31.
+    let before = snapshot(&book);
+    let e = book
+        .redeem("r", p, &bj, "cloud", "BJ-1", dec!(100))
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::NoVoucherBalance { .. }), "{e}");
+    assert_eq!(snapshot(&book), before);
+    // A 2024 grant is a new year under a fresh cap; expiring 2023 returns ¥1,000.
+    let g = book.grant("g24", p, &Firm::new(bj), dec!(2000000)).unwrap();
+    assert_eq!(g.granted_year_fen, 200_000_000);
+    assert_eq!(
+        book.expire("x", day(2024, 1, 1)).unwrap().returned_fen,
+        100_000
+    );
+    // Ratio 1, cap ¥2M: a ¥2.5M contract is limited by the balance of ¥2M.
+    let r = book
+        .redeem("r2", p, &bj, "cloud", "BJ-2", dec!(2500000))
+        .unwrap();
+    assert_eq!((r.subsidy_fen, r.firm_pays_fen), (200_000_000, 50_000_000));
+    book.check_invariants().unwrap();
+}
