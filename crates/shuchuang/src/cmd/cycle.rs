@@ -628,9 +628,13 @@ struct BenefitRun {
     lines: Vec<BenefitLine>,
 }
 
-/// The request id of a grant: one per year, program, policy and firm.
-fn grant_request_id(year: Year, program: &str, policy: &str, firm: &str) -> String {
-    format!("cycle-{year}-grant-{program}-{policy}-{firm}")
+/// The request id of a grant: voucher-ledger's key for a year, program and firm, with the
+/// policy that granted it (two policies may pay through one program).
+fn grant_request_id(year: Year, program: &str, policy: &str, firm: &EnterpriseId) -> String {
+    format!(
+        "{}/{policy}",
+        voucher_ledger::book::grant_key(year, program, firm)
+    )
 }
 
 /// True for a ledger refusal that is an answer about this grant or payment (the firm is not
@@ -714,7 +718,7 @@ fn grant_benefits(
             let (Some(program), Some(amount)) = (g.program.clone(), g.amount_yuan) else {
                 continue;
             };
-            let request_id = grant_request_id(year, &program, &g.policy, &m.firm);
+            let request_id = grant_request_id(year, &program, &g.policy, &id);
             let line = per_program.entry(program.clone()).or_default();
             let result = if amount > Decimal::ZERO {
                 book.grant(&request_id, &program, &firm, amount)
