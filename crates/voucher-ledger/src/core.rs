@@ -846,7 +846,7 @@ impl Ledger {
             .debits_posted_fen
             .checked_add(dr.debits_pending_fen)
             .and_then(|v| v.checked_add(amount))
-            .ok_or_else(|| LedgerError::Overflow {
+            .ok_or(LedgerError::Overflow {
                 transfer: tid,
                 what: "debit account's debits",
             })?;
@@ -854,7 +854,7 @@ impl Ledger {
             .credits_posted_fen
             .checked_add(cr.credits_pending_fen)
             .and_then(|v| v.checked_add(amount))
-            .ok_or_else(|| LedgerError::Overflow {
+            .ok_or(LedgerError::Overflow {
                 transfer: tid,
                 what: "credit account's credits",
             })?;
