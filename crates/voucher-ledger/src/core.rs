@@ -948,12 +948,14 @@ impl Ledger {
                 reason: "timeout_s is only for pending transfers".into(),
             });
         }
-        let info = self.pending.get(&t.pending_id).copied().ok_or_else(|| {
-            LedgerError::PendingNotFound {
-                transfer: tid,
-                pending_id: t.pending_id,
-            }
-        })?;
+        let info =
+            self.pending
+                .get(&t.pending_id)
+                .copied()
+                .ok_or(LedgerError::PendingNotFound {
+                    transfer: tid,
+                    pending_id: t.pending_id,
+                })?;
         if info.state != PendingState::Pending {
             return Err(LedgerError::PendingResolved {
                 transfer: tid,
@@ -961,12 +963,14 @@ impl Ledger {
                 state: info.state.name(),
             });
         }
-        let p = self.transfers.get(info.index).copied().ok_or_else(|| {
-            LedgerError::PendingNotFound {
+        let p = self
+            .transfers
+            .get(info.index)
+            .copied()
+            .ok_or(LedgerError::PendingNotFound {
                 transfer: tid,
                 pending_id: t.pending_id,
-            }
-        })?;
+            })?;
         if info.deadline_s.is_some_and(|d| d <= now) {
             // tick() expires these first; this guards a caller that skipped it.
             return Err(LedgerError::PendingResolved {
