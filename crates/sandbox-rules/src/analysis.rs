@@ -346,15 +346,25 @@ impl Checker<'_> {
             if !s.known {
                 continue;
             }
+            if decl.ty == FactType::Integer {
+                // An integer fact holds an i64.
+                s.lower(Decimal::from(i64::MIN), true);
+                s.upper(Decimal::from(i64::MAX), true);
+            }
             let discrete = matches!(decl.ty, FactType::Integer | FactType::Date);
             if discrete {
+                // Checked: a bound at the edge of Decimal's range is left as it is.
                 if let Some((l, false)) = s.lo {
-                    s.lo = Some((l.floor() + Decimal::ONE, true));
+                    if let Some(t) = l.floor().checked_add(Decimal::ONE) {
+                        s.lo = Some((t, true));
+                    }
                 } else if let Some((l, true)) = s.lo {
                     s.lo = Some((l.ceil(), true));
                 }
                 if let Some((h, false)) = s.hi {
-                    s.hi = Some((h.ceil() - Decimal::ONE, true));
+                    if let Some(t) = h.ceil().checked_sub(Decimal::ONE) {
+                        s.hi = Some((t, true));
+                    }
                 } else if let Some((h, true)) = s.hi {
                     s.hi = Some((h.floor(), true));
                 }
@@ -363,8 +373,9 @@ impl Checker<'_> {
                 if l > h || (l == h && !(li && hi)) {
                     return Err(format!("fact '{name}' has an empty range"));
                 }
-                if discrete && (h - l) < Decimal::from(4096) {
-                    // Few integers left: see that one is not excluded.
+                let span = h.checked_sub(l);
+                if discrete && span.is_some_and(|w| w < Decimal::from(4096)) {
+                    // Few integers left (at most 4096 steps): see that one is not excluded.
                     let mut x = l;
                     let mut any = false;
                     while x <= h {
@@ -372,7 +383,10 @@ impl Checker<'_> {
                             any = true;
                             break;
                         }
-                        x += Decimal::ONE;
+                        match x.checked_add(Decimal::ONE) {
+                            Some(n) => x = n,
+                            None => break,
+                        }
                     }
                     if !any && s.allowed.is_none() {
                         return Err(format!("fact '{name}': every value in range is excluded"));

@@ -288,7 +288,10 @@ impl fmt::Display for Value {
         match self {
             Self::Integer(i) => write!(f, "{i}"),
             Self::Decimal(d) => write!(f, "{}", d.normalize()),
-            Self::Percent(d) => write!(f, "{}%", (d * Decimal::ONE_HUNDRED).normalize()),
+            Self::Percent(d) => match d.checked_mul(Decimal::ONE_HUNDRED) {
+                Some(p) => write!(f, "{}%", p.normalize()),
+                None => write!(f, "{} (fraction)", d.normalize()),
+            },
             Self::Money(d) => write!(f, "¥{}", d.normalize()),
             Self::Date(d) => write!(f, "{d}"),
             Self::Boolean(b) => write!(f, "{b}"),

@@ -589,3 +589,58 @@ fn set_param_overrides_a_list_from_a_date() {
             .is_err()
     );
 }
+
+#[test]
+fn extreme_numbers_do_not_panic() {
+    let s = RuleSet::from_toml(
+        r#"
+[set]
+name = "x"
+mode = "all"
+[facts.n]
+type = "integer"
+[facts.p]
+type = "percent"
+[facts.m]
+type = "money"
+[[rule]]
+id = "r"
+citation = "c"
+when = { all = [ { fact = "n", gt = 9223372036854775807 }, { fact = "p", ge = "79228162514264337593543950335" } ] }
+outcome = "y"
+amount = { rate = "79228162514264337593543950335", of = "m", max = "79228162514264337593543950335" }
+"#,
+        "x.toml",
+    );
+    // n > i64::MAX can never hold for an integer fact: unreachable, reported, no panic.
+    assert!(matches!(s, Err(Error::Unreachable { .. })), "{s:?}");
+    let s = RuleSet::from_toml(
+        r#"
+[set]
+name = "x"
+mode = "all"
+[facts.p]
+type = "percent"
+[facts.m]
+type = "money"
+[[rule]]
+id = "r"
+citation = "c"
+when = { fact = "p", ge = "79228162514264337593543950335" }
+outcome = "y"
+amount = { rate = "79228162514264337593543950335", of = "m" }
+"#,
+        "x.toml",
+    )
+    .unwrap();
+    let big = rust_decimal::Decimal::MAX;
+    let r = s.explain(
+        &FactMap::new()
+            .with("p", Value::Percent(big))
+            .with("m", Value::Money(big)),
+        d(2026, 1, 1),
+    );
+    assert!(r.to_string().contains("(fraction)"));
+    // The product overflows: no amount rather than a wrong one.
+    assert_eq!(r.granted[0].amount_yuan, None);
+}

@@ -975,7 +975,7 @@ fn match_firms(ctx: &Ctx, args: MatchArgs<'_>, format: Format) -> Result<()> {
     for m in &matched {
         for g in &m.granted {
             n_granted += 1;
-            granted_total += g.amount_yuan.unwrap_or_default();
+            granted_total = granted_total.saturating_add(g.amount_yuan.unwrap_or_default());
             t.push([
                 m.firm.clone(),
                 g.policy.clone(),
