@@ -519,3 +519,110 @@ fn relate_rate_and_program_list() {
         .success()
         .stdout(predicate::str::contains("cap_yuan,1500000.00"));
 }
+
+#[test]
+fn share_splits_exactly_and_closed_period_refuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // ¥1,000.00 by 1:2:3 = 166.666…, 333.333…, 500: floors 166.66, 333.33, 500.00 leave one
+    // fen, which goes to the largest remainder (the first party's 0.666… fen).
+    sc(dir)
+        .args([
+            "voucher",
+            "share",
+            "--total",
+            "1000",
+            "--weights",
+            "a=1,b=2,c=3",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout("party,weight,amount_yuan\na,1,166.67\nb,2,333.33\nc,3,500.00\n");
+    // 30 % of ¥100.01 = ¥30.003 → ¥30.00; the firm pays ¥70.01.
+    sc(dir)
+        .args([
+            "voucher",
+            "share",
+            "--total",
+            "100.01",
+            "--government-ratio",
+            "0.3",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout("party,weight,amount_yuan\ngovernment,0.3,30.00\nfirm,0.7,70.01\n");
+    sc(dir)
+        .args(["voucher", "share", "--total", "10", "--weights", "a=0"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("weights sum to zero"));
+
+    setup(dir);
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2024-03-31",
+            "close-period",
+            "--through",
+            "2024-03-31",
+            "--request-id",
+            "close-q1",
+        ])
+        .assert()
+        .success();
+    let entries = journal_entries(dir);
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2024-03-31",
+            "redeem",
+            "--program",
+            "hangzhou-compute-2024",
+        ])
+        .args([
+            "--firm",
+            FIRM,
+            "--provider",
+            "p",
+            "--contract",
+            "LATE-1",
+            "--amount",
+            "100",
+        ])
+        .args(["--request-id", "late"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "the period through 2024-03-31 is closed",
+        ));
+    assert_eq!(journal_entries(dir), entries);
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2024-04-01",
+            "redeem",
+            "--program",
+            "hangzhou-compute-2024",
+        ])
+        .args([
+            "--firm",
+            FIRM,
+            "--provider",
+            "p",
+            "--contract",
+            "Q2-1",
+            "--amount",
+            "100",
+            "--request-id",
+            "q2",
+        ])
+        .assert()
+        .success();
+}

@@ -109,6 +109,37 @@ enum VoucherCommand {
     Verify(VerifyArgs),
     /// Export every transfer as CSV or beancount text.
     Export(ExportArgs),
+    /// Close every day up to and including --through: no transfer dated then is accepted.
+    ClosePeriod(ClosePeriodArgs),
+    /// Split an amount exactly to the fen: cost sharing by a government ratio, or revenue
+    /// sharing by contributions (largest remainder; ties to the larger weight, then the
+    /// first listed).
+    Share(ShareArgs),
+}
+
+#[derive(Debug, Args)]
+struct ClosePeriodArgs {
+    /// Last day of the closed period.
+    #[arg(long)]
+    through: NaiveDate,
+    #[command(flatten)]
+    req: RequestArgs,
+}
+
+#[derive(Debug, Args)]
+struct ShareArgs {
+    /// The amount to split, in yuan.
+    #[arg(long, allow_negative_numbers = true)]
+    total: Decimal,
+    /// Cost sharing: the government's ratio (0..=1); it pays ⌊total × ratio⌋, the firm the rest.
+    #[arg(long, conflicts_with = "weights")]
+    government_ratio: Option<Decimal>,
+    /// Revenue sharing: parties and weights, such as `lab=3,firm=5,fund=2`.
+    #[arg(long, value_delimiter = ',')]
+    weights: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -604,6 +635,12 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
             }
             Ok(())
         }
+        VoucherCommand::ClosePeriod(a) => {
+            let mut book = open_book(dir, false, date)?;
+            let reply = book.close_period(&a.req.request_id, a.through)?;
+            print_reply(&reply, a.req.format)
+        }
+        VoucherCommand::Share(a) => run_share(a),
         VoucherCommand::Export(a) => {
             let book = open_book(dir, false, date)?;
             let text = match a.format {
@@ -620,6 +657,49 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
             }
         }
     }
+}
+
+fn run_share(a: ShareArgs) -> Result<()> {
+    let total_fen = voucher_ledger::money::yuan_to_fen(a.total, "--total")?;
+    let mut t = Table::new(["party", "weight", "amount_yuan"]);
+    if let Some(r) = a.government_ratio {
+        let s = voucher_ledger::share::share_cost(total_fen, r)?;
+        t.push([
+            "government".to_string(),
+            r.to_string(),
+            fen_to_yuan(s.government_fen).to_string(),
+        ]);
+        t.push([
+            "firm".to_string(),
+            (Decimal::ONE - r).to_string(),
+            fen_to_yuan(s.firm_fen).to_string(),
+        ]);
+        return t.print(a.format);
+    }
+    if a.weights.is_empty() {
+        bail!(
+            "give --government-ratio R (cost sharing) or --weights party=w,... (revenue sharing)"
+        );
+    }
+    let mut weights = Vec::with_capacity(a.weights.len());
+    for item in &a.weights {
+        let (party, w) = item
+            .split_once('=')
+            .with_context(|| format!("--weights: '{item}' is not party=weight"))?;
+        let w: Decimal = w
+            .trim()
+            .parse()
+            .with_context(|| format!("--weights: weight of '{party}' is not a number: '{w}'"))?;
+        weights.push((party.trim().to_string(), w));
+    }
+    for p in voucher_ledger::share::share_revenue(total_fen, &weights)? {
+        t.push([
+            p.party,
+            p.weight.to_string(),
+            fen_to_yuan(p.amount_fen).to_string(),
+        ]);
+    }
+    t.print(a.format)
 }
 
 /// Prints a reply as key/value rows (or its JSON).
