@@ -136,6 +136,16 @@ pub trait Criterion: Send + Sync {
 
 type Missing<'s> = Vec<Cow<'s, str>>;
 
+/// In the outcome-only path, stop at the first failed condition: the rest cannot change
+/// "not met", and skipping them is what makes whole-cohort evaluation cheap.
+macro_rules! early {
+    ($b:ident, $o:ident, $kind:expr) => {
+        if !$b.detail && $o == Outcome::NotMet {
+            return $b.finish($kind, $o);
+        }
+    };
+}
+
 struct Builder<'s, 'e> {
     ev: &'e Evidence<'e>,
     set_id: &'s str,
@@ -168,6 +178,7 @@ impl<'s, 'e> Builder<'s, 'e> {
     }
 
     /// A missing fact: named when detail is asked for, an empty (allocation-free) list else.
+    #[inline]
     fn missing(&self, field: &'static str, back: usize) -> Missing<'s> {
         if self.detail {
             vec![missing_name(field, self.year_back(back))]
@@ -176,11 +187,13 @@ impl<'s, 'e> Builder<'s, 'e> {
         }
     }
 
+    #[inline]
     fn year_back(&self, back: usize) -> i64 {
         i64::from(self.ev.year) - back as i64
     }
 
     /// One fact of the report `back` years before the judged year.
+    #[inline]
     fn fact<T>(
         &self,
         back: usize,
@@ -194,6 +207,7 @@ impl<'s, 'e> Builder<'s, 'e> {
     }
 
     /// Sum of a money fact over `years` years ending with the judged year, in fen.
+    #[inline]
     fn money_sum(
         &self,
         years: usize,
@@ -215,8 +229,28 @@ impl<'s, 'e> Builder<'s, 'e> {
         if complete { Ok(sum) } else { Err(missing) }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Records one condition (with detail) and returns its outcome. Kept tiny so the
+    /// outcome-only path inlines it and never builds the condition.
+    #[inline(always)]
     fn record(
+        &mut self,
+        key: &'static str,
+        label: &'static str,
+        clause: &'static str,
+        threshold: Threshold,
+        measured: std::result::Result<(Value, bool), Missing<'s>>,
+    ) -> Outcome {
+        if !self.detail {
+            return match measured {
+                Ok((_, pass)) => Outcome::from_bool(pass),
+                Err(_) => Outcome::CannotTell,
+            };
+        }
+        self.push_condition(key, label, clause, threshold, measured)
+    }
+
+    #[inline(never)]
+    fn push_condition(
         &mut self,
         key: &'static str,
         label: &'static str,
@@ -228,9 +262,6 @@ impl<'s, 'e> Builder<'s, 'e> {
             Ok((v, pass)) => (Some(v), Outcome::from_bool(pass), Vec::new()),
             Err(m) => (None, Outcome::CannotTell, m),
         };
-        if !self.detail {
-            return outcome;
-        }
         self.conds.push(Condition {
             key: Cow::Borrowed(key),
             label: Cow::Borrowed(label),
@@ -259,6 +290,7 @@ impl<'s, 'e> Builder<'s, 'e> {
         o
     }
 
+    #[inline]
     fn finish(self, kind: CriterionKind, outcome: Outcome) -> Verdict<'s> {
         let mut missing: Missing<'s> = Vec::new();
         if outcome == Outcome::CannotTell {
@@ -321,20 +353,27 @@ fn share_test(num: i128, den: i128, cmp: Cmp, ratio: Decimal) -> (Value, bool) {
 
 /// Annualised growth from `start` to `end` over `years` compared with `rate`, exactly:
 /// end/start cmp (1+rate)^years. A zero or negative start fails (growth undefined).
-fn cagr_test(end: i128, start: i128, years: u32, cmp: Cmp, rate: Decimal) -> (Value, bool) {
-    let v = Value::Cagr { end, start, years };
-    if start <= 0 {
-        return (v, false);
-    }
-    let mut factor = Decimal::ONE;
+/// (1 + rate)^years, exact; `None` on overflow.
+fn growth_factor(rate: Decimal, years: u32) -> Option<Decimal> {
     let base = Decimal::ONE + rate;
-    for _ in 0..years {
-        match factor.checked_mul(base) {
-            Some(f) => factor = f,
-            None => return (v, false),
-        }
+    (0..years).try_fold(Decimal::ONE, |f, _| f.checked_mul(base))
+}
+
+/// Annualised growth from `start` to `end` over `years` compared with the rate whose
+/// [`growth_factor`] is `factor`, exactly: end/start cmp (1+rate)^years. A zero or negative
+/// start fails (growth undefined), as does a factor too large to compute.
+fn cagr_test(
+    end: i128,
+    start: i128,
+    years: u32,
+    cmp: Cmp,
+    factor: Option<Decimal>,
+) -> (Value, bool) {
+    let v = Value::Cagr { end, start, years };
+    match factor {
+        Some(f) if start > 0 => (v, cmp.holds(ratio_cmp(end, start, f))),
+        _ => (v, false),
     }
-    (v, cmp.holds(ratio_cmp(end, start, factor)))
 }
 
 fn money_test(m: Money, cmp: Cmp, t: Money) -> (Value, bool) {
@@ -447,6 +486,8 @@ impl Criterion for TechBasedSme {
             th(Cmp::Le, Value::yuan(self.assets_max_yuan)),
             assets.map(|m| money_test(m, Cmp::Le, self.assets_max_yuan)),
         );
+        let size = o1.and(o2).and(o3);
+        early!(b, size, CriterionKind::TechBasedSme);
         // Score parts: tech-staff share, R&D ÷ sales, IP.
         let tech = b.fact(0, "tech_staff", |r| r.tech_staff);
         let tech_points = merge(tech, staff).map(|(t, s)| {
@@ -566,6 +607,7 @@ impl Criterion for HighTechEnterprise {
             b.fact(0, "ip_class1", |r| r.ip_class1),
             b.fact(0, "ip_class2", |r| r.ip_class2),
         );
+        early!(b, o, CriterionKind::HighTechEnterprise);
         o = o.and(b.record(
             "core_ip",
             "class-I + class-II IP owned",
@@ -579,6 +621,7 @@ impl Criterion for HighTechEnterprise {
                 )
             }),
         ));
+        early!(b, o, CriterionKind::HighTechEnterprise);
         o = o.and(
             b.record(
                 "supported_field",
@@ -593,6 +636,7 @@ impl Criterion for HighTechEnterprise {
             b.fact(0, "tech_staff", |r| r.tech_staff),
             b.fact(0, "staff", |r| r.staff),
         );
+        early!(b, o, CriterionKind::HighTechEnterprise);
         o = o.and(b.record(
             "tech_staff_share",
             "tech staff ÷ employees",
@@ -633,6 +677,7 @@ impl Criterion for HighTechEnterprise {
             }
             (Err(m), Ok(_)) => Err(m),
         };
+        early!(b, o, CriterionKind::HighTechEnterprise);
         o = o.and(b.record(
             "rd_ratio",
             "R&D ÷ sales over the window (band by last-year revenue)",
@@ -679,6 +724,7 @@ impl Criterion for HighTechEnterprise {
         } else {
             Err(missing)
         };
+        early!(b, o, CriterionKind::HighTechEnterprise);
         o = o.and(b.record(
             "rd_domestic_share",
             "domestic share of R&D over the window",
@@ -690,6 +736,7 @@ impl Criterion for HighTechEnterprise {
             b.fact(0, "high_tech_revenue_yuan", |r| r.high_tech_revenue_yuan),
             b.fact(0, "revenue_yuan", |r| r.revenue_yuan),
         );
+        early!(b, o, CriterionKind::HighTechEnterprise);
         o = o.and(b.record(
             "high_tech_revenue_share",
             "high-tech products and services ÷ revenue",
@@ -704,6 +751,7 @@ impl Criterion for HighTechEnterprise {
                 )
             }),
         ));
+        early!(b, o, CriterionKind::HighTechEnterprise);
         o = o.and(
             b.record(
                 "innovation_score",
@@ -714,6 +762,7 @@ impl Criterion for HighTechEnterprise {
                     .map(|p| points_test(p, Cmp::Gt, self.innovation_score_above)),
             ),
         );
+        early!(b, o, CriterionKind::HighTechEnterprise);
         o = o.and(
             b.record(
                 "major_incidents",
@@ -956,6 +1005,7 @@ impl Criterion for SpecialisedSme {
                 .map(|n| count_test(i64::from(n), Cmp::Ge, i64::from(self.niche_years_min))),
         );
         let rd = b.fact(0, "rd_spend_yuan", |r| r.rd_spend_yuan);
+        early!(b, o, CriterionKind::SpecialisedSme);
         o = o.and(
             b.record(
                 "rd_spend",
@@ -967,6 +1017,7 @@ impl Criterion for SpecialisedSme {
             ),
         );
         let revenue = b.fact(0, "revenue_yuan", |r| r.revenue_yuan);
+        early!(b, o, CriterionKind::SpecialisedSme);
         o = o.and(b.record(
             "rd_ratio",
             "R&D ÷ revenue in the year",
@@ -982,6 +1033,7 @@ impl Criterion for SpecialisedSme {
             }),
         ));
         let equity_2y = b.money_sum(2, "equity_financing_yuan", |r| r.equity_financing_yuan);
+        early!(b, o, CriterionKind::SpecialisedSme);
         o = o.and(b.any_of("scale", |b| {
             let r = b.record(
                 "revenue",
@@ -1003,6 +1055,7 @@ impl Criterion for SpecialisedSme {
             vec![r, e]
         }));
         let rd_2y = b.money_sum(2, "rd_spend_yuan", |r| r.rd_spend_yuan);
+        early!(b, o, CriterionKind::SpecialisedSme);
         o = o.and(b.any_of("quality", |b| {
             let s = b.record(
                 "score",
@@ -1059,6 +1112,7 @@ impl Criterion for LittleGiant {
             b.fact(0, "niche_years", |r| r.niche_years)
                 .map(|n| count_test(i64::from(n), Cmp::Ge, i64::from(self.niche_years_min))),
         );
+        early!(b, o, CriterionKind::LittleGiant);
         o = o.and(
             b.record(
                 "main_business_share",
@@ -1077,6 +1131,7 @@ impl Criterion for LittleGiant {
             ),
             b.fact(2, "revenue_yuan", |r| r.revenue_yuan),
         );
+        early!(b, o, CriterionKind::LittleGiant);
         o = o.and(b.record(
             "revenue_growth_2y",
             "mean annual revenue growth over the last two years",
@@ -1118,6 +1173,7 @@ impl Criterion for LittleGiant {
                 (Value::fraction(shown), pass)
             }),
         ));
+        early!(b, o, CriterionKind::LittleGiant);
         o = o.and(
             b.record(
                 "debt_ratio",
@@ -1128,6 +1184,7 @@ impl Criterion for LittleGiant {
                     .map(|f| fraction_test(f, Cmp::Le, self.debt_ratio_max)),
             ),
         );
+        early!(b, o, CriterionKind::LittleGiant);
         o = o.and(
             b.record(
                 "niche_market_share",
@@ -1161,6 +1218,7 @@ impl Criterion for LittleGiant {
                 (bd.ratio_min, Ok(share_test(rd, rev, Cmp::Ge, bd.ratio_min)))
             }
         };
+        early!(b, o, CriterionKind::LittleGiant);
         o = o.and(b.record(
             "rd_ratio_2y",
             "R&D ÷ revenue over the last two years (band by revenue; none below the lowest band)",
@@ -1168,6 +1226,7 @@ impl Criterion for LittleGiant {
             th(Cmp::Ge, Value::fraction(threshold)),
             measured,
         ));
+        early!(b, o, CriterionKind::LittleGiant);
         o = o.and(
             b.record(
                 "ip_class1",
@@ -1195,8 +1254,12 @@ impl HighGrowth {
                 .clone()
                 .map(|n| count_test(i64::from(n), Cmp::Ge, i64::from(self.staff_start_min))),
         );
+        if !b.detail && o == Outcome::NotMet {
+            return o;
+        }
         let years = self.period_years;
         let rate = self.annual_growth_above;
+        let factor = growth_factor(rate, years);
         let g = b.any_of("growth", |b| {
             let staff = merge(b.fact(0, "staff", |r| r.staff), start_staff);
             let s = b.record(
@@ -1205,7 +1268,7 @@ impl HighGrowth {
                 "§8.2",
                 th(Cmp::Gt, Value::fraction(rate)),
                 staff.map(|(end, start)| {
-                    cagr_test(i128::from(end), i128::from(start), years, Cmp::Gt, rate)
+                    cagr_test(i128::from(end), i128::from(start), years, Cmp::Gt, factor)
                 }),
             );
             let rev = merge(
@@ -1223,7 +1286,7 @@ impl HighGrowth {
                         i128::from(start.fen()),
                         years,
                         Cmp::Gt,
-                        rate,
+                        factor,
                     )
                 }),
             );
@@ -1281,6 +1344,7 @@ impl HighGrowth {
             th(Cmp::Le, Value::years(self.gazelle_age_max)),
             Ok((Value::years(age), age <= self.gazelle_age_max)),
         );
+        early!(b, a, CriterionKind::Gazelle);
         let o = a.and(self.growth_conditions(&mut b));
         b.finish(CriterionKind::Gazelle, o)
     }
@@ -1325,6 +1389,7 @@ impl Criterion for ZoneGazelle {
             th(Cmp::Le, Value::years(self.age_max)),
             Ok((Value::years(age), age <= self.age_max)),
         );
+        early!(b, a, CriterionKind::ZoneGazelle);
         let back = self.period_years as usize;
         let rev = merge(
             b.fact(0, "revenue_yuan", |r| r.revenue_yuan),
@@ -1341,7 +1406,7 @@ impl Criterion for ZoneGazelle {
                     i128::from(start.fen()),
                     self.period_years,
                     Cmp::Ge,
-                    self.revenue_cagr_min,
+                    growth_factor(self.revenue_cagr_min, self.period_years),
                 )
             }),
         );
@@ -1367,6 +1432,7 @@ impl Criterion for Unicorn {
             Ok((Value::flag(true), true)),
         );
         let age = ev.age_years();
+        early!(b, o, CriterionKind::Unicorn);
         o = o.and(b.record(
             "age",
             "age at year end",
@@ -1374,6 +1440,7 @@ impl Criterion for Unicorn {
             th(Cmp::Le, Value::years(self.age_max)),
             Ok((Value::years(age), age <= self.age_max)),
         ));
+        early!(b, o, CriterionKind::Unicorn);
         o = o.and(
             b.record(
                 "unlisted",
@@ -1384,6 +1451,7 @@ impl Criterion for Unicorn {
                     .map(|l| (Value::flag(l), !l)),
             ),
         );
+        early!(b, o, CriterionKind::Unicorn);
         o = o.and(
             b.record(
                 "pe_backed",
@@ -1395,6 +1463,7 @@ impl Criterion for Unicorn {
             ),
         );
         let bar = self.valuation_min_yuan();
+        early!(b, o, CriterionKind::Unicorn);
         o = o.and(
             b.record(
                 "valuation",
