@@ -626,3 +626,102 @@ fn share_splits_exactly_and_closed_period_refuses() {
         .assert()
         .success();
 }
+
+#[test]
+fn hold_then_settle_or_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    setup(dir);
+    let hold = |date: &str, contract: &str, rid: &str| {
+        let mut c = sc(dir);
+        c.args([
+            "voucher",
+            "--date",
+            date,
+            "hold",
+            "--program",
+            "hangzhou-compute-2024",
+        ])
+        .args(["--firm", FIRM, "--provider", "p", "--contract", contract])
+        .args([
+            "--amount",
+            "1000000",
+            "--timeout-hours",
+            "48",
+            "--request-id",
+            rid,
+        ])
+        .args(["--format", "csv"]);
+        c
+    };
+    // 20 % of ¥1,000,000 = ¥200,000 reserved on each hold.
+    hold("2024-04-01", "J1", "h1").assert().success().stdout(
+        predicate::str::contains("subsidy_yuan,200000.00")
+            .and(predicate::str::contains("held,true")),
+    );
+    hold("2024-04-01", "J2", "h2").assert().success();
+    sc(dir)
+        .args(["voucher", "balance", "--firm", FIRM, "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            ",8000000.00,8000000.00,400000.00,0.00",
+        ));
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2024-04-02",
+            "settle",
+            "--contract",
+            "J1",
+            "--request-id",
+            "s1",
+        ])
+        .assert()
+        .success();
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2024-04-02",
+            "release",
+            "--contract",
+            "J2",
+            "--request-id",
+            "x2",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("returned_to_voucher_yuan"));
+    sc(dir)
+        .args([
+            "voucher",
+            "report",
+            "hangzhou-compute-2024",
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "2024,250000000.00,8000000.00,200000.00,",
+        ));
+    // A hold left alone lapses after its timeout (48 h): settling it then is refused.
+    hold("2024-04-02", "J3", "h3").assert().success();
+    sc(dir)
+        .args([
+            "voucher",
+            "--date",
+            "2024-04-05",
+            "settle",
+            "--contract",
+            "J3",
+            "--request-id",
+            "s3",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("lapsed"));
+    sc(dir).args(["voucher", "verify"]).assert().success();
+}

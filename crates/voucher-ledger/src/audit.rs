@@ -237,11 +237,14 @@ impl<J: Journal> VoucherBook<J> {
             .filter(|c| c.firm == *firm)
             .cloned()
             .collect();
-        let subsidy_total_fen = contracts.iter().map(|c| c.subsidy_fen).sum();
-        let firm_paid_total_fen = contracts
-            .iter()
-            .map(|c| c.contract_amount_fen - c.subsidy_fen)
-            .sum();
+        // Totals count paid claims; holds are listed but not yet paid.
+        let paid = || {
+            contracts
+                .iter()
+                .filter(|c| c.status == crate::book::ContractStatus::Claimed)
+        };
+        let subsidy_total_fen = paid().map(|c| c.subsidy_fen).sum();
+        let firm_paid_total_fen = paid().map(|c| c.contract_amount_fen - c.subsidy_fen).sum();
         FirmStatement {
             firm: *firm,
             lines,
@@ -343,7 +346,10 @@ impl<J: Journal> VoucherBook<J> {
                 .saturating_sub(r.expired_fen)
                 .saturating_sub(r.clawed_back_unused_fen);
         }
-        let contracts: Vec<_> = self.contracts().filter(|c| c.program == p.id).collect();
+        let contracts: Vec<_> = self
+            .contracts()
+            .filter(|c| c.program == p.id && c.status == crate::book::ContractStatus::Claimed)
+            .collect();
         Ok(ProgramReport {
             program: p.id.clone(),
             name: p.name.clone(),

@@ -33,7 +33,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::clock::{Clock, SystemClock, date_of};
-use crate::core::{AccountFlags, BATCH_MAX, Ledger, NewAccount, Transfer, TransferFlags};
+use crate::core::{
+    AccountFlags, BATCH_MAX, Ledger, NewAccount, PendingState, Transfer, TransferFlags,
+};
 use crate::error::{LedgerError, Result};
 use crate::journal::{
     ChainReport, GENESIS_HASH, Head, Journal, JournalEntry, MemoryJournal, SqliteJournal,
@@ -140,6 +142,32 @@ pub enum Command {
         contract_id: String,
         /// Contract amount.
         contract_amount_fen: u64,
+    },
+    /// Reserves a redemption with pending transfers (apply → use → claim; a compute job
+    /// placed but not yet run).
+    Hold {
+        /// Program id.
+        program: String,
+        /// The firm.
+        firm: EnterpriseId,
+        /// Provider id.
+        provider: String,
+        /// Contract id.
+        contract_id: String,
+        /// Contract amount.
+        contract_amount_fen: u64,
+        /// Seconds of ledger time until the hold lapses (0 = until settled or released).
+        timeout_s: u32,
+    },
+    /// Posts a held redemption.
+    Settle {
+        /// Contract id.
+        contract_id: String,
+    },
+    /// Voids a held redemption; the contract can be claimed again.
+    Release {
+        /// Contract id.
+        contract_id: String,
     },
     /// Returns the unused balance of expired vouchers to the budget.
     Expire {
@@ -261,6 +289,9 @@ pub struct RedeemReceipt {
     pub limited_by: SubsidyLimit,
     /// Settled against the issuing fund from another region.
     pub cross_region: bool,
+    /// Held (pending) rather than paid.
+    #[serde(default)]
+    pub held: bool,
     /// The transfers, in order.
     pub transfer_ids: Vec<u64>,
 }
@@ -313,6 +344,16 @@ pub enum Reply {
     },
     Granted(GrantReceipt),
     Redeemed(RedeemReceipt),
+    Held(RedeemReceipt),
+    Settled {
+        contract_id: String,
+        subsidy_fen: u64,
+        transfer_ids: Vec<u64>,
+    },
+    Released {
+        contract_id: String,
+        subsidy_fen: u64,
+    },
     Expired(ExpireReceipt),
     ClawedBack(ClawbackReceipt),
     Rated {
@@ -426,8 +467,43 @@ pub struct Contract {
     pub contract_amount_fen: u64,
     /// Ratio applied.
     pub ratio: Decimal,
-    /// Subsidy paid.
+    /// Subsidy paid (or reserved, while held).
     pub subsidy_fen: u64,
+    /// Claimed, or held by pending transfers until settled or released.
+    #[serde(default)]
+    pub status: ContractStatus,
+    /// Voucher legs, oldest grant year first.
+    #[serde(default)]
+    pub legs: Vec<ContractLeg>,
+    /// Every transfer of the claim (voucher legs, then the cross-region leg if any).
+    #[serde(default)]
+    pub transfer_ids: Vec<u64>,
+    /// For holds with a timeout: the ledger time at which the hold lapses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_until_s: Option<i64>,
+}
+
+/// Where a contract's claim stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractStatus {
+    /// Paid: the subsidy was posted.
+    #[default]
+    Claimed,
+    /// Reserved by pending transfers: settle posts them, release voids them, a timeout lets
+    /// them lapse.
+    Held,
+}
+
+/// One voucher leg of a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractLeg {
+    /// Grant year of the voucher used.
+    pub year: Year,
+    /// The transfer.
+    pub transfer_id: u64,
+    /// Amount.
+    pub amount_fen: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -467,6 +543,8 @@ enum Effect {
         f: FirmYearDelta,
     },
     Contract(Box<Contract>),
+    ContractSettled(String),
+    ContractReleased(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -965,6 +1043,57 @@ impl<J: Journal> VoucherBook<J> {
         }
     }
 
+    /// Reserves a redemption with pending transfers: the same rules and subsidy as
+    /// [`VoucherBook::redeem_fen`], but the money stays on the voucher (reserved) until
+    /// [`VoucherBook::settle`] posts it or [`VoucherBook::release`] voids it; with a non-zero
+    /// `timeout_s` the hold lapses by itself after that much ledger time. While held, the
+    /// contract cannot be claimed by anyone else and the reservation counts against the cap.
+    #[allow(clippy::too_many_arguments)]
+    pub fn hold_fen(
+        &mut self,
+        request_id: &str,
+        program: &str,
+        firm: &EnterpriseId,
+        provider: &str,
+        contract_id: &str,
+        contract_amount_fen: u64,
+        timeout_s: u32,
+    ) -> Result<RedeemReceipt> {
+        let cmd = Command::Hold {
+            program: program.to_string(),
+            firm: *firm,
+            provider: provider.to_string(),
+            contract_id: contract_id.to_string(),
+            contract_amount_fen,
+            timeout_s,
+        };
+        match self.execute(request_id, cmd)? {
+            Reply::Held(r) => Ok(r),
+            other => Err(self.wrong_reply(request_id, &other)),
+        }
+    }
+
+    /// Posts a held redemption: the subsidy is paid and counted as redeemed.
+    pub fn settle(&mut self, request_id: &str, contract_id: &str) -> Result<Reply> {
+        self.execute(
+            request_id,
+            Command::Settle {
+                contract_id: contract_id.to_string(),
+            },
+        )
+    }
+
+    /// Voids a held redemption: the reservation returns to the voucher and the contract can
+    /// be claimed again.
+    pub fn release(&mut self, request_id: &str, contract_id: &str) -> Result<Reply> {
+        self.execute(
+            request_id,
+            Command::Release {
+                contract_id: contract_id.to_string(),
+            },
+        )
+    }
+
     /// Returns the unused balance of every voucher whose last day is before `as_of` to its
     /// budget. `as_of` may not lie after the ledger date.
     pub fn expire(&mut self, request_id: &str, as_of: NaiveDate) -> Result<ExpireReceipt> {
@@ -1082,8 +1211,19 @@ impl<J: Journal> VoucherBook<J> {
         now: i64,
         replay: Option<Replay<'_>>,
     ) -> Result<Reply> {
-        let plan = self.plan(request_id, &command, now)?;
         let cp = self.ledger.checkpoint();
+        // Holds whose timeout has passed lapse before the request is planned, so it sees
+        // their reservations released (undone with everything else if the request fails).
+        if self.ledger.next_deadline_s().is_some_and(|d| d <= now) {
+            self.ledger.tick(now);
+        }
+        let plan = match self.plan(request_id, &command, now) {
+            Ok(p) => p,
+            Err(e) => {
+                self.ledger.rollback(cp);
+                return Err(e);
+            }
+        };
         if let Err(e) = self.apply_plan(now, &plan) {
             self.ledger.rollback(cp);
             return Err(e);
@@ -1269,6 +1409,15 @@ impl<J: Journal> VoucherBook<J> {
             Effect::Contract(c) => {
                 self.contracts.insert(c.contract_id.clone(), *c);
             }
+            Effect::ContractSettled(id) => {
+                if let Some(c) = self.contracts.get_mut(&id) {
+                    c.status = ContractStatus::Claimed;
+                    c.hold_until_s = None;
+                }
+            }
+            Effect::ContractReleased(id) => {
+                self.contracts.remove(&id);
+            }
         }
     }
 
@@ -1366,8 +1515,33 @@ impl<J: Journal> VoucherBook<J> {
                 provider,
                 contract_id,
                 *contract_amount_fen,
-                date,
+                now,
+                None,
             )?,
+            Command::Hold {
+                program,
+                firm,
+                provider,
+                contract_id,
+                contract_amount_fen,
+                timeout_s,
+            } => self.plan_redeem(
+                request_id,
+                &mut plan,
+                program,
+                firm,
+                provider,
+                contract_id,
+                *contract_amount_fen,
+                now,
+                Some(*timeout_s),
+            )?,
+            Command::Settle { contract_id } => {
+                self.plan_resolve(request_id, &mut plan, contract_id, now, true)?
+            }
+            Command::Release { contract_id } => {
+                self.plan_resolve(request_id, &mut plan, contract_id, now, false)?
+            }
             Command::Expire { as_of } => self.plan_expire(request_id, &mut plan, *as_of, date)?,
             Command::Clawback {
                 program,
@@ -1690,8 +1864,10 @@ impl<J: Journal> VoucherBook<J> {
         provider_id: &str,
         contract_id: &str,
         contract_amount_fen: u64,
-        date: NaiveDate,
+        now: i64,
+        hold: Option<u32>,
     ) -> Result<()> {
+        let date = date_of(now);
         if contract_id.trim().is_empty() || contract_id.len() > REQUEST_ID_LEN_MAX {
             return Err(LedgerError::InvalidRequestId {
                 request_id: contract_id.to_string(),
@@ -1699,11 +1875,14 @@ impl<J: Journal> VoucherBook<J> {
             });
         }
         if let Some(c) = self.contracts.get(contract_id) {
-            return Err(LedgerError::ContractClaimed {
-                contract: contract_id.to_string(),
-                by_request: c.request_id.clone(),
-                program: c.program.clone(),
-            });
+            if c.status == ContractStatus::Claimed || self.hold_active(c, now) {
+                return Err(LedgerError::ContractClaimed {
+                    contract: contract_id.to_string(),
+                    by_request: c.request_id.clone(),
+                    program: c.program.clone(),
+                });
+            }
+            // A lapsed hold leaves the contract free to be claimed again.
         }
         if contract_amount_fen == 0 || contract_amount_fen > crate::money::AMOUNT_FEN_MAX {
             return Err(LedgerError::InvalidAmount {
@@ -1754,7 +1933,10 @@ impl<J: Journal> VoucherBook<J> {
                 .account(vid)
                 .map(|a| a.available_fen())
                 .unwrap_or(0);
-            let cap_left = Self::cap_fen(p, Some(fy))?.saturating_sub(fy.redeemed_fen);
+            // Held (not yet settled) redemptions count against the cap too.
+            let cap_left = Self::cap_fen(p, Some(fy))?
+                .saturating_sub(fy.redeemed_fen)
+                .saturating_sub(self.held_fen(&p.id, *y, f, now));
             if available > 0 && cap_left > 0 {
                 legs.push((*y, vid, available, cap_left));
             }
@@ -1827,6 +2009,13 @@ impl<J: Journal> VoucherBook<J> {
         let user_data = contract_ref(contract_id);
         let mut left = subsidy;
         let mut ids = Vec::new();
+        let mut contract_legs = Vec::new();
+        let flags = TransferFlags {
+            linked: true,
+            pending: hold.is_some(),
+            ..TransferFlags::default()
+        };
+        let timeout_s = hold.unwrap_or(0);
         for (y, vid, available, cap_left) in &legs {
             if left == 0 {
                 break;
@@ -1845,21 +2034,26 @@ impl<J: Journal> VoucherBook<J> {
                 transfer_code::REDEEM,
             );
             t.user_data = user_data;
-            t.flags = TransferFlags {
-                linked: true,
-                ..TransferFlags::default()
-            };
+            t.flags = flags;
+            t.timeout_s = timeout_s;
             ids.push(t.id);
-            plan.transfers.push(t);
-            plan.effects.push(Effect::FirmYear {
-                program: p.id.clone(),
+            contract_legs.push(ContractLeg {
                 year: *y,
-                firm: *firm_id,
-                f: FirmYearDelta {
-                    redeemed_fen: take,
-                    ..FirmYearDelta::default()
-                },
+                transfer_id: t.id,
+                amount_fen: take,
             });
+            plan.transfers.push(t);
+            if hold.is_none() {
+                plan.effects.push(Effect::FirmYear {
+                    program: p.id.clone(),
+                    year: *y,
+                    firm: *firm_id,
+                    f: FirmYearDelta {
+                        redeemed_fen: take,
+                        ..FirmYearDelta::default()
+                    },
+                });
+            }
         }
         if left != 0 {
             return Err(LedgerError::Invariant {
@@ -1886,6 +2080,8 @@ impl<J: Journal> VoucherBook<J> {
                 transfer_code::CROSS_REGION,
             );
             t.user_data = user_data;
+            t.flags = flags;
+            t.timeout_s = timeout_s;
             ids.push(t.id);
             plan.transfers.push(t);
         }
@@ -1902,8 +2098,18 @@ impl<J: Journal> VoucherBook<J> {
             contract_amount_fen,
             ratio,
             subsidy_fen: subsidy,
+            status: if hold.is_some() {
+                ContractStatus::Held
+            } else {
+                ContractStatus::Claimed
+            },
+            legs: contract_legs,
+            transfer_ids: ids.clone(),
+            hold_until_s: hold
+                .filter(|&t| t > 0)
+                .map(|t| now.saturating_add(i64::from(t))),
         })));
-        plan.reply = Some(Reply::Redeemed(RedeemReceipt {
+        let receipt = RedeemReceipt {
             program: p.id.clone(),
             firm: *firm_id,
             provider: provider.id.clone(),
@@ -1917,8 +2123,128 @@ impl<J: Journal> VoucherBook<J> {
             firm_pays_fen: contract_amount_fen - subsidy,
             limited_by,
             cross_region: cross,
+            held: hold.is_some(),
             transfer_ids: ids,
-        }));
+        };
+        plan.reply = Some(if hold.is_some() {
+            Reply::Held(receipt)
+        } else {
+            Reply::Redeemed(receipt)
+        });
+        Ok(())
+    }
+
+    /// Whether a held contract's reservation is still in force at ledger time `now`.
+    fn hold_active(&self, c: &Contract, now: i64) -> bool {
+        c.status == ContractStatus::Held
+            && c.hold_until_s.is_none_or(|d| d > now)
+            && c.transfer_ids
+                .first()
+                .is_some_and(|&id| self.ledger.pending_state(id) == Some(PendingState::Pending))
+    }
+
+    /// Subsidy of a firm's program year reserved by holds in force.
+    fn held_fen(&self, program: &str, year: Year, firm: &EnterpriseId, now: i64) -> u64 {
+        self.contracts
+            .values()
+            .filter(|c| c.program == program && c.firm == *firm && self.hold_active(c, now))
+            .flat_map(|c| c.legs.iter())
+            .filter(|l| l.year == year)
+            .map(|l| l.amount_fen)
+            .sum()
+    }
+
+    /// Settles (posts) or releases (voids) a held contract, all legs in one linked chain.
+    fn plan_resolve(
+        &self,
+        request_id: &str,
+        plan: &mut Plan,
+        contract_id: &str,
+        now: i64,
+        settle: bool,
+    ) -> Result<()> {
+        let c = self
+            .contracts
+            .get(contract_id)
+            .ok_or_else(|| LedgerError::NothingToDo {
+                what: format!("contract '{contract_id}' is not held"),
+            })?;
+        if c.status != ContractStatus::Held {
+            return Err(LedgerError::NothingToDo {
+                what: format!("contract '{contract_id}' is already claimed, not held"),
+            });
+        }
+        if !self.hold_active(c, now) {
+            return Err(LedgerError::NothingToDo {
+                what: format!(
+                    "the hold on contract '{contract_id}' lapsed or was released; nothing to {}",
+                    if settle { "settle" } else { "release" }
+                ),
+            });
+        }
+        if settle {
+            for leg in &c.legs {
+                if self
+                    .firm_year(&c.program, leg.year, &c.firm)
+                    .is_some_and(|f| f.clawed_back)
+                {
+                    return Err(LedgerError::Ineligible {
+                        program: c.program.clone(),
+                        firm: c.firm.to_string(),
+                        reason: format!(
+                            "its {} vouchers were clawed back: release the hold instead",
+                            leg.year
+                        ),
+                    });
+                }
+            }
+        }
+        let mut ids = Vec::with_capacity(c.transfer_ids.len());
+        for (k, &pid) in c.transfer_ids.iter().enumerate() {
+            let code = self
+                .ledger
+                .transfer(pid)
+                .map(|t| t.code)
+                .unwrap_or(transfer_code::REDEEM);
+            let mut t = Transfer::new(transfer_id(request_id, k), 0, 0, 0, 0, code);
+            t.pending_id = pid;
+            t.user_data = contract_ref(contract_id);
+            t.flags = TransferFlags {
+                linked: k + 1 < c.transfer_ids.len(),
+                post_pending: settle,
+                void_pending: !settle,
+                ..TransferFlags::default()
+            };
+            ids.push(t.id);
+            plan.transfers.push(t);
+        }
+        if settle {
+            for leg in &c.legs {
+                plan.effects.push(Effect::FirmYear {
+                    program: c.program.clone(),
+                    year: leg.year,
+                    firm: c.firm,
+                    f: FirmYearDelta {
+                        redeemed_fen: leg.amount_fen,
+                        ..FirmYearDelta::default()
+                    },
+                });
+            }
+            plan.effects
+                .push(Effect::ContractSettled(contract_id.to_string()));
+            plan.reply = Some(Reply::Settled {
+                contract_id: contract_id.to_string(),
+                subsidy_fen: c.subsidy_fen,
+                transfer_ids: ids,
+            });
+        } else {
+            plan.effects
+                .push(Effect::ContractReleased(contract_id.to_string()));
+            plan.reply = Some(Reply::Released {
+                contract_id: contract_id.to_string(),
+                subsidy_fen: c.subsidy_fen,
+            });
+        }
         Ok(())
     }
 
@@ -2346,6 +2672,18 @@ fn summarize(c: &Command) -> String {
             "redeem '{program}' for {firm} on contract '{contract_id}' of {} yuan",
             fen_to_yuan(*contract_amount_fen)
         ),
+        Command::Hold {
+            program,
+            firm,
+            contract_id,
+            contract_amount_fen,
+            ..
+        } => format!(
+            "hold '{program}' for {firm} on contract '{contract_id}' of {} yuan",
+            fen_to_yuan(*contract_amount_fen)
+        ),
+        Command::Settle { contract_id } => format!("settle contract '{contract_id}'"),
+        Command::Release { contract_id } => format!("release contract '{contract_id}'"),
         Command::Expire { as_of } => format!("expire as of {as_of}"),
         Command::Clawback {
             program,

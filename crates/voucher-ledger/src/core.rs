@@ -338,6 +338,11 @@ impl Ledger {
         self.last_timestamp_s
     }
 
+    /// The earliest timeout among pending transfers, if any.
+    pub fn next_deadline_s(&self) -> Option<i64> {
+        self.expiries.first().map(|&(d, _)| d)
+    }
+
     /// The last day of the closed period, if any.
     pub fn closed_through(&self) -> Option<NaiveDate> {
         self.closed_through

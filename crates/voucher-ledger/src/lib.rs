@@ -71,8 +71,8 @@ pub mod share;
 
 pub use audit::{AccountBalance, FirmStatement, ProgramReport, StatementLine, YearReport};
 pub use book::{
-    ClawbackReceipt, Command, Contract, ExpireReceipt, GrantReceipt, RedeemReceipt, Reply,
-    SubsidyLimit, VerifyReport, VoucherBook,
+    ClawbackReceipt, Command, Contract, ContractStatus, ExpireReceipt, GrantReceipt, RedeemReceipt,
+    Reply, SubsidyLimit, VerifyReport, VoucherBook,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use core::{Account, AccountFlags, Ledger, NewAccount, PendingState, Transfer, TransferFlags};

@@ -610,3 +610,77 @@ fn last_years_vouchers_expire_in_a_multi_year_program() {
     assert_eq!((r.subsidy_fen, r.firm_pays_fen), (200_000_000, 50_000_000));
     book.check_invariants().unwrap();
 }
+
+#[test]
+fn holds_settle_release_and_lapse() {
+    let (mut book, clock) = book_on(day(2025, 5, 1));
+    let p = "chengdu-compute-2025";
+    let f = firm("510104", 41);
+    book.grant("g", p, &Firm::new(f), dec!(1000)).unwrap();
+    // 60 % of ¥1,000 = ¥600 reserved; ¥400 left to use.
+    let h1 = book
+        .hold_fen("h1", p, &f, "tianfu", "H1", 100_000, 0)
+        .unwrap();
+    assert!(h1.held);
+    assert_eq!(h1.subsidy_fen, 60_000);
+    assert_eq!(book.voucher_balance_fen(p, &f), 40_000);
+    assert!(matches!(
+        book.redeem_fen("r-h1", p, &f, "tianfu", "H1", 100_000)
+            .unwrap_err(),
+        LedgerError::ContractClaimed { .. }
+    ));
+    // A second hold takes what is left.
+    let h2 = book
+        .hold_fen("h2", p, &f, "tianfu", "H2", 100_000, 0)
+        .unwrap();
+    assert_eq!(h2.subsidy_fen, 40_000);
+    assert_eq!(book.voucher_balance_fen(p, &f), 0);
+    // Release H2: the reservation comes back, the contract is free again.
+    book.release("rel-h2", "H2").unwrap();
+    assert_eq!(book.voucher_balance_fen(p, &f), 40_000);
+    let r = book
+        .redeem_fen("r-h2", p, &f, "tianfu", "H2", 50_000)
+        .unwrap();
+    assert_eq!(r.subsidy_fen, 30_000);
+    // Settle H1: paid and counted as redeemed.
+    book.settle("set-h1", "H1").unwrap();
+    assert_eq!(book.firm_year(p, 2025, &f).unwrap().redeemed_fen, 90_000);
+    assert!(book.settle("set-h1-again", "H1").is_err());
+    let y = &book.report(p).unwrap().years[0];
+    assert_eq!(
+        (y.granted_fen, y.redeemed_fen, y.outstanding_fen),
+        (100_000, 90_000, 10_000)
+    );
+    let kinds: Vec<String> = book
+        .statement(&f)
+        .lines
+        .iter()
+        .map(|l| l.kind.clone())
+        .collect();
+    assert_eq!(kinds, vec!["grant", "redeem", "redeem"]);
+
+    // A hold with a one-hour timeout lapses on the ledger clock.
+    let h3 = book
+        .hold_fen("h3", p, &f, "tianfu", "H3", 100_000, 3_600)
+        .unwrap();
+    assert_eq!(h3.subsidy_fen, 10_000);
+    clock.advance_s(7_200);
+    let before = snapshot(&book);
+    let e = book.settle("set-h3", "H3").unwrap_err();
+    assert!(e.to_string().contains("lapsed"), "{e}");
+    assert_eq!(snapshot(&book), before);
+    // The next write sees the reservation released: H3 can be redeemed outright.
+    let r3 = book
+        .redeem_fen("r-h3", p, &f, "tianfu", "H3", 100_000)
+        .unwrap();
+    assert_eq!(r3.subsidy_fen, 10_000);
+    assert_eq!(book.voucher_balance_fen(p, &f), 0);
+    book.check_invariants().unwrap();
+    book.verify().unwrap();
+    // The journal replays holds, settlements, releases and lapses to the same state.
+    let mut copy = MemoryJournal::new();
+    *copy.entries_mut() = book.journal().entries().unwrap();
+    let again = VoucherBook::with_journal(copy, Box::new(clock)).unwrap();
+    assert_eq!(again.balances(None), book.balances(None));
+    assert_eq!(again.contract("H3").unwrap().subsidy_fen, 10_000);
+}

@@ -292,6 +292,18 @@ enum BookOp {
         contract: u8,
         amount: u64,
     },
+    Hold {
+        firm: usize,
+        provider_x: bool,
+        contract: u8,
+        amount: u64,
+    },
+    Settle {
+        contract: u8,
+    },
+    Release {
+        contract: u8,
+    },
     Expire,
     Clawback {
         firm: usize,
@@ -306,6 +318,10 @@ fn book_op() -> impl Strategy<Value = BookOp> {
         4 => (0usize..3, 0u64..=200_000).prop_map(|(firm, amount)| BookOp::Grant { firm, amount }),
         4 => (0usize..3, any::<bool>(), 0u8..12, 0u64..=500_000)
             .prop_map(|(firm, provider_x, contract, amount)| BookOp::Redeem { firm, provider_x, contract, amount }),
+        2 => (0usize..3, any::<bool>(), 0u8..12, 0u64..=500_000)
+            .prop_map(|(firm, provider_x, contract, amount)| BookOp::Hold { firm, provider_x, contract, amount }),
+        1 => (0u8..12).prop_map(|contract| BookOp::Settle { contract }),
+        1 => (0u8..12).prop_map(|contract| BookOp::Release { contract }),
         1 => Just(BookOp::Expire),
         1 => (0usize..3).prop_map(|firm| BookOp::Clawback { firm }),
         2 => (1u64..200).prop_map(|days| BookOp::Advance { days }),
@@ -325,6 +341,18 @@ struct BookModel {
     budget_left: BTreeMap<i32, u64>,
     fy: HashMap<(i32, usize), FirmYear>,
     contracts: BTreeSet<u8>,
+    // contract → (year, firm, reserved subsidy)
+    held: BTreeMap<u8, (i32, usize, u64)>,
+}
+
+impl BookModel {
+    fn held_of(&self, year: i32, firm: usize) -> u64 {
+        self.held
+            .values()
+            .filter(|h| h.0 == year && h.1 == firm)
+            .map(|h| h.2)
+            .sum()
+    }
 }
 
 fn firm_id(i: usize) -> EnterpriseId {
@@ -367,11 +395,13 @@ proptest! {
                 }
                 BookOp::Redeem { firm, provider_x, contract, amount } => {
                     let fy = m.fy.get(&(year, firm)).cloned().unwrap_or_default();
+                    let available = fy.balance - m.held_of(year, firm);
                     let ratio_num = if provider_x { 5 } else { 3 };
                     let by_ratio = amount * ratio_num / 10;
-                    let subsidy = by_ratio.min(fy.balance);
+                    let subsidy = by_ratio.min(available);
                     let ok = in_validity && amount > 0 && !m.contracts.contains(&contract)
-                        && !fy.clawed && fy.balance > 0 && subsidy > 0;
+                        && !m.held.contains_key(&contract)
+                        && !fy.clawed && available > 0 && subsidy > 0;
                     let provider = if provider_x { "px" } else { "py" };
                     let r = book.redeem_fen(&rid, "m", &firm_id(firm), provider, &format!("C{contract}"), amount);
                     prop_assert_eq!(r.is_ok(), ok, "redeem {} {}: {:?}", firm, amount, r);
@@ -385,16 +415,56 @@ proptest! {
                         e.redeemed += subsidy;
                     }
                 }
+                BookOp::Hold { firm, provider_x, contract, amount } => {
+                    let fy = m.fy.get(&(year, firm)).cloned().unwrap_or_default();
+                    let available = fy.balance - m.held_of(year, firm);
+                    let ratio_num = if provider_x { 5 } else { 3 };
+                    let subsidy = (amount * ratio_num / 10).min(available);
+                    let ok = in_validity && amount > 0 && !m.contracts.contains(&contract)
+                        && !m.held.contains_key(&contract)
+                        && !fy.clawed && available > 0 && subsidy > 0;
+                    let provider = if provider_x { "px" } else { "py" };
+                    let r = book.hold_fen(&rid, "m", &firm_id(firm), provider, &format!("C{contract}"), amount, 0);
+                    prop_assert_eq!(r.is_ok(), ok, "hold {} {}: {:?}", firm, amount, r);
+                    if let Ok(r) = r {
+                        prop_assert_eq!(r.subsidy_fen, subsidy);
+                        m.held.insert(contract, (year, firm, subsidy));
+                    }
+                }
+                BookOp::Settle { contract } => {
+                    let h = m.held.get(&contract).copied();
+                    let ok = h.is_some_and(|(y, f, _)| !m.fy[&(y, f)].clawed);
+                    let r = book.settle(&rid, &format!("C{contract}"));
+                    prop_assert_eq!(r.is_ok(), ok, "settle {}: {:?}", contract, r);
+                    if ok {
+                        let (y, f, amt) = m.held.remove(&contract).unwrap();
+                        let e = m.fy.get_mut(&(y, f)).unwrap();
+                        e.balance -= amt;
+                        e.redeemed += amt;
+                        m.contracts.insert(contract);
+                    }
+                }
+                BookOp::Release { contract } => {
+                    let ok = m.held.contains_key(&contract);
+                    let r = book.release(&rid, &format!("C{contract}"));
+                    prop_assert_eq!(r.is_ok(), ok, "release {}: {:?}", contract, r);
+                    if ok {
+                        m.held.remove(&contract);
+                    }
+                }
                 BookOp::Expire => {
                     let r = book.expire(&rid, today);
                     prop_assert!(r.is_ok(), "{:?}", r);
                     let mut returned = 0;
-                    for ((y, _), e) in m.fy.iter_mut() {
-                        // A year's vouchers last until 31 December (the program has no carry-over).
-                        if *y < year && e.balance > 0 {
-                            returned += e.balance;
-                            *m.budget_left.get_mut(y).unwrap() += e.balance;
-                            e.balance = 0;
+                    let held: BTreeMap<(i32, usize), u64> = m.fy.keys().map(|&(y, f)| ((y, f), m.held_of(y, f))).collect();
+                    for ((y, f), e) in m.fy.iter_mut() {
+                        // A year's vouchers last until 31 December (the program has no
+                        // carry-over); reserved amounts stay on the voucher.
+                        let available = e.balance - held[&(*y, *f)];
+                        if *y < year && available > 0 {
+                            returned += available;
+                            *m.budget_left.get_mut(y).unwrap() += available;
+                            e.balance -= available;
                         }
                     }
                     prop_assert_eq!(r.unwrap().returned_fen, returned);
@@ -402,13 +472,15 @@ proptest! {
                 BookOp::Clawback { firm } => {
                     let fy = m.fy.get(&(year, firm)).cloned();
                     let ok = matches!(&fy, Some(f) if !f.clawed);
+                    let held = m.held_of(year, firm);
                     let r = book.clawback(&rid, "m", &firm_id(firm), year, "test");
                     prop_assert_eq!(r.is_ok(), ok, "{:?}", r);
                     if let Ok(r) = r {
                         let e = m.fy.get_mut(&(year, firm)).unwrap();
-                        prop_assert_eq!((r.unused_fen, r.redeemed_fen), (e.balance, e.redeemed));
-                        *m.budget_left.get_mut(&year).unwrap() += e.balance + e.redeemed;
-                        e.balance = 0;
+                        let available = e.balance - held;
+                        prop_assert_eq!((r.unused_fen, r.redeemed_fen), (available, e.redeemed));
+                        *m.budget_left.get_mut(&year).unwrap() += available + e.redeemed;
+                        e.balance -= available;
                         e.clawed = true;
                     }
                 }
@@ -424,7 +496,12 @@ proptest! {
                 prop_assert_eq!(b.available_fen(), *left);
                 prop_assert!(b.credit_balance_fen() >= 0, "budget overdrawn");
             }
-            prop_assert_eq!(book.contracts().count(), m.contracts.len());
+            prop_assert_eq!(book.contracts().count(), m.contracts.len() + m.held.len());
+            for ((y, f), e) in &m.fy {
+                let acct = book.ledger().account(account_id(&names::voucher("m", *y, &firm_id(*f)))).unwrap();
+                prop_assert_eq!(acct.debits_pending_fen, m.held_of(*y, *f));
+                prop_assert!(e.redeemed + m.held_of(*y, *f) <= e.granted);
+            }
             book.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
         }
         // The journal replays to the same state.

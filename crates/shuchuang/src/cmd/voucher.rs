@@ -93,6 +93,12 @@ enum VoucherCommand {
     /// Redeem against a contract: subsidy = min(ratio × contract, balance, remaining cap),
     /// rounded down to the fen; the contract can be claimed once.
     Redeem(RedeemArgs),
+    /// Reserve a redemption (pending transfers) until `settle` or `release`, or a timeout.
+    Hold(HoldArgs),
+    /// Post a held redemption: the subsidy is paid.
+    Settle(ContractArgs),
+    /// Void a held redemption: the reservation returns to the voucher.
+    Release(ContractArgs),
     /// Return the unused balance of vouchers that expired before DATE to their budgets.
     Expire(ExpireArgs),
     /// Claw back a firm's program year in full.
@@ -254,6 +260,24 @@ struct RedeemArgs {
     /// Contract amount in yuan.
     #[arg(long, allow_negative_numbers = true)]
     amount: Decimal,
+    #[command(flatten)]
+    req: RequestArgs,
+}
+
+#[derive(Debug, Args)]
+struct HoldArgs {
+    #[command(flatten)]
+    redeem: RedeemArgs,
+    /// Hours of ledger time until the hold lapses by itself (0: never).
+    #[arg(long, default_value_t = 0)]
+    timeout_hours: u32,
+}
+
+#[derive(Debug, Args)]
+struct ContractArgs {
+    /// Contract id of the hold.
+    #[arg(long)]
+    contract: String,
     #[command(flatten)]
     req: RequestArgs,
 }
@@ -462,6 +486,35 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
                 a.amount,
             )?;
             print_reply(&Reply::Redeemed(r), a.req.format)
+        }
+        VoucherCommand::Hold(h) => {
+            let a = h.redeem;
+            let amount_fen = voucher_ledger::money::yuan_to_fen_positive(a.amount, "--amount")?;
+            let timeout_s = h
+                .timeout_hours
+                .checked_mul(3_600)
+                .context("--timeout-hours is too large")?;
+            let mut book = open_book(dir, false, date)?;
+            let r = book.hold_fen(
+                &a.req.request_id,
+                &a.program,
+                &a.firm,
+                &a.provider,
+                &a.contract,
+                amount_fen,
+                timeout_s,
+            )?;
+            print_reply(&Reply::Held(r), a.req.format)
+        }
+        VoucherCommand::Settle(a) => {
+            let mut book = open_book(dir, false, date)?;
+            let reply = book.settle(&a.req.request_id, &a.contract)?;
+            print_reply(&reply, a.req.format)
+        }
+        VoucherCommand::Release(a) => {
+            let mut book = open_book(dir, false, date)?;
+            let reply = book.release(&a.req.request_id, &a.contract)?;
+            print_reply(&reply, a.req.format)
         }
         VoucherCommand::Expire(a) => {
             let mut book = open_book(dir, false, date)?;
@@ -732,7 +785,7 @@ fn print_reply(reply: &Reply, format: Format) -> Result<()> {
             t.push(["expires_on".to_string(), g.expires_on.to_string()]);
             t.push(["transfer".to_string(), g.transfer_id.to_string()]);
         }
-        Reply::Redeemed(r) => {
+        Reply::Redeemed(r) | Reply::Held(r) => {
             t.push(["program".to_string(), r.program.clone()]);
             t.push(["firm".to_string(), r.firm.to_string()]);
             t.push(["provider".to_string(), r.provider.clone()]);
@@ -749,6 +802,22 @@ fn print_reply(reply: &Reply, format: Format) -> Result<()> {
                 format!("{:?}", r.limited_by).to_lowercase(),
             ]);
             t.push(["cross_region".to_string(), r.cross_region.to_string()]);
+            t.push(["held".to_string(), r.held.to_string()]);
+        }
+        Reply::Settled {
+            contract_id,
+            subsidy_fen,
+            ..
+        } => {
+            t.push(["contract settled".to_string(), contract_id.clone()]);
+            t.push(["subsidy_yuan".to_string(), yuan(*subsidy_fen)]);
+        }
+        Reply::Released {
+            contract_id,
+            subsidy_fen,
+        } => {
+            t.push(["contract released".to_string(), contract_id.clone()]);
+            t.push(["returned_to_voucher_yuan".to_string(), yuan(*subsidy_fen)]);
         }
         Reply::Expired(x) => {
             t.push(["as_of".to_string(), x.as_of.to_string()]);
