@@ -12,7 +12,7 @@
 //! reported as such and never resolved silently.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -20,7 +20,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::Facts;
-use crate::model::{Amount, Atom, Cond, InSet, Mode, Operand, RuleSet, Test, round_down_to_fen};
+use crate::model::{
+    Amount, Atom, Cond, DatedValue, InSet, Mode, Operand, RuleSet, Test, round_down_to_fen,
+};
 use crate::value::Value;
 
 /// Three-valued truth.
@@ -362,6 +364,18 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
             self.params_used.push(p);
         }
         Some(&dv.value)
+    }
+
+    /// The parameter an atom compares with, and its value in force.
+    fn param_of(&self, atom: &Atom) -> Option<(&'s str, &'s DatedValue)> {
+        let p = match &atom.test {
+            Test::Cmp(_, Operand::Param(p)) | Test::In(InSet::Param(p)) => *p,
+            Test::Between(Operand::Param(p), _) | Test::Between(_, Operand::Param(p)) => *p,
+            _ => return None,
+        };
+        let set: &'s RuleSet = self.set;
+        let param = set.params.get(p)?;
+        Some((param.name.as_str(), param.at(self.date)?))
     }
 
     fn param_note(&self, atom: &Atom) -> Option<String> {
@@ -736,17 +750,22 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
                 let set = self.set;
                 if (t == Truth::True) != under_not {
                     if let Some(atom) = set.atoms.get(*i) {
-                        let mut s = atom.label.clone();
+                        // One string, written in place: reasons are built for every grant.
+                        let mut s = String::with_capacity(atom.label.len() + 48);
                         if under_not {
-                            s = format!("not ({s})");
+                            s.push_str("not (");
+                            s.push_str(&atom.label);
+                            s.push(')');
+                        } else {
+                            s.push_str(&atom.label);
                         }
                         if let Some(Slot::Known(v)) = self.slots.get(atom.slot) {
                             if !matches!(atom.test, Test::Known) {
-                                s.push_str(&format!(" (actual {v})"));
+                                let _ = write!(s, " (actual {v})");
                             }
                         }
-                        if let Some(p) = self.param_note(atom) {
-                            s.push_str(&format!(" [{p}]"));
+                        if let Some((name, dv)) = self.param_of(atom) {
+                            let _ = write!(s, " [{name} = {} (since {})]", dv.value, dv.from);
                         }
                         out.push(s);
                     }
