@@ -353,6 +353,13 @@ fn share_test(num: i128, den: i128, cmp: Cmp, ratio: Decimal) -> (Value, bool) {
 
 /// Annualised growth from `start` to `end` over `years` compared with `rate`, exactly:
 /// end/start cmp (1+rate)^years. A zero or negative start fails (growth undefined).
+/// Mean of the growth rates r2→r1 and r1→r0 (r1, r2 > 0); `None` on overflow.
+fn mean_growth(r0: Money, r1: Money, r2: Money) -> Option<Decimal> {
+    let g1 = r0.yuan().checked_div(r1.yuan())? - Decimal::ONE;
+    let g2 = r1.yuan().checked_div(r2.yuan())? - Decimal::ONE;
+    g1.checked_add(g2)?.checked_div(Decimal::TWO)
+}
+
 /// (1 + rate)^years, exact; `None` on overflow.
 fn growth_factor(rate: Decimal, years: u32) -> Option<Decimal> {
     let base = Decimal::ONE + rate;
@@ -519,7 +526,11 @@ impl Criterion for TechBasedSme {
                 .map(|p| points_test(p, Cmp::Gt, Decimal::ZERO)),
         );
         let total = match (tech_points, rd_points, ip_points) {
-            (Ok(a), Ok(r), Ok(i)) => Ok(a + r + i),
+            // An overflowing sum (possible only on an unvalidated report) fails the bar.
+            (Ok(a), Ok(r), Ok(i)) => Ok(a
+                .checked_add(r)
+                .and_then(|x| x.checked_add(i))
+                .unwrap_or(Decimal::MIN)),
             (a, r, i) => {
                 let mut m = Vec::new();
                 for part in [a, r, i] {
@@ -690,14 +701,27 @@ impl Criterion for HighTechEnterprise {
         let mut total = Decimal::ZERO;
         let mut missing: Missing<'s> = Vec::new();
         let mut complete = true;
+        let mut overflow = false;
         for back in 0..window {
             match merge(
                 b.fact(back, "rd_spend_yuan", |r| r.rd_spend_yuan),
                 b.fact(back, "rd_domestic_share", |r| r.rd_domestic_share),
             ) {
                 Ok((rd, share)) => {
-                    weighted += rd.yuan() * share;
-                    total += rd.yuan();
+                    // Checked: a report that skipped validation must not panic the judge; an
+                    // overflow counts as a failed condition below.
+                    match rd
+                        .yuan()
+                        .checked_mul(share)
+                        .and_then(|x| weighted.checked_add(x))
+                        .zip(total.checked_add(rd.yuan()))
+                    {
+                        Some((w, t)) => {
+                            weighted = w;
+                            total = t;
+                        }
+                        None => overflow = true,
+                    }
                 }
                 Err(mut m) => {
                     complete = false;
@@ -706,20 +730,21 @@ impl Criterion for HighTechEnterprise {
             }
         }
         let domestic = if complete {
-            if total.is_zero() {
+            if total.is_zero() || overflow {
                 Ok((Value::fraction(Decimal::ZERO), false))
             } else {
                 // Decided on the unrounded sums; the share is computed (rounded to 6 places)
                 // only when it is shown.
                 let share = if b.detail {
-                    (weighted / total).round_dp(6)
+                    weighted
+                        .checked_div(total)
+                        .unwrap_or(Decimal::ZERO)
+                        .round_dp(6)
                 } else {
                     Decimal::ZERO
                 };
-                Ok((
-                    Value::fraction(share),
-                    weighted >= self.rd_domestic_share_min * total,
-                ))
+                let bar = self.rd_domestic_share_min.checked_mul(total);
+                Ok((Value::fraction(share), bar.is_some_and(|m| weighted >= m)))
             }
         } else {
             Err(missing)
@@ -923,7 +948,11 @@ impl InnovativeSme {
                 r.sme_specialisation_points
             });
             let total = match (&inno, &growth, &spec) {
-                (Ok(a), Ok(g), Ok(s)) => Ok(*a + *g + *s),
+                // An overflowing sum (possible only on an unvalidated report) fails the bar.
+                (Ok(a), Ok(g), Ok(s)) => Ok(a
+                    .checked_add(*g)
+                    .and_then(|x| x.checked_add(*s))
+                    .unwrap_or(Decimal::MIN)),
                 _ => {
                     let mut m = Vec::new();
                     for part in [&inno, &growth, &spec] {
@@ -1157,16 +1186,10 @@ impl Criterion for LittleGiant {
                     (Some(l), Some(r)) if r > 0 => {
                         ratio_cmp(l, r, Decimal::ONE + self.revenue_growth_2y_min) != Ordering::Less
                     }
-                    _ => {
-                        let g1 = r0.yuan() / r1.yuan() - Decimal::ONE;
-                        let g2 = r1.yuan() / r2.yuan() - Decimal::ONE;
-                        (g1 + g2) / Decimal::TWO >= self.revenue_growth_2y_min
-                    }
+                    _ => mean_growth(r0, r1, r2).is_some_and(|m| m >= self.revenue_growth_2y_min),
                 };
                 let shown = if b.detail {
-                    let g1 = r0.yuan() / r1.yuan() - Decimal::ONE;
-                    let g2 = r1.yuan() / r2.yuan() - Decimal::ONE;
-                    ((g1 + g2) / Decimal::TWO).round_dp(6)
+                    mean_growth(r0, r1, r2).unwrap_or(Decimal::ZERO).round_dp(6)
                 } else {
                     Decimal::ZERO
                 };

@@ -62,7 +62,12 @@ impl Money {
 
     /// An amount from `Decimal` yuan; an error when it has a fraction of a fen or is too large.
     pub fn from_yuan(yuan: Decimal) -> Result<Money, MoneyError> {
-        let fen = yuan * Decimal::ONE_HUNDRED;
+        let Some(fen) = yuan.checked_mul(Decimal::ONE_HUNDRED) else {
+            return Err(MoneyError {
+                value: yuan.to_string(),
+                reason: "is beyond ±10^15 yuan",
+            });
+        };
         if fen.fract() != Decimal::ZERO {
             return Err(MoneyError {
                 value: yuan.to_string(),
@@ -179,6 +184,8 @@ mod tests {
         assert!("abc".parse::<Money>().is_err());
         assert!("1e3".parse::<Money>().is_err());
         assert!("10000000000000000".parse::<Money>().is_err());
+        // Beyond Decimal's range after scaling to fen: an error, not a panic.
+        assert!("79228162514264337593543950335".parse::<Money>().is_err());
     }
 
     #[test]

@@ -227,17 +227,23 @@ impl fmt::Display for Value {
                         Decimal::try_from_i128_with_scale(num, 0),
                         Decimal::try_from_i128_with_scale(den, 0),
                     ) {
-                        (Ok(n), Ok(d)) => match n.checked_div(d) {
-                            Some(q) => write!(f, "{}%", (q * Decimal::ONE_HUNDRED).round_dp(2)),
-                            None => write!(f, "{num}/{den}"),
-                        },
+                        (Ok(n), Ok(d)) => {
+                            match n
+                                .checked_div(d)
+                                .and_then(|q| q.checked_mul(Decimal::ONE_HUNDRED))
+                            {
+                                Some(p) => write!(f, "{}%", p.round_dp(2)),
+                                None => write!(f, "{num}/{den}"),
+                            }
+                        }
                         _ => write!(f, "{num}/{den}"),
                     }
                 }
             }
-            Value::Fraction { value } => {
-                write!(f, "{}%", (value * Decimal::ONE_HUNDRED).normalize())
-            }
+            Value::Fraction { value } => match value.checked_mul(Decimal::ONE_HUNDRED) {
+                Some(p) => write!(f, "{}%", p.normalize()),
+                None => write!(f, "{value} (fraction)"),
+            },
             Value::Count { value } => write!(f, "{value}"),
             Value::Points { value } => write!(f, "{} pts", value.normalize()),
             Value::Years { value } => write!(f, "{value} y"),
