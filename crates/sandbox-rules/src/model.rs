@@ -1385,6 +1385,10 @@ impl CondCx<'_, '_> {
 }
 
 /// Rounds a non-negative amount down to the fen (0.01 yuan): subsidies never round up.
+/// The result always carries two decimal places (`200000.00`), so amounts print alike.
 pub fn round_down_to_fen(yuan: Decimal) -> Decimal {
-    yuan.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToNegativeInfinity)
+    let mut fen =
+        yuan.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToNegativeInfinity);
+    fen.rescale(2);
+    fen
 }

@@ -537,6 +537,7 @@ amount = { rate = "33.3%", of = "spend_yuan", max = "1000" }
     );
     // 0.333 × 100.01 = 33.30333 → 33.30
     assert_eq!(r.granted[0].amount_yuan, Some(dec!(33.30)));
+    assert_eq!(r.granted[0].amount_yuan.unwrap().to_string(), "33.30");
     assert_eq!(r.granted[0].program.as_deref(), Some("prog"));
     let r = s.evaluate(
         &FactMap::new()
@@ -545,6 +546,15 @@ amount = { rate = "33.3%", of = "spend_yuan", max = "1000" }
         day,
     );
     assert_eq!(r.granted[0].amount_yuan, Some(dec!(1000)));
+    assert_eq!(r.granted[0].amount_yuan.unwrap().to_string(), "1000.00");
+    // Down, never up: 0.333 × 0.05 = 0.01665 → 0.01.
+    let r = s.evaluate(
+        &FactMap::new()
+            .with("ok", true)
+            .with("spend_yuan", Value::Money(dec!(0.05))),
+        day,
+    );
+    assert_eq!(r.granted[0].amount_yuan.unwrap().to_string(), "0.01");
     let r = s.evaluate(&FactMap::new().with("ok", true), day);
     assert!(r.granted.is_empty());
     assert_eq!(r.pending[0].missing, vec!["spend_yuan"]);
