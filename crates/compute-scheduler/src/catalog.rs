@@ -238,6 +238,12 @@ pub struct Catalog {
     /// Region of each cluster (from its hub).
     #[serde(skip)]
     region: Vec<Region>,
+    /// Green share as f64 per cluster (scores and energy shares are not money).
+    #[serde(skip)]
+    green_f64: Vec<f64>,
+    /// PUE as f64 per cluster.
+    #[serde(skip)]
+    pue_f64: Vec<f64>,
 }
 
 /// Index of a province code in [`PROVINCES`].
@@ -452,6 +458,17 @@ impl Catalog {
                 format!("{} is outside [1, 1000000]", scheduling.scan_limit),
             ));
         }
+        use rust_decimal::prelude::ToPrimitive;
+        let green_f64 = file
+            .cluster
+            .iter()
+            .map(|c| c.green_share.to_f64().unwrap_or(0.0))
+            .collect();
+        let pue_f64 = file
+            .cluster
+            .iter()
+            .map(|c| c.pue.to_f64().unwrap_or(1.0))
+            .collect();
         Ok(Catalog {
             scheduling,
             hubs: file.hub,
@@ -460,6 +477,8 @@ impl Catalog {
             card_hour_fen,
             core_hour_fen,
             region,
+            green_f64,
+            pue_f64,
         })
     }
 
@@ -515,6 +534,16 @@ impl Catalog {
     /// Price of a core-hour on a cluster, in fen.
     pub fn core_hour_fen(&self, cluster: usize) -> i64 {
         self.core_hour_fen.get(cluster).copied().unwrap_or(0)
+    }
+
+    /// Green-power share of a cluster as a float (0 for an unknown index).
+    pub fn green_share_f64(&self, cluster: usize) -> f64 {
+        self.green_f64.get(cluster).copied().unwrap_or(0.0)
+    }
+
+    /// PUE of a cluster as a float (1 for an unknown index).
+    pub fn pue_f64(&self, cluster: usize) -> f64 {
+        self.pue_f64.get(cluster).copied().unwrap_or(1.0)
     }
 
     /// East or west, from the cluster's hub.

@@ -15,7 +15,6 @@
 //!   duration ÷ (wait + duration): 1 when every firm waits in proportion alike, 1/n at worst.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, Region};
@@ -260,10 +259,10 @@ impl Accumulators {
             acc.gross_fen += i128::from(gross_fen);
             acc.subsidy_fen += i128::from(subsidy_fen);
         }
-        if let Some(cl) = catalog.clusters.get(c) {
+        {
             let hours = job.duration_s as f64 / 3600.0;
-            let pue = cl.pue.to_f64().unwrap_or(1.0);
-            let green = cl.green_share.to_f64().unwrap_or(0.0);
+            let pue = catalog.pue_f64(c);
+            let green = catalog.green_share_f64(c);
             let e = (CARD_WATTS * f64::from(job.cards) + CORE_WATTS * f64::from(job.cpu_cores))
                 * hours
                 * pue;
@@ -372,7 +371,7 @@ impl Accumulators {
                 gross_cost: fen_i128(acc.gross_fen),
                 subsidy: fen_i128(acc.subsidy_fen),
                 firm_cost: fen_i128(acc.gross_fen - acc.subsidy_fen),
-                green_share: cl.green_share.to_f64().unwrap_or(0.0),
+                green_share: catalog.green_share_f64(c),
             });
         }
         let utilisation = ratio(busy, cap_s);

@@ -173,12 +173,7 @@ impl Scorer for GreenScorer {
         "green"
     }
     fn score(&self, _: &Job, _: &JobInfo, catalog: &Catalog, _: &Capacity, c: usize) -> f64 {
-        use rust_decimal::prelude::ToPrimitive;
-        catalog
-            .clusters
-            .get(c)
-            .and_then(|cl| cl.green_share.to_f64())
-            .map_or(0.0, |g| 100.0 * g)
+        100.0 * catalog.green_share_f64(c)
     }
 }
 
@@ -253,6 +248,8 @@ pub struct JobInfo {
     pub max_net_fen: i64,
     /// Bit `c` set when cluster `c` passes every static filter.
     pub feasible: u64,
+    /// The feasible cluster with the smallest `est_net_fen` (ties: first in the catalog).
+    pub cheapest: Option<usize>,
 }
 
 impl JobInfo {
@@ -426,6 +423,7 @@ impl Pipeline {
             min_net_fen,
             max_net_fen,
             feasible: 0,
+            cheapest: None,
         };
         let mut mask = 0u64;
         for c in 0..n {
@@ -438,6 +436,11 @@ impl Pipeline {
             }
         }
         info.feasible = mask;
+        info.cheapest = (0..n)
+            .filter(|&c| info.is_feasible(c))
+            .filter_map(|c| info.est_net_fen.get(c).map(|&f| (f, c)))
+            .min()
+            .map(|(_, c)| c);
         info
     }
 

@@ -170,32 +170,71 @@ impl Policy for CostGreedy {
     }
     fn cycle(&mut self, cx: &mut Cycle<'_, '_>) -> Result<()> {
         let n = cx.pending_len().min(self.scan_limit);
+        let n_clusters = cx.catalog().len();
+        // Demand already waiting for each cluster in this cycle: a later job queues behind
+        // it, so waiting is only chosen when the room it will really get comes in time.
+        let mut ahead: Vec<(u64, u64)> = vec![(0, 0); n_clusters];
+        // Each cluster's release profile, built once per cycle when first needed.
+        let mut profiles: Vec<Option<Vec<(u64, u64, u64)>>> = vec![None; n_clusters];
+        let mut waiting = 0usize;
         for k in 0..n {
             let Some(j) = cx.pending_at(k) else { break };
-            // The job's cheapest cluster overall (ties: first in the catalog).
-            let cheapest = (0..cx.catalog().len())
-                .filter(|&c| cx.is_feasible(j, c))
-                .filter_map(|c| cx.estimated_net_fen(j, c).map(|f| (f, c)))
-                .min();
-            if let Some((_, c)) = cheapest
+            if waiting < WAITERS_MAX
+                && let Some(c) = cx.cheapest_cluster(j)
                 && let Some(job) = cx.job(j)
-                && !cx
-                    .capacity()
-                    .fits(c, u64::from(job.cards), u64::from(job.cpu_cores))
-                && let Some((shadow_s, _, _)) = cx.shadow(j, c)
+                && let Some(&(ahead_cards, ahead_cores)) = ahead.get(c)
             {
-                let finish_s = shadow_s.saturating_add(job.declared_duration_s());
-                if job.deadline_s.is_none_or(|d| finish_s <= d) {
-                    // Waiting for the cheapest cluster still meets the deadline (on declared
-                    // durations, which over- rather than under-state): wait, first in line.
-                    let id = cx
-                        .catalog()
-                        .clusters
-                        .get(c)
-                        .map_or("?", |x| x.id.as_str())
-                        .to_string();
-                    cx.note(j, format!("greedy: waits for the cheapest cluster {id}, free by {shadow_s} s, finishing by {finish_s} s"));
-                    continue;
+                let (cards, cores) = (u64::from(job.cards), u64::from(job.cpu_cores));
+                let (declared_s, deadline_s) = (job.declared_duration_s(), job.deadline_s);
+                let free_cards = cx.capacity().free_cards.get(c).copied().unwrap_or(0);
+                let free_cores = cx.capacity().free_cores.get(c).copied().unwrap_or(0);
+                let need_cards = (cards + ahead_cards).saturating_sub(free_cards);
+                let need_cores = (cores + ahead_cores).saturating_sub(free_cores);
+                let starts_now = need_cards == 0 && need_cores == 0;
+                if !starts_now || ahead_cards > 0 || ahead_cores > 0 {
+                    let shadow_s = if starts_now {
+                        Some(cx.now())
+                    } else {
+                        let profile = profiles.get_mut(c).map(|p| {
+                            p.get_or_insert_with(|| cx.release_profile(c, SHADOW_SCAN_MAX))
+                        });
+                        profile.and_then(|p| {
+                            let i = p
+                                .partition_point(|x| x.1 < need_cards)
+                                .max(p.partition_point(|x| x.2 < need_cores));
+                            p.get(i).map(|x| x.0)
+                        })
+                    };
+                    let finish_ok =
+                        |t: u64| deadline_s.is_none_or(|d| t.saturating_add(declared_s) <= d);
+                    if let Some(shadow_s) = shadow_s.filter(|&t| finish_ok(t))
+                        && !(starts_now && ahead_cards == 0 && ahead_cores == 0)
+                    {
+                        // Waiting for the cheapest cluster still meets the deadline (on
+                        // declared durations, which over- rather than under-state): wait, in
+                        // line behind the jobs already waiting for it.
+                        if let Some(a) = ahead.get_mut(c) {
+                            a.0 += cards;
+                            a.1 += cores;
+                        }
+                        waiting += 1;
+                        if cx.explained() == Some(j) {
+                            let id = cx
+                                .catalog()
+                                .clusters
+                                .get(c)
+                                .map_or("?", |x| x.id.as_str())
+                                .to_string();
+                            cx.note(
+                                j,
+                                format!(
+                                    "greedy: waits for the cheapest cluster {id}, in line for room by {shadow_s} s, finishing by {} s",
+                                    shadow_s.saturating_add(declared_s)
+                                ),
+                            );
+                        }
+                        continue;
+                    }
                 }
             }
             cx.try_start(j, None, "greedy")?;
@@ -203,6 +242,14 @@ impl Policy for CostGreedy {
         Ok(())
     }
 }
+
+/// Most jobs that may wait for their cheapest cluster in one cycle (beyond them, jobs take
+/// the cheapest cluster with room now), so a cycle's work stays bounded.
+pub const WAITERS_MAX: usize = 32;
+
+/// Most running jobs greedy looks through to judge whether waiting for a cluster pays
+/// (bounds the work of one decision; beyond it, waiting is judged too long).
+pub const SHADOW_SCAN_MAX: usize = 64;
 
 /// Weighted dominant-resource fair share between firms.
 #[derive(Debug, Clone)]

@@ -186,7 +186,7 @@ pub(crate) struct State<'s> {
     pub(crate) catalog: &'s Catalog,
     pub(crate) pipeline: &'s Pipeline,
     pub(crate) jobs: &'s [Job],
-    infos: HashMap<u32, JobInfo>,
+    infos: Vec<Option<JobInfo>>,
     pub(crate) cap: Capacity,
     /// Running jobs per cluster, keyed by (estimated end from the declared duration, job).
     running: Vec<BTreeMap<(u64, u32), ()>>,
@@ -264,7 +264,8 @@ impl Cycle<'_, '_> {
     pub fn is_feasible(&self, j: usize, c: usize) -> bool {
         self.state
             .infos
-            .get(&(j as u32))
+            .get(j)
+            .and_then(Option::as_ref)
             .is_some_and(|i| i.is_feasible(c))
     }
 
@@ -272,7 +273,8 @@ impl Cycle<'_, '_> {
     pub fn estimated_net_fen(&self, j: usize, c: usize) -> Option<i64> {
         self.state
             .infos
-            .get(&(j as u32))?
+            .get(j)
+            .and_then(Option::as_ref)?
             .est_net_fen
             .get(c)
             .copied()
@@ -282,9 +284,24 @@ impl Cycle<'_, '_> {
     /// declared ends, and the cards and cores left over at that time beyond the job's need
     /// (EASY backfill's shadow time and extra resources). `None` if it never fits.
     pub fn shadow(&self, j: usize, c: usize) -> Option<(u64, u64, u64)> {
+        self.shadow_behind(j, c, 0, 0, usize::MAX)
+    }
+
+    /// Like [`Cycle::shadow`], for a job queued behind `ahead_cards` and `ahead_cores` of
+    /// demand already promised on cluster `c`, looking at no more than `max_running` running
+    /// jobs (in order of declared end); `None` when that is not enough.
+    pub fn shadow_behind(
+        &self,
+        j: usize,
+        c: usize,
+        ahead_cards: u64,
+        ahead_cores: u64,
+        max_running: usize,
+    ) -> Option<(u64, u64, u64)> {
         let job = self.state.jobs.get(j)?;
         let cl = self.state.catalog.clusters.get(c)?;
-        let (need_cards, need_cores) = (u64::from(job.cards), u64::from(job.cpu_cores));
+        let need_cards = u64::from(job.cards).saturating_add(ahead_cards);
+        let need_cores = u64::from(job.cpu_cores).saturating_add(ahead_cores);
         if need_cards > u64::from(cl.cards) || need_cores > u64::from(cl.cpu_cores) {
             return None;
         }
@@ -293,7 +310,7 @@ impl Cycle<'_, '_> {
         if cards >= need_cards && cores >= need_cores {
             return Some((self.now, cards - need_cards, cores - need_cores));
         }
-        for &(end, r) in self.state.running.get(c)?.keys() {
+        for &(end, r) in self.state.running.get(c)?.keys().take(max_running) {
             let rj = self.state.jobs.get(r as usize)?;
             cards += u64::from(rj.cards);
             cores += u64::from(rj.cpu_cores);
@@ -303,6 +320,29 @@ impl Cycle<'_, '_> {
             }
         }
         None
+    }
+
+    /// Job `j`'s cheapest feasible cluster after vouchers (declared duration; ties: first in
+    /// the catalog).
+    pub fn cheapest_cluster(&self, j: usize) -> Option<usize> {
+        self.state.infos.get(j).and_then(Option::as_ref)?.cheapest
+    }
+
+    /// When running jobs on cluster `c` end by their declared durations, in order: for each
+    /// of the first `max_running`, (its declared end, cards freed so far, cores freed so far).
+    pub fn release_profile(&self, c: usize, max_running: usize) -> Vec<(u64, u64, u64)> {
+        let mut out = Vec::new();
+        let (mut cards, mut cores) = (0u64, 0u64);
+        if let Some(r) = self.state.running.get(c) {
+            for &(end, j) in r.keys().take(max_running) {
+                if let Some(job) = self.state.jobs.get(j as usize) {
+                    cards += u64::from(job.cards);
+                    cores += u64::from(job.cpu_cores);
+                    out.push((end.max(self.now), cards, cores));
+                }
+            }
+        }
+        out
     }
 
     /// Tries to start job `j` now on the cluster the pipeline picks under the policy's
@@ -318,7 +358,8 @@ impl Cycle<'_, '_> {
         if st.started.get(j).copied().unwrap_or(true) {
             return Ok(None);
         }
-        let (Some(job), Some(info)) = (st.jobs.get(j), st.infos.get(&(j as u32))) else {
+        let (Some(job), Some(info)) = (st.jobs.get(j), st.infos.get(j).and_then(Option::as_ref))
+        else {
             return Ok(None);
         };
         let chosen = if st.explain == Some(j as u32) {
@@ -395,7 +436,7 @@ impl State<'_> {
         let Some(job) = self.jobs.get(j) else {
             return Ok(());
         };
-        let Some(info) = self.infos.remove(&(j as u32)) else {
+        let Some(info) = self.infos.get_mut(j).and_then(Option::take) else {
             return Ok(());
         };
         let (cards, cores) = (u64::from(job.cards), u64::from(job.cpu_cores));
@@ -544,7 +585,7 @@ pub fn run(
         catalog,
         pipeline,
         jobs,
-        infos: HashMap::new(),
+        infos: vec![None; jobs.len()],
         cap: Capacity::full(catalog),
         running: vec![BTreeMap::new(); n],
         completions: BinaryHeap::new(),
@@ -625,7 +666,9 @@ pub fn run(
                 continue;
             }
             st.acc.on_submit(job);
-            st.infos.insert(j, info);
+            if let Some(slot) = st.infos.get_mut(j as usize) {
+                *slot = Some(info);
+            }
             st.pending.push(j);
         }
         if events > options.max_events {
