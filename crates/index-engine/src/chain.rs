@@ -17,7 +17,7 @@
 use crate::error::Result;
 use crate::fill::{FilledPanel, Flag};
 use crate::framework::Framework;
-use crate::method::{Method, UnitOutput};
+use crate::method::{Contributions, Method, UnitOutput};
 
 /// The symmetric chain method.
 #[derive(Debug, Clone, Copy, Default)]
@@ -122,9 +122,8 @@ struct Rows<'a> {
     growth: &'a mut [f64],
     est: &'a mut [f64],
     den: &'a mut [f64],
-    path: &'a mut [f64],
-    /// Contribution and total contribution, when asked.
-    extra: Option<(&'a mut [f64], &'a mut [f64])>,
+    /// Whether growth and estimated shares go to the caller (else they are scratch).
+    want_detail: bool,
 }
 
 fn split_rows<'a>(
@@ -134,12 +133,11 @@ fn split_rows<'a>(
     out: UnitOutput<'a>,
 ) -> Rows<'a> {
     // Every slot read later is written first in the same call, so no clearing is needed.
-    let needed = 4 * n_nodes * t_len;
+    let needed = 3 * n_nodes * t_len;
     if scratch.len() < needed {
         scratch.resize(needed, 0.0);
     }
     let (den, rest) = scratch[..needed].split_at_mut(n_nodes * t_len);
-    let (path, rest) = rest.split_at_mut(n_nodes * t_len);
     let (growth_tmp, est_tmp) = rest.split_at_mut(n_nodes * t_len);
     match out.detail {
         Some(d) => Rows {
@@ -147,21 +145,19 @@ fn split_rows<'a>(
             growth: d.growth,
             est: d.estimated_share,
             den,
-            path,
-            extra: Some((d.contribution, d.total_contribution)),
+            want_detail: true,
         },
         None => Rows {
             index: out.index,
             growth: growth_tmp,
             est: est_tmp,
             den,
-            path,
-            extra: None,
+            want_detail: false,
         },
     }
 }
 
-/// Aggregates the inner nodes (leaf rows already in place), then the contributions.
+/// Aggregates the inner nodes (leaf rows already in place).
 fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_>) {
     let nodes = framework.nodes();
     let Rows {
@@ -169,10 +165,8 @@ fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_
         growth,
         est,
         den,
-        path,
-        extra,
+        want_detail,
     } = rows;
-    let want_detail = extra.is_some();
     for &n in framework.post_order() {
         let node = &nodes[n];
         if node.leaf.is_some() {
@@ -233,34 +227,6 @@ fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_
             }
         }
     }
-    let Some((contribution, total)) = extra else {
-        return;
-    };
-    // Contributions, parents before children. The root's are its growth.
-    let root = framework.root();
-    for t in 0..t_len {
-        let g = growth[root * t_len + t];
-        contribution[root * t_len + t] = g;
-        total[root * t_len + t] = g;
-        path[root * t_len + t] = 1.0;
-    }
-    for &n in framework.post_order().iter().rev() {
-        let Some(p) = nodes[n].parent else { continue };
-        let ws = weights[n] * nodes[n].spec.direction.sign();
-        for t in 0..t_len {
-            let g = growth[n * t_len + t];
-            let d = den[p * t_len + t];
-            let share = if g.is_nan() || d <= 0.0 {
-                f64::NAN
-            } else {
-                ws / d
-            };
-            let pw = path[p * t_len + t] * share;
-            path[n * t_len + t] = pw;
-            contribution[n * t_len + t] = share * g;
-            total[n * t_len + t] = pw * g;
-        }
-    }
 }
 
 impl Method for Chain {
@@ -269,6 +235,10 @@ impl Method for Chain {
 
     fn name(&self) -> String {
         "chain".to_string()
+    }
+
+    fn contributions(&self) -> Contributions {
+        Contributions::OfGrowth
     }
 
     fn prepare(&self, _framework: &Framework, _filled: &FilledPanel) -> Result<()> {
@@ -302,7 +272,7 @@ impl Method for Chain {
             return;
         }
         let rows = split_rows(n_nodes, t_len, scratch, out);
-        let want_detail = rows.extra.is_some();
+        let want_detail = rows.want_detail;
         for &n in framework.leaves() {
             let Some(l) = framework.nodes()[n].leaf else {
                 continue;
@@ -335,7 +305,7 @@ impl Method for Chain {
         let rows = split_rows(n_nodes, t_len, scratch, out);
         let n_units = filled.units().len();
         let (values, flags) = (filled.values(), filled.flags());
-        let want_detail = rows.extra.is_some();
+        let want_detail = rows.want_detail;
         for &n in framework.leaves() {
             let Some(l) = framework.nodes()[n].leaf else {
                 continue;

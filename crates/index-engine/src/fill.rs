@@ -336,6 +336,62 @@ impl FilledPanel {
         })
     }
 
+    /// Like [`Self::new`], but consumes the panel: when the observations span exactly the
+    /// computed years (the usual case) the panel's own array is filled in place, which saves
+    /// a copy of the whole panel.
+    pub fn from_panel(
+        panel: Panel,
+        gap_fill: &dyn GapFill,
+        base_year: Option<Year>,
+        to_year: Option<Year>,
+    ) -> Result<Self> {
+        let span = panel.year_span();
+        let fits = match span {
+            Some((a, b)) => base_year.is_none_or(|y| y == a) && to_year.is_none_or(|y| y == b),
+            None => false,
+        };
+        let Some((base, _)) = span.filter(|_| fits) else {
+            return Self::new(&panel, gap_fill, base_year, to_year);
+        };
+        let years = panel.n_years();
+        let (leaf_ids, units, mut values) = panel.into_parts();
+        let n_units = units.len();
+        let mut flags = vec![0u8; values.len()];
+        let notes: Vec<(usize, usize, usize, &'static str)> = values
+            .par_chunks_mut(years.max(1))
+            .zip(flags.par_chunks_mut(years.max(1)))
+            .enumerate()
+            .with_min_len(64)
+            .flat_map_iter(|(s, (v, f))| fill_series(v, f, gap_fill, s))
+            .collect();
+        let notes = notes
+            .into_iter()
+            .map(|(s, a, b, msg)| FillNote {
+                indicator: leaf_ids[s / n_units.max(1)].clone(),
+                unit: units[s % n_units.max(1)].clone(),
+                from_year: base + a as Year,
+                to_year: base + b as Year,
+                message: msg.to_string(),
+            })
+            .collect();
+        let n_series = leaf_ids.len() * n_units;
+        let last_observed_year = (0..years)
+            .rev()
+            .find(|&t| (0..n_series).any(|s| flags[s * years + t] == Flag::Observed as u8))
+            .map(|t| base + t as Year);
+        Ok(Self {
+            leaf_ids,
+            units,
+            base_year: base,
+            years,
+            values,
+            flags,
+            notes,
+            last_observed_year,
+            interpolation: gap_fill.name().to_string(),
+        })
+    }
+
     /// Leaf ids.
     pub fn leaf_ids(&self) -> &[String] {
         &self.leaf_ids
@@ -460,6 +516,21 @@ mod tests {
         assert_eq!(g.notes().len(), 1);
         assert_eq!((g.notes()[0].from_year, g.notes()[0].to_year), (2021, 2021));
         assert_eq!(g.last_observed_year(), Some(2022));
+    }
+
+    #[test]
+    fn filling_in_place_equals_filling_a_copy() {
+        let p = panel(&[(2019, 1.0), (2022, 0.0), (2024, 5.0)]);
+        for (base, to) in [
+            (None, None),
+            (Some(2019), Some(2024)),
+            (Some(2020), None),
+            (None, Some(2026)),
+        ] {
+            let a = FilledPanel::new(&p, &Geometric, base, to).unwrap();
+            let b = FilledPanel::from_panel(p.clone(), &Geometric, base, to).unwrap();
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{base:?} {to:?}");
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IndexError, Result};
 use crate::fill::{FilledPanel, Flag};
 use crate::framework::{Direction, Framework};
-use crate::method::{Method, UnitOutput};
+use crate::method::{Contributions, Method, UnitOutput};
 
 /// How leaf values are put on a common scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,6 +87,18 @@ impl Method for Level {
             Aggregation::Geometric => "geometric",
         };
         format!("level({n}, {a})")
+    }
+
+    fn contributions(&self) -> Contributions {
+        match (self.aggregation, self.normalisation) {
+            (Aggregation::Geometric, _) => Contributions::None,
+            (Aggregation::Arithmetic, Normalisation::MinMax) => {
+                Contributions::OfScore { mirror: 100.0 }
+            }
+            (Aggregation::Arithmetic, Normalisation::ZScore) => {
+                Contributions::OfScore { mirror: 0.0 }
+            }
+        }
     }
 
     fn prepare(&self, _framework: &Framework, filled: &FilledPanel) -> Result<LevelPrepared> {
@@ -204,20 +216,15 @@ impl Method for Level {
         let n_nodes = nodes.len();
         let t_len = out.index.len() / n_nodes.max(1);
         // Every slot read below is written first in this call, so no clearing is needed.
-        let needed = 3 * n_nodes * t_len;
+        let needed = n_nodes * t_len;
         if scratch.len() < needed {
             scratch.resize(needed, 0.0);
         }
-        let (den, rest) = scratch[..needed].split_at_mut(n_nodes * t_len);
-        let (path, est_tmp) = rest.split_at_mut(n_nodes * t_len);
+        let est_tmp = &mut scratch[..needed];
         let score = out.index;
-        let (mut growth, est, extra) = match out.detail {
-            Some(d) => (
-                Some(d.growth),
-                d.estimated_share,
-                Some((d.contribution, d.total_contribution)),
-            ),
-            None => (None, est_tmp, None),
+        let (mut growth, est) = match out.detail {
+            Some(d) => (Some(d.growth), d.estimated_share),
+            None => (None, est_tmp),
         };
         let entering = |n: usize, s: f64| match nodes[n].spec.direction {
             Direction::HigherIsBetter => s,
@@ -244,7 +251,6 @@ impl Method for Level {
                     d += w;
                     e += w * est[c * t_len + t];
                 }
-                den[row + t] = d;
                 score[row + t] = if d > 0.0 {
                     if geometric { (num / d).exp() } else { num / d }
                 } else {
@@ -255,35 +261,6 @@ impl Method for Level {
         }
         if let Some(g) = growth.as_mut() {
             g.fill(f64::NAN);
-        }
-        let Some((contribution, total)) = extra else {
-            return;
-        };
-        let root = framework.root();
-        for t in 0..t_len {
-            let s = score[root * t_len + t];
-            contribution[root * t_len + t] = if geometric { f64::NAN } else { s };
-            total[root * t_len + t] = if geometric { f64::NAN } else { s };
-            path[root * t_len + t] = 1.0;
-        }
-        for &n in framework.post_order().iter().rev() {
-            let Some(par) = nodes[n].parent else { continue };
-            for t in 0..t_len {
-                let s = score[n * t_len + t];
-                let d = den[par * t_len + t];
-                if geometric || s.is_nan() || d <= 0.0 {
-                    contribution[n * t_len + t] = f64::NAN;
-                    total[n * t_len + t] = f64::NAN;
-                    path[n * t_len + t] = f64::NAN;
-                    continue;
-                }
-                let share = weights[n] / d;
-                let pw = path[par * t_len + t] * share;
-                path[n * t_len + t] = pw;
-                let v = entering(n, s);
-                contribution[n * t_len + t] = share * v;
-                total[n * t_len + t] = pw * v;
-            }
         }
     }
 }

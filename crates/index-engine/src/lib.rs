@@ -64,7 +64,7 @@ pub use fill::{
 };
 pub use framework::{Direction, Framework, MAX_DEPTH, MAX_NODES, Node, NodeSpec, Year};
 pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, Normalisation};
-pub use method::{Method, UnitDetail, UnitOutput, compute_with};
+pub use method::{Contributions, Method, UnitDetail, UnitOutput, compute_with};
 pub use panel::{MAX_CELLS, MAX_OBSERVATIONS, MAX_YEARS, Observation, Panel, PanelBuilder};
 pub use result::{Cell, IndexResult, Row};
 
@@ -86,6 +86,19 @@ impl ComputeOptions {
     /// Fills `panel` as these options say.
     pub fn fill(&self, panel: &Panel) -> Result<FilledPanel> {
         FilledPanel::new(
+            panel,
+            self.interpolation.gap_fill(),
+            self.base_year,
+            self.to_year,
+        )
+    }
+}
+
+impl ComputeOptions {
+    /// Fills `panel` as these options say, consuming it (in place when the observations
+    /// span exactly the computed years).
+    pub fn fill_owned(&self, panel: Panel) -> Result<FilledPanel> {
+        FilledPanel::from_panel(
             panel,
             self.interpolation.gap_fill(),
             self.base_year,

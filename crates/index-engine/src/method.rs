@@ -7,6 +7,7 @@
 //! the Conference Board) and [`crate::Level`] (normalise, then aggregate levels).
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
@@ -24,16 +25,35 @@ pub struct UnitOutput<'a> {
 }
 
 /// The figures besides the index, for one unit (see [`UnitOutput`] for the layout).
+/// Contributions are not written: the result derives them from the stored figures and the
+/// weights when read, following [`Method::contributions`].
 #[derive(Debug)]
 pub struct UnitDetail<'a> {
-    /// Growth in the year (chain); unused (`NaN`) by level methods.
+    /// Growth in the year (chain); `NaN` for level methods.
     pub growth: &'a mut [f64],
-    /// Share of the parent's figure owed to the node (renormalised weight × figure).
-    pub contribution: &'a mut [f64],
-    /// Share of the root's figure owed to the node (product of weights on the path × figure).
-    pub total_contribution: &'a mut [f64],
     /// Share of the node's weight resting on filled values, in [0, 1].
     pub estimated_share: &'a mut [f64],
+}
+
+/// How a result derives `contribution` and `total_contribution` from its stored figures.
+///
+/// A child takes part in its parent in a year when its participation figure exists (growth
+/// for [`Self::OfGrowth`], the index or score for [`Self::OfScore`]); its renormalised weight
+/// is its weight over the sum of the weights of the children taking part. `contribution` is
+/// that weight × the base figure; `total_contribution` is the product of those weights on
+/// the path from the root × the base figure.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Contributions {
+    /// Base figure: the growth; direction −1 negates the weight (the chain method).
+    OfGrowth,
+    /// Base figure: the score as it enters the parent: `mirror − score` for direction −1,
+    /// the score otherwise (level methods with arithmetic aggregation).
+    OfScore {
+        /// The mirror value of the scale (100 for min-max 0–100, 0 for z-scores).
+        mirror: f64,
+    },
+    /// The method has no additive contributions (geometric aggregation).
+    None,
 }
 
 /// An index method. Units are independent: [`Self::unit_input`] gathers what does not depend
@@ -46,6 +66,9 @@ pub trait Method: Sync {
 
     /// A short label, e.g. `chain` or `level(min-max, geometric)`.
     fn name(&self) -> String;
+
+    /// How contributions follow from the stored figures.
+    fn contributions(&self) -> Contributions;
 
     /// Checks the data suits the method and computes the shared state.
     fn prepare(&self, framework: &Framework, filled: &FilledPanel) -> Result<Self::Prepared>;
@@ -171,7 +194,13 @@ pub fn compute_with<M: Method>(
         }
     };
     let prepared = method.prepare(framework, filled)?;
-    let mut result = IndexResult::empty(method.name(), framework, filled)?;
+    let mut result = IndexResult::empty(
+        method.name(),
+        method.contributions(),
+        framework,
+        weights,
+        filled,
+    )?;
     let block = framework.len() * filled.n_years();
     if block > 0 {
         result
@@ -180,9 +209,7 @@ pub fn compute_with<M: Method>(
             .enumerate()
             .for_each_init(Vec::new, |scratch, (unit, chunk)| {
                 let (index, rest) = chunk.split_at_mut(block);
-                let (growth, rest) = rest.split_at_mut(block);
-                let (contribution, rest) = rest.split_at_mut(block);
-                let (total_contribution, estimated_share) = rest.split_at_mut(block);
+                let (growth, estimated_share) = rest.split_at_mut(block);
                 method.evaluate_direct(
                     &prepared,
                     framework,
@@ -194,8 +221,6 @@ pub fn compute_with<M: Method>(
                         index,
                         detail: Some(UnitDetail {
                             growth,
-                            contribution,
-                            total_contribution,
                             estimated_share,
                         }),
                     },

@@ -475,6 +475,10 @@ impl Panel {
         }
     }
 
+    pub(crate) fn into_parts(self) -> (Vec<String>, Vec<String>, Vec<f64>) {
+        (self.leaf_ids, self.units, self.values)
+    }
+
     pub(crate) fn first_year(&self) -> Year {
         self.first_year
     }

@@ -6,9 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IndexError, Result};
 use crate::fill::{FillNote, FilledPanel};
 use crate::framework::{Framework, Year};
+use crate::method::Contributions;
 
-/// Number of figures per node, unit and year.
-pub(crate) const N_MEASURES: usize = 5;
+/// Number of figures stored per node, unit and year: index, growth, estimated share.
+/// Contributions are derived from them and the weights when read.
+pub(crate) const N_MEASURES: usize = 3;
 
 /// The figures of one node, unit and year; `None` where the figure does not exist (growth and
 /// contributions in the base year, an indicator before its data begins).
@@ -42,10 +44,22 @@ pub struct Row<'a> {
     pub cell: Cell,
 }
 
-/// Everything a computation produced, laid out densely as unit × figure × node × year.
+/// The tree and weights a result was computed with, to derive contributions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Tree {
+    parent: Vec<Option<usize>>,
+    children: Vec<Vec<usize>>,
+    weight: Vec<f64>,
+    sign: Vec<f64>,
+    rule: Contributions,
+}
+
+/// Everything a computation produced, laid out densely as unit × figure × node × year
+/// (index, growth, estimated share); contributions are derived when read.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexResult {
     method: String,
+    tree: Tree,
     interpolation: String,
     node_ids: Vec<String>,
     units: Vec<String>,
@@ -53,7 +67,7 @@ pub struct IndexResult {
     years: usize,
     last_observed_year: Option<Year>,
     notes: Vec<FillNote>,
-    /// `[unit][figure][node][t]`, figures in [`Cell`] order; `NaN` = none.
+    /// `[unit][figure][node][t]`: index, growth, estimated share; `NaN` = none.
     data: Vec<f64>,
 }
 
@@ -64,7 +78,9 @@ fn opt(x: f64) -> Option<f64> {
 impl IndexResult {
     pub(crate) fn empty(
         method: String,
+        rule: Contributions,
         framework: &Framework,
+        weights: &[f64],
         filled: &FilledPanel,
     ) -> Result<Self> {
         let cells = filled
@@ -74,13 +90,22 @@ impl IndexResult {
             .and_then(|x| x.checked_mul(filled.n_years()))
             .filter(|&x| x <= crate::panel::MAX_CELLS * 4)
             .ok_or_else(|| IndexError::TooLarge {
-                what: "result cells (units × 5 figures × nodes × years)".into(),
+                what: "result cells (units × 3 figures × nodes × years)".into(),
                 limit: (crate::panel::MAX_CELLS * 4) as u64,
                 actual: (filled.units().len() * N_MEASURES * framework.len() * filled.n_years())
                     as u64,
             })?;
+        let nodes = framework.nodes();
+        let tree = Tree {
+            parent: nodes.iter().map(|n| n.parent).collect(),
+            children: nodes.iter().map(|n| n.children.clone()).collect(),
+            weight: weights.to_vec(),
+            sign: nodes.iter().map(|n| n.spec.direction.sign()).collect(),
+            rule,
+        };
         Ok(Self {
             method,
+            tree,
             interpolation: filled.interpolation().to_string(),
             node_ids: framework
                 .nodes()
@@ -161,13 +186,83 @@ impl IndexResult {
         if node >= self.node_ids.len() || unit >= self.units.len() || t >= self.years {
             return None;
         }
+        let (contribution, total_contribution) = self.contributions(node, unit, t);
         Some(Cell {
             index: opt(self.at(unit, 0, node, t)),
             growth: opt(self.at(unit, 1, node, t)),
-            contribution: opt(self.at(unit, 2, node, t)),
-            total_contribution: opt(self.at(unit, 3, node, t)),
-            estimated_share: opt(self.at(unit, 4, node, t)),
+            contribution: opt(contribution),
+            total_contribution: opt(total_contribution),
+            estimated_share: opt(self.at(unit, 2, node, t)),
         })
+    }
+
+    /// Whether `node` takes part in its parent's figure (unit, year position).
+    fn takes_part(&self, node: usize, unit: usize, t: usize) -> bool {
+        match self.tree.rule {
+            Contributions::OfGrowth => !self.at(unit, 1, node, t).is_nan(),
+            Contributions::OfScore { .. } => !self.at(unit, 0, node, t).is_nan(),
+            Contributions::None => false,
+        }
+    }
+
+    /// The node's renormalised (and, for growth, signed) weight within its parent in the
+    /// year, the same arithmetic as the methods' aggregation; `NaN` when it does not take part.
+    fn share(&self, node: usize, unit: usize, t: usize) -> f64 {
+        let Some(p) = self.tree.parent[node] else {
+            return 1.0;
+        };
+        if !self.takes_part(node, unit, t) {
+            return f64::NAN;
+        }
+        let mut den = 0.0;
+        for &c in &self.tree.children[p] {
+            if self.takes_part(c, unit, t) {
+                den += self.tree.weight[c];
+            }
+        }
+        let w = match self.tree.rule {
+            Contributions::OfGrowth => self.tree.weight[node] * self.tree.sign[node],
+            _ => self.tree.weight[node],
+        };
+        if den > 0.0 { w / den } else { f64::NAN }
+    }
+
+    /// (contribution, total contribution) of a node, derived from the stored figures.
+    fn contributions(&self, node: usize, unit: usize, t: usize) -> (f64, f64) {
+        let base = match self.tree.rule {
+            Contributions::OfGrowth => self.at(unit, 1, node, t),
+            Contributions::OfScore { mirror } => {
+                let s = self.at(unit, 0, node, t);
+                if self.tree.parent[node].is_some() && self.tree.sign[node] < 0.0 {
+                    mirror - s
+                } else {
+                    s
+                }
+            }
+            Contributions::None => return (f64::NAN, f64::NAN),
+        };
+        if self.tree.parent[node].is_none() {
+            return (base, base);
+        }
+        // Path weight, multiplied from the root down.
+        let mut chain = [0usize; crate::framework::MAX_DEPTH + 1];
+        let mut depth = 0;
+        let mut cur = node;
+        while let Some(p) = self.tree.parent[cur] {
+            if depth >= chain.len() {
+                return (f64::NAN, f64::NAN);
+            }
+            chain[depth] = cur;
+            depth += 1;
+            cur = p;
+        }
+        let mut path = 1.0;
+        let mut share = f64::NAN;
+        for &n in chain[..depth].iter().rev() {
+            share = self.share(n, unit, t);
+            path *= share;
+        }
+        (share * base, path * base)
     }
 
     /// The figures of `node`, `unit` and `year` by name.
@@ -221,7 +316,12 @@ impl IndexResult {
 
     /// The estimated-share series of a node for a unit.
     pub fn estimated_series(&self, node: usize, unit: usize) -> Option<&[f64]> {
-        self.series(4, node, unit)
+        self.series(2, node, unit)
+    }
+
+    /// The growth series of a node for a unit.
+    pub fn growth_series(&self, node: usize, unit: usize) -> Option<&[f64]> {
+        self.series(1, node, unit)
     }
 
     fn series(&self, figure: usize, node: usize, unit: usize) -> Option<&[f64]> {

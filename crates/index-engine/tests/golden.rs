@@ -410,7 +410,12 @@ fn the_national_caict_index_matches_the_numpy_peer() {
     for row in r.rows() {
         let want = peer[&(row.node.to_string(), row.unit.to_string(), row.year)];
         let got = row.cell.index.unwrap();
-        assert!(close(got, want, 1e-9), "{} {}: {got} vs {want}", row.node, row.year);
+        assert!(
+            close(got, want, 1e-9),
+            "{} {}: {got} vs {want}",
+            row.node,
+            row.year
+        );
     }
     // The report's reading: the pathway (融合途径) and the foundation (融合基础) contributed
     // most to the total's growth in 2024.

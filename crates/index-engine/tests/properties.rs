@@ -347,6 +347,9 @@ impl Method for DrawByDraw {
     fn name(&self) -> String {
         "chain, draw by draw".into()
     }
+    fn contributions(&self) -> index_engine::Contributions {
+        Chain.contributions()
+    }
     fn prepare(&self, fw: &Framework, f: &index_engine::FilledPanel) -> index_engine::Result<()> {
         Chain.prepare(fw, f)
     }

@@ -297,7 +297,7 @@ fn compute(a: ComputeArgs) -> Result<()> {
     let builder = read_observations(&a.data.dir, &fw)?;
     let t1 = Instant::now();
     let panel = builder.finish()?;
-    let filled = a.data.options().fill(&panel)?;
+    let filled = a.data.options().fill_owned(panel)?;
     let result = match a.data.method {
         MethodArg::Chain => compute_with(&Chain, &fw, &filled, None)?,
         MethodArg::Level => compute_with(&a.data.level(), &fw, &filled, None)?,
