@@ -244,7 +244,9 @@ impl<J: Journal> VoucherBook<J> {
                 .filter(|c| c.status == crate::book::ContractStatus::Claimed)
         };
         let subsidy_total_fen = paid().map(|c| c.subsidy_fen).sum();
-        let firm_paid_total_fen = paid().map(|c| c.contract_amount_fen - c.subsidy_fen).sum();
+        let firm_paid_total_fen = paid()
+            .map(|c| c.contract_amount_fen.saturating_sub(c.subsidy_fen))
+            .sum();
         FirmStatement {
             firm: *firm,
             lines,

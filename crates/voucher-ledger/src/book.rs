@@ -858,6 +858,23 @@ impl<J: Journal> VoucherBook<J> {
             .sum()
     }
 
+    /// The firm's usable voucher balances on the ledger date, per program that has one
+    /// (program id, kind, fen), by program id: what a payment adapter can draw on.
+    pub fn firm_balances_fen(
+        &self,
+        firm: &EnterpriseId,
+    ) -> Vec<(String, crate::program::VoucherKind, u64)> {
+        self.programs
+            .values()
+            .filter(|s| s.firms.keys().any(|(_, f)| f == firm))
+            .map(|s| {
+                let p = &s.program;
+                (p.id.clone(), p.kind, self.voucher_balance_fen(&p.id, firm))
+            })
+            .filter(|(_, _, b)| *b > 0)
+            .collect()
+    }
+
     // ---- the write API --------------------------------------------------------------------
 
     /// Adds a voucher program.

@@ -501,5 +501,20 @@ pub enum LedgerError {
     },
 }
 
+impl LedgerError {
+    /// True when the storage or the journal failed (or an invariant broke), as opposed to a
+    /// request refused for its content: a caller such as a payment adapter declines the
+    /// latter and stops on the former.
+    pub fn is_failure(&self) -> bool {
+        matches!(
+            self,
+            LedgerError::Storage { .. }
+                | LedgerError::Tampered { .. }
+                | LedgerError::ReplayMismatch { .. }
+                | LedgerError::Invariant { .. }
+        )
+    }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = LedgerError> = std::result::Result<T, E>;

@@ -580,6 +580,20 @@ fn cycle_helpers_quote_and_eligible_programs() {
         .unwrap();
     assert_eq!(r.subsidy_fen, q.subsidy_fen);
     assert_eq!(r.transfer_ids.len(), 1);
+    // ¥5,000,000 − ¥74,074.06 left on the Chengdu vouchers.
+    let balances = book.firm_balances_fen(&cd.id);
+    assert_eq!(balances.len(), 1);
+    assert_eq!(balances[0].2, 500_000_000 - 7_407_406);
+    // Refusals are not failures; a storage error is.
+    let e = book
+        .redeem_fen("r-again", "chengdu-compute-2025", &cd.id, "x", "job-1", 100)
+        .unwrap_err();
+    assert!(!e.is_failure(), "{e}");
+    book.journal_mut().fail_next_append = true;
+    let e = book
+        .redeem_fen("r-fail", "chengdu-compute-2025", &cd.id, "x", "job-2", 100)
+        .unwrap_err();
+    assert!(e.is_failure(), "{e}");
 }
 
 #[test]
