@@ -119,6 +119,7 @@ fn dnf(set: &RuleSet, c: &Cond, positive: bool) -> Option<Dnf> {
             }]])
         }
         Cond::Not(inner) => dnf(set, inner, !positive),
+        Cond::Named(_, inner) => dnf(set, inner, positive),
         Cond::All(ps) | Cond::Any(ps) => {
             let conjunctive = matches!(c, Cond::All(_)) == positive;
             if conjunctive {

@@ -502,6 +502,12 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
                 }
                 t
             }
+            Cond::Named(name, inner) => {
+                let at = self.push_group(depth, name);
+                let t = self.cond(inner, depth + 1);
+                self.close_group(at, t);
+                t
+            }
             Cond::Not(inner) => {
                 let at = self.push_group(depth, "not");
                 let t = self.cond(inner, depth + 1).not();
@@ -772,6 +778,7 @@ impl<'s, 'f, F: Facts + ?Sized> Eval<'s, 'f, F> {
                 }
             }
             Cond::Not(inner) => self.held(inner, !under_not, out),
+            Cond::Named(_, inner) => self.held(inner, under_not, out),
             Cond::All(ps) | Cond::Any(ps) => {
                 for p in ps {
                     self.held(p, under_not, out);

@@ -181,6 +181,8 @@ pub(crate) enum Cond {
     All(Vec<Cond>),
     Any(Vec<Cond>),
     Not(Box<Cond>),
+    /// A named condition from `[conditions]`, expanded in place; the name shows in traces.
+    Named(String, Box<Cond>),
 }
 
 /// How a benefit's amount is computed. Amounts round DOWN to the fen (分).
@@ -397,6 +399,8 @@ struct RawFile {
     facts: BTreeMap<String, Spanned<RawFact>>,
     #[serde(default)]
     params: BTreeMap<String, Spanned<RawParam>>,
+    #[serde(default)]
+    conditions: BTreeMap<String, Spanned<RawCond>>,
     #[serde(default, rename = "rule")]
     rules: Vec<Spanned<RawRule>>,
 }
@@ -509,6 +513,8 @@ struct RawCond {
     any: Option<Vec<Spanned<RawCond>>>,
     not: Option<Box<Spanned<RawCond>>>,
     always: Option<bool>,
+    #[serde(rename = "ref")]
+    reference: Option<String>,
 }
 
 // ---------------------------------------------------------------- loader
@@ -661,7 +667,17 @@ impl Loader<'_> {
             param_index: &param_index,
             atoms: Vec::new(),
             params_used: Vec::new(),
+            named: &raw.conditions,
+            expanding: Vec::new(),
         };
+        // Every named condition is checked, used or not, so a mistake in one is found now.
+        for (name, c) in &raw.conditions {
+            cx.expanding.push(name.clone());
+            cx.cond(c, &format!("[conditions.{name}]"), 0)?;
+            cx.expanding.clear();
+        }
+        cx.atoms.clear();
+        cx.params_used.clear();
 
         // Rules.
         let mut rules: Vec<Rule> = Vec::with_capacity(raw.rules.len());
@@ -935,6 +951,9 @@ fn one_or_many(s: &Spanned<OneOrMany>) -> Vec<String> {
 
 struct CondCx<'a, 'l> {
     loader: &'l Loader<'a>,
+    named: &'l BTreeMap<String, Spanned<RawCond>>,
+    /// Named conditions being expanded (to refuse one that refers to itself).
+    expanding: Vec<String>,
     facts: &'l [FactDecl],
     fact_index: &'l HashMap<String, usize>,
     params: &'l [Param],
@@ -956,16 +975,38 @@ impl CondCx<'_, '_> {
         let combinators = usize::from(rc.all.is_some())
             + usize::from(rc.any.is_some())
             + usize::from(rc.not.is_some())
-            + usize::from(rc.always.is_some());
+            + usize::from(rc.always.is_some())
+            + usize::from(rc.reference.is_some());
         if combinators > 0 {
             if combinators > 1 || rc.fact.is_some() {
                 return Err(self.loader.invalid(
                     line,
                     format!(
-                        "rule '{rule}': a condition is either one of all/any/not/always or a \
+                        "rule '{rule}': a condition is either one of all/any/not/always/ref or a \
                          test on one fact"
                     ),
                 ));
+            }
+            if let Some(name) = &rc.reference {
+                let Some(named) = self.named.get(name) else {
+                    return Err(self.loader.invalid(
+                        line,
+                        format!("rule '{rule}': ref = '{name}' names no [conditions.{name}]"),
+                    ));
+                };
+                if self.expanding.contains(name) {
+                    let mut cycle = self.expanding.clone();
+                    cycle.push(name.clone());
+                    return Err(Error::CyclicException {
+                        file: self.loader.file.to_string(),
+                        line,
+                        cycle: format!("named conditions {}", cycle.join(" -> ")),
+                    });
+                }
+                self.expanding.push(name.clone());
+                let inner = self.cond(named, rule, depth + 1);
+                self.expanding.pop();
+                return Ok(Cond::Named(name.clone(), Box::new(inner?)));
             }
             if let Some(list) = &rc.all {
                 return Ok(Cond::All(self.conds(list, rule, depth)?));

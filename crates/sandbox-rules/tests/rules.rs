@@ -654,3 +654,60 @@ amount = { rate = "79228162514264337593543950335", of = "m" }
     // The product overflows: no amount rather than a wrong one.
     assert_eq!(r.granted[0].amount_yuan, None);
 }
+
+#[test]
+fn named_conditions_expand_show_in_traces_and_are_checked() {
+    let rules = r#"
+[conditions.big]
+any = [ { fact = "x", gt = 100 }, { fact = "flag", is = true } ]
+
+[[rule]]
+id = "r"
+citation = "c"
+when = { all = [ { fact = "kind", is = "a" }, { ref = "big" } ] }
+outcome = "yes"
+"#;
+    let s = set(rules).unwrap();
+    let r = s.explain(
+        &FactMap::new()
+            .with("kind", "a")
+            .with("x", 5)
+            .with("flag", true),
+        d(2026, 1, 1),
+    );
+    assert_eq!(r.outcome.as_deref(), Some("yes"));
+    let conds = &r.trace.as_ref().unwrap().rules[0].conditions;
+    assert!(
+        conds
+            .iter()
+            .any(|c| c.condition == "big" && c.result == Truth::True),
+        "{conds:?}"
+    );
+    let r = s.evaluate(
+        &FactMap::new()
+            .with("kind", "a")
+            .with("x", 5)
+            .with("flag", false),
+        d(2026, 1, 1),
+    );
+    assert_eq!(r.status, Status::Default);
+
+    // An unknown name, with the line of the reference.
+    let bad =
+        "[[rule]]\nid = \"r\"\ncitation = \"c\"\nwhen = { ref = \"nope\" }\noutcome = \"y\"\n";
+    let e = set(bad).unwrap_err();
+    assert_eq!(e.line(), Some(line_of(bad, "when")));
+    assert!(e.to_string().contains("[conditions.nope]"));
+    // Named conditions that refer to each other.
+    let cyc = "[conditions.a]\nref = \"b\"\n[conditions.b]\nall = [ { ref = \"a\" } ]\n[[rule]]\nid = \"r\"\ncitation = \"c\"\noutcome = \"y\"\n";
+    assert!(matches!(set(cyc), Err(Error::CyclicException { .. })));
+    // A mistake in an unused named condition is still found, at its line.
+    let unused = "[conditions.u]\nall = [\n  { fact = \"ghost\", gt = 1 },\n]\n[[rule]]\nid = \"r\"\ncitation = \"c\"\noutcome = \"y\"\n";
+    match set(unused).unwrap_err() {
+        Error::UnknownFact { name, line, .. } => {
+            assert_eq!(name, "ghost");
+            assert_eq!(line, line_of(unused, "{ fact = \"ghost\""));
+        }
+        other => panic!("{other:?}"),
+    }
+}
