@@ -354,6 +354,33 @@ mod tests {
     }
 
     #[test]
+    fn percentiles_equal_sorting_with_duplicates() {
+        // Pseudo-random values with many duplicates and a skew, by a fixed LCG.
+        for (n, modulus) in [(4096usize, 50u64), (10_000, 1_000_000), (20_000, 7)] {
+            let mut x = 12345u64;
+            let xs: Vec<f64> = (0..n)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let v = ((x >> 33) % modulus) as f64;
+                    v * v / 3.0
+                })
+                .collect();
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            let mut keys: Vec<i64> = xs.iter().map(|&v| order_key(v)).collect();
+            let got = percentiles(&mut keys);
+            for (g, p) in got.iter().zip([0.05, 0.5, 0.95]) {
+                let h = p * (n - 1) as f64;
+                let lo = h.floor() as usize;
+                let want = sorted[lo] + (h - lo as f64) * (sorted[lo + 1] - sorted[lo]);
+                assert_eq!(*g, want, "n = {n}, p = {p}");
+            }
+        }
+    }
+
+    #[test]
     fn order_keys_sort_like_total_cmp() {
         let xs = [
             -3.5,
