@@ -80,10 +80,19 @@ pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<P
             return Err(csv_err(file, 1, k, "", "required column missing"));
         }
     }
-    let facts: Vec<(&str, usize)> = FACTS
+    // (position in FACTS, name, kind, column), resolved once for the whole file.
+    let facts: Vec<(usize, &str, crate::report::FactKind, usize)> = FACTS
         .iter()
-        .filter_map(|(n, _)| col.get(n).map(|i| (*n, *i)))
+        .enumerate()
+        .filter_map(|(k, (n, kind))| col.get(n).map(|i| (k, *n, *kind, *i)))
         .collect();
+    let key_col = |name: &str| col.get(name).copied().unwrap_or(usize::MAX);
+    let (c_uscc, c_name, c_founded, c_year) = (
+        key_col("uscc"),
+        key_col("name"),
+        key_col("founded"),
+        key_col("year"),
+    );
     let mut out = ParsedCsv::default();
     let mut firms: BTreeMap<EnterpriseId, usize> = BTreeMap::new();
     let mut record = csv::StringRecord::new();
@@ -105,13 +114,12 @@ pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<P
             });
         }
         let line = record.position().map_or(rows + 1, |p| p.line());
-        let cell =
-            |name: &str| -> &str { col.get(name).and_then(|&i| record.get(i)).unwrap_or("") };
-        let uscc = cell("uscc");
+        let cell = |i: usize| -> &str { record.get(i).unwrap_or("") };
+        let uscc = cell(c_uscc);
         let id = EnterpriseId::parse_with(uscc, legacy)
             .map_err(|e| csv_err(file, line, "uscc", uscc, e.to_string()))?;
-        let name = cell("name");
-        let founded_s = cell("founded");
+        let name = cell(c_name);
+        let founded_s = cell(c_founded);
         let founded = NaiveDate::parse_from_str(founded_s, "%Y-%m-%d")
             .map_err(|_| csv_err(file, line, "founded", founded_s, "not a date YYYY-MM-DD"))?;
         let firm = Enterprise {
@@ -152,13 +160,13 @@ pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<P
                 out.firms.push(firm);
             }
         }
-        let year_s = cell("year");
+        let year_s = cell(c_year);
         if year_s.is_empty() {
-            if let Some((n, _)) = facts
+            if let Some((_, n, _, i)) = facts
                 .iter()
-                .find(|(_, i)| record.get(*i).is_some_and(|v| !v.is_empty()))
+                .find(|(_, _, _, i)| record.get(*i).is_some_and(|v| !v.is_empty()))
             {
-                return Err(csv_err(file, line, n, cell(n), "a fact needs a year"));
+                return Err(csv_err(file, line, n, cell(*i), "a fact needs a year"));
             }
             continue;
         }
@@ -166,13 +174,12 @@ pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<P
             .parse()
             .map_err(|_| csv_err(file, line, "year", year_s, "not a year"))?;
         let mut report = AnnualReport::new(id, year);
-        for (name, i) in &facts {
+        for (k, name, kind, i) in &facts {
             let text = record.get(*i).unwrap_or("");
-            let kind =
-                fact_kind(name).ok_or_else(|| csv_err(file, line, name, text, "unknown fact"))?;
-            let v = FactValue::parse(kind, text).map_err(|r| csv_err(file, line, name, text, r))?;
+            let v =
+                FactValue::parse(*kind, text).map_err(|r| csv_err(file, line, name, text, r))?;
             report
-                .set_fact(name, v)
+                .set_fact_at(*k, v)
                 .map_err(|r| csv_err(file, line, name, text, r))?;
         }
         report.validate().map_err(|e| match e {

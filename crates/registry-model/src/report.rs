@@ -222,7 +222,28 @@ macro_rules! fact_fields {
         /// The fact fields with their types, in CSV column order.
         pub const FACTS: &[(&str, FactKind)] = &[$((stringify!($name), FactKind::$kind)),*];
 
+        /// Setters in [`FACTS`] order (a table, so bulk readers avoid matching names per row).
+        const FACT_SETTERS: &[fn(&mut AnnualReport, FactValue) -> bool] = &[$(
+            |r: &mut AnnualReport, v: FactValue| {
+                if let FactValue::$kind(x) = v {
+                    r.$name = x;
+                    true
+                } else {
+                    false
+                }
+            }
+        ),*];
+
         impl AnnualReport {
+            /// Sets the fact at `index` in [`FACTS`]; an error when out of range or of another kind.
+            pub fn set_fact_at(&mut self, index: usize, value: FactValue) -> std::result::Result<(), String> {
+                match FACT_SETTERS.get(index) {
+                    Some(set) if set(self, value) => Ok(()),
+                    Some(_) => Err(format!("fact #{index} is not of that kind")),
+                    None => Err(format!("no fact #{index}")),
+                }
+            }
+
             /// The value of a fact by its field name; `None` for an unknown name.
             pub fn fact(&self, name: &str) -> Option<FactValue> {
                 match name {

@@ -197,3 +197,28 @@ fn the_fast_path_gives_the_same_outcomes_as_full_verdicts() {
     }
     assert!(met > 1000, "{met}");
 }
+
+#[test]
+fn csv_round_trip_keeps_every_fact() {
+    let spec = CohortSpec {
+        count: 400,
+        first_year: 2021,
+        last_year: 2025,
+        seed: 3,
+    };
+    let (firms, reports) = generate_cohort(&spec).unwrap();
+    let mut bytes = Vec::new();
+    registry_model::csvio::write_csv(&mut bytes, &firms, &reports).unwrap();
+    let parsed = registry_model::csvio::parse_csv(
+        &bytes[..],
+        "mem.csv",
+        registry_model::LegacyPolicy::Reject,
+    )
+    .unwrap();
+    assert_eq!(parsed.firms, firms);
+    let mut want = reports.clone();
+    want.sort_by_key(|r| (r.id, r.year));
+    let mut got = parsed.reports;
+    got.sort_by_key(|r| (r.id, r.year));
+    assert_eq!(got, want);
+}
