@@ -427,6 +427,28 @@ fn relate_rate_and_program_list() {
         .stdout(predicate::str::contains(
             "shandong-corpus,山东语料券,data,370000,open-ended,750000,1,2024-01-01,2026-12-31",
         ));
+    // The full program round-trips through TOML: show it, add it back under a new id.
+    let shown = sc(dir)
+        .args(["voucher", "program", "show", "shenzhen-corpus-2024"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(shown).unwrap();
+    assert!(text.contains("annual_budget_yuan = \"50000000\""), "{text}");
+    let copy = dir.join("copy.toml");
+    std::fs::write(
+        &copy,
+        text.replace("id = \"shenzhen-corpus-2024\"", "id = \"sz-copy\""),
+    )
+    .unwrap();
+    sc(dir)
+        .args(["voucher", "program", "add"])
+        .arg(&copy)
+        .args(["--request-id", "copy"])
+        .assert()
+        .success();
     // A Shandong firm (370102); check character computed independently (python) from GB 32100.
     let sd = "91370102000000031W";
     sc(dir)

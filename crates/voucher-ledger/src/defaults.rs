@@ -61,3 +61,80 @@ pub fn programs_open_on(date: NaiveDate) -> Result<Vec<Program>> {
         .filter(|p| p.is_open_on(date))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use rust_decimal_macros::dec;
+
+    /// The numbers of the reference table (shared/design/reference.md, "Voucher programs"),
+    /// typed in again here by hand: a typo in a shipped file fails this test.
+    #[test]
+    fn shipped_programs_carry_the_reference_numbers() {
+        let ps = programs().unwrap();
+        let get = |id: &str| ps.iter().find(|p| p.id == id).unwrap();
+        let row = |id: &str| {
+            let p = get(id);
+            (p.annual_budget_yuan, p.cap_per_firm_yuan, p.ratio.default)
+        };
+        assert_eq!(
+            row("hangzhou-compute-2024"),
+            (Some(dec!(250000000)), dec!(8000000), dec!(0.20))
+        );
+        assert_eq!(
+            get("hangzhou-compute-2024")
+                .ratio
+                .by_category
+                .get("domestic_chip"),
+            Some(&dec!(0.30))
+        );
+        assert_eq!(
+            get("hangzhou-compute-2024")
+                .ratio
+                .by_category
+                .get("filed_model"),
+            Some(&dec!(0.30))
+        );
+        assert_eq!(
+            row("shenzhen-training-compute-2024"),
+            (Some(dec!(500000000)), dec!(10000000), dec!(0.50))
+        );
+        assert_eq!(
+            get("shenzhen-training-compute-2024")
+                .ratio
+                .by_tier
+                .get(&registry_model::Tier::Potential),
+            Some(&dec!(0.60))
+        );
+        assert_eq!(
+            row("shenzhen-corpus-2024"),
+            (Some(dec!(50000000)), dec!(2000000), dec!(0.30))
+        );
+        assert!(get("shenzhen-corpus-2024").providers.related_party_ban);
+        assert_eq!(
+            row("chengdu-compute-2025"),
+            (Some(dec!(100000000)), dec!(5000000), dec!(0.60))
+        );
+        assert_eq!(
+            row("beijing-compute-2023"),
+            (None, dec!(2000000), Decimal::ONE)
+        );
+        assert!(get("beijing-compute-2023").eligibility.require_clean_credit);
+        assert!(get("beijing-compute-2023").providers.related_party_ban);
+        assert_eq!(row("zhejiang-innovation").1, dec!(100000));
+        assert_eq!(
+            get("zhejiang-innovation").cap_per_application_yuan,
+            Some(dec!(20000))
+        );
+        assert_eq!(row("shandong-corpus").1, dec!(750000));
+        assert_eq!(
+            get("shandong-corpus").cap_bonus_excellent_yuan,
+            Some(dec!(750000))
+        );
+        assert!(get("shandong-corpus").clawback.on_failing_rating);
+        for p in &ps {
+            assert!(!p.source.is_empty(), "{} has no source", p.id);
+        }
+    }
+}

@@ -316,7 +316,7 @@ pub enum LedgerError {
     /// A program file that does not parse.
     #[error("program file {file}: {message}")]
     ProgramParse {
-        /// The file (or "<inline>").
+        /// The file (or `<inline>`).
         file: String,
         /// The parser's message, with line and column.
         message: String,

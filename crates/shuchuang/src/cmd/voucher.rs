@@ -156,6 +156,17 @@ enum ProgramCommand {
     AddDefaults(RequestArgs),
     /// List the programs in the ledger.
     List(FormatArgs),
+    /// Show one program in full (TOML, or JSON with --format json).
+    Show(ProgramShowArgs),
+}
+
+#[derive(Debug, Args)]
+struct ProgramShowArgs {
+    /// Program id.
+    program: String,
+    /// Output format (table prints TOML).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -447,6 +458,17 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
                 ]);
             }
             t.print(f.format)
+        }
+        VoucherCommand::Program(ProgramCommand::Show(a)) => {
+            let book = open_book(dir, false, date)?;
+            let p = book
+                .program(&a.program)
+                .with_context(|| format!("program '{}' is not in the ledger", a.program))?;
+            if a.format == Format::Json {
+                return print_json(p);
+            }
+            print!("{}", toml::to_string_pretty(p).context("program as TOML")?);
+            Ok(())
         }
         VoucherCommand::Provider(ProviderCommand::Add(a)) => {
             let mut book = open_book(dir, true, date)?;
