@@ -468,3 +468,33 @@ fn enforce_and_match_explain_why() {
         .failure()
         .stderr(predicate::str::contains("not in the registry"));
 }
+
+#[test]
+fn check_schema_lists_facts_dated_parameters_and_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    bin(tmp.path())
+        .args(["rules", "check", "sandbox", "--schema", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "parameter,users_max_medium,integer,2024-01-01,10000",
+        ))
+        .stdout(predicate::str::contains(
+            "parameter,users_max_medium,integer,2026-04-01,20000",
+        ))
+        .stdout(predicate::str::contains(
+            "exception to over_limits_exit,graduate,graduate",
+        ));
+    let out = bin(tmp.path())
+        .args(["rules", "check", "benefits", "--schema", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["schema"]["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "rd_ratio" && f["type"] == "percent")
+    );
+}

@@ -39,6 +39,9 @@ enum RulesCommand {
         /// Fail (exit 1) when the analysis finds overlaps or dead exceptions.
         #[arg(long)]
         strict: bool,
+        /// Also list the schema: facts with types, parameters with their dated values, rules.
+        #[arg(long)]
+        schema: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -144,8 +147,9 @@ pub fn run(args: RulesArgs, ctx: &Ctx) -> Result<()> {
         RulesCommand::Check {
             file,
             strict,
+            schema,
             format,
-        } => check(&file, strict, format),
+        } => check(&file, strict, schema, format),
         RulesCommand::Test { dir, format } => test(&dir, format),
         RulesCommand::Eval {
             file,
@@ -217,11 +221,88 @@ pub fn load_set(arg: &str) -> Result<RuleSet> {
     }
 }
 
-fn check(file: &str, strict: bool, format: Format) -> Result<()> {
+fn type_text(t: &sandbox_rules::FactType) -> String {
+    match t {
+        sandbox_rules::FactType::Enumeration { values } => {
+            format!("enumeration [{}]", values.join(", "))
+        }
+        sandbox_rules::FactType::List { values } if !values.is_empty() => {
+            format!("list of [{}]", values.join(", "))
+        }
+        other => other.name().to_string(),
+    }
+}
+
+/// Prints the set's facts, parameters (every dated value) and rules.
+fn print_schema(set: &RuleSet, format: Format) -> Result<()> {
+    let mut t = Table::new([
+        "kind",
+        "name",
+        "type",
+        "from",
+        "value",
+        "line",
+        "description / citation",
+    ]);
+    for f in set.facts() {
+        t.push([
+            "fact".to_string(),
+            f.name.clone(),
+            type_text(&f.ty),
+            String::new(),
+            String::new(),
+            f.line.to_string(),
+            f.description.clone().unwrap_or_default(),
+        ]);
+    }
+    for p in set.params() {
+        for v in &p.values {
+            t.push([
+                "parameter".to_string(),
+                p.name.clone(),
+                type_text(&p.ty),
+                v.from.to_string(),
+                v.value.to_string(),
+                p.line.to_string(),
+                v.citation
+                    .clone()
+                    .or_else(|| p.citation.clone())
+                    .unwrap_or_default(),
+            ]);
+        }
+    }
+    for r in set.rules() {
+        let period = match (r.valid_from, r.valid_until) {
+            (Some(f), Some(u)) => format!("{f}..{u}"),
+            (Some(f), None) => format!("{f}.."),
+            (None, Some(u)) => format!("..{u}"),
+            (None, None) => String::new(),
+        };
+        t.push([
+            if r.exception_to.is_empty() {
+                "rule".to_string()
+            } else {
+                format!("exception to {}", r.exception_to.join(", "))
+            },
+            r.id.clone(),
+            r.outcome.clone(),
+            period,
+            r.amount.clone().unwrap_or_default(),
+            r.line.to_string(),
+            r.citations.join("; "),
+        ]);
+    }
+    t.print(format)
+}
+
+fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
     let set = load_set(file)?;
     let a = set.analyze();
+    if schema && format != Format::Json {
+        print_schema(&set, format)?;
+    }
     if format == Format::Json {
-        print_json(&serde_json::json!({
+        let mut out = serde_json::json!({
             "set": set.name(),
             "file": set.file(),
             "mode": set.mode(),
@@ -229,7 +310,15 @@ fn check(file: &str, strict: bool, format: Format) -> Result<()> {
             "parameters": set.params().len(),
             "rules": set.rules().len(),
             "analysis": a,
-        }))?;
+        });
+        if schema {
+            out["schema"] = serde_json::json!({
+                "facts": set.facts(),
+                "parameters": set.params(),
+                "rules": set.rules(),
+            });
+        }
+        print_json(&out)?;
     } else {
         let mut t = Table::new(["finding", "rules", "lines", "detail"]);
         for o in &a.overlaps {
