@@ -231,7 +231,7 @@ pub fn monte_carlo<M: Method>(
     let mut bands = vec![[f64::NAN; 4]; n_nodes * units.len() * t_len];
     let n_blocks = samples.div_ceil(BLOCK_DRAWS);
     // One buffer for every unit: block-major, each block's varying cells cell-major.
-    let mut kept = vec![0.0f64; n_var * n_blocks * BLOCK_DRAWS];
+    let mut kept = vec![0i64; n_var * n_blocks * BLOCK_DRAWS];
     for unit in 0..units.len() {
         let input = method.unit_input(&prepared, framework, filled, unit);
         let mut nominal = vec![0.0; n_nodes * t_len];
@@ -263,9 +263,12 @@ pub fn monte_carlo<M: Method>(
                     }
                     out.resize(n_nodes * t_len * kb, 0.0);
                     method.evaluate_many(&prepared, framework, &input, w, kb, scratch, out);
+                    // Kept as order keys, so the summaries below only copy and select.
                     for (j, &cell) in varying.iter().enumerate() {
-                        keep[j * kb..(j + 1) * kb]
-                            .copy_from_slice(&out[cell * kb..(cell + 1) * kb]);
+                        let src = &out[cell * kb..(cell + 1) * kb];
+                        for (k, &x) in keep[j * kb..(j + 1) * kb].iter_mut().zip(src) {
+                            *k = order_key(x);
+                        }
                     }
                     progress(kb as u64);
                 },
@@ -279,7 +282,7 @@ pub fn monte_carlo<M: Method>(
                 for b in 0..n_blocks {
                     let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
                     let keep = &kept[b * n_var * BLOCK_DRAWS..];
-                    keys.extend(keep[j * kb..(j + 1) * kb].iter().map(|&x| order_key(x)));
+                    keys.extend_from_slice(&keep[j * kb..(j + 1) * kb]);
                 }
                 percentiles(keys)
             })
