@@ -97,6 +97,18 @@ fn check_batch(head: &Head, entries: &[JournalEntry], journal: &str) -> Result<(
         });
     }
     // Check before writing what verify checks after reading (paired assertions).
+    if let Some(first) = entries.first() {
+        if first.seq != head.seq + 1 || first.batch != head.batch + 1 {
+            return Err(LedgerError::Storage {
+                journal: journal.to_string(),
+                message: format!(
+                    "the journal ends at entry {} but this batch continues entry {}: another writer appended since this book was opened; reopen it and retry",
+                    head.seq,
+                    first.seq.saturating_sub(1)
+                ),
+            });
+        }
+    }
     let mut prev = *head;
     for e in entries {
         let bad = |reason: String| LedgerError::Tampered {
@@ -223,6 +235,9 @@ impl SqliteJournal {
             message: e.to_string(),
         };
         let conn = Connection::open(&path).map_err(err)?;
+        // Another process holding the write lock is waited for (bounded), not failed at once.
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
             .map_err(err)?;
@@ -301,12 +316,17 @@ impl Journal for SqliteJournal {
             return Ok(());
         };
         let name = self.path.display().to_string();
-        let head = self.head()?;
+        // IMMEDIATE takes the write lock first, so the head read below cannot change before
+        // the batch is written: a second writer on the same file is refused, not interleaved.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| LedgerError::Storage {
+                journal: name.clone(),
+                message: e.to_string(),
+            })?;
+        let head = read_head(&tx, &name)?;
         check_batch(&head, entries, &name)?;
-        let tx = self.conn.transaction().map_err(|e| LedgerError::Storage {
-            journal: name.clone(),
-            message: e.to_string(),
-        })?;
         {
             let mut st = tx
                 .prepare_cached(
@@ -384,28 +404,36 @@ impl Journal for SqliteJournal {
 
     fn head(&self) -> Result<Head> {
         let name = self.path.display().to_string();
-        let row: Option<(i64, i64, String)> = self
-            .conn
-            .query_row("SELECT seq, batch, hash FROM head WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()
-            .map_err(|e| self.storage(e))?;
-        match row {
-            None => Ok(Head::default()),
-            Some((seq, batch, hash)) => {
-                let seq = u64::try_from(seq).map_err(|_| self.storage("negative head seq"))?;
-                Ok(Head {
-                    seq,
-                    batch: u64::try_from(batch).map_err(|_| self.storage("negative head batch"))?,
-                    hash: parse_hash(&hash, seq, &name)?,
-                })
-            }
-        }
+        read_head(&self.conn, &name)
     }
 
     fn describe(&self) -> String {
         self.path.display().to_string()
+    }
+}
+
+/// Reads the stored head through `conn` (a connection or an open transaction).
+fn read_head(conn: &Connection, name: &str) -> Result<Head> {
+    let storage = |m: String| LedgerError::Storage {
+        journal: name.to_string(),
+        message: m,
+    };
+    let row: Option<(i64, i64, String)> = conn
+        .query_row("SELECT seq, batch, hash FROM head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()
+        .map_err(|e| storage(e.to_string()))?;
+    match row {
+        None => Ok(Head::default()),
+        Some((seq, batch, hash)) => {
+            let seq = u64::try_from(seq).map_err(|_| storage("negative head seq".into()))?;
+            Ok(Head {
+                seq,
+                batch: u64::try_from(batch).map_err(|_| storage("negative head batch".into()))?,
+                hash: parse_hash(&hash, seq, name)?,
+            })
+        }
     }
 }
 

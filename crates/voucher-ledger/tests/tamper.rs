@@ -142,3 +142,35 @@ fn forged_chain_is_caught_by_replay() {
     assert!(matches!(e, LedgerError::ReplayMismatch { .. }), "{e}");
     assert!(e.to_string().contains("'g2'"), "{e}");
 }
+
+#[test]
+fn a_second_writer_is_refused_not_interleaved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    setup(&path);
+    let clock = || {
+        Box::new(ManualClock::at_date(
+            NaiveDate::from_ymd_opt(2024, 5, 2).unwrap(),
+        ))
+    };
+    let mut a = VoucherBook::open(&path).unwrap();
+    a.set_clock(clock());
+    let mut b = VoucherBook::open(&path).unwrap();
+    b.set_clock(clock());
+    let f = EnterpriseId::from_first17("91330106000000124").unwrap();
+    a.grant("ga", "hangzhou-compute-2024", &Firm::new(f), dec!(1))
+        .unwrap();
+    let e = b
+        .grant("gb", "hangzhou-compute-2024", &Firm::new(f), dec!(2))
+        .unwrap_err();
+    assert!(e.to_string().contains("another writer"), "{e}");
+    drop((a, b));
+    let book = VoucherBook::open(&path).unwrap();
+    assert_eq!(
+        book.firm_year("hangzhou-compute-2024", 2024, &f)
+            .unwrap()
+            .granted_fen,
+        100
+    );
+    book.verify().unwrap();
+}
