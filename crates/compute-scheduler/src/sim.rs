@@ -444,7 +444,10 @@ impl State<'_> {
             .catalog
             .clusters
             .get(c)
-            .ok_or_else(|| Error::Solver(format!("cluster index {c}")))?;
+            .ok_or_else(|| Error::Parameter {
+                name: "cluster".into(),
+                message: format!("index {c} is not in the catalog"),
+            })?;
         // Invariant: the pipeline only returns clusters where the job fits now.
         let (Some(fc), Some(fk)) = (
             self.cap.free_cards.get_mut(c),

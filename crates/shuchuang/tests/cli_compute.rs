@@ -256,6 +256,20 @@ fn jobs_round_trip_and_alibaba_import() {
         .success()
         .stdout(predicate::str::contains("jobs_submitted,6"))
         .stderr(predicate::str::contains("imported 6 jobs"));
+    // The sample's one Failed job comes in on request.
+    bin(dir.path())
+        .args([
+            "compute",
+            "jobs",
+            "--alibaba-include-failed",
+            "--alibaba-jobs",
+        ])
+        .arg(&jobs)
+        .arg("--alibaba-tasks")
+        .arg(&tasks)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("imported 7 jobs"));
 }
 
 #[test]

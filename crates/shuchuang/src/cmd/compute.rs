@@ -79,6 +79,9 @@ struct SourceArgs {
     /// Alibaba cluster-trace-gpu-v2020 pai_task_table CSV.
     #[arg(long, value_name = "FILE", requires = "alibaba_jobs")]
     alibaba_tasks: Option<PathBuf>,
+    /// Import the trace's Failed jobs as well as its Terminated ones.
+    #[arg(long, requires = "alibaba_jobs")]
+    alibaba_include_failed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -230,7 +233,7 @@ fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
         let tf = File::open(tp).with_context(|| format!("opening {}", tp.display()))?;
         let opts = ImportOptions {
             firms: synthetic_firms(src.firms, 0.75, src.seed)?,
-            include_failed: false,
+            include_failed: src.alibaba_include_failed,
             deadline_factor: Some(3.0),
             max_jobs: compute_scheduler::job::MAX_JOBS,
         };
