@@ -42,6 +42,20 @@ pub struct PlannedInspection {
     pub facts: FactMap,
 }
 
+/// A site visit already made this year: it counts against the cap and for repeat alerts,
+/// and is not planned again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedVisit {
+    /// The firm.
+    pub firm: String,
+    /// The department that visited.
+    pub department: String,
+    /// The date of the visit.
+    pub date: NaiveDate,
+    /// What was checked.
+    pub subject: String,
+}
+
 /// How an inspection is carried out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -159,8 +173,10 @@ pub struct PlanSummary {
     pub non_site_reviews: usize,
     /// Mandatory inspections (all kept).
     pub mandatory: usize,
-    /// Firm-years where mandatory visits exceed the cap.
+    /// Firm-years where mandatory visits (with visits already made) exceed the cap.
     pub cap_breaches: usize,
+    /// Site visits already made in the planned firm-years (counted against the cap).
+    pub visits_done: usize,
 }
 
 /// The plan.
@@ -193,7 +209,19 @@ pub fn plan(
     inspections: &[PlannedInspection],
     config: &PlannerConfig,
 ) -> Result<Plan, Error> {
-    if inspections.len() > INSPECTIONS_MAX {
+    plan_with_history(set, inspections, &[], config)
+}
+
+/// Like [`plan`], with the site visits already made: in each firm-year they use up part of
+/// the cap (`yearly_cap` − visits made is left for the plan) and a planned subject already
+/// inspected that year raises a repeat alert.
+pub fn plan_with_history(
+    set: &RuleSet,
+    inspections: &[PlannedInspection],
+    done: &[CompletedVisit],
+    config: &PlannerConfig,
+) -> Result<Plan, Error> {
+    if inspections.len() > INSPECTIONS_MAX || done.len() > INSPECTIONS_MAX {
         return Err(Error::Limit {
             what: "planned inspections".to_string(),
             limit: INSPECTIONS_MAX,
@@ -288,6 +316,32 @@ pub fn plan(
     for ((firm, year), mut items) in by_firm {
         items.sort_by(|a, b| (a.p.date, &a.p.id).cmp(&(b.p.date, &b.p.id)));
         summary.mandatory += items.iter().filter(|i| i.mandatory).count();
+        let done_here: Vec<&CompletedVisit> = done
+            .iter()
+            .filter(|d| d.firm == firm && d.date.year() == year)
+            .collect();
+        summary.visits_done += done_here.len();
+        for i in &items {
+            let before: Vec<String> = done_here
+                .iter()
+                .filter(|d| d.subject == i.p.subject)
+                .map(|d| format!("{} on {}", d.department, d.date))
+                .collect();
+            if !before.is_empty() {
+                alerts.push(Alert {
+                    firm: firm.to_string(),
+                    year,
+                    kind: AlertKind::RepeatedSubject,
+                    message: format!(
+                        "{} plans subject '{}' on {}, already inspected this year by {}",
+                        i.p.id,
+                        i.p.subject,
+                        i.p.date,
+                        before.join("; ")
+                    ),
+                });
+            }
+        }
         // Alerts on repeats.
         let mut by_subject: BTreeMap<&str, Vec<&Item<'_>>> = BTreeMap::new();
         for i in &items {
@@ -311,14 +365,15 @@ pub fn plan(
                 });
             }
         }
-        if items.len() > config.repeat_alert_threshold as usize {
+        if items.len() + done_here.len() > config.repeat_alert_threshold as usize {
             alerts.push(Alert {
                 firm: firm.to_string(),
                 year,
                 kind: AlertKind::HighFrequency,
                 message: format!(
-                    "{} inspections planned in {year}, above the alert threshold of {}",
+                    "{} inspections planned and {} made in {year}, above the alert threshold of {}",
                     items.len(),
+                    done_here.len(),
                     config.repeat_alert_threshold
                 ),
             });
@@ -347,7 +402,8 @@ pub fn plan(
         let site_idx: Vec<usize> = (0..clusters.len())
             .filter(|&i| clusters.get(i).is_some_and(is_site))
             .collect();
-        let cap = config.yearly_cap as usize;
+        // Visits already made use up part of the cap.
+        let cap = (config.yearly_cap as usize).saturating_sub(done_here.len());
         let mandatory_idx: Vec<usize> = site_idx
             .iter()
             .copied()
@@ -367,8 +423,10 @@ pub fn plan(
                 year,
                 kind: AlertKind::CapBreach,
                 message: format!(
-                    "{} mandatory site visits in {year} exceed the cap of {cap}; none is dropped",
-                    mandatory_idx.len()
+                    "{} mandatory site visits in {year} (with {} already made) exceed the cap of {}; none is dropped",
+                    mandatory_idx.len(),
+                    done_here.len(),
+                    config.yearly_cap
                 ),
             });
         }
@@ -391,8 +449,9 @@ pub fn plan(
                 Some(t) => {
                     folded_into.insert(i, t);
                     fold_notes.entry(t).or_default().push(format!(
-                        "takes in the visit planned for {} to stay within the cap of {cap}",
-                        date_i.map(|d| d.to_string()).unwrap_or_default()
+                        "takes in the visit planned for {} to stay within the cap of {}",
+                        date_i.map(|d| d.to_string()).unwrap_or_default(),
+                        config.yearly_cap
                     ));
                 }
                 // Cap 0 and nothing mandatory: the check is done as a data review instead.
@@ -428,7 +487,8 @@ pub fn plan(
             };
             if converted.contains(&i) {
                 j.notes.push(format!(
-                    "the yearly cap is {cap}: done as a non-site review instead of a visit"
+                    "the yearly cap of {} is used up: done as a non-site review instead of a visit",
+                    config.yearly_cap
                 ));
             }
             add_members(&mut j, &c);

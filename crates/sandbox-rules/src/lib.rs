@@ -69,7 +69,8 @@ pub use eval::{
 };
 pub use facts::{FactMap, Facts};
 pub use inspection::{
-    Alert, InspectionMode, JointInspection, Plan, PlanSummary, PlannedInspection, PlannerConfig,
+    Alert, CompletedVisit, InspectionMode, JointInspection, Plan, PlanSummary, PlannedInspection,
+    PlannerConfig,
 };
 pub use matching::{FirmBenefits, match_benefits};
 pub use model::{CmpOp, DatedValue, FactDecl, Mode, Param, Rule, RuleSet, round_down_to_fen};

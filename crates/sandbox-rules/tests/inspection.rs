@@ -179,3 +179,55 @@ fn duplicate_ids_are_refused() {
     let a = p("A", "m", (2026, 1, 1), "q", "plan", "low", "A", true);
     assert!(plan(&set, &[a.clone(), a], &config).is_err());
 }
+
+#[test]
+fn visits_already_made_use_up_the_cap_and_raise_repeat_alerts() {
+    use sandbox_rules::inspection::{CompletedVisit, plan_with_history};
+    let set = shipped::INSPECTION.load().unwrap();
+    let config = PlannerConfig {
+        window_days: 10,
+        yearly_cap: 2,
+        repeat_alert_threshold: 10,
+    };
+    let done = vec![CompletedVisit {
+        firm: "F1".into(),
+        department: "fire".into(),
+        date: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+        subject: "fire".into(),
+    }];
+    let plan_in = vec![
+        p(
+            "A",
+            "market",
+            (2026, 3, 1),
+            "quality",
+            "plan",
+            "medium",
+            "B",
+            false,
+        ),
+        p(
+            "B",
+            "fire",
+            (2026, 6, 1),
+            "fire",
+            "plan",
+            "medium",
+            "B",
+            false,
+        ),
+    ];
+    // Without history: two visits, within the cap of 2.
+    let free = plan(&set, &plan_in, &config).unwrap();
+    assert_eq!(free.summary.visits_after, 2);
+    // One visit already made: one left; B folds into A's visit.
+    let out = plan_with_history(&set, &plan_in, &done, &config).unwrap();
+    assert_eq!(out.summary.visits_after, 1);
+    assert_eq!(out.summary.visits_done, 1);
+    assert_eq!(out.inspections[0].members, vec!["A", "B"]);
+    assert!(out.alerts.iter().any(|a| {
+        a.kind == AlertKind::RepeatedSubject
+            && a.message
+                .contains("already inspected this year by fire on 2026-02-01")
+    }));
+}

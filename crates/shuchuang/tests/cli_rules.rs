@@ -237,7 +237,7 @@ fn inspections_merge_cap_and_report_visits_before_and_after() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "site visits 7 before, 2 after; 2 non-site reviews; 1 mandatory kept",
+            "site visits 7 before, 2 after (0 already made this year); 2 non-site reviews; 1 mandatory kept",
         ))
         .stdout(predicate::str::contains("[RepeatedSubject]"));
     // Cap 0: the mandatory visit is kept and the breach reported.
@@ -497,4 +497,29 @@ fn check_schema_lists_facts_dated_parameters_and_rules() {
             .iter()
             .any(|f| f["name"] == "rd_ratio" && f["type"] == "percent")
     );
+}
+
+#[test]
+fn inspections_count_visits_already_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let done = tmp.path().join("done.csv");
+    std::fs::write(
+        &done,
+        "firm,department,date,subject\n91330101589882738D,fire,2026-02-01,fire\n",
+    )
+    .unwrap();
+    // One visit made: one left for the firm; its mandatory visit takes it.
+    bin(tmp.path())
+        .args(["rules", "inspections", "--plan"])
+        .arg(data("inspection/plan-example.csv"))
+        .arg("--done")
+        .arg(&done)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "site visits 7 before, 1 after (1 already made this year)",
+        ))
+        .stdout(predicate::str::contains(
+            "already inspected this year by fire on 2026-02-01",
+        ));
 }

@@ -14,7 +14,9 @@ use registry_model::{
     AnnualReport, CriteriaBook, CriterionKind, Enterprise, Outcome, RegistryStore, Tier, Year,
 };
 use rust_decimal::Decimal;
-use sandbox_rules::inspection::{PlannedInspection, PlannerConfig, plan};
+use sandbox_rules::inspection::{
+    CompletedVisit, PlannedInspection, PlannerConfig, plan_with_history,
+};
 use sandbox_rules::{FactMap, RuleSet, Status, Value, run_cases, shipped};
 
 use crate::Context as Ctx;
@@ -110,6 +112,10 @@ enum RulesCommand {
         /// Alert above this many planned inspections per firm-year (default: the set's).
         #[arg(long)]
         alert_threshold: Option<u32>,
+        /// Site visits already made (CSV: firm, department, date, subject): they count
+        /// against the cap and for repeat alerts.
+        #[arg(long)]
+        done: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -172,8 +178,19 @@ pub fn run(args: RulesArgs, ctx: &Ctx) -> Result<()> {
             window_days,
             cap,
             alert_threshold,
+            done,
             format,
-        } => inspections(&plan, &rules, window_days, cap, alert_threshold, format),
+        } => inspections(
+            &plan,
+            &rules,
+            PlanOverrides {
+                window_days,
+                cap,
+                alert_threshold,
+            },
+            done.as_deref(),
+            format,
+        ),
         RulesCommand::Match {
             year,
             date,
@@ -746,14 +763,55 @@ fn enforce(
     Ok(())
 }
 
-fn inspections(
-    plan_path: &Path,
-    rules: &str,
+/// Command-line overrides of the planner's parameters.
+struct PlanOverrides {
     window_days: Option<u32>,
     cap: Option<u32>,
     alert_threshold: Option<u32>,
+}
+
+/// Reads visits already made: firm, department, date, subject.
+fn read_done(path: &Path) -> Result<Vec<CompletedVisit>> {
+    let (header, rows) = read_csv(path)?;
+    for col in ["firm", "department", "date", "subject"] {
+        if !header.iter().any(|h| h == col) {
+            bail!("{}: needs a '{col}' column", path.display());
+        }
+    }
+    let source = path.display().to_string();
+    let mut out = Vec::with_capacity(rows.len());
+    for (line, row) in &rows {
+        let get = |c: &str| -> Result<String> {
+            cell(&header, row, c)
+                .map(str::to_string)
+                .with_context(|| format!("{source}:{line}: empty '{c}'"))
+        };
+        out.push(CompletedVisit {
+            firm: get("firm")?,
+            department: get("department")?,
+            date: parse_date(&get("date")?, path, *line, "date")?,
+            subject: get("subject")?,
+        });
+    }
+    Ok(out)
+}
+
+fn inspections(
+    plan_path: &Path,
+    rules: &str,
+    overrides: PlanOverrides,
+    done_path: Option<&Path>,
     format: Format,
 ) -> Result<()> {
+    let PlanOverrides {
+        window_days,
+        cap,
+        alert_threshold,
+    } = overrides;
+    let done = match done_path {
+        Some(p) => read_done(p)?,
+        None => Vec::new(),
+    };
     let set = load_set(rules)?;
     let (header, rows) = read_csv(plan_path)?;
     for col in ["id", "firm", "department", "date", "subject"] {
@@ -803,7 +861,7 @@ fn inspections(
     if let Some(a) = alert_threshold {
         config.repeat_alert_threshold = a;
     }
-    let p = plan(&set, &planned, &config)?;
+    let p = plan_with_history(&set, &planned, &done, &config)?;
     if format == Format::Json {
         return print_json(&p);
     }
@@ -839,11 +897,12 @@ fn inspections(
         }
         let s = p.summary;
         println!(
-            "{} planned inspections of {} firms: site visits {} before, {} after; {} non-site reviews; {} mandatory kept; {} cap breaches (window {} days, cap {} per year)",
+            "{} planned inspections of {} firms: site visits {} before, {} after ({} already made this year); {} non-site reviews; {} mandatory kept; {} cap breaches (window {} days, cap {} per year)",
             s.planned,
             s.firms,
             s.visits_before,
             s.visits_after,
+            s.visits_done,
             s.non_site_reviews,
             s.mandatory,
             s.cap_breaches,
