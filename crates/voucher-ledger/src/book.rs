@@ -1566,8 +1566,7 @@ impl<J: Journal> VoucherBook<J> {
                 year,
                 reason,
             } => {
-                let r =
-                    self.plan_clawback(request_id, &mut plan, program, firm, *year, reason, 0)?;
+                let r = self.plan_clawback(request_id, &mut plan, program, firm, *year, reason)?;
                 plan.reply = Some(Reply::ClawedBack(r));
             }
             Command::Rate {
@@ -1605,7 +1604,6 @@ impl<J: Journal> VoucherBook<J> {
                         firm,
                         *year,
                         "rated failing",
-                        0,
                     )?)
                 } else {
                     None
@@ -2340,7 +2338,6 @@ impl<J: Journal> VoucherBook<J> {
         firm: &EnterpriseId,
         year: Year,
         reason: &str,
-        first_leg: usize,
     ) -> Result<ClawbackReceipt> {
         let s = self.program_state(program)?;
         let p = &s.program;
@@ -2371,7 +2368,8 @@ impl<J: Journal> VoucherBook<J> {
             .map(|a| a.available_fen())
             .unwrap_or(0);
         let redeemed = fy.redeemed_fen.saturating_sub(fy.clawed_back_redeemed_fen);
-        let mut leg = first_leg + plan.transfers.len();
+        // Transfer ids continue after any legs the request planned before (a rating's own).
+        let mut leg = plan.transfers.len();
         if unused > 0 {
             plan.transfers.push(Transfer::new(
                 transfer_id(request_id, leg),
