@@ -208,11 +208,22 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
         Archetype::Ordinary => 0.06,
     };
     let growth = Normal::new(growth_mean, 0.12).ok();
-    let rd_intensity = LogNormal::new((0.04f64).ln(), 0.6)
-        .map_or(0.04, |d| d.sample(&mut rng))
+    // Fast growers invest more in R&D (median 7 % against 4.5 %).
+    let rd_median: f64 = if archetype == Archetype::Ordinary {
+        0.045
+    } else {
+        0.07
+    };
+    let rd_intensity = LogNormal::new(rd_median.ln(), 0.6)
+        .map_or(rd_median, |d| d.sample(&mut rng))
         .min(0.4);
     let tech_share_base: f64 = rng.gen_range(0.05..0.6);
-    let ht_share: f64 = rng.gen_range(0.2..0.98);
+    let ht_share: f64 = rng.gen_range(0.35..0.98);
+    let assessed = rng.gen_bool(if archetype == Archetype::Ordinary {
+        0.6
+    } else {
+        0.85
+    });
     let revenue_per_head =
         LogNormal::new((600_000f64).ln(), 0.5).map_or(600_000.0, |d| d.sample(&mut rng));
     let domestic: f64 = if rng.gen_bool(0.85) {
@@ -304,8 +315,10 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
         r.niche_market_share = maybe(&mut rng, p, frac(niche_share, 3));
         let incidents = u32::from(rng.gen_bool(0.01));
         r.major_incidents = maybe(&mut rng, p, incidents);
-        if rng.gen_bool(0.6) {
-            let base = 55.0 + 30.0 * tech_share_base + 200.0 * rd_intensity;
+        // Firms that sit the high-tech assessment do so every year; the score follows their
+        // tech staff and R&D intensity.
+        if assessed {
+            let base = 58.0 + 30.0 * tech_share_base + 200.0 * rd_intensity;
             r.innovation_score = Some(points(base + rng.gen_range(-10.0..10.0), 100.0));
         }
         if rng.gen_bool(0.7) {
