@@ -8,8 +8,7 @@ use std::sync::LazyLock;
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 use sandbox_rules::inspection::{
-    AlertKind, CompletedVisit, InspectionMode, PlannedInspection, PlannerConfig, plan,
-    plan_with_history,
+    AlertKind, CompletedVisit, InspectionMode, PlannedInspection, PlannerConfig, plan_with_history,
 };
 use sandbox_rules::{FactMap, Options, RuleSet, Value, shipped};
 
