@@ -433,6 +433,24 @@ mod tests {
     }
 
     #[test]
+    fn east_west_mix_follows_the_share() {
+        let firms = synthetic_firms(2000, 0.75, 5).unwrap();
+        let east = firms
+            .iter()
+            .filter(|f| EAST.iter().any(|(p, _)| *p == f.home.province_code()))
+            .count();
+        // 75 % ± 3 points (binomial sd ≈ 1 point).
+        assert!((1440..=1560).contains(&east), "{east}");
+        let all_west = synthetic_firms(200, 0.0, 5).unwrap();
+        assert!(
+            all_west
+                .iter()
+                .all(|f| WEST.iter().any(|(p, _)| *p == f.home.province_code()))
+        );
+        assert!(synthetic_firms(3, 1.5, 5).is_err());
+    }
+
+    #[test]
     fn firms_list_is_respected() {
         let firms = synthetic_firms(3, 0.5, 9).unwrap();
         let cfg = GeneratorConfig {

@@ -179,6 +179,22 @@ fn greedy_places_by_hand() {
     // Waits: 0, 0, 0, 3540 → p50 0, p99 3540.
     assert_eq!((m.wait_p50_s, m.wait_p99_s), (0, 3540));
     assert_eq!(m.latency_violations, 0);
+    // Jain over each firm's mean duration ÷ (wait + duration): firm X (A, D) 1; firm Y
+    // (B 1, C 3600/7140) 0.752101: (1.752101)² / (2 × 1.565656) = 0.980374 (python3).
+    assert!(
+        (m.jain_fairness - 0.980_374_358_685).abs() < 1e-9,
+        "{}",
+        m.jain_fairness
+    );
+    // Green share of the energy (400 W a card × hours × PUE): A 1000 Wh at 0.3, B 3680 at 0.9,
+    // C 2000 at 0.3, D 83.33 at 0.3 → 0.626466 (python3).
+    assert!(
+        (m.green_share - 0.626_466_239_527).abs() < 1e-9,
+        "{}",
+        m.green_share
+    );
+    // West ran B only: 28800 of 51000 card-seconds.
+    assert!((m.west_card_share - 28800.0 / 51000.0).abs() < 1e-12);
 
     // Without C's deadline, greedy waits for west (free at 7200) instead of paying east.
     let loose = base_stream();
@@ -237,6 +253,28 @@ fn backfill_refuses_a_job_that_would_delay_the_reservation() {
         .find(|f| f.filter == "latency")
         .unwrap();
     assert_eq!(lat.removed[0].cluster, "west1");
+    // The reservation itself is explained on C.
+    let s = Simulator::new(&catalog, PolicyKind::Backfill.build(&catalog.scheduling))
+        .with_options(SimOptions {
+            explain: Some("C".into()),
+            ..SimOptions::default()
+        })
+        .schedule(&jobs, &mut NoPayment)
+        .unwrap();
+    let notes: Vec<&str> = s
+        .explanation
+        .as_ref()
+        .unwrap()
+        .evaluations
+        .iter()
+        .map(|e| e.note.as_str())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("reserved on east1 at 3600 s")),
+        "{notes:?}"
+    );
     assert!(
         lat.removed[0].reason.contains("20 ms > limit 5 ms"),
         "{}",
@@ -406,4 +444,54 @@ fn bad_streams_change_nothing_and_name_the_job() {
         .schedule(&stream(), &mut pay)
         .unwrap_err();
     assert!(e.to_string().contains("'nope'"));
+}
+
+#[test]
+fn waits_are_explained() {
+    let catalog = Catalog::from_toml_str(TINY, "tiny").unwrap();
+    let explain = |kind: PolicyKind, jobs: &[Job], id: &str| {
+        let s = Simulator::new(&catalog, kind.build(&catalog.scheduling))
+            .with_options(SimOptions {
+                explain: Some(id.into()),
+                ..SimOptions::default()
+            })
+            .schedule(jobs, &mut NoPayment)
+            .unwrap();
+        let ex = s.explanation.unwrap();
+        ex.evaluations
+            .iter()
+            .map(|e| e.note.clone())
+            .collect::<Vec<_>>()
+    };
+    // FIFO: D waits behind C.
+    let notes = explain(PolicyKind::Fifo, &stream(), "D");
+    assert!(
+        notes.iter().any(|n| n == "fifo: waits behind job C"),
+        "{notes:?}"
+    );
+    // Greedy without C's deadline: C waits in line for west (B declared to end at 7200).
+    let notes = explain(PolicyKind::Greedy, &base_stream(), "C");
+    assert!(
+        notes.iter().any(|n| n.contains(
+            "waits for the cheapest cluster west1, in line for room by 7200 s, finishing by 10800 s"
+        )),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn capacity_divisor_shrinks_and_refuses_zero() {
+    let c = Catalog::embedded().unwrap();
+    let small = c.with_capacity_divisor(1000).unwrap();
+    // Qingyang: 14000 cards / 1000 = 14; 300000 cores / 1000 = 300.
+    let q = small.cluster_index("qingyang").unwrap();
+    assert_eq!(
+        (small.clusters[q].cards, small.clusters[q].cpu_cores),
+        (14, 300)
+    );
+    assert_eq!(
+        c.with_capacity_divisor(1_000_000).unwrap().clusters[q].cards,
+        1
+    );
+    assert!(c.with_capacity_divisor(0).is_err());
 }
