@@ -495,3 +495,45 @@ fn capacity_divisor_shrinks_and_refuses_zero() {
     );
     assert!(c.with_capacity_divisor(0).is_err());
 }
+
+#[test]
+fn fair_share_weighs_tiers() {
+    // Qingyang shrunk to 14000 / 2800 = 5 cards; a leading firm (weight 1.0) listed first and
+    // a potential firm (weight 1.5) each submit six 1-card jobs at 0 s that must stay in Gansu.
+    // By weighted dominant share the five cards go L, P, P, L, P: potential 3, leading 2.
+    let catalog = Catalog::embedded()
+        .unwrap()
+        .with_capacity_divisor(2800)
+        .unwrap();
+    let mut jobs = Vec::new();
+    for (f, firm, tier) in [
+        (0, FIRM_Y, registry_model::Tier::Leading),
+        (1, FIRM_X, registry_model::Tier::Potential),
+    ] {
+        for k in 0..6 {
+            let mut j = job(
+                &format!("f{f}-{k}"),
+                firm,
+                JobKind::Training,
+                1,
+                0,
+                3600,
+                None,
+                Decimal::ZERO,
+            );
+            j.tier = tier;
+            j.residency = "hubs:gansu".parse().unwrap();
+            jobs.push(j);
+        }
+    }
+    let s = Simulator::new(&catalog, PolicyKind::Fair.build(&catalog.scheduling))
+        .schedule(&jobs, &mut NoPayment)
+        .unwrap();
+    let at_zero = |prefix: &str| {
+        s.placements
+            .iter()
+            .filter(|p| p.start_s == 0 && jobs[p.job].id.starts_with(prefix))
+            .count()
+    };
+    assert_eq!((at_zero("f0"), at_zero("f1")), (2, 3));
+}
