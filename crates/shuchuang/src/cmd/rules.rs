@@ -1092,14 +1092,18 @@ fn match_firms(ctx: &Ctx, args: MatchArgs<'_>, format: Format) -> Result<()> {
         }
     }
     if explain {
+        if format == Format::Json {
+            let all: Vec<_> = subjects
+                .iter()
+                .map(|(id, facts)| {
+                    serde_json::json!({ "firm": id, "decision": set.explain(facts, date) })
+                })
+                .collect();
+            return print_json(&all);
+        }
         for (id, facts) in &subjects {
-            let d = set.explain(facts, date);
-            if format == Format::Json {
-                print_json(&serde_json::json!({ "firm": id, "decision": d }))?;
-            } else {
-                println!("== firm {id}");
-                print!("{d}");
-            }
+            println!("== firm {id}");
+            print!("{}", set.explain(facts, date));
         }
         return Ok(());
     }
