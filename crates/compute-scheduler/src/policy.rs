@@ -190,26 +190,22 @@ impl Policy for CostGreedy {
                 let free_cores = cx.capacity().free_cores.get(c).copied().unwrap_or(0);
                 let need_cards = (cards + ahead_cards).saturating_sub(free_cards);
                 let need_cores = (cores + ahead_cores).saturating_sub(free_cores);
-                let starts_now = need_cards == 0 && need_cores == 0;
-                if !starts_now || ahead_cards > 0 || ahead_cores > 0 {
-                    let shadow_s = if starts_now {
-                        Some(cx.now())
-                    } else {
-                        let profile = profiles.get_mut(c).map(|p| {
-                            p.get_or_insert_with(|| cx.release_profile(c, SHADOW_SCAN_MAX))
-                        });
-                        profile.and_then(|p| {
-                            let i = p
-                                .partition_point(|x| x.1 < need_cards)
-                                .max(p.partition_point(|x| x.2 < need_cores));
-                            p.get(i).map(|x| x.0)
-                        })
-                    };
+                // Room on the cheapest cluster for this job and every job waiting ahead of
+                // it: no reason to wait (the pipeline places it below). Otherwise find when
+                // the declared ends free that much room.
+                if need_cards > 0 || need_cores > 0 {
+                    let profile = profiles
+                        .get_mut(c)
+                        .map(|p| p.get_or_insert_with(|| cx.release_profile(c, SHADOW_SCAN_MAX)));
+                    let shadow_s = profile.and_then(|p| {
+                        let i = p
+                            .partition_point(|x| x.1 < need_cards)
+                            .max(p.partition_point(|x| x.2 < need_cores));
+                        p.get(i).map(|x| x.0)
+                    });
                     let finish_ok =
                         |t: u64| deadline_s.is_none_or(|d| t.saturating_add(declared_s) <= d);
-                    if let Some(shadow_s) = shadow_s.filter(|&t| finish_ok(t))
-                        && !(starts_now && ahead_cards == 0 && ahead_cores == 0)
-                    {
+                    if let Some(shadow_s) = shadow_s.filter(|&t| finish_ok(t)) {
                         // Waiting for the cheapest cluster still meets the deadline (on
                         // declared durations, which over- rather than under-state): wait, in
                         // line behind the jobs already waiting for it.
