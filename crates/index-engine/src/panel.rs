@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IndexError, Result};
@@ -308,7 +309,12 @@ impl<'f> PanelBuilder<'f> {
                 actual: cells as u64,
             });
         }
-        let mut values = vec![f64::NAN; cells];
+        // Zeroed memory comes lazily from the allocator; marking it missing in parallel
+        // spreads the first touch over the threads.
+        let mut values = vec![0.0f64; cells];
+        values
+            .par_chunks_mut(1 << 16)
+            .for_each(|c| c.fill(f64::NAN));
         for (i, r) in self.recs.iter().enumerate() {
             let t = (r.year - first_year) as usize;
             let cell = (r.leaf as usize * n_units + rank[r.unit as usize] as usize) * years + t;
