@@ -16,6 +16,11 @@ pub const RULES_MAX: usize = 10_000;
 pub const CONDITION_DEPTH_MAX: usize = 32;
 /// The largest rule-set text accepted, in bytes.
 pub const RULE_SET_BYTES_MAX: usize = 4 * 1024 * 1024;
+/// The most tests one rule's condition may compile to, named conditions expanded: a bound on
+/// named conditions that use each other many times over (exponential expansion).
+pub const TESTS_PER_RULE_MAX: usize = 2_000;
+/// The most tests a whole set may compile to (rules sharing a large named condition).
+pub const TESTS_MAX: usize = 1_000_000;
 /// The most dated values one parameter may have.
 pub const PARAM_VALUES_MAX: usize = 1000;
 
@@ -669,12 +674,14 @@ impl Loader<'_> {
             params_used: Vec::new(),
             named: &raw.conditions,
             expanding: Vec::new(),
+            rule_start: 0,
         };
         // Every named condition is checked, used or not, so a mistake in one is found now.
         for (name, c) in &raw.conditions {
             cx.expanding.push(name.clone());
             cx.cond(c, &format!("[conditions.{name}]"), 0)?;
             cx.expanding.clear();
+            cx.atoms.clear();
         }
         cx.atoms.clear();
         cx.params_used.clear();
@@ -740,6 +747,7 @@ impl Loader<'_> {
                 }
             }
             cx.params_used.clear();
+            cx.rule_start = cx.atoms.len();
             let cond = match &r.when {
                 None => Cond::Always,
                 Some(w) => cx.cond(w, &id, 0)?,
@@ -954,6 +962,8 @@ struct CondCx<'a, 'l> {
     named: &'l BTreeMap<String, Spanned<RawCond>>,
     /// Named conditions being expanded (to refuse one that refers to itself).
     expanding: Vec<String>,
+    /// Number of atoms before the current rule's condition (for the per-rule bound).
+    rule_start: usize,
     facts: &'l [FactDecl],
     fact_index: &'l HashMap<String, usize>,
     params: &'l [Param],
@@ -1162,6 +1172,21 @@ impl CondCx<'_, '_> {
             ));
         }
         let mut out: Vec<Cond> = Vec::with_capacity(tests.len());
+        if self.atoms.len() + tests.len() > self.rule_start + TESTS_PER_RULE_MAX {
+            return Err(Error::Limit {
+                what: format!(
+                    "{}: tests in the condition of '{rule}' once named conditions are expanded",
+                    self.loader.file
+                ),
+                limit: TESTS_PER_RULE_MAX,
+            });
+        }
+        if self.atoms.len() + tests.len() > TESTS_MAX {
+            return Err(Error::Limit {
+                what: format!("{}: tests in the whole set", self.loader.file),
+                limit: TESTS_MAX,
+            });
+        }
         for (test, negated) in tests {
             let label = self.label(fact, &test, negated);
             let idx = self.atoms.len();

@@ -711,3 +711,22 @@ outcome = "yes"
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn named_conditions_cannot_blow_up() {
+    // c0 uses c1 three times, c1 uses c2 three times, …: 3^14 tests if expanded, refused at
+    // the limit (the nesting stays within the depth limit).
+    let mut rules = String::new();
+    for i in 0..14 {
+        rules.push_str(&format!(
+            "[conditions.c{i}]\nall = [ {{ ref = \"c{n}\" }}, {{ ref = \"c{n}\" }}, {{ ref = \"c{n}\" }} ]\n",
+            n = i + 1
+        ));
+    }
+    rules.push_str("[conditions.c14]\nfact = \"x\"\ngt = 1\n");
+    rules.push_str(
+        "[[rule]]\nid = \"r\"\ncitation = \"c\"\nwhen = { ref = \"c0\" }\noutcome = \"y\"\n",
+    );
+    let r = set(&rules);
+    assert!(matches!(r, Err(Error::Limit { .. })), "{r:?}");
+}
