@@ -229,6 +229,24 @@ fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_
     }
 }
 
+/// Whether the inputs of [`Chain::evaluate`] fit together; they do whenever the engine calls.
+fn shapes_agree(
+    framework: &Framework,
+    input: &ChainUnit,
+    weights: &[f64],
+    t_len: usize,
+    out: &UnitOutput<'_>,
+) -> bool {
+    let cells = framework.len() * t_len;
+    weights.len() == framework.len()
+        && out.index.len() == cells
+        && input.growth.len() == framework.leaves().len() * t_len
+        && out
+            .detail
+            .as_ref()
+            .is_none_or(|d| d.growth.len() == cells && d.estimated_share.len() == cells)
+}
+
 impl Method for Chain {
     type Prepared = ();
     type UnitInput = ChainUnit;
@@ -253,7 +271,10 @@ impl Method for Chain {
         unit: usize,
     ) -> ChainUnit {
         let mut u = ChainUnit::default();
-        u.fill_from(filled, unit);
+        // An out-of-range unit gets empty inputs, which `evaluate` answers with no figures.
+        if unit < filled.units().len() {
+            u.fill_from(filled, unit);
+        }
         u
     }
 
@@ -269,6 +290,11 @@ impl Method for Chain {
         let n_nodes = framework.len();
         let t_len = out.index.len() / n_nodes.max(1);
         if t_len == 0 {
+            return;
+        }
+        if !shapes_agree(framework, input, weights, t_len, &out) {
+            // Shapes that do not fit (a caller's mistake): no figures rather than a panic.
+            out.index.fill(f64::NAN);
             return;
         }
         let rows = split_rows(n_nodes, t_len, scratch, out);
@@ -299,7 +325,13 @@ impl Method for Chain {
     ) {
         let n_nodes = framework.len();
         let t_len = filled.n_years();
-        if t_len == 0 || out.index.len() != n_nodes * t_len {
+        if t_len == 0
+            || out.index.len() != n_nodes * t_len
+            || weights.len() != n_nodes
+            || filled.leaf_ids().len() != framework.leaves().len()
+            || unit >= filled.units().len()
+        {
+            out.index.fill(f64::NAN);
             return;
         }
         let rows = split_rows(n_nodes, t_len, scratch, out);
@@ -348,7 +380,13 @@ impl Method for Chain {
             return;
         }
         let t_len = out.len() / (n_nodes * k_len).max(1);
-        if t_len == 0 || out.len() != n_nodes * t_len * k_len {
+        if t_len == 0
+            || out.len() != n_nodes * t_len * k_len
+            || weights.len() != n_nodes * k_len
+            || input.growth.len() != framework.leaves().len() * t_len
+        {
+            // Shapes that do not fit (a caller's mistake): no figures rather than a panic.
+            out.fill(f64::NAN);
             return;
         }
         // Growth of every inner node [node][t][k], then the denominators of one node [t][k].

@@ -178,6 +178,10 @@ impl Method for Level {
         let t_len = filled.n_years();
         let n_leaves = filled.leaf_ids().len();
         let n_units = filled.units().len();
+        if unit >= n_units {
+            // Empty inputs, which `evaluate` answers with no figures.
+            return LevelUnit::default();
+        }
         let mut score = vec![f64::NAN; n_leaves * t_len];
         let mut estimated = vec![f64::NAN; n_leaves * t_len];
         for l in 0..n_leaves {
@@ -215,6 +219,19 @@ impl Method for Level {
         let nodes = framework.nodes();
         let n_nodes = nodes.len();
         let t_len = out.index.len() / n_nodes.max(1);
+        let cells = n_nodes * t_len;
+        let fits = weights.len() == n_nodes
+            && out.index.len() == cells
+            && input.score.len() == framework.leaves().len() * t_len
+            && out
+                .detail
+                .as_ref()
+                .is_none_or(|d| d.growth.len() == cells && d.estimated_share.len() == cells);
+        if !fits {
+            // Shapes that do not fit (a caller's mistake): no figures rather than a panic.
+            out.index.fill(f64::NAN);
+            return;
+        }
         // Every slot read below is written first in this call, so no clearing is needed.
         let needed = n_nodes * t_len;
         if scratch.len() < needed {

@@ -156,15 +156,8 @@ pub trait Method: Sync {
     }
 }
 
-/// Runs `method` over every unit of `filled` with `weights` (`None`: the framework's own) and
-/// collects the full result. Units run in parallel; the output does not depend on the thread
-/// count.
-pub fn compute_with<M: Method>(
-    method: &M,
-    framework: &Framework,
-    filled: &FilledPanel,
-    weights: Option<&[f64]>,
-) -> Result<IndexResult> {
+/// Checks that `filled` was built for `framework` (same leaves, same order).
+pub(crate) fn check_shapes(framework: &Framework, filled: &FilledPanel) -> Result<()> {
     if filled.leaf_ids().len() != framework.leaves().len()
         || filled
             .leaf_ids()
@@ -176,6 +169,19 @@ pub fn compute_with<M: Method>(
             "the panel was built for another framework (its leaves differ)".into(),
         ));
     }
+    Ok(())
+}
+
+/// Runs `method` over every unit of `filled` with `weights` (`None`: the framework's own) and
+/// collects the full result. Units run in parallel; the output does not depend on the thread
+/// count.
+pub fn compute_with<M: Method>(
+    method: &M,
+    framework: &Framework,
+    filled: &FilledPanel,
+    weights: Option<&[f64]>,
+) -> Result<IndexResult> {
+    check_shapes(framework, filled)?;
     let own;
     let weights = match weights {
         Some(w) => {

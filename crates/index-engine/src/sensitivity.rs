@@ -161,6 +161,7 @@ pub fn one_at_a_time<M: Method>(
             cases.push((i, mv, framework.renormalise(&raw)?));
         }
     }
+    crate::method::check_shapes(framework, filled)?;
     let prepared = method.prepare(framework, filled)?;
     let n_nodes = nodes.len();
     let root = framework.root();

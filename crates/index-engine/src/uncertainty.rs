@@ -225,6 +225,7 @@ pub fn monte_carlo<M: Method>(
             actual: (n_var * samples) as u64,
         });
     }
+    crate::method::check_shapes(framework, filled)?;
     let prepared = method.prepare(framework, filled)?;
     let base_w = framework.weights();
     let units = filled.units();

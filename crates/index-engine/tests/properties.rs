@@ -390,3 +390,36 @@ fn the_across_draws_kernel_equals_draw_by_draw_evaluation() {
         serde_json::to_string(&slow).unwrap()
     );
 }
+
+#[test]
+fn mismatched_shapes_give_errors_or_no_figures_never_a_panic() {
+    let (fw, filled) = mc_fixture();
+    let other =
+        Framework::from_nodes(vec![NodeSpec::root("t"), NodeSpec::child("x", "t")]).unwrap();
+    assert!(index_engine::compute_with(&Chain, &other, &filled, None).is_err());
+    assert!(
+        index_engine::sensitivity::one_at_a_time(&Chain, &other, &filled, &Default::default())
+            .is_err()
+    );
+    assert!(monte_carlo(&Chain, &other, &filled, &McOptions::default(), &|_| {}).is_err());
+    assert!(index_engine::compute_with(&Chain, &fw, &filled, Some(&[1.0])).is_err());
+    // Direct trait calls with wrong shapes: NaN out, no panic.
+    let input = Chain.unit_input(&(), &fw, &filled, 99);
+    let mut out = vec![0.0; fw.len() * filled.n_years()];
+    Chain.evaluate(
+        &(),
+        &fw,
+        &input,
+        &fw.weights(),
+        &mut Vec::new(),
+        index_engine::UnitOutput {
+            index: &mut out,
+            detail: None,
+        },
+    );
+    assert!(out.iter().all(|x| x.is_nan()));
+    let input = Chain.unit_input(&(), &fw, &filled, 0);
+    let mut many = vec![0.0; fw.len() * filled.n_years() * 2];
+    Chain.evaluate_many(&(), &fw, &input, &[0.5; 3], 2, &mut Vec::new(), &mut many);
+    assert!(many.iter().all(|x| x.is_nan()));
+}
