@@ -51,6 +51,23 @@ pub fn subsidy_fen(amount_fen: i64, ratio: Decimal) -> i64 {
     product.and_then(|p| p.floor().to_i64()).unwrap_or(0).max(0)
 }
 
+/// A ratio in [0, 1] as an exact fraction `numerator / denominator` (from the decimal's
+/// mantissa and scale), for computing many subsidies at one ratio without decimal arithmetic.
+pub fn ratio_parts(ratio: Decimal) -> (i128, i128) {
+    let r = ratio.clamp(Decimal::ZERO, Decimal::ONE);
+    let den = 10i128.checked_pow(r.scale()).unwrap_or(1);
+    (r.mantissa(), den)
+}
+
+/// [`subsidy_fen`] with the ratio given by [`ratio_parts`]: the same result, rounded down.
+pub fn subsidy_fen_parts(amount_fen: i64, (num, den): (i128, i128)) -> i64 {
+    if amount_fen <= 0 || den <= 0 {
+        return 0;
+    }
+    let v = i128::from(amount_fen) * num / den;
+    i64::try_from(v).unwrap_or(0).clamp(0, amount_fen)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +92,28 @@ mod tests {
         assert_eq!(subsidy_fen(333, dec!(0.3)), 99);
         assert_eq!(subsidy_fen(333, dec!(1.5)), 333);
         assert_eq!(subsidy_fen(333, dec!(-0.5)), 0);
+    }
+
+    #[test]
+    fn ratio_parts_agree_with_decimal_subsidies() {
+        for ratio in [
+            dec!(0),
+            dec!(0.3),
+            dec!(0.333),
+            dec!(0.5),
+            dec!(0.6),
+            dec!(1),
+            dec!(0.123456789),
+            dec!(2),
+        ] {
+            let parts = ratio_parts(ratio);
+            for amount in [0i64, 1, 99, 333, 1234, 98_765_432, 4_000_000_000_000] {
+                assert_eq!(
+                    subsidy_fen_parts(amount, parts),
+                    subsidy_fen(amount, ratio),
+                    "{ratio} × {amount}"
+                );
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Catalog, Region, ScoreWeights};
 use crate::job::{Job, Residency};
-use crate::money::{subsidy_fen, usage_cost_fen};
+use crate::money::{ratio_parts, subsidy_fen_parts, usage_cost_fen};
 
 /// Free capacity of every cluster right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -388,6 +388,8 @@ impl Pipeline {
         let mut gross_fen = Vec::with_capacity(n);
         let mut net_fen = Vec::with_capacity(n);
         let mut est_net_fen = Vec::with_capacity(n);
+        // One exact fraction for the job's coverage, reused for every cluster.
+        let coverage = ratio_parts(job.voucher_coverage);
         for c in 0..n {
             let eligible = catalog
                 .clusters
@@ -395,7 +397,7 @@ impl Pipeline {
                 .is_some_and(|cl| cl.voucher_eligible);
             let net = |gross: i64| {
                 if eligible {
-                    gross - subsidy_fen(gross, job.voucher_coverage)
+                    gross - subsidy_fen_parts(gross, coverage)
                 } else {
                     gross
                 }
