@@ -40,7 +40,7 @@ fn panel_2000x31(c: &mut Criterion) {
             || builder.clone(),
             |bld| {
                 let panel = bld.finish().expect("layout");
-                let filled = ComputeOptions::default().fill(&panel).expect("fill");
+                let filled = ComputeOptions::default().fill_owned(panel).expect("fill");
                 compute_with(&Chain, &fw, &filled, None).expect("compute")
             },
             BatchSize::LargeInput,
