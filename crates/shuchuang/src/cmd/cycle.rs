@@ -638,22 +638,15 @@ fn grant_request_id(year: Year, program: &str, policy: &str, firm: &EnterpriseId
 }
 
 /// True for a ledger refusal that is an answer about this grant or payment (the firm is not
-/// eligible, a cap or budget is reached, …), as opposed to a failure of the ledger itself.
+/// eligible, a cap or budget is reached, …). A storage failure is not, and neither is a
+/// request id reused with other content or a program the ledger does not know: those mean
+/// the data or the configuration changed under the cycle, and stop it.
 fn is_refusal(e: &LedgerError) -> bool {
-    matches!(
-        e,
-        LedgerError::Ineligible { .. }
-            | LedgerError::RelatedParty { .. }
-            | LedgerError::OutsideValidity { .. }
-            | LedgerError::NoVoucherBalance { .. }
-            | LedgerError::CapExceeded { .. }
-            | LedgerError::BudgetExceeded { .. }
-            | LedgerError::ContractClaimed { .. }
-            | LedgerError::ProviderNotApproved { .. }
-            | LedgerError::CrossRegionNotAllowed { .. }
-            | LedgerError::ExceedsCredits { .. }
-            | LedgerError::ExceedsDebits { .. }
-    )
+    !e.is_failure()
+        && !matches!(
+            e,
+            LedgerError::RequestConflict { .. } | LedgerError::ProgramNotFound { .. }
+        )
 }
 
 fn ensure_programs(book: &mut VoucherBook<SqliteJournal>) -> Result<()> {
