@@ -244,6 +244,12 @@ macro_rules! fact_fields {
                 }
             }
 
+            /// Every fact with its name, in [`FACTS`] order (missing ones as `None` values): the
+            /// form in which a report becomes rule facts for benefit matching.
+            pub fn facts(&self) -> impl Iterator<Item = (&'static str, FactValue)> + '_ {
+                [$((stringify!($name), FactValue::$kind(self.$name))),*].into_iter()
+            }
+
             /// The value of a fact by its field name; `None` for an unknown name.
             pub fn fact(&self, name: &str) -> Option<FactValue> {
                 match name {

@@ -222,3 +222,17 @@ fn csv_round_trip_keeps_every_fact() {
     got.sort_by_key(|r| (r.id, r.year));
     assert_eq!(got, want);
 }
+
+#[test]
+fn a_report_lists_its_facts_by_name() {
+    let id: EnterpriseId = "91110000600037341L".parse().unwrap();
+    let mut r = registry_model::AnnualReport::new(id, 2024);
+    r.staff = Some(12);
+    let facts: Vec<_> = r.facts().collect();
+    assert_eq!(facts.len(), registry_model::report::FACTS.len());
+    assert_eq!(
+        facts.iter().find(|(n, _)| *n == "staff").map(|(_, v)| *v),
+        Some(registry_model::report::FactValue::Count(Some(12)))
+    );
+    assert_eq!(facts.iter().filter(|(_, v)| v.is_some()).count(), 1);
+}
