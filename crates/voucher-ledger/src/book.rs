@@ -34,12 +34,12 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::{Clock, SystemClock, date_of};
 use crate::core::{
-    AccountFlags, BATCH_MAX, Ledger, NewAccount, PendingState, Transfer, TransferFlags,
+    AccountFlags, BATCH_MAX, Checkpoint, Ledger, NewAccount, PendingState, Transfer, TransferFlags,
 };
 use crate::error::{LedgerError, Result};
 use crate::journal::{
-    ChainReport, GENESIS_HASH, Head, Journal, JournalEntry, MemoryJournal, SqliteJournal,
-    verify_chain,
+    ChainReport, GENESIS_HASH, GROUP_ENTRIES_MAX, GROUP_REQUESTS_MAX, Head, Journal, JournalEntry,
+    MemoryJournal, SqliteJournal, verify_chain,
 };
 use crate::money::{fen_to_yuan, ratio_floor_fen, yuan_to_fen, yuan_to_fen_positive};
 use crate::program::{Firm, Program, Provider, Rating, RuleContext, ledger_of, standard_rules};
@@ -723,6 +723,61 @@ pub struct VoucherBook<J: Journal = SqliteJournal> {
     pub(crate) meta: HashMap<u64, AccountMeta>,
     /// Ledger time of each request, in journal order, for audits by date.
     request_ids: Vec<String>,
+    /// The open group of requests, if any (see [`VoucherBook::group`]).
+    group: Option<GroupState>,
+    /// The most requests in one group (≤ [`GROUP_REQUESTS_MAX`]).
+    group_requests_max: usize,
+}
+
+/// What an open group holds: the journal batches of its requests, not yet written, and how
+/// to undo each change its requests made to the book's program state (the ledger has its own
+/// undo log, opened by a checkpoint when the group began).
+#[derive(Debug, Default)]
+struct GroupState {
+    /// Open frames: 1 for a group, 2 and more inside nested groups.
+    depth: usize,
+    /// One journal batch per request, in order, chained from the book's head.
+    batches: Vec<Vec<JournalEntry>>,
+    /// Σ entries of `batches`.
+    entries: usize,
+    /// How to undo each change to the book's state, in the order made.
+    undo: Vec<BookUndo>,
+}
+
+/// One change to the book's own state (outside the ledger), with what it replaced.
+#[derive(Debug)]
+enum BookUndo {
+    /// A request recorded (and pushed onto `request_ids`).
+    Request(String, Option<RequestRecord>),
+    Meta(u64, Option<AccountMeta>),
+    /// A program added (it was absent).
+    Program(String),
+    Provider {
+        program: String,
+        id: String,
+        prev: Option<Provider>,
+    },
+    /// A relation added (it was absent).
+    Related((EnterpriseId, String)),
+    FirmYear {
+        program: String,
+        key: (Year, EnterpriseId),
+        prev: Option<FirmYear>,
+    },
+    Contract(String, Option<Contract>),
+}
+
+/// Where a group (or a nested group) began: what its rollback returns to.
+#[derive(Debug, Clone, Copy)]
+struct GroupFrame {
+    /// The group's depth with this frame open (1 for the outermost).
+    depth: usize,
+    ledger_cp: Checkpoint,
+    ledger_depth: usize,
+    undo_len: usize,
+    batches_len: usize,
+    entries: usize,
+    head: Head,
 }
 
 impl VoucherBook<SqliteJournal> {
@@ -747,6 +802,8 @@ impl VoucherBook<MemoryJournal> {
             related: BTreeSet::new(),
             meta: HashMap::new(),
             request_ids: Vec::new(),
+            group: None,
+            group_requests_max: GROUP_REQUESTS_MAX,
         }
     }
 }
@@ -772,6 +829,8 @@ impl<J: Journal> VoucherBook<J> {
             related: BTreeSet::new(),
             meta: HashMap::new(),
             request_ids: Vec::new(),
+            group: None,
+            group_requests_max: GROUP_REQUESTS_MAX,
         };
         book.replay_all()?;
         Ok(book)
@@ -1201,6 +1260,194 @@ impl<J: Journal> VoucherBook<J> {
         }
     }
 
+    /// Runs `f` as one group of requests, all or nothing, written to the journal in ONE
+    /// durable transaction (one fsync for the whole group instead of one per request).
+    ///
+    /// Inside `f`, every request behaves exactly as it does alone: the same planning, rules,
+    /// idempotency (a repeat of a request made earlier, inside the group or before it, returns
+    /// its first reply), conflicts, replies and errors; a request that fails changes nothing
+    /// and `f` may go on after it. Each request's journal batch is kept in memory, chained
+    /// from the previous one, and the group's commit appends them all with
+    /// [`Journal::append_batches`] (for [`SqliteJournal`], one IMMEDIATE transaction).
+    ///
+    /// - `f` returns `Ok`: the group commits. If the journal write fails, the group is rolled
+    ///   back and the error returned (`E::from(LedgerError)`).
+    /// - `f` returns `Err`, or panics: the group is rolled back (the panic then continues).
+    ///   Rolled back means that none of the group's requests is in the journal and the book
+    ///   — ledger, programs, firm years, contracts, relations, recorded requests, journal
+    ///   head — is exactly as before the group, so the same request ids can be run again.
+    /// - The process dies before the commit returns: nothing of the group was written.
+    ///
+    /// Nested groups are savepoints: an inner group that fails is rolled back alone (the
+    /// outer one may go on), an inner group that succeeds joins the outer one, and only the
+    /// outermost commit writes to the journal.
+    ///
+    /// A group holds at most [`GROUP_REQUESTS_MAX`] requests and [`GROUP_ENTRIES_MAX`]
+    /// journal entries: the request that would go over is refused with
+    /// [`LedgerError::GroupTooLarge`] (and changes nothing). Until the group commits, the
+    /// journal (and so [`VoucherBook::verify`]) holds none of it, while the book's reads
+    /// already see it.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use rust_decimal_macros::dec;
+    /// use registry_model::EnterpriseId;
+    /// use voucher_ledger::{Firm, LedgerError, ManualClock, VoucherBook};
+    ///
+    /// let clock = ManualClock::at_date(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap());
+    /// let mut book = VoucherBook::in_memory(Box::new(clock));
+    /// book.add_default_programs("defaults")?;
+    /// // Two firms in Chengdu (the program's region).
+    /// let a = EnterpriseId::from_first17("91510104000000001")?;
+    /// let b = EnterpriseId::from_first17("91510104000000002")?;
+    /// let p = "chengdu-compute-2025";
+    ///
+    /// // Both grants or neither, in one journal transaction.
+    /// let total_fen = book.group(|book| -> Result<u64, LedgerError> {
+    ///     let ga = book.grant("g/a", p, &Firm::new(a), dec!(1000))?;
+    ///     let gb = book.grant("g/b", p, &Firm::new(b), dec!(2000))?;
+    ///     Ok(ga.amount_fen + gb.amount_fen)
+    /// })?;
+    /// assert_eq!(total_fen, 300_000);
+    /// let requests = book.request_count();
+    ///
+    /// // A group whose closure fails leaves no trace: not in the journal, not in the book.
+    /// let failed = book.group(|book| -> Result<(), LedgerError> {
+    ///     book.grant("g2/a", p, &Firm::new(a), dec!(500))?;
+    ///     book.grant("g2/b", p, &Firm::new(b), dec!(-1))?; // refused: the group rolls back
+    ///     Ok(())
+    /// });
+    /// assert!(failed.is_err());
+    /// assert_eq!(book.request_count(), requests);
+    /// assert_eq!(book.voucher_balance_fen(p, &a), 100_000);
+    /// book.verify()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn group<T, E, F>(&mut self, f: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(&mut Self) -> std::result::Result<T, E>,
+        E: From<LedgerError>,
+    {
+        let frame = self.begin_group();
+        // The book is rolled back to `frame` whatever state the panic left it in (every
+        // change since then is in the undo logs), so it is safe to use after the unwind.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
+        match outcome {
+            Ok(Ok(value)) => match self.commit_group(frame) {
+                Ok(()) => Ok(value),
+                Err(e) => Err(E::from(e)),
+            },
+            Ok(Err(e)) => {
+                self.rollback_group(frame);
+                Err(e)
+            }
+            Err(panic) => {
+                self.rollback_group(frame);
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+
+    /// Lowers the most requests one group may hold (from [`GROUP_REQUESTS_MAX`], which is
+    /// also the ceiling; 0 is taken as 1), for instance to bound the memory a group holds
+    /// before it commits. The request that would go over is refused with
+    /// [`LedgerError::GroupTooLarge`].
+    pub fn set_group_requests_max(&mut self, max: usize) {
+        self.group_requests_max = max.clamp(1, GROUP_REQUESTS_MAX);
+    }
+
+    /// The most requests one group may hold (see [`VoucherBook::set_group_requests_max`]).
+    pub fn group_requests_max(&self) -> usize {
+        self.group_requests_max
+    }
+
+    /// How many groups are open around the caller (0 outside [`VoucherBook::group`]).
+    pub fn group_depth(&self) -> usize {
+        self.group.as_ref().map_or(0, |g| g.depth)
+    }
+
+    /// Requests made in the open group and not yet written to the journal (0 outside a group).
+    pub fn group_pending_requests(&self) -> usize {
+        self.group.as_ref().map_or(0, |g| g.batches.len())
+    }
+
+    fn begin_group(&mut self) -> GroupFrame {
+        let ledger_depth = self.ledger.checkpoint_depth();
+        let ledger_cp = self.ledger.checkpoint();
+        let g = self.group.get_or_insert_with(GroupState::default);
+        g.depth += 1;
+        GroupFrame {
+            depth: g.depth,
+            ledger_cp,
+            ledger_depth,
+            undo_len: g.undo.len(),
+            batches_len: g.batches.len(),
+            entries: g.entries,
+            head: self.head,
+        }
+    }
+
+    fn commit_group(&mut self, frame: GroupFrame) -> Result<()> {
+        let depth = self.group.as_ref().map_or(0, |g| g.depth);
+        if depth != frame.depth {
+            // Only reachable if `f` replaced the book it was lent (`*book = ...`).
+            self.rollback_group(frame);
+            return Err(LedgerError::Invariant {
+                detail: "the group's book was replaced inside the group; nothing was written"
+                    .into(),
+            });
+        }
+        if depth > 1 {
+            // A nested group joins the outer one: its changes stay undoable by the outer
+            // group, its batches wait for the outer commit.
+            self.ledger.commit(frame.ledger_cp);
+            if let Some(g) = self.group.as_mut() {
+                g.depth -= 1;
+            }
+            return Ok(());
+        }
+        let written = match self.group.as_ref() {
+            Some(g) if !g.batches.is_empty() => {
+                let batches: Vec<&[JournalEntry]> =
+                    g.batches.iter().map(|b| b.as_slice()).collect();
+                self.journal.append_batches(&batches)
+            }
+            _ => Ok(()),
+        };
+        match written {
+            Ok(()) => {
+                self.ledger.commit(frame.ledger_cp);
+                self.group = None;
+                Ok(())
+            }
+            Err(e) => {
+                self.rollback_group(frame);
+                Err(e)
+            }
+        }
+    }
+
+    fn rollback_group(&mut self, frame: GroupFrame) {
+        self.ledger
+            .rollback_to_depth(frame.ledger_cp, frame.ledger_depth);
+        while let Some(u) = self.group.as_mut().and_then(|g| {
+            (g.undo.len() > frame.undo_len)
+                .then(|| g.undo.pop())
+                .flatten()
+        }) {
+            self.undo_book(u);
+        }
+        self.head = frame.head;
+        if let Some(g) = self.group.as_mut() {
+            g.batches.truncate(frame.batches_len);
+            g.entries = frame.entries;
+            g.depth = frame.depth.saturating_sub(1);
+            if g.depth == 0 {
+                self.group = None;
+            }
+        }
+    }
+
     /// Runs one request: idempotency check, plan, ledger, journal, state.
     pub fn execute(&mut self, request_id: &str, command: Command) -> Result<Reply> {
         check_request_id(request_id)?;
@@ -1319,7 +1566,32 @@ impl<J: Journal> VoucherBook<J> {
                     prev = e.hash;
                     entries.push(e);
                 }
-                if let Err(e) = self.journal.append(&entries) {
+                if let Some(g) = self.group.as_mut() {
+                    // Inside a group the batch waits for the group's commit, which writes
+                    // every batch of the group in one journal transaction.
+                    let too_large = if g.batches.len() + 1 > self.group_requests_max {
+                        Some(("requests", g.batches.len() + 1, self.group_requests_max))
+                    } else if g.entries + entries.len() > GROUP_ENTRIES_MAX {
+                        Some((
+                            "journal entries",
+                            g.entries + entries.len(),
+                            GROUP_ENTRIES_MAX,
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some((what, len, max)) = too_large {
+                        self.ledger.rollback(cp);
+                        return Err(LedgerError::GroupTooLarge {
+                            request_id: request_id.to_string(),
+                            what,
+                            len,
+                            max,
+                        });
+                    }
+                    g.entries += entries.len();
+                    g.batches.push(entries);
+                } else if let Err(e) = self.journal.append(&entries) {
                     self.ledger.rollback(cp);
                     return Err(e);
                 }
@@ -1333,13 +1605,14 @@ impl<J: Journal> VoucherBook<J> {
             }
         }
         for (a, m) in plan.accounts {
-            self.meta.insert(a.id, m);
+            let prev = self.meta.insert(a.id, m);
+            self.note(|| BookUndo::Meta(a.id, prev));
         }
         for e in plan.effects {
             self.apply_effect(e);
         }
         let reply = plan.reply.unwrap_or(Reply::AccountsCreated { count: 0 });
-        self.requests.insert(
+        let prev = self.requests.insert(
             request_id.to_string(),
             RequestRecord {
                 seq,
@@ -1349,7 +1622,80 @@ impl<J: Journal> VoucherBook<J> {
             },
         );
         self.request_ids.push(request_id.to_string());
+        self.note(|| BookUndo::Request(request_id.to_string(), prev));
         Ok(reply)
+    }
+
+    /// Records how to undo a change to the book's state, when a group is open (outside a
+    /// group a request that got this far is durable and is never undone).
+    fn note(&mut self, undo: impl FnOnce() -> BookUndo) {
+        if let Some(g) = self.group.as_mut() {
+            g.undo.push(undo());
+        }
+    }
+
+    fn undo_book(&mut self, u: BookUndo) {
+        match u {
+            BookUndo::Request(id, prev) => {
+                // Requests are undone newest first, so this one is the last pushed.
+                debug_assert_eq!(self.request_ids.last(), Some(&id));
+                self.request_ids.pop();
+                match prev {
+                    Some(r) => {
+                        self.requests.insert(id, r);
+                    }
+                    None => {
+                        self.requests.remove(&id);
+                    }
+                }
+            }
+            BookUndo::Meta(id, prev) => match prev {
+                Some(m) => {
+                    self.meta.insert(id, m);
+                }
+                None => {
+                    self.meta.remove(&id);
+                }
+            },
+            BookUndo::Program(id) => {
+                self.programs.remove(&id);
+            }
+            BookUndo::Provider { program, id, prev } => {
+                if let Some(s) = self.programs.get_mut(&program) {
+                    match prev {
+                        Some(p) => {
+                            s.extra_providers.insert(id, p);
+                        }
+                        None => {
+                            s.extra_providers.remove(&id);
+                        }
+                    }
+                }
+            }
+            BookUndo::Related(key) => {
+                self.related.remove(&key);
+            }
+            BookUndo::FirmYear { program, key, prev } => {
+                if let Some(s) = self.programs.get_mut(&program) {
+                    match prev {
+                        Some(fy) => {
+                            s.firms.insert(key, fy);
+                        }
+                        None => {
+                            s.firms.remove(&key);
+                        }
+                    }
+                }
+            }
+            BookUndo::Contract(id, prev) => match prev {
+                Some(c) => {
+                    self.contracts.insert(id, c);
+                }
+                None => {
+                    self.contracts.remove(&id);
+                }
+            },
+        }
     }
 
     fn apply_plan(&mut self, now: i64, plan: &Plan) -> Result<()> {
@@ -1387,19 +1733,30 @@ impl<J: Journal> VoucherBook<J> {
         match e {
             Effect::Program(p) => {
                 let id = p.id.clone();
-                self.programs.entry(id).or_insert(ProgramState {
-                    program: *p,
-                    extra_providers: BTreeMap::new(),
-                    firms: BTreeMap::new(),
-                });
+                if !self.programs.contains_key(&id) {
+                    self.programs.insert(
+                        id.clone(),
+                        ProgramState {
+                            program: *p,
+                            extra_providers: BTreeMap::new(),
+                            firms: BTreeMap::new(),
+                        },
+                    );
+                    self.note(|| BookUndo::Program(id));
+                }
             }
             Effect::Provider(program, prov) => {
                 if let Some(s) = self.programs.get_mut(&program) {
-                    s.extra_providers.insert(prov.id.clone(), prov);
+                    let id = prov.id.clone();
+                    let prev = s.extra_providers.insert(id.clone(), prov);
+                    self.note(|| BookUndo::Provider { program, id, prev });
                 }
             }
             Effect::Related(f, p) => {
-                self.related.insert((f, p));
+                let key = (f, p);
+                if self.related.insert(key.clone()) {
+                    self.note(|| BookUndo::Related(key));
+                }
             }
             Effect::FirmYear {
                 program,
@@ -1408,7 +1765,9 @@ impl<J: Journal> VoucherBook<J> {
                 f,
             } => {
                 if let Some(s) = self.programs.get_mut(&program) {
-                    let fy = s.firms.entry((year, firm)).or_default();
+                    let key = (year, firm);
+                    let prev = s.firms.get(&key).cloned();
+                    let fy = s.firms.entry(key).or_default();
                     fy.granted_fen += f.granted_fen;
                     fy.redeemed_fen += f.redeemed_fen;
                     fy.expired_fen += f.expired_fen;
@@ -1421,19 +1780,26 @@ impl<J: Journal> VoucherBook<J> {
                         fy.rating = Some(r);
                     }
                     fy.clawed_back |= f.clawed_back;
+                    self.note(|| BookUndo::FirmYear { program, key, prev });
                 }
             }
             Effect::Contract(c) => {
-                self.contracts.insert(c.contract_id.clone(), *c);
+                let id = c.contract_id.clone();
+                let prev = self.contracts.insert(id.clone(), *c);
+                self.note(|| BookUndo::Contract(id, prev));
             }
             Effect::ContractSettled(id) => {
                 if let Some(c) = self.contracts.get_mut(&id) {
+                    let prev = Some(c.clone());
                     c.status = ContractStatus::Claimed;
                     c.hold_until_s = None;
+                    self.note(|| BookUndo::Contract(id, prev));
                 }
             }
             Effect::ContractReleased(id) => {
-                self.contracts.remove(&id);
+                if let Some(prev) = self.contracts.remove(&id) {
+                    self.note(|| BookUndo::Contract(id, Some(prev)));
+                }
             }
         }
     }

@@ -379,6 +379,25 @@ impl Ledger {
         }
     }
 
+    /// How many checkpoints are open (a group of requests remembers it, to restore it even
+    /// when a panic skipped the end of an inner checkpoint).
+    pub(crate) fn checkpoint_depth(&self) -> usize {
+        self.recording
+    }
+
+    /// Undoes everything since `cp` and leaves `depth` checkpoints open: `cp` was taken when
+    /// `depth` were open, and any checkpoint opened after it and never ended is ended too.
+    pub(crate) fn rollback_to_depth(&mut self, cp: Checkpoint, depth: usize) {
+        while self.undo.len() > cp.0 {
+            let Some(u) = self.undo.pop() else { break };
+            self.undo_one(u);
+        }
+        self.recording = depth;
+        if self.recording == 0 {
+            self.undo.clear();
+        }
+    }
+
     fn undo_one(&mut self, u: Undo) {
         match u {
             Undo::Balances { index, prev } => {

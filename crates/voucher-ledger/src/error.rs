@@ -247,6 +247,22 @@ pub enum LedgerError {
         /// The limit.
         max: usize,
     },
+    /// A group of requests ([`crate::VoucherBook::group`]) would grow over its limit; the
+    /// request `request_id` was refused (and changed nothing). Commit the group and start
+    /// another for the rest.
+    #[error(
+        "request '{request_id}' would make the group hold {len} {what}, over the limit of {max}; commit this group and continue in a new one"
+    )]
+    GroupTooLarge {
+        /// The refused request.
+        request_id: String,
+        /// "requests" or "journal entries".
+        what: &'static str,
+        /// The size the group would have had.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// An empty batch.
     #[error("empty batch of {what} in request '{request_id}'")]
     EmptyBatch {

@@ -22,6 +22,15 @@ use crate::error::{LedgerError, Result};
 /// plus its header).
 pub const BATCH_ENTRIES_MAX: usize = crate::core::BATCH_MAX + 16;
 
+/// The most batches (requests) appended in one [`Journal::append_batches`] call: the size
+/// limit of a group of requests ([`crate::VoucherBook::group`]).
+pub const GROUP_REQUESTS_MAX: usize = 65_536;
+
+/// The most entries appended in one [`Journal::append_batches`] call (about 4 per grant or
+/// redemption, so a full group of ordinary requests fits; a group of large raw batches is
+/// bounded here, which also bounds the memory a group holds before it commits).
+pub const GROUP_ENTRIES_MAX: usize = 524_288;
+
 /// The most bytes in one entry's body.
 pub const BODY_BYTES_MAX: usize = 1 << 20;
 
@@ -80,6 +89,19 @@ pub trait Journal {
     /// Appends a batch of entries atomically, continuing the stored head. On error nothing of
     /// the batch is stored.
     fn append(&mut self, entries: &[JournalEntry]) -> Result<()>;
+    /// Appends several batches atomically, in order, continuing the stored head: after a
+    /// crash or an error either all of them are stored or none is. At most
+    /// [`GROUP_REQUESTS_MAX`] batches and [`GROUP_ENTRIES_MAX`] entries in all, each batch
+    /// within [`BATCH_ENTRIES_MAX`].
+    ///
+    /// The default concatenates the batches and calls [`Journal::append`] once, so it is
+    /// exactly as atomic as `append`; [`MemoryJournal`] and [`SqliteJournal`] override it to
+    /// check each batch on its own (one SQLite transaction for all of them).
+    fn append_batches(&mut self, batches: &[&[JournalEntry]]) -> Result<()> {
+        check_group_size(batches)?;
+        let all: Vec<JournalEntry> = batches.iter().flat_map(|b| b.iter().cloned()).collect();
+        self.append(&all)
+    }
     /// Every entry, in order of seq.
     fn entries(&self) -> Result<Vec<JournalEntry>>;
     /// The stored head (written with each batch).
@@ -144,6 +166,43 @@ fn check_batch(head: &Head, entries: &[JournalEntry], journal: &str) -> Result<(
     Ok(())
 }
 
+fn check_group_size(batches: &[&[JournalEntry]]) -> Result<()> {
+    if batches.len() > GROUP_REQUESTS_MAX {
+        return Err(LedgerError::BatchTooLarge {
+            what: "batches in one group",
+            len: batches.len(),
+            max: GROUP_REQUESTS_MAX,
+        });
+    }
+    let total: usize = batches.iter().map(|b| b.len()).sum();
+    if total > GROUP_ENTRIES_MAX {
+        return Err(LedgerError::BatchTooLarge {
+            what: "journal entries in one group",
+            len: total,
+            max: GROUP_ENTRIES_MAX,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a group of batches against `head` (each batch as [`check_batch`] would, each
+/// continuing the one before), returning the head after the last one.
+fn check_group(head: &Head, batches: &[&[JournalEntry]], journal: &str) -> Result<Head> {
+    check_group_size(batches)?;
+    let mut head = *head;
+    for b in batches {
+        check_batch(&head, b, journal)?;
+        if let Some(last) = b.last() {
+            head = Head {
+                seq: last.seq,
+                batch: last.batch,
+                hash: last.hash,
+            };
+        }
+    }
+    Ok(head)
+}
+
 /// A journal in memory (tests, simulations, benchmarks of the core).
 #[derive(Debug, Clone, Default)]
 pub struct MemoryJournal {
@@ -178,6 +237,22 @@ impl Journal for MemoryJournal {
         Ok(())
     }
 
+    fn append_batches(&mut self, batches: &[&[JournalEntry]]) -> Result<()> {
+        if self.fail_next_append {
+            self.fail_next_append = false;
+            return Err(LedgerError::Storage {
+                journal: "memory".into(),
+                message: "simulated write failure".into(),
+            });
+        }
+        // Everything is checked before anything is stored: all or nothing.
+        check_group(&self.head()?, batches, "memory")?;
+        for b in batches {
+            self.entries.extend_from_slice(b);
+        }
+        Ok(())
+    }
+
     fn entries(&self) -> Result<Vec<JournalEntry>> {
         Ok(self.entries.clone())
     }
@@ -206,6 +281,9 @@ impl Journal for MemoryJournal {
 impl<J: Journal + ?Sized> Journal for Box<J> {
     fn append(&mut self, entries: &[JournalEntry]) -> Result<()> {
         (**self).append(entries)
+    }
+    fn append_batches(&mut self, batches: &[&[JournalEntry]]) -> Result<()> {
+        (**self).append_batches(batches)
     }
     fn entries(&self) -> Result<Vec<JournalEntry>> {
         (**self).entries()
@@ -312,41 +390,43 @@ fn to_i64(v: u64, what: &str, journal: &str) -> Result<i64> {
 
 impl Journal for SqliteJournal {
     fn append(&mut self, entries: &[JournalEntry]) -> Result<()> {
-        let Some(last) = entries.last() else {
+        self.append_batches(&[entries])
+    }
+
+    /// One IMMEDIATE transaction for all the batches (one fsync at the commit).
+    fn append_batches(&mut self, batches: &[&[JournalEntry]]) -> Result<()> {
+        check_group_size(batches)?;
+        let Some(last) = batches.iter().rev().find_map(|b| b.last()).cloned() else {
             return Ok(());
         };
         let name = self.path.display().to_string();
+        let storage = |message: String| LedgerError::Storage {
+            journal: name.clone(),
+            message,
+        };
         // IMMEDIATE takes the write lock first, so the head read below cannot change before
-        // the batch is written: a second writer on the same file is refused, not interleaved.
+        // the batches are written: a second writer on the same file is refused, not
+        // interleaved. Dropping the transaction on any error rolls all of it back.
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| LedgerError::Storage {
-                journal: name.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| storage(e.to_string()))?;
         let head = read_head(&tx, &name)?;
-        check_batch(&head, entries, &name)?;
+        check_group(&head, batches, &name)?;
         {
             let mut st = tx
                 .prepare_cached(
                     "INSERT INTO journal (seq, batch, body, hash) VALUES (?1, ?2, ?3, ?4)",
                 )
-                .map_err(|e| LedgerError::Storage {
-                    journal: name.clone(),
-                    message: e.to_string(),
-                })?;
-            for e in entries {
+                .map_err(|e| storage(e.to_string()))?;
+            for e in batches.iter().flat_map(|b| b.iter()) {
                 st.execute(params![
                     to_i64(e.seq, "seq", &name)?,
                     to_i64(e.batch, "batch", &name)?,
                     e.body,
                     hash_hex(&e.hash)
                 ])
-                .map_err(|err| LedgerError::Storage {
-                    journal: name.clone(),
-                    message: format!("entry {}: {err}", e.seq),
-                })?;
+                .map_err(|err| storage(format!("entry {}: {err}", e.seq)))?;
             }
             tx.execute(
                 "INSERT INTO head (id, seq, batch, hash) VALUES (1, ?1, ?2, ?3)
@@ -357,15 +437,9 @@ impl Journal for SqliteJournal {
                     hash_hex(&last.hash)
                 ],
             )
-            .map_err(|e| LedgerError::Storage {
-                journal: name.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| storage(e.to_string()))?;
         }
-        tx.commit().map_err(|e| LedgerError::Storage {
-            journal: name,
-            message: e.to_string(),
-        })
+        tx.commit().map_err(|e| storage(e.to_string()))
     }
 
     fn entries(&self) -> Result<Vec<JournalEntry>> {
