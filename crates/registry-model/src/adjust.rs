@@ -211,6 +211,50 @@ impl Adjustment {
         self.entries.iter().filter(|e| e.borderline)
     }
 
+    /// Applies a selection panel's decision to a firm referred to it (a borderline entry),
+    /// before the adjustment is committed: the tier becomes `tier`, the change is recomputed
+    /// and the reason records the panel and its score. Refused for a firm not referred, or
+    /// a score given for another firm.
+    pub fn apply_panel_decision(
+        &mut self,
+        panel: &str,
+        score: &crate::panel::PanelScore,
+        tier: Option<Tier>,
+    ) -> Result<()> {
+        let year = self.year;
+        let Ok(i) = self.entries.binary_search_by(|e| e.id.cmp(&score.firm)) else {
+            return Err(RegistryError::NotFound {
+                what: "firm in the change log",
+                key: score.firm.to_string(),
+            });
+        };
+        let Some(e) = self.entries.get_mut(i) else {
+            return Err(RegistryError::NotFound {
+                what: "firm in the change log",
+                key: score.firm.to_string(),
+            });
+        };
+        if !e.borderline {
+            return Err(RegistryError::Panel {
+                panel: panel.to_string(),
+                reason: format!("firm {} was not referred to the panel in {year}", e.id),
+            });
+        }
+        let computed = e.to;
+        e.to = tier;
+        e.change = Change::between(e.from, tier);
+        e.grace = false;
+        e.reasons.push(format!(
+            "panel '{panel}' scored {} ({} valid, {} recused): tier {} (computed {})",
+            score.score,
+            score.valid.len(),
+            score.recused.len(),
+            tier.map_or("none", Tier::key),
+            computed.map_or("none", Tier::key),
+        ));
+        Ok(())
+    }
+
     /// Checks the change log's invariants: entries sorted and unique, each change consistent
     /// with its tiers, grace only on a retained tier. Stores call it before writing.
     pub fn check(&self) -> Result<()> {

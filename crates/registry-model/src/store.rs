@@ -100,6 +100,19 @@ pub trait RegistryStore {
         set: &CriteriaSet,
         policy: &dyn TierPolicy,
     ) -> Result<Adjustment> {
+        self.adjust_with_review(year, set, policy, &mut |_| Ok(()))
+    }
+
+    /// Like [`RegistryStore::adjust`], with a review step before the commit: `review` sees the
+    /// change log (its [`Adjustment::panel_referrals`]) and may apply panel decisions with
+    /// [`Adjustment::apply_panel_decision`]. An error from `review` commits nothing.
+    fn adjust_with_review(
+        &mut self,
+        year: Year,
+        set: &CriteriaSet,
+        policy: &dyn TierPolicy,
+        review: &mut dyn FnMut(&mut Adjustment) -> Result<()>,
+    ) -> Result<Adjustment> {
         let last = self.last_adjusted_year()?;
         check_order(year, last)?;
         let firms = self.firms()?;
@@ -108,7 +121,8 @@ pub trait RegistryStore {
             Some(y) => self.standings(y)?,
             None => HashMap::new(),
         };
-        let adj = run_adjustment(year, &firms, &reports, &prior, set, policy)?;
+        let mut adj = run_adjustment(year, &firms, &reports, &prior, set, policy)?;
+        review(&mut adj)?;
         self.commit_adjustment(&adj)?;
         Ok(adj)
     }

@@ -275,3 +275,104 @@ fn stores_refuse_a_duplicate_code() {
         assert_eq!(s.resources().unwrap().len(), 1);
     }
 }
+
+#[test]
+fn panel_decisions_apply_to_referred_firms_before_the_commit() {
+    use registry_model::cohort::{CohortSpec, generate_cohort};
+    use registry_model::{Change, CriteriaBook, RulePolicy, Tier};
+    let (firms, reports) = generate_cohort(&CohortSpec {
+        count: 400,
+        first_year: 2021,
+        last_year: 2024,
+        seed: 8,
+    })
+    .unwrap();
+    let book = CriteriaBook::embedded().unwrap();
+    let policy = RulePolicy::default_policy().unwrap();
+    let mut store = MemoryStore::new();
+    store.insert(&firms, &reports).unwrap();
+    let members = |firm| {
+        vec![
+            member("g", Role::Government, vec![]),
+            member(
+                "e",
+                Role::Enterprise,
+                vec![Tie {
+                    firm,
+                    kind: TieKind::Related,
+                }],
+            ),
+            member("r", Role::Research, vec![]),
+            member("i", Role::Investment, vec![]),
+            member("i2", Role::Investment, vec![]),
+        ]
+    };
+    let rule = ScoringRule {
+        min_valid_scores: 3,
+        trim_each_end: 1,
+        score_max: dec!(100),
+    };
+    let mut decided = None;
+    let adj = store
+        .adjust_with_review(2024, book.for_year(2024).unwrap(), &policy, &mut |adj| {
+            let e = adj
+                .panel_referrals()
+                .next()
+                .expect("some borderline firm")
+                .clone();
+            let panel = Panel::new("遴选组", members(e.id), rule).unwrap();
+            // g 80, r 60, i 70, i2 90; e is recused → drop 60 and 90 → 75.
+            let s = panel.score(
+                &e.id,
+                &scores(&[
+                    ("g", dec!(80)),
+                    ("e", dec!(10)),
+                    ("r", dec!(60)),
+                    ("i", dec!(70)),
+                    ("i2", dec!(90)),
+                ]),
+            )?;
+            assert_eq!(s.score, dec!(75));
+            adj.apply_panel_decision("遴选组", &s, Some(Tier::Growth))?;
+            // A firm that was not referred cannot be overridden.
+            let other = adj.entries.iter().find(|x| !x.borderline).unwrap().id;
+            let mut fake = s.clone();
+            fake.firm = other;
+            assert!(adj.apply_panel_decision("遴选组", &fake, None).is_err());
+            decided = Some(e.id);
+            Ok(())
+        })
+        .unwrap();
+    let id = decided.unwrap();
+    let e = adj.entry(&id).unwrap();
+    assert_eq!(e.to, Some(Tier::Growth));
+    assert_eq!(e.change, Change::between(e.from, Some(Tier::Growth)));
+    assert!(
+        e.reasons
+            .last()
+            .unwrap()
+            .contains("panel '遴选组' scored 75"),
+        "{:?}",
+        e.reasons
+    );
+    // What was committed is what the panel decided.
+    assert_eq!(
+        store
+            .adjustment(2024)
+            .unwrap()
+            .unwrap()
+            .entry(&id)
+            .unwrap()
+            .to,
+        Some(Tier::Growth)
+    );
+    // A failing review commits nothing.
+    let err = store.adjust_with_review(2025, book.for_year(2025).unwrap(), &policy, &mut |_| {
+        Err(RegistryError::Panel {
+            panel: "p".into(),
+            reason: "no quorum".into(),
+        })
+    });
+    assert!(err.is_err());
+    assert_eq!(store.adjusted_years().unwrap(), vec![2024]);
+}
