@@ -145,6 +145,9 @@ fn percentiles(keys: &mut [i64]) -> [f64; 3] {
         }
         return out;
     }
+    if n >= RADIX_MIN {
+        return percentiles_bucketed(&[&*keys], n, &mut Vec::new());
+    }
     // From 64 draws on, lo(5 %) + 1 < lo(50 %) and lo(50 %) + 1 < lo(95 %), so each selection
     // can start after the previous percentile's two order statistics.
     let mut start = 0; // keys[..start] are all ≤ keys[start..]
@@ -178,6 +181,109 @@ fn percentiles(keys: &mut [i64]) -> [f64; 3] {
         start = lo + 1;
     }
     out
+}
+
+/// From this many draws on, percentiles go through a histogram first.
+const RADIX_MIN: usize = 1024;
+/// Histogram buckets: the span of the keys is cut into at most this many equal ranges.
+const BUCKET_BITS: u32 = 11;
+
+/// The three percentiles by bucketing, reading the keys in place from `chunks` (`n` keys in
+/// all): one pass for the minimum and maximum, one to count the keys per bucket (equal ranges
+/// of key values), one to gather the keys of the few buckets that hold the wanted order
+/// statistics, which are then selected there. Exact, whatever the distribution (a crowded
+/// bucket only makes its selection longer).
+fn percentiles_bucketed(chunks: &[&[i64]], n: usize, hist: &mut Vec<u32>) -> [f64; 3] {
+    let all = || chunks.iter().flat_map(|c| c.iter().copied());
+    let (mut mn, mut mx) = (i64::MAX, i64::MIN);
+    for k in all() {
+        mn = mn.min(k);
+        mx = mx.max(k);
+    }
+    if n < 2 || mn == mx {
+        return [from_key(mn); 3];
+    }
+    let span = mx.wrapping_sub(mn) as u64;
+    let shift = (64 - span.leading_zeros()).saturating_sub(BUCKET_BITS);
+    let n_buckets = (span >> shift) as usize + 1;
+    let bucket = |k: i64| (k.wrapping_sub(mn) as u64 >> shift) as usize;
+    hist.clear();
+    hist.resize(n_buckets, 0);
+    for k in all() {
+        hist[bucket(k)] += 1;
+    }
+    // The wanted order statistics: lo and lo + 1 of each percentile, ascending.
+    let mut ranks = [0usize; 6];
+    let mut fracs = [0.0f64; 3];
+    for (i, p) in [0.05, 0.5, 0.95].into_iter().enumerate() {
+        let h = p * (n - 1) as f64;
+        let lo = (h.floor() as usize).min(n - 2);
+        ranks[2 * i] = lo;
+        ranks[2 * i + 1] = lo + 1;
+        fracs[i] = h - lo as f64;
+    }
+    // For each rank, its bucket and its offset among that bucket's keys.
+    let mut place = [(0usize, 0usize); 6];
+    let (mut seen, mut r) = (0usize, 0usize);
+    for (b, &c) in hist.iter().enumerate() {
+        let c = c as usize;
+        while r < 6 && ranks[r] < seen + c {
+            place[r] = (b, ranks[r] - seen);
+            r += 1;
+        }
+        seen += c;
+        if r == 6 {
+            break;
+        }
+    }
+    // Gather the needed buckets' keys in one pass (at most six buckets).
+    let mut wanted: Vec<usize> = place.iter().map(|p| p.0).collect();
+    wanted.dedup();
+    let mut gathered: Vec<Vec<i64>> = vec![Vec::new(); wanted.len()];
+    for k in all() {
+        let b = bucket(k);
+        if let Some(g) = wanted.iter().position(|&w| w == b) {
+            gathered[g].push(k);
+        }
+    }
+    let mut values = [0i64; 6];
+    for (r, &(b, off)) in place.iter().enumerate() {
+        let g = wanted.iter().position(|&w| w == b).unwrap_or(0);
+        if let Some(bucket_keys) = gathered.get_mut(g) {
+            if off < bucket_keys.len() {
+                let (_, &mut v, _) = bucket_keys.select_nth_unstable(off);
+                values[r] = v;
+            }
+        }
+    }
+    let mut out = [f64::NAN; 3];
+    for i in 0..3 {
+        let (a, b) = (from_key(values[2 * i]), from_key(values[2 * i + 1]));
+        out[i] = if fracs[i] > 0.0 {
+            a + fracs[i] * (b - a)
+        } else {
+            a
+        };
+    }
+    out
+}
+
+/// The three percentiles of the keys in `chunks` (`n` in all): by buckets from
+/// [`RADIX_MIN`] keys on, otherwise by selection on a copy in `scratch`.
+fn percentiles_of(
+    chunks: &[&[i64]],
+    n: usize,
+    scratch: &mut Vec<i64>,
+    hist: &mut Vec<u32>,
+) -> [f64; 3] {
+    if n >= RADIX_MIN {
+        return percentiles_bucketed(chunks, n, hist);
+    }
+    scratch.clear();
+    for c in chunks {
+        scratch.extend_from_slice(c);
+    }
+    percentiles(scratch)
 }
 
 /// Runs `samples` draws of noisy weights and summarises every node, unit and year.
@@ -278,15 +384,18 @@ pub fn monte_carlo<M: Method>(
         // Per varying cell: its column over all draws, then the percentiles.
         let summaries: Vec<[f64; 3]> = (0..n_var)
             .into_par_iter()
-            .map_init(Vec::new, |keys: &mut Vec<i64>, j| {
-                keys.clear();
-                for b in 0..n_blocks {
-                    let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
-                    let keep = &kept[b * n_var * BLOCK_DRAWS..];
-                    keys.extend_from_slice(&keep[j * kb..(j + 1) * kb]);
-                }
-                percentiles(keys)
-            })
+            .map_init(
+                || (Vec::new(), Vec::new(), Vec::new()),
+                |(chunks, keys, hist): &mut (Vec<&[i64]>, Vec<i64>, Vec<u32>), j| {
+                    chunks.clear();
+                    for b in 0..n_blocks {
+                        let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
+                        let keep = &kept[b * n_var * BLOCK_DRAWS..];
+                        chunks.push(&keep[j * kb..(j + 1) * kb]);
+                    }
+                    percentiles_of(chunks, samples, keys, hist)
+                },
+            )
             .collect();
         for n in 0..n_nodes {
             for t in 0..t_len {
@@ -374,7 +483,11 @@ mod tests {
             let mut sorted = xs.clone();
             sorted.sort_by(f64::total_cmp);
             let mut keys: Vec<i64> = xs.iter().map(|&v| order_key(v)).collect();
+            // Read in place from blocks of 64, as the Monte Carlo summaries do.
+            let chunks: Vec<&[i64]> = keys.chunks(64).collect();
+            let in_blocks = percentiles_of(&chunks, n, &mut Vec::new(), &mut Vec::new());
             let got = percentiles(&mut keys);
+            assert_eq!(in_blocks, got);
             for (g, p) in got.iter().zip([0.05, 0.5, 0.95]) {
                 let h = p * (n - 1) as f64;
                 let lo = h.floor() as usize;
