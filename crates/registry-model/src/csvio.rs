@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::{RegistryError, Result};
 use crate::id::{EnterpriseId, LegacyPolicy};
@@ -173,6 +173,17 @@ pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<P
         let year: Year = year_s
             .parse()
             .map_err(|_| csv_err(file, line, "year", year_s, "not a year"))?;
+        if let Some(first) = out.firms.get(firms.get(&id).copied().unwrap_or(usize::MAX))
+            && year < first.founded.year()
+        {
+            return Err(csv_err(
+                file,
+                line,
+                "year",
+                year_s,
+                format!("before the firm was founded ({})", first.founded),
+            ));
+        }
         let mut report = AnnualReport::new(id, year);
         for (k, name, kind, i) in &facts {
             let text = record.get(*i).unwrap_or("");

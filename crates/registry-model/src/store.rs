@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use crate::adjust::{Adjustment, AdjustmentCounts, ChangeEntry, Standing, run_adjustment};
@@ -256,10 +257,22 @@ pub fn check_insert(
                 reason: "that year is already adjusted; its reports are frozen".into(),
             });
         }
-        if !batch.contains_key(&r.id) && stored_firm(&r.id)?.is_none() {
+        let founded = match batch.get(&r.id) {
+            Some(f) => Some(f.founded),
+            None => stored_firm(&r.id)?.map(|f| f.founded),
+        };
+        let Some(founded) = founded else {
             return Err(RegistryError::NotFound {
                 what: "firm of report",
                 key: format!("{} (report {})", r.id, r.year),
+            });
+        };
+        if r.year < founded.year() {
+            return Err(RegistryError::InvalidField {
+                record: format!("report {} {}", r.id, r.year),
+                field: "year".into(),
+                value: r.year.to_string(),
+                reason: format!("before the firm was founded ({founded})"),
             });
         }
         if stored_report(&r.id, r.year)? {

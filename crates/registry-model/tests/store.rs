@@ -450,3 +450,22 @@ fn killed_writer_leaves_the_last_committed_year() {
         .unwrap();
     assert_eq!(adj.entries.len(), n_firms);
 }
+
+#[test]
+fn a_report_before_the_founding_year_is_refused() {
+    let mut s = MemoryStore::new();
+    let f = firm("91110000600037341L"); // founded 2015-05-01
+    let err = s
+        .insert(std::slice::from_ref(&f), &[potential_report(f.id, 2014)])
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("before the firm was founded"),
+        "{err}"
+    );
+    assert_eq!(s.firm_count().unwrap(), 0);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f.csv");
+    std::fs::write(&p, "uscc,name,founded,year\n91110000600037341L,甲,2015-05-01,2015\n91110000600037341L,甲,2015-05-01,2014\n").unwrap();
+    let err = import_csv(&mut s, &p, LegacyPolicy::Reject).unwrap_err();
+    assert!(matches!(err, RegistryError::Csv { line: 3, .. }), "{err}");
+}

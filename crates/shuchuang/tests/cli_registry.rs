@@ -85,6 +85,16 @@ fn generate_adjust_list_show_history() {
         .assert()
         .success()
         .stdout(predicate::str::contains("firms added"));
+    // A dry run prints the change log and commits nothing.
+    sc(d)
+        .args(["registry", "adjust", "--year", "2022", "--dry-run"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("dry run, not committed"));
+    sc(d)
+        .args(["registry", "list", "--year", "2022"])
+        .assert()
+        .failure();
     sc(d)
         .args(["registry", "adjust", "--year", "2022"])
         .assert()

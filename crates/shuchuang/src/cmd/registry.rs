@@ -128,6 +128,9 @@ struct AdjustArgs {
     /// In the table, also list firms that stay outside the registry.
     #[arg(long)]
     all: bool,
+    /// Compute and print the change log without committing it.
+    #[arg(long)]
+    dry_run: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -405,9 +408,14 @@ fn adjust(a: AdjustArgs, ctx: &Context) -> Result<()> {
     let rules = Rules::load(&a.criteria)?;
     let set = rules.set_for(a.year)?;
     let sp = progress::spinner("adjusting");
-    let adj = store
-        .adjust(a.year, set, &rules.policy)
-        .with_context(|| format!("adjusting {} in {}", a.year, store.path().display()))?;
+    let adj = if a.dry_run {
+        dry_run(&store, a.year, set, &rules.policy)
+    } else {
+        store
+            .adjust(a.year, set, &rules.policy)
+            .map_err(anyhow::Error::new)
+    }
+    .with_context(|| format!("adjusting {} in {}", a.year, store.path().display()))?;
     sp.finish_and_clear();
     let counts = adj.counts();
     match a.format {
@@ -424,10 +432,15 @@ fn adjust(a: AdjustArgs, ctx: &Context) -> Result<()> {
                 store.firms()?.into_iter().map(|f| (f.id, f.name)).collect();
             let name_of = |id: &EnterpriseId| names.get(id).cloned().unwrap_or_default();
             println!(
-                "adjustment {} under criteria set {} and policy {} (committed)",
+                "adjustment {} under criteria set {} and policy {} ({})",
                 adj.year,
                 adj.criteria_set,
-                rules.policy.id()
+                rules.policy.id(),
+                if a.dry_run {
+                    "dry run, not committed"
+                } else {
+                    "committed"
+                }
             );
             change_log_table(&adj, &name_of, a.all).print(Format::Table)?;
             let mut per_tier = Table::new(["tier", "firms"]);
@@ -449,6 +462,26 @@ fn adjust(a: AdjustArgs, ctx: &Context) -> Result<()> {
             per_change.print(Format::Table)
         }
     }
+}
+
+/// The adjustment `store.adjust` would commit, computed without writing.
+fn dry_run(
+    store: &SqliteStore,
+    year: Year,
+    set: &CriteriaSet,
+    policy: &RulePolicy,
+) -> Result<Adjustment> {
+    let last = store.last_adjusted_year()?;
+    registry_model::store::check_order(year, last)?;
+    let firms = store.firms()?;
+    let reports = store.reports_between(year - 3, year)?;
+    let prior = match last {
+        Some(y) => store.standings(y)?,
+        None => std::collections::HashMap::new(),
+    };
+    Ok(registry_model::run_adjustment(
+        year, &firms, &reports, &prior, set, policy,
+    )?)
 }
 
 fn parse_id(text: &str) -> Result<EnterpriseId> {
