@@ -4,6 +4,10 @@
 //! committed is there, no batch is half there, and `verify` passes. Each seed kills the
 //! writer twice (the second run continues on the recovered journal).
 //!
+//! The same machinery kills a writer that makes its batches in groups
+//! (`VoucherBook::group`, one journal transaction per group), at a point where it is known
+//! to be inside a group: after the reopen, the batches present are exactly whole groups.
+//!
 //! Seeds: `VOUCHER_CRASH_SEEDS` (default 8) starting at `VOUCHER_CRASH_SEED0` (default 0).
 
 use std::io::{BufRead, BufReader, Write};
@@ -11,7 +15,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use voucher_ledger::{AccountFlags, NewAccount, SqliteJournal, Transfer, VoucherBook};
+use voucher_ledger::{AccountFlags, LedgerError, NewAccount, SqliteJournal, Transfer, VoucherBook};
 
 const CHILD_ENV: &str = "VOUCHER_CRASH_CHILD";
 const ACCOUNTS: u64 = 8;
@@ -42,7 +46,22 @@ impl Rng {
     }
 }
 
-fn child(path: &Path) {
+/// The number of batches in group `g` (from 1): 2 to 12.
+fn group_len(g: u64) -> u64 {
+    2 + (g * 5) % 11
+}
+
+/// The group that batch `i` belongs to and whether `i` is the last batch of it.
+fn group_of(i: u64) -> (u64, bool) {
+    let (mut g, mut end) = (1, group_len(1));
+    while end < i {
+        g += 1;
+        end += group_len(g);
+    }
+    (g, end == i)
+}
+
+fn open_child(path: &Path) -> VoucherBook<SqliteJournal> {
     let mut book = VoucherBook::open(path).expect("child opens the journal");
     if book.ledger().accounts().is_empty() {
         let accounts = (1..=ACCOUNTS)
@@ -57,11 +76,22 @@ fn child(path: &Path) {
         book.create_accounts("accounts", accounts)
             .expect("accounts");
     }
-    // Continue after the last batch present.
+    book
+}
+
+/// The first batch not yet in the book.
+fn next_batch(book: &VoucherBook<SqliteJournal>) -> u64 {
     let mut i = 1;
     while i < BATCHES_MAX && book.ledger().transfer(i * 1_000 + 1).is_some() {
         i += 1;
     }
+    i
+}
+
+fn child(path: &Path) {
+    let mut book = open_child(path);
+    // Continue after the last batch present.
+    let mut i = next_batch(&book);
     let out = std::io::stdout();
     while i < BATCHES_MAX {
         book.create_transfers(&format!("batch-{i}"), batch(i))
@@ -73,17 +103,52 @@ fn child(path: &Path) {
     }
 }
 
-/// Runs the writer until it has reported `after` commits (plus a little), kills it with
-/// SIGKILL, and returns the batch ids it reported.
-fn run_and_kill(path: &Path, after: u64, extra_ms: u64) -> Vec<u64> {
+/// The grouped writer: each group of batches is one `VoucherBook::group`; in the middle of
+/// each group it prints `INSIDE g`, and after the group committed `COMMITTED i` for each of
+/// its batches.
+fn child_in_groups(path: &Path) {
+    let mut book = open_child(path);
+    let mut i = next_batch(&book);
+    let (mut g, _) = group_of(i);
+    let out = std::io::stdout();
+    while i < BATCHES_MAX {
+        let first = i;
+        let last = first + group_len(g) - 1;
+        book.group(|book| {
+            for k in first..=last {
+                book.create_transfers(&format!("batch-{k}"), batch(k))?;
+                if k == first + (last - first) / 2 {
+                    let mut lock = out.lock();
+                    writeln!(lock, "INSIDE {g}").expect("stdout");
+                    lock.flush().expect("stdout");
+                }
+            }
+            Ok::<_, LedgerError>(())
+        })
+        .expect("group commits");
+        let mut lock = out.lock();
+        for k in first..=last {
+            writeln!(lock, "COMMITTED {k}").expect("stdout");
+        }
+        lock.flush().expect("stdout");
+        i = last + 1;
+        g += 1;
+    }
+}
+
+/// Runs the writer (the test `test_name` of this binary, as a child) until it has printed
+/// `after` lines starting with `count_prefix` (plus a little), kills it with SIGKILL, and
+/// returns the batch ids it reported committed.
+fn run_and_kill(
+    path: &Path,
+    test_name: &str,
+    count_prefix: &str,
+    after: u64,
+    extra_ms: u64,
+) -> Vec<u64> {
     let exe = std::env::current_exe().expect("test binary");
     let mut child = Command::new(exe)
-        .args([
-            "crash_recovery_over_seeds",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -93,10 +158,14 @@ fn run_and_kill(path: &Path, after: u64, extra_ms: u64) -> Vec<u64> {
     let mut reader = BufReader::new(stdout);
     let mut committed = Vec::new();
     let mut line = String::new();
-    while (committed.len() as u64) < after {
+    let mut counted = 0;
+    while counted < after {
         line.clear();
         if reader.read_line(&mut line).expect("read child") == 0 {
             break; // the child ended on its own (should not happen)
+        }
+        if line.starts_with(count_prefix) {
+            counted += 1;
         }
         if let Some(id) = line.trim().strip_prefix("COMMITTED ") {
             committed.push(id.parse::<u64>().expect("batch id"));
@@ -176,7 +245,13 @@ fn crash_recovery_over_seeds() {
         for _round in 0..2 {
             let after = rng.next() % 25;
             let extra = rng.next() % 30;
-            let reported = run_and_kill(&path, after, extra);
+            let reported = run_and_kill(
+                &path,
+                "crash_recovery_over_seeds",
+                "COMMITTED ",
+                after,
+                extra,
+            );
             kills += 1;
             all.extend(reported);
             let n = check(&path, &all);
@@ -188,4 +263,58 @@ fn crash_recovery_over_seeds() {
         }
     }
     assert_eq!(kills, 2 * seeds);
+}
+
+#[test]
+fn crash_recovery_in_groups() {
+    if let Some(path) = std::env::var_os(CHILD_ENV) {
+        child_in_groups(Path::new(&path));
+        return;
+    }
+    let seeds: u64 = std::env::var("VOUCHER_CRASH_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    let seed0: u64 = std::env::var("VOUCHER_CRASH_SEED0")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut kills = 0;
+    let mut mid_group = 0;
+    for seed in seed0..seed0 + seeds {
+        let mut rng = Rng(seed ^ 0x0067_726f_7570);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ledger.sqlite");
+        let mut all = Vec::new();
+        for _round in 0..2 {
+            // Killed right after the writer said it is inside its `after`-th group (plus
+            // up to 3 ms): usually before that group commits.
+            let after = 1 + rng.next() % 6;
+            let extra = rng.next() % 30;
+            let reported = run_and_kill(&path, "crash_recovery_in_groups", "INSIDE ", after, extra);
+            kills += 1;
+            all.extend(reported);
+            let n = check(&path, &all);
+            assert!(
+                n as usize >= all.len(),
+                "seed {seed}: {n} batches but {} reported",
+                all.len()
+            );
+            // What survived is whole groups: none of a group is there unless all of it is.
+            assert!(
+                n == 0 || group_of(n).1,
+                "seed {seed}: the journal ends at batch {n}, inside group {}",
+                group_of(n).0
+            );
+            if n == 0 || all.iter().max().copied().unwrap_or(0) == n {
+                // Nothing beyond what was reported: the group in progress was lost whole.
+                mid_group += 1;
+            }
+        }
+    }
+    assert_eq!(kills, 2 * seeds);
+    // The kill follows the writer's word that it is inside a group by at most 3 ms, while
+    // half a group and an fsync remain: at least one kill must have landed mid-group.
+    assert!(mid_group > 0, "no kill landed inside a group");
+    eprintln!("{kills} SIGKILLs, {mid_group} with a group in progress lost whole");
 }

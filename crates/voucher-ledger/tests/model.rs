@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use registry_model::EnterpriseId;
 use voucher_ledger::book::{account_id, names};
 use voucher_ledger::{
-    AccountFlags, Firm, Journal, Ledger, ManualClock, MemoryJournal, NewAccount, PendingState,
-    Program, Transfer, VoucherBook,
+    AccountFlags, Firm, Journal, Ledger, LedgerError, ManualClock, MemoryJournal, NewAccount,
+    PendingState, Program, Transfer, VoucherBook,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ struct FirmYear {
     clawed: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct BookModel {
     budget_left: BTreeMap<i32, u64>,
     fy: HashMap<(i32, usize), FirmYear>,
@@ -359,12 +359,208 @@ fn firm_id(i: usize) -> EnterpriseId {
     EnterpriseId::from_first17(&format!("91330106{:09}", 100 + i)).unwrap()
 }
 
+/// One random operation on the book and on the model, with the outcomes compared.
+fn book_step(
+    book: &mut VoucherBook<MemoryJournal>,
+    m: &mut BookModel,
+    today: &mut NaiveDate,
+    clock: &ManualClock,
+    op: BookOp,
+    rid: &str,
+) -> Result<(), TestCaseError> {
+    let until = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+    let year = today.year();
+    let in_validity = *today <= until;
+    match op {
+        BookOp::Advance { days } => {
+            *today = today.checked_add_days(chrono::Days::new(days)).unwrap();
+            clock.set_date(*today);
+        }
+        BookOp::Grant { firm, amount } => {
+            let fy = m.fy.get(&(year, firm)).cloned().unwrap_or_default();
+            let left = *m.budget_left.get(&year).unwrap_or(&BUDGET_FEN);
+            let ok = in_validity
+                && amount > 0
+                && !fy.clawed
+                && fy.granted + amount <= CAP_FEN
+                && amount <= left;
+            let r = book.grant_fen(rid, "m", &Firm::new(firm_id(firm)), amount);
+            prop_assert_eq!(r.is_ok(), ok, "grant {} {}: {:?}", firm, amount, r);
+            if ok {
+                m.budget_left.insert(year, left - amount);
+                let e = m.fy.entry((year, firm)).or_default();
+                e.granted += amount;
+                e.balance += amount;
+            }
+        }
+        BookOp::Redeem {
+            firm,
+            provider_x,
+            contract,
+            amount,
+        } => {
+            let fy = m.fy.get(&(year, firm)).cloned().unwrap_or_default();
+            let available = fy.balance - m.held_of(year, firm);
+            let ratio_num = if provider_x { 5 } else { 3 };
+            let by_ratio = amount * ratio_num / 10;
+            let subsidy = by_ratio.min(available);
+            let ok = in_validity
+                && amount > 0
+                && !m.contracts.contains(&contract)
+                && !m.held.contains_key(&contract)
+                && !fy.clawed
+                && available > 0
+                && subsidy > 0;
+            let provider = if provider_x { "px" } else { "py" };
+            let r = book.redeem_fen(
+                rid,
+                "m",
+                &firm_id(firm),
+                provider,
+                &format!("C{contract}"),
+                amount,
+            );
+            prop_assert_eq!(r.is_ok(), ok, "redeem {} {}: {:?}", firm, amount, r);
+            if let Ok(r) = r {
+                prop_assert_eq!(r.subsidy_fen, subsidy);
+                prop_assert!(r.subsidy_fen * 10 <= amount * ratio_num);
+                prop_assert_eq!(r.firm_pays_fen, amount - subsidy);
+                m.contracts.insert(contract);
+                let e = m.fy.get_mut(&(year, firm)).unwrap();
+                e.balance -= subsidy;
+                e.redeemed += subsidy;
+            }
+        }
+        BookOp::Hold {
+            firm,
+            provider_x,
+            contract,
+            amount,
+        } => {
+            let fy = m.fy.get(&(year, firm)).cloned().unwrap_or_default();
+            let available = fy.balance - m.held_of(year, firm);
+            let ratio_num = if provider_x { 5 } else { 3 };
+            let subsidy = (amount * ratio_num / 10).min(available);
+            let ok = in_validity
+                && amount > 0
+                && !m.contracts.contains(&contract)
+                && !m.held.contains_key(&contract)
+                && !fy.clawed
+                && available > 0
+                && subsidy > 0;
+            let provider = if provider_x { "px" } else { "py" };
+            let r = book.hold_fen(
+                rid,
+                "m",
+                &firm_id(firm),
+                provider,
+                &format!("C{contract}"),
+                amount,
+                0,
+            );
+            prop_assert_eq!(r.is_ok(), ok, "hold {} {}: {:?}", firm, amount, r);
+            if let Ok(r) = r {
+                prop_assert_eq!(r.subsidy_fen, subsidy);
+                m.held.insert(contract, (year, firm, subsidy));
+            }
+        }
+        BookOp::Settle { contract } => {
+            let h = m.held.get(&contract).copied();
+            let ok = h.is_some_and(|(y, f, _)| !m.fy[&(y, f)].clawed);
+            let r = book.settle(rid, &format!("C{contract}"));
+            prop_assert_eq!(r.is_ok(), ok, "settle {}: {:?}", contract, r);
+            if ok {
+                let (y, f, amt) = m.held.remove(&contract).unwrap();
+                let e = m.fy.get_mut(&(y, f)).unwrap();
+                e.balance -= amt;
+                e.redeemed += amt;
+                m.contracts.insert(contract);
+            }
+        }
+        BookOp::Release { contract } => {
+            let ok = m.held.contains_key(&contract);
+            let r = book.release(rid, &format!("C{contract}"));
+            prop_assert_eq!(r.is_ok(), ok, "release {}: {:?}", contract, r);
+            if ok {
+                m.held.remove(&contract);
+            }
+        }
+        BookOp::Expire => {
+            let r = book.expire(rid, *today);
+            prop_assert!(r.is_ok(), "{:?}", r);
+            let mut returned = 0;
+            let held: BTreeMap<(i32, usize), u64> =
+                m.fy.keys()
+                    .map(|&(y, f)| ((y, f), m.held_of(y, f)))
+                    .collect();
+            for ((y, f), e) in m.fy.iter_mut() {
+                // A year's vouchers last until 31 December (the program has no
+                // carry-over); reserved amounts stay on the voucher.
+                let available = e.balance - held[&(*y, *f)];
+                if *y < year && available > 0 {
+                    returned += available;
+                    *m.budget_left.get_mut(y).unwrap() += available;
+                    e.balance -= available;
+                }
+            }
+            prop_assert_eq!(r.unwrap().returned_fen, returned);
+        }
+        BookOp::Clawback { firm } => {
+            let fy = m.fy.get(&(year, firm)).cloned();
+            let ok = matches!(&fy, Some(f) if !f.clawed);
+            let held = m.held_of(year, firm);
+            let r = book.clawback(rid, "m", &firm_id(firm), year, "test");
+            prop_assert_eq!(r.is_ok(), ok, "{:?}", r);
+            if let Ok(r) = r {
+                let e = m.fy.get_mut(&(year, firm)).unwrap();
+                let available = e.balance - held;
+                prop_assert_eq!((r.unused_fen, r.redeemed_fen), (available, e.redeemed));
+                *m.budget_left.get_mut(&year).unwrap() += available + e.redeemed;
+                e.balance -= available;
+                e.clawed = true;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// After every step: balances match and every invariant holds.
+fn book_check(book: &VoucherBook<MemoryJournal>, m: &BookModel) -> Result<(), TestCaseError> {
+    for ((y, f), e) in &m.fy {
+        let acct = book
+            .ledger()
+            .account(account_id(&names::voucher("m", *y, &firm_id(*f))))
+            .unwrap();
+        prop_assert_eq!(acct.credit_balance_fen(), i128::from(e.balance));
+        prop_assert!(e.granted <= CAP_FEN);
+    }
+    for (y, left) in &m.budget_left {
+        let b = book
+            .ledger()
+            .account(account_id(&names::budget("m", *y)))
+            .unwrap();
+        prop_assert_eq!(b.available_fen(), *left);
+        prop_assert!(b.credit_balance_fen() >= 0, "budget overdrawn");
+    }
+    prop_assert_eq!(book.contracts().count(), m.contracts.len() + m.held.len());
+    for ((y, f), e) in &m.fy {
+        let acct = book
+            .ledger()
+            .account(account_id(&names::voucher("m", *y, &firm_id(*f))))
+            .unwrap();
+        prop_assert_eq!(acct.debits_pending_fen, m.held_of(*y, *f));
+        prop_assert!(e.redeemed + m.held_of(*y, *f) <= e.granted);
+    }
+    book.check_invariants()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
     fn book_matches_model(ops in proptest::collection::vec(book_op(), 1..40)) {
         let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-        let until = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
         let clock = ManualClock::at_date(start);
         let mut book = VoucherBook::in_memory(Box::new(clock.clone()));
         book.add_program("p", Program::from_toml(PROGRAM, "model.toml").unwrap()).unwrap();
@@ -372,142 +568,88 @@ proptest! {
         let mut today = start;
         for (step, op) in ops.into_iter().enumerate() {
             let rid = format!("req-{step}");
-            let year = today.year();
-            let in_validity = today <= until;
-            match op {
-                BookOp::Advance { days } => {
-                    today = today.checked_add_days(chrono::Days::new(days)).unwrap();
-                    clock.set_date(today);
-                }
-                BookOp::Grant { firm, amount } => {
-                    let fy = m.fy.get(&(year, firm)).cloned().unwrap_or_default();
-                    let left = *m.budget_left.get(&year).unwrap_or(&BUDGET_FEN);
-                    let ok = in_validity && amount > 0 && !fy.clawed
-                        && fy.granted + amount <= CAP_FEN && amount <= left;
-                    let r = book.grant_fen(&rid, "m", &Firm::new(firm_id(firm)), amount);
-                    prop_assert_eq!(r.is_ok(), ok, "grant {} {}: {:?}", firm, amount, r);
-                    if ok {
-                        m.budget_left.insert(year, left - amount);
-                        let e = m.fy.entry((year, firm)).or_default();
-                        e.granted += amount;
-                        e.balance += amount;
-                    }
-                }
-                BookOp::Redeem { firm, provider_x, contract, amount } => {
-                    let fy = m.fy.get(&(year, firm)).cloned().unwrap_or_default();
-                    let available = fy.balance - m.held_of(year, firm);
-                    let ratio_num = if provider_x { 5 } else { 3 };
-                    let by_ratio = amount * ratio_num / 10;
-                    let subsidy = by_ratio.min(available);
-                    let ok = in_validity && amount > 0 && !m.contracts.contains(&contract)
-                        && !m.held.contains_key(&contract)
-                        && !fy.clawed && available > 0 && subsidy > 0;
-                    let provider = if provider_x { "px" } else { "py" };
-                    let r = book.redeem_fen(&rid, "m", &firm_id(firm), provider, &format!("C{contract}"), amount);
-                    prop_assert_eq!(r.is_ok(), ok, "redeem {} {}: {:?}", firm, amount, r);
-                    if let Ok(r) = r {
-                        prop_assert_eq!(r.subsidy_fen, subsidy);
-                        prop_assert!(r.subsidy_fen * 10 <= amount * ratio_num);
-                        prop_assert_eq!(r.firm_pays_fen, amount - subsidy);
-                        m.contracts.insert(contract);
-                        let e = m.fy.get_mut(&(year, firm)).unwrap();
-                        e.balance -= subsidy;
-                        e.redeemed += subsidy;
-                    }
-                }
-                BookOp::Hold { firm, provider_x, contract, amount } => {
-                    let fy = m.fy.get(&(year, firm)).cloned().unwrap_or_default();
-                    let available = fy.balance - m.held_of(year, firm);
-                    let ratio_num = if provider_x { 5 } else { 3 };
-                    let subsidy = (amount * ratio_num / 10).min(available);
-                    let ok = in_validity && amount > 0 && !m.contracts.contains(&contract)
-                        && !m.held.contains_key(&contract)
-                        && !fy.clawed && available > 0 && subsidy > 0;
-                    let provider = if provider_x { "px" } else { "py" };
-                    let r = book.hold_fen(&rid, "m", &firm_id(firm), provider, &format!("C{contract}"), amount, 0);
-                    prop_assert_eq!(r.is_ok(), ok, "hold {} {}: {:?}", firm, amount, r);
-                    if let Ok(r) = r {
-                        prop_assert_eq!(r.subsidy_fen, subsidy);
-                        m.held.insert(contract, (year, firm, subsidy));
-                    }
-                }
-                BookOp::Settle { contract } => {
-                    let h = m.held.get(&contract).copied();
-                    let ok = h.is_some_and(|(y, f, _)| !m.fy[&(y, f)].clawed);
-                    let r = book.settle(&rid, &format!("C{contract}"));
-                    prop_assert_eq!(r.is_ok(), ok, "settle {}: {:?}", contract, r);
-                    if ok {
-                        let (y, f, amt) = m.held.remove(&contract).unwrap();
-                        let e = m.fy.get_mut(&(y, f)).unwrap();
-                        e.balance -= amt;
-                        e.redeemed += amt;
-                        m.contracts.insert(contract);
-                    }
-                }
-                BookOp::Release { contract } => {
-                    let ok = m.held.contains_key(&contract);
-                    let r = book.release(&rid, &format!("C{contract}"));
-                    prop_assert_eq!(r.is_ok(), ok, "release {}: {:?}", contract, r);
-                    if ok {
-                        m.held.remove(&contract);
-                    }
-                }
-                BookOp::Expire => {
-                    let r = book.expire(&rid, today);
-                    prop_assert!(r.is_ok(), "{:?}", r);
-                    let mut returned = 0;
-                    let held: BTreeMap<(i32, usize), u64> = m.fy.keys().map(|&(y, f)| ((y, f), m.held_of(y, f))).collect();
-                    for ((y, f), e) in m.fy.iter_mut() {
-                        // A year's vouchers last until 31 December (the program has no
-                        // carry-over); reserved amounts stay on the voucher.
-                        let available = e.balance - held[&(*y, *f)];
-                        if *y < year && available > 0 {
-                            returned += available;
-                            *m.budget_left.get_mut(y).unwrap() += available;
-                            e.balance -= available;
-                        }
-                    }
-                    prop_assert_eq!(r.unwrap().returned_fen, returned);
-                }
-                BookOp::Clawback { firm } => {
-                    let fy = m.fy.get(&(year, firm)).cloned();
-                    let ok = matches!(&fy, Some(f) if !f.clawed);
-                    let held = m.held_of(year, firm);
-                    let r = book.clawback(&rid, "m", &firm_id(firm), year, "test");
-                    prop_assert_eq!(r.is_ok(), ok, "{:?}", r);
-                    if let Ok(r) = r {
-                        let e = m.fy.get_mut(&(year, firm)).unwrap();
-                        let available = e.balance - held;
-                        prop_assert_eq!((r.unused_fen, r.redeemed_fen), (available, e.redeemed));
-                        *m.budget_left.get_mut(&year).unwrap() += available + e.redeemed;
-                        e.balance -= available;
-                        e.clawed = true;
-                    }
-                }
-            }
-            // After every step: balances match and every invariant holds.
-            for ((y, f), e) in &m.fy {
-                let acct = book.ledger().account(account_id(&names::voucher("m", *y, &firm_id(*f)))).unwrap();
-                prop_assert_eq!(acct.credit_balance_fen(), i128::from(e.balance));
-                prop_assert!(e.granted <= CAP_FEN);
-            }
-            for (y, left) in &m.budget_left {
-                let b = book.ledger().account(account_id(&names::budget("m", *y))).unwrap();
-                prop_assert_eq!(b.available_fen(), *left);
-                prop_assert!(b.credit_balance_fen() >= 0, "budget overdrawn");
-            }
-            prop_assert_eq!(book.contracts().count(), m.contracts.len() + m.held.len());
-            for ((y, f), e) in &m.fy {
-                let acct = book.ledger().account(account_id(&names::voucher("m", *y, &firm_id(*f)))).unwrap();
-                prop_assert_eq!(acct.debits_pending_fen, m.held_of(*y, *f));
-                prop_assert!(e.redeemed + m.held_of(*y, *f) <= e.granted);
-            }
-            book.check_invariants().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            book_step(&mut book, &mut m, &mut today, &clock, op, &rid)?;
+            book_check(&book, &m)?;
         }
         // The journal replays to the same state.
         let mut copy = MemoryJournal::new();
         *copy.entries_mut() = book.journal().entries().unwrap();
         let again = VoucherBook::with_journal(copy, Box::new(clock)).unwrap();
         prop_assert_eq!(again.balances(None), book.balances(None));
+    }
+
+    /// The same model, with the operations in runs, each run a group (`VoucherBook::group`)
+    /// that commits or, for about a third of them, is rolled back at its end: inside a group
+    /// every step matches the model as it does alone; after a rollback the model goes back
+    /// to where it was before the group and the book matches it, with its journal, requests
+    /// and balances unchanged; at the end the journal replays to the same state.
+    #[test]
+    fn book_matches_model_in_groups(
+        runs in proptest::collection::vec(
+            (proptest::collection::vec(book_op(), 1..8), proptest::bool::weighted(0.35)),
+            1..8,
+        )
+    ) {
+        let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let clock = ManualClock::at_date(start);
+        let mut book = VoucherBook::in_memory(Box::new(clock.clone()));
+        book.add_program("p", Program::from_toml(PROGRAM, "model.toml").unwrap()).unwrap();
+        let mut m = BookModel::default();
+        let mut today = start;
+        let mut step = 0usize;
+        for (ops, roll_back) in runs {
+            let model_before = m.clone();
+            let before = (
+                book.journal().entries().unwrap(),
+                book.request_count(),
+                book.balances(None),
+                book.contracts().cloned().collect::<Vec<_>>(),
+            );
+            let outcome = book.group(|b| {
+                for op in ops {
+                    step += 1;
+                    book_step(b, &mut m, &mut today, &clock, op, &format!("req-{step}"))
+                        .map_err(GroupEnd::Test)?;
+                    book_check(b, &m).map_err(GroupEnd::Test)?;
+                }
+                if roll_back { Err(GroupEnd::RollBack) } else { Ok(()) }
+            });
+            match outcome {
+                Ok(()) => {}
+                Err(GroupEnd::RollBack) => {
+                    m = model_before;
+                    prop_assert_eq!(&book.journal().entries().unwrap(), &before.0);
+                    prop_assert_eq!(book.request_count(), before.1);
+                    prop_assert_eq!(&book.balances(None), &before.2);
+                    prop_assert_eq!(&book.contracts().cloned().collect::<Vec<_>>(), &before.3);
+                }
+                Err(GroupEnd::Test(e)) => return Err(e),
+                Err(GroupEnd::Ledger(e)) => return Err(TestCaseError::fail(e.to_string())),
+            }
+            prop_assert_eq!(book.group_depth(), 0);
+            book_check(&book, &m)?;
+        }
+        let mut copy = MemoryJournal::new();
+        *copy.entries_mut() = book.journal().entries().unwrap();
+        let again = VoucherBook::with_journal(copy, Box::new(clock)).unwrap();
+        prop_assert_eq!(again.balances(None), book.balances(None));
+        prop_assert_eq!(again.request_count(), book.request_count());
+    }
+}
+
+/// How a group in `book_matches_model_in_groups` ended, when not committed.
+#[derive(Debug)]
+enum GroupEnd {
+    /// The run asked for a rollback.
+    RollBack,
+    /// A step did not match the model.
+    Test(TestCaseError),
+    /// The book failed (for the group's commit).
+    Ledger(LedgerError),
+}
+
+impl From<LedgerError> for GroupEnd {
+    fn from(e: LedgerError) -> Self {
+        GroupEnd::Ledger(e)
     }
 }
