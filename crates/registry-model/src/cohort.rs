@@ -176,13 +176,15 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
     } else {
         Archetype::Ordinary
     };
-    // Age: most firms young (exponential, mean 7 years); unicorns ≤ 9 years at the end.
+    // Age at the cohort's first year: most firms young (exponential, mean 7 years); unicorns at
+    // most 5. Every firm-level draw is anchored on the first year, never the last, so a cohort
+    // extended by more years keeps its earlier firms and reports unchanged.
     let age_draw: f64 = Exp::new(1.0 / 7.0).map_or(5.0, |d| d.sample(&mut rng));
     let mut age = age_draw.floor() as i32;
     if archetype == Archetype::Unicorn {
-        age = age.clamp(3, 9);
+        age = age.clamp(0, 5);
     }
-    let founded_year = (spec.last_year - age.clamp(0, 40)).max(1985);
+    let founded_year = (spec.first_year - age.clamp(0, 40)).max(1985);
     let founded =
         NaiveDate::from_ymd_opt(founded_year, rng.gen_range(1..=12), rng.gen_range(1..=28))
             .unwrap_or(NaiveDate::MIN);
@@ -240,7 +242,7 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
     let debt: f64 = rng.gen_range(0.1..0.9);
     let stops_at = rng
         .gen_bool(0.03)
-        .then(|| rng.gen_range(spec.first_year..=spec.last_year));
+        .then(|| spec.first_year + rng.gen_range(1..8));
     let listed = archetype != Archetype::Unicorn && revenue > 300.0e6 && rng.gen_bool(0.2);
     let mut pe_backed = archetype == Archetype::Unicorn;
     let mut ip1: u32 = rng.gen_range(0..3);
@@ -335,8 +337,11 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
 }
 
 /// Generates a cohort: `spec.count` firms ordered by index, and their reports for
-/// `first_year..=last_year` (a firm founded later reports from its founding year; about 3 %
-/// stop reporting at some year, so adjustments meet grace and exits).
+/// `first_year..=last_year` (every firm is founded by the first year, most of them recently;
+/// about 3 % stop reporting at some year, so adjustments meet grace and exits).
+///
+/// Extending `last_year` with the same seed and first year keeps every firm and every earlier
+/// report byte for byte: only the new years are added.
 ///
 /// ```
 /// use registry_model::cohort::{CohortSpec, generate_cohort};

@@ -236,3 +236,23 @@ fn a_report_lists_its_facts_by_name() {
     );
     assert_eq!(facts.iter().filter(|(_, v)| v.is_some()).count(), 1);
 }
+
+#[test]
+fn extending_the_last_year_keeps_earlier_firms_and_reports() {
+    let short = CohortSpec {
+        count: 600,
+        first_year: 2021,
+        last_year: 2024,
+        seed: 12,
+    };
+    let long = CohortSpec {
+        last_year: 2026,
+        ..short
+    };
+    let (f1, r1) = generate_cohort(&short).unwrap();
+    let (f2, r2) = generate_cohort(&long).unwrap();
+    assert_eq!(f1, f2);
+    let early: Vec<_> = r2.iter().filter(|r| r.year <= 2024).cloned().collect();
+    assert_eq!(early, r1);
+    assert!(r2.iter().any(|r| r.year == 2026));
+}
