@@ -194,11 +194,13 @@ const BUCKET_BITS: u32 = 11;
 /// statistics, which are then selected there. Exact, whatever the distribution (a crowded
 /// bucket only makes its selection longer).
 fn percentiles_bucketed(chunks: &[&[i64]], n: usize, hist: &mut Vec<u32>) -> [f64; 3] {
-    let all = || chunks.iter().flat_map(|c| c.iter().copied());
+    // Plain nested loops over the blocks: a flattened iterator costs a check per key.
     let (mut mn, mut mx) = (i64::MAX, i64::MIN);
-    for k in all() {
-        mn = mn.min(k);
-        mx = mx.max(k);
+    for c in chunks {
+        for &k in *c {
+            mn = mn.min(k);
+            mx = mx.max(k);
+        }
     }
     if n < 2 || mn == mx {
         return [from_key(mn); 3];
@@ -209,8 +211,10 @@ fn percentiles_bucketed(chunks: &[&[i64]], n: usize, hist: &mut Vec<u32>) -> [f6
     let bucket = |k: i64| (k.wrapping_sub(mn) as u64 >> shift) as usize;
     hist.clear();
     hist.resize(n_buckets, 0);
-    for k in all() {
-        hist[bucket(k)] += 1;
+    for c in chunks {
+        for &k in *c {
+            hist[bucket(k)] += 1;
+        }
     }
     // The wanted order statistics: lo and lo + 1 of each percentile, ascending.
     let mut ranks = [0usize; 6];
@@ -240,10 +244,19 @@ fn percentiles_bucketed(chunks: &[&[i64]], n: usize, hist: &mut Vec<u32>) -> [f6
     let mut wanted: Vec<usize> = place.iter().map(|p| p.0).collect();
     wanted.dedup();
     let mut gathered: Vec<Vec<i64>> = vec![Vec::new(); wanted.len()];
-    for k in all() {
-        let b = bucket(k);
-        if let Some(g) = wanted.iter().position(|&w| w == b) {
-            gathered[g].push(k);
+    // slot[b] = 1 + the position of bucket b among the wanted ones, 0 when not wanted; the
+    // histogram's storage is reused for it.
+    hist.fill(0);
+    for (g, &w) in wanted.iter().enumerate() {
+        hist[w] = g as u32 + 1;
+    }
+    let slot = &*hist;
+    for c in chunks {
+        for &k in *c {
+            let g = slot[bucket(k)];
+            if g != 0 {
+                gathered[g as usize - 1].push(k);
+            }
         }
     }
     let mut values = [0i64; 6];
