@@ -152,8 +152,10 @@ pub struct Node {
     pub leaf: Option<usize>,
 }
 
-/// A validated indicator tree.
+/// A validated indicator tree. It serialises as its list of [`NodeSpec`]s and is validated
+/// again when deserialised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "Vec<NodeSpec>", try_from = "Vec<NodeSpec>")]
 pub struct Framework {
     nodes: Vec<Node>,
     root: usize,
@@ -161,8 +163,21 @@ pub struct Framework {
     post_order: Vec<usize>,
     /// Node index of every leaf, in input order.
     leaves: Vec<usize>,
-    #[serde(skip)]
     by_id: HashMap<String, usize>,
+}
+
+impl From<Framework> for Vec<NodeSpec> {
+    fn from(fw: Framework) -> Self {
+        fw.nodes.into_iter().map(|n| n.spec).collect()
+    }
+}
+
+impl TryFrom<Vec<NodeSpec>> for Framework {
+    type Error = IndexError;
+
+    fn try_from(nodes: Vec<NodeSpec>) -> Result<Self> {
+        Self::from_nodes(nodes)
+    }
 }
 
 const FRAMEWORK_COLUMNS: &str = "id,parent,level,name_zh,name_en,weight,direction,unit";
@@ -640,16 +655,6 @@ impl Framework {
             message: e.to_string(),
         })
     }
-
-    /// Rebuilds the id lookup after deserialisation (serde skips it).
-    pub fn reindex(&mut self) {
-        self.by_id = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.spec.id.clone(), i))
-            .collect();
-    }
 }
 
 fn parse_weight(s: &str) -> std::result::Result<f64, String> {
@@ -741,6 +746,18 @@ mod tests {
             assert!(e.contains(want), "{csv:?}: got {e}, want {want}");
             assert!(e.starts_with("fw.csv"), "{e}");
         }
+    }
+
+    #[test]
+    fn serde_round_trip_revalidates() {
+        let f = fw("id,parent,weight,direction\nt,,,1\na,t,3,-1\nb,t,1,1\n").unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        let g: Framework = serde_json::from_str(&json).unwrap();
+        assert_eq!(f, g);
+        assert_eq!(g.node("a").unwrap().weight, 0.75);
+        let bad = json.replace("\"id\":\"b\"", "\"id\":\"a\"");
+        assert_ne!(bad, json);
+        assert!(serde_json::from_str::<Framework>(&bad).is_err());
     }
 
     #[test]
