@@ -10,6 +10,14 @@
 //! - `journal/memory_create_transfers_1000`: the same through the in-memory journal (the cost
 //!   of planning, JSON records and the hash chain without the disk).
 //! - `book/grant_and_redeem`: one grant and one redemption request on the in-memory book.
+//! - `group/sqlite_grant_redeem_grouped_1000`: the durable book on SQLite (WAL,
+//!   synchronous=FULL), grant + redemption pairs (new firm, new contract each), 1,000
+//!   requests per `VoucherBook::group`: one journal transaction (one fsync) per group.
+//! - `group/memory_grant_redeem_grouped_1000`: the same groups on the in-memory book (what
+//!   the group costs in CPU without the disk; compare with `book/grant_and_redeem`).
+//! - `group/sqlite_grant_redeem_one_by_one_100`: the same pairs, each request its own
+//!   transaction (one fsync per request), as the cycle did before groups; 100 requests per
+//!   iteration so a sample takes seconds, not minutes. Both report requests per second.
 //!
 //! Transfer ids keep increasing across iterations, so every measured transfer is a new one;
 //! the ledger is rebuilt (outside the timed section) when it grows large.
@@ -215,5 +223,120 @@ fn book(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, core, journal, book);
+/// A durable book with the shipped programs, on a ledger date inside Hangzhou's 2024 round.
+fn sqlite_book(dir: &std::path::Path) -> VoucherBook {
+    let mut book = VoucherBook::open(dir.join("ledger.sqlite")).expect("open");
+    let clock = ManualClock::at_date(NaiveDate::from_ymd_opt(2024, 3, 1).expect("date"));
+    book.set_clock(Box::new(clock));
+    for p in defaults::programs().expect("defaults") {
+        let id = format!("program:{}", p.id);
+        book.add_program(&id, p).expect("program");
+    }
+    book
+}
+
+/// Grant ¥100 to a new firm and redeem a ¥200 contract with it (two requests).
+fn grant_redeem_pair<J: voucher_ledger::Journal>(
+    book: &mut VoucherBook<J>,
+    n: u64,
+) -> Result<(), voucher_ledger::LedgerError> {
+    // A new firm each time (n cycles through 250,000 USCCs; the ¥8M cap per firm allows
+    // 80,000 grants of ¥100 each), all in Hangzhou; the ¥250M budget allows 2,500,000.
+    let firm = EnterpriseId::from_first17(&format!("91330106{:09}", n % 250_000)).expect("uscc");
+    book.grant(
+        &format!("g{n}"),
+        "hangzhou-compute-2024",
+        &Firm::new(firm),
+        Decimal::from(100),
+    )?;
+    book.redeem(
+        &format!("r{n}"),
+        "hangzhou-compute-2024",
+        &firm,
+        "cloud",
+        &format!("C{n}"),
+        Decimal::from(200),
+    )?;
+    Ok(())
+}
+
+const GROUP_REQUESTS: u64 = 1_000;
+const ONE_BY_ONE_REQUESTS: u64 = 100;
+
+fn group(c: &mut Criterion) {
+    let mut g = c.benchmark_group("group");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(10));
+    g.throughput(Throughput::Elements(GROUP_REQUESTS));
+    g.bench_function("sqlite_grant_redeem_grouped_1000", |b| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut book = sqlite_book(dir.path());
+        let mut n = 0u64;
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let first = n;
+                n += GROUP_REQUESTS / 2;
+                let start = Instant::now();
+                book.group(|book| {
+                    for k in first..first + GROUP_REQUESTS / 2 {
+                        grant_redeem_pair(book, k)?;
+                    }
+                    Ok::<_, voucher_ledger::LedgerError>(())
+                })
+                .expect("group commits");
+                total += start.elapsed();
+            }
+            total
+        });
+    });
+    g.bench_function("memory_grant_redeem_grouped_1000", |b| {
+        let clock = ManualClock::at_date(NaiveDate::from_ymd_opt(2024, 3, 1).expect("date"));
+        let mut book = VoucherBook::in_memory(Box::new(clock));
+        for p in defaults::programs().expect("defaults") {
+            let id = format!("program:{}", p.id);
+            book.add_program(&id, p).expect("program");
+        }
+        let mut n = 0u64;
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let first = n;
+                n += GROUP_REQUESTS / 2;
+                let start = Instant::now();
+                book.group(|book| {
+                    for k in first..first + GROUP_REQUESTS / 2 {
+                        grant_redeem_pair(book, k)?;
+                    }
+                    Ok::<_, voucher_ledger::LedgerError>(())
+                })
+                .expect("group commits");
+                total += start.elapsed();
+            }
+            total
+        });
+    });
+    g.throughput(Throughput::Elements(ONE_BY_ONE_REQUESTS));
+    g.bench_function("sqlite_grant_redeem_one_by_one_100", |b| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut book = sqlite_book(dir.path());
+        let mut n = 0u64;
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let first = n;
+                n += ONE_BY_ONE_REQUESTS / 2;
+                let start = Instant::now();
+                for k in first..first + ONE_BY_ONE_REQUESTS / 2 {
+                    grant_redeem_pair(&mut book, k).expect("pair commits");
+                }
+                total += start.elapsed();
+            }
+            total
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, core, journal, book, group);
 criterion_main!(benches);

@@ -514,6 +514,25 @@ pub(crate) struct ProgramState {
 }
 
 impl ProgramState {
+    /// The firm's years in this program, ascending, found by jumping from year to year in
+    /// the map keyed (year, firm): O(years × log n) rather than a scan of every firm of the
+    /// program (which made a year of redemptions quadratic in the number of firms).
+    fn years_of(&self, firm: EnterpriseId) -> Vec<(Year, &FirmYear)> {
+        let mut out = Vec::new();
+        let mut next_year = self.firms.keys().next().map(|k| k.0);
+        while let Some(y) = next_year {
+            // The first key at or after (y + 1, firm) has a later year: years strictly
+            // increase, so the loop ends after at most the number of distinct years.
+            next_year = y
+                .checked_add(1)
+                .and_then(|y1| self.firms.range((y1, firm)..).next().map(|(k, _)| k.0));
+            if let Some(fy) = self.firms.get(&(y, firm)) {
+                out.push((y, fy));
+            }
+        }
+        out
+    }
+
     fn provider(&self, id: &str) -> Option<Provider> {
         self.extra_providers
             .get(id)
@@ -2281,13 +2300,9 @@ impl<J: Journal> VoucherBook<J> {
                 provider: provider_id.to_string(),
             })?;
         // The tier and region recorded at the firm's latest grant.
-        let latest = s
-            .firms
-            .iter()
-            .filter(|((_, f), _)| f == firm_id)
-            .max_by_key(|((y, _), _)| *y);
+        let years = s.years_of(*firm_id);
         let mut firm = Firm::new(*firm_id);
-        firm.tier = latest.and_then(|(_, fy)| fy.tier);
+        firm.tier = years.last().and_then(|(_, fy)| fy.tier);
         let related = self.related.contains(&(*firm_id, provider.id.clone()));
         let ctx = RuleContext {
             action: "redemption",
@@ -2304,11 +2319,11 @@ impl<J: Journal> VoucherBook<J> {
         }
         // Usable years, oldest first.
         let mut legs: Vec<(Year, u64, u64, u64)> = Vec::new(); // (year, voucher id, available, cap left)
-        for ((y, f), fy) in &s.firms {
-            if f != firm_id || fy.clawed_back || p.expires_on(*y) < date {
+        for (y, fy) in years {
+            if fy.clawed_back || p.expires_on(y) < date {
                 continue;
             }
-            let vid = account_id(&names::voucher(&p.id, *y, f));
+            let vid = account_id(&names::voucher(&p.id, y, firm_id));
             let available = self
                 .ledger
                 .account(vid)
@@ -2317,9 +2332,9 @@ impl<J: Journal> VoucherBook<J> {
             // Held (not yet settled) redemptions count against the cap too.
             let cap_left = Self::cap_fen(p, Some(fy))?
                 .saturating_sub(fy.redeemed_fen)
-                .saturating_sub(self.held_fen(&p.id, *y, f, now));
+                .saturating_sub(self.held_fen(&p.id, y, firm_id, now));
             if available > 0 && cap_left > 0 {
-                legs.push((*y, vid, available, cap_left));
+                legs.push((y, vid, available, cap_left));
             }
         }
         if legs.is_empty() {
@@ -2526,6 +2541,12 @@ impl<J: Journal> VoucherBook<J> {
 
     /// Subsidy of a firm's program year reserved by holds in force.
     fn held_fen(&self, program: &str, year: Year, firm: &EnterpriseId, now: i64) -> u64 {
+        // A hold in force has a pending leg of a positive amount: with nothing pending on the
+        // ledger there is none, and the scan of every contract is skipped (redemptions
+        // without holds, as in the yearly cycle, would otherwise be quadratic).
+        if self.ledger.pending_total_fen() == 0 {
+            return 0;
+        }
         self.contracts
             .values()
             .filter(|c| c.program == program && c.firm == *firm && self.hold_active(c, now))

@@ -13,6 +13,8 @@
 //! - [`book`]: [`VoucherBook`], the voucher life cycle as ledger operations (grant, redeem,
 //!   expire, clawback, rate), every write idempotent by request id, durable through a
 //!   [`Journal`] (in memory or SQLite) whose hash chain [`VoucherBook::verify`] checks.
+//!   [`VoucherBook::group`] runs many requests as one group: all or nothing, written to the
+//!   journal in one durable transaction (one fsync instead of one per request).
 //! - [`audit`]: balances at a date, firm statements, program reports, CSV and beancount.
 //! - [`share`]: cost and revenue sharing exact to the fen (largest remainder rule).
 //! - [`money`]: yuan ↔ fen and the rounding rule (subsidies round down to the fen).
