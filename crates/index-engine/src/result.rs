@@ -177,7 +177,11 @@ impl IndexResult {
 
     fn at(&self, unit: usize, figure: usize, node: usize, t: usize) -> f64 {
         let n = self.node_ids.len();
-        self.data[((unit * N_MEASURES + figure) * n + node) * self.years + t]
+        // `get`: a result read back from JSON may not be consistent; no panic then.
+        self.data
+            .get(((unit * N_MEASURES + figure) * n + node) * self.years + t)
+            .copied()
+            .unwrap_or(f64::NAN)
     }
 
     /// The figures by position: node (framework order), unit (sorted), year position (0 =
@@ -196,6 +200,18 @@ impl IndexResult {
         })
     }
 
+    fn parent(&self, node: usize) -> Option<usize> {
+        self.tree.parent.get(node).copied().flatten()
+    }
+
+    fn weight(&self, node: usize) -> f64 {
+        self.tree.weight.get(node).copied().unwrap_or(f64::NAN)
+    }
+
+    fn sign(&self, node: usize) -> f64 {
+        self.tree.sign.get(node).copied().unwrap_or(1.0)
+    }
+
     /// Whether `node` takes part in its parent's figure (unit, year position).
     fn takes_part(&self, node: usize, unit: usize, t: usize) -> bool {
         match self.tree.rule {
@@ -208,21 +224,21 @@ impl IndexResult {
     /// The node's renormalised (and, for growth, signed) weight within its parent in the
     /// year, the same arithmetic as the methods' aggregation; `NaN` when it does not take part.
     fn share(&self, node: usize, unit: usize, t: usize) -> f64 {
-        let Some(p) = self.tree.parent[node] else {
+        let Some(p) = self.parent(node) else {
             return 1.0;
         };
         if !self.takes_part(node, unit, t) {
             return f64::NAN;
         }
         let mut den = 0.0;
-        for &c in &self.tree.children[p] {
+        for &c in self.tree.children.get(p).map_or(&[][..], Vec::as_slice) {
             if self.takes_part(c, unit, t) {
-                den += self.tree.weight[c];
+                den += self.weight(c);
             }
         }
         let w = match self.tree.rule {
-            Contributions::OfGrowth => self.tree.weight[node] * self.tree.sign[node],
-            _ => self.tree.weight[node],
+            Contributions::OfGrowth => self.weight(node) * self.sign(node),
+            _ => self.weight(node),
         };
         if den > 0.0 { w / den } else { f64::NAN }
     }
@@ -233,7 +249,7 @@ impl IndexResult {
             Contributions::OfGrowth => self.at(unit, 1, node, t),
             Contributions::OfScore { mirror } => {
                 let s = self.at(unit, 0, node, t);
-                if self.tree.parent[node].is_some() && self.tree.sign[node] < 0.0 {
+                if self.parent(node).is_some() && self.sign(node) < 0.0 {
                     mirror - s
                 } else {
                     s
@@ -241,14 +257,14 @@ impl IndexResult {
             }
             Contributions::None => return (f64::NAN, f64::NAN),
         };
-        if self.tree.parent[node].is_none() {
+        if self.parent(node).is_none() {
             return (base, base);
         }
         // Path weight, multiplied from the root down.
         let mut chain = [0usize; crate::framework::MAX_DEPTH + 1];
         let mut depth = 0;
         let mut cur = node;
-        while let Some(p) = self.tree.parent[cur] {
+        while let Some(p) = self.parent(cur) {
             if depth >= chain.len() {
                 return (f64::NAN, f64::NAN);
             }
