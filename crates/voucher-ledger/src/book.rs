@@ -7,6 +7,12 @@
 //! changes nothing. The same id with the same content returns the first reply; the same id
 //! with other content is a [`LedgerError::RequestConflict`].
 //!
+//! [`VoucherBook::group`] runs many requests as one group: each behaves as it does alone,
+//! but their journal batches are written in one durable transaction when the group commits,
+//! and if the group fails (error, panic, failed write) none of them is in the journal and the
+//! book is exactly as before — the ledger's undo log and a log of the book's own changes
+//! (`BookUndo`) take it back.
+//!
 //! The journal records each request with the ledger time it ran at. Reopening replays every
 //! request through the same code and checks that it produces exactly the recorded accounts
 //! and transfers, then checks every invariant of the ledger and of the programs.
