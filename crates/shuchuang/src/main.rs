@@ -5,9 +5,7 @@
 
 mod chart;
 mod cmd;
-#[allow(dead_code)] // used once the subcommands land; removed at integration
 mod output;
-#[allow(dead_code)] // used once the subcommands land; removed at integration
 mod progress;
 
 use std::path::PathBuf;

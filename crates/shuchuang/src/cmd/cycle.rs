@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use compute_scheduler::generate::{FirmDemand, GeneratorConfig, generate_for_firms};
+use compute_scheduler::generate::{FirmDemand, GeneratorConfig, Horizon, generate_for_firms};
 use compute_scheduler::{Catalog, Charge, Payment, PaymentError, PolicyKind, Scheduler, Simulator};
 use index_engine::{ComputeOptions, Framework, IndexResult, NodeSpec, Observation, Panel};
 use rand::{Rng, SeedableRng};
@@ -49,8 +49,11 @@ pub const DEFAULT_YEAR: Year = 2025;
 pub const COHORT_HISTORY_YEARS: Year = 3;
 /// File in the data directory that remembers how the synthetic cohort was made.
 pub const COHORT_FILE: &str = "cycle-cohort.toml";
-/// Most compute jobs one cycle generates.
-pub const JOBS_MAX: usize = 200_000;
+/// Most compute jobs one cycle generates: the year's payments are one ledger group.
+pub const JOBS_MAX: usize = voucher_ledger::journal::GROUP_REQUESTS_MAX;
+/// Firms whose grants go into one ledger group (a firm has at most a few dozen benefits, so
+/// a group stays well within the ledger's group limit).
+const GRANT_FIRMS_PER_GROUP: usize = 1_000;
 /// The cultivation voucher programs the benefit rules pay through, beside the city rounds
 /// that voucher-ledger ships.
 const CULTIVATION_PROGRAMS: [(&str, &str); 3] = [
@@ -88,11 +91,11 @@ pub struct CycleArgs {
     #[arg(long, value_enum, default_value_t = PolicyArg::Fair)]
     pub policy: PolicyArg,
     /// Compute jobs generated per compute-voucher holder.
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = 20)]
     pub jobs_per_holder: usize,
     /// The subsidised pool is the national network's capacity divided by N: the share of
     /// the 东数西算 clusters that the cultivation program books for its firms.
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = 200)]
     pub capacity_divisor: u32,
     /// `table` prints the summary for people; `json` prints it for programs (csv: the
     /// report folder holds every table as CSV).
@@ -645,7 +648,9 @@ fn is_refusal(e: &LedgerError) -> bool {
     !e.is_failure()
         && !matches!(
             e,
-            LedgerError::RequestConflict { .. } | LedgerError::ProgramNotFound { .. }
+            LedgerError::RequestConflict { .. }
+                | LedgerError::ProgramNotFound { .. }
+                | LedgerError::GroupTooLarge { .. }
         )
 }
 
@@ -695,84 +700,92 @@ fn grant_benefits(
     let mut firms_missing = 0usize;
     let total: u64 = matched.iter().map(|m| m.granted.len() as u64).sum();
     let bar = progress::bar(total, "grants");
-    for m in &matched {
-        let id: EnterpriseId = m
-            .firm
-            .parse()
-            .with_context(|| format!("firm id {}", m.firm))?;
-        let tier = tiers.get(&id).copied().flatten();
-        let mut firm = Firm::new(id);
-        if let Some(t) = tier {
-            firm = firm.with_tier(t);
-        }
-        firm.region = regions.get(&id).copied();
-        for g in &m.granted {
-            bar.inc(1);
-            let (Some(program), Some(amount)) = (g.program.clone(), g.amount_yuan) else {
-                continue;
-            };
-            let request_id = grant_request_id(year, &program, &g.policy, &id);
-            let line = per_program.entry(program.clone()).or_default();
-            let result = if amount > Decimal::ZERO {
-                book.grant(&request_id, &program, &firm, amount)
-            } else {
-                continue;
-            };
-            fault.after_write(3, granted + refused + 1);
-            match result {
-                Ok(r) => {
-                    granted += 1;
-                    let yuan = voucher_ledger::money::fen_to_yuan(r.amount_fen);
-                    granted_yuan += yuan;
-                    line.grants += 1;
-                    line.granted_yuan += yuan;
+    // Each chunk of firms is one ledger group: one durable transaction, all or nothing.
+    for chunk in matched.chunks(GRANT_FIRMS_PER_GROUP) {
+        book.group(|book| -> Result<()> {
+            for m in chunk {
+                let id: EnterpriseId = m
+                    .firm
+                    .parse()
+                    .with_context(|| format!("firm id {}", m.firm))?;
+                let tier = tiers.get(&id).copied().flatten();
+                let mut firm = Firm::new(id);
+                if let Some(t) = tier {
+                    firm = firm.with_tier(t);
+                }
+                firm.region = regions.get(&id).copied();
+                for g in &m.granted {
+                    bar.inc(1);
+                    let (Some(program), Some(amount)) = (g.program.clone(), g.amount_yuan) else {
+                        continue;
+                    };
+                    let request_id = grant_request_id(year, &program, &g.policy, &id);
+                    let line = per_program.entry(program.clone()).or_default();
+                    let result = if amount > Decimal::ZERO {
+                        book.grant(&request_id, &program, &firm, amount)
+                    } else {
+                        continue;
+                    };
+                    fault.after_write(3, granted + refused + 1);
+                    match result {
+                        Ok(r) => {
+                            granted += 1;
+                            let yuan = voucher_ledger::money::fen_to_yuan(r.amount_fen);
+                            granted_yuan += yuan;
+                            line.grants += 1;
+                            line.granted_yuan += yuan;
+                            lines.push(BenefitLine {
+                                firm: m.firm.clone(),
+                                policy: g.policy.clone(),
+                                program,
+                                status: "granted",
+                                amount_yuan: Some(yuan),
+                                detail: g.reasons.join("; "),
+                                request_id,
+                            });
+                        }
+                        Err(e) if is_refusal(&e) => {
+                            refused += 1;
+                            line.refused += 1;
+                            lines.push(BenefitLine {
+                                firm: m.firm.clone(),
+                                policy: g.policy.clone(),
+                                program,
+                                status: "refused",
+                                amount_yuan: Some(amount),
+                                detail: e.to_string(),
+                                request_id,
+                            });
+                        }
+                        Err(e) => {
+                            return Err(anyhow::Error::new(e).context(format!(
+                                "granting {program} to {} ({request_id})",
+                                m.firm
+                            )));
+                        }
+                    }
+                }
+                if !m.pending.is_empty() {
+                    firms_missing += 1;
+                }
+                for p in &m.pending {
+                    pending += 1;
+                    let program = p.program.clone().unwrap_or_default();
+                    per_program.entry(program.clone()).or_default().pending += 1;
                     lines.push(BenefitLine {
                         firm: m.firm.clone(),
-                        policy: g.policy.clone(),
+                        policy: p.policy.clone(),
                         program,
-                        status: "granted",
-                        amount_yuan: Some(yuan),
-                        detail: g.reasons.join("; "),
-                        request_id,
+                        status: "missing facts",
+                        amount_yuan: None,
+                        detail: p.missing.join("; "),
+                        request_id: String::new(),
                     });
                 }
-                Err(e) if is_refusal(&e) => {
-                    refused += 1;
-                    line.refused += 1;
-                    lines.push(BenefitLine {
-                        firm: m.firm.clone(),
-                        policy: g.policy.clone(),
-                        program,
-                        status: "refused",
-                        amount_yuan: Some(amount),
-                        detail: e.to_string(),
-                        request_id,
-                    });
-                }
-                Err(e) => {
-                    return Err(anyhow::Error::new(e)
-                        .context(format!("granting {program} to {} ({request_id})", m.firm)));
-                }
+                conflicts += m.conflicts.len();
             }
-        }
-        if !m.pending.is_empty() {
-            firms_missing += 1;
-        }
-        for p in &m.pending {
-            pending += 1;
-            let program = p.program.clone().unwrap_or_default();
-            per_program.entry(program.clone()).or_default().pending += 1;
-            lines.push(BenefitLine {
-                firm: m.firm.clone(),
-                policy: p.policy.clone(),
-                program,
-                status: "missing facts",
-                amount_yuan: None,
-                detail: p.missing.join("; "),
-                request_id: String::new(),
-            });
-        }
-        conflicts += m.conflicts.len();
+            Ok(())
+        })?;
     }
     bar.finish_and_clear();
     book.check_invariants()
@@ -943,6 +956,8 @@ fn place_compute(
     let config = GeneratorConfig {
         jobs: jobs_n,
         seed: derive_seed(args.seed, year, "compute"),
+        // The year's demand, submitted over the year.
+        horizon: Horizon::Days(365),
         ..GeneratorConfig::default()
     };
     let mut jobs = generate_for_firms(&holders, &config)?;
@@ -951,19 +966,20 @@ fn place_compute(
         j.id = format!("{year}-{}", j.id);
     }
     let policy = args.policy.kind().build(&catalog.scheduling);
-    let mut payment = LedgerPayment {
-        book,
-        year,
-        program_of,
-        writes: 0,
-        fault,
-    };
     let bar = progress::spinner(&format!("placing {} jobs", jobs.len()));
-    let schedule = Simulator::new(catalog, policy).schedule(&jobs, &mut payment)?;
+    // The whole year's payments are one ledger group (JOBS_MAX keeps it within the limit).
+    let schedule = book.group(|book| -> Result<_> {
+        let mut payment = LedgerPayment {
+            book,
+            year,
+            program_of,
+            writes: 0,
+            fault,
+        };
+        Ok(Simulator::new(catalog, policy).schedule(&jobs, &mut payment)?)
+    })?;
     bar.finish_and_clear();
-    payment
-        .book
-        .check_invariants()
+    book.check_invariants()
         .context("ledger invariants after the compute payments")?;
     let m = &schedule.metrics;
     let clusters = m
