@@ -1648,32 +1648,8 @@ fn write_report(
         ]);
     }
     write_table(&dir.join("tiers.csv"), &tiers)?;
-    let mut changes = Table::new([
-        "id",
-        "name",
-        "from",
-        "to",
-        "change",
-        "grace",
-        "borderline",
-        "stage",
-        "reasons",
-        "missing",
-    ]);
-    for e in &adj.entries {
-        changes.push([
-            e.id.to_string(),
-            names.get(&e.id).copied().unwrap_or_default().to_string(),
-            e.from.map_or(String::new(), |t| t.key().to_string()),
-            e.to.map_or(String::new(), |t| t.key().to_string()),
-            e.change.key().to_string(),
-            e.grace.to_string(),
-            e.borderline.to_string(),
-            e.stage.map_or(String::new(), |s| s.key().to_string()),
-            e.reasons.join("; "),
-            e.missing.join("; "),
-        ]);
-    }
+    let name_of = |id: &EnterpriseId| names.get(id).copied().unwrap_or_default().to_string();
+    let changes = registry_cmd::change_log_table(adj, &name_of, true);
     write_table(&dir.join("changes.csv"), &changes)?;
 
     // Benefits and vouchers.

@@ -370,7 +370,13 @@ struct AdjustOutput<'a> {
     entries: &'a [registry_model::ChangeEntry],
 }
 
-fn change_log_table(adj: &Adjustment, names: &dyn Fn(&EnterpriseId) -> String, all: bool) -> Table {
+/// The change log of an adjustment as a table (`all`: also the firms not admitted), shared
+/// with the cycle's report.
+pub fn change_log_table(
+    adj: &Adjustment,
+    names: &dyn Fn(&EnterpriseId) -> String,
+    all: bool,
+) -> Table {
     let mut t = Table::new([
         "uscc",
         "name",
