@@ -876,10 +876,22 @@ struct JobLine {
     declined: String,
 }
 
+/// A job no cluster could take, with what each filter removed.
+#[derive(Debug, Clone, Serialize)]
+struct RejectionLine {
+    job: String,
+    firm: String,
+    kind: String,
+    cards: u32,
+    home: String,
+    reasons: String,
+}
+
 struct ComputeRun {
     summary: ComputeSummary,
     clusters: Vec<ClusterLine>,
     jobs: Vec<JobLine>,
+    rejections: Vec<RejectionLine>,
 }
 
 fn place_compute(
@@ -951,6 +963,7 @@ fn place_compute(
             },
             clusters: Vec::new(),
             jobs: Vec::new(),
+            rejections: Vec::new(),
         });
     }
     let config = GeneratorConfig {
@@ -1021,6 +1034,31 @@ fn place_compute(
             })
         })
         .collect();
+    let rejections = schedule
+        .rejections
+        .iter()
+        .filter_map(|r| {
+            let j = jobs.get(r.job)?;
+            let reasons = r
+                .filters
+                .iter()
+                .flat_map(|f| {
+                    f.removed
+                        .iter()
+                        .map(move |x| format!("{}: {} ({})", f.filter, x.cluster, x.reason))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            Some(RejectionLine {
+                job: j.id.clone(),
+                firm: j.firm.to_string(),
+                kind: format!("{:?}", j.kind).to_lowercase(),
+                cards: j.cards,
+                home: j.home.to_string(),
+                reasons,
+            })
+        })
+        .collect();
     Ok(ComputeRun {
         summary: ComputeSummary {
             policy: policy_name,
@@ -1042,6 +1080,7 @@ fn place_compute(
         },
         clusters,
         jobs: job_lines,
+        rejections,
     })
 }
 
@@ -1700,6 +1739,7 @@ fn write_report(
     // Compute.
     write_csv(&dir.join("compute_clusters.csv"), &compute.clusters)?;
     write_csv(&dir.join("compute_jobs.csv"), &compute.jobs)?;
+    write_csv(&dir.join("compute_rejections.csv"), &compute.rejections)?;
     write_csv(
         &dir.join("compute_summary.csv"),
         std::slice::from_ref(&compute.summary),
@@ -1967,7 +2007,7 @@ fn summary_markdown(s: &Summary) -> Result<String> {
     let c = &s.compute;
     writeln!(
         md,
-        "\n## 4. Compute (compute_summary.csv, compute_clusters.csv, compute_jobs.csv, clusters.svg)\n"
+        "\n## 4. Compute (compute_summary.csv, compute_clusters.csv, compute_jobs.csv, compute_rejections.csv, clusters.svg)\n"
     )?;
     writeln!(
         md,
