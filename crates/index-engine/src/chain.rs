@@ -45,8 +45,37 @@ pub fn chain_factor(growth: f64) -> f64 {
     (200.0 + growth) / (200.0 - growth)
 }
 
+/// Growth and estimate flag of one leaf series, as [`leaf_rows`] writes them.
+fn leaf_growth(x: &[f64], f: &[u8], g: &mut [f64], est: Option<&mut [f64]>) {
+    if let Some(est) = est {
+        for (out, &flag) in est.iter_mut().zip(f) {
+            *out = match Flag::from_u8(flag) {
+                Flag::Observed => 0.0,
+                Flag::Interpolated | Flag::Carried => 1.0,
+                Flag::Missing => f64::NAN,
+            };
+        }
+    }
+    if let Some(g0) = g.first_mut() {
+        *g0 = f64::NAN;
+    }
+    for ((out, &xp), &xt) in g.iter_mut().skip(1).zip(x).zip(x.iter().skip(1)) {
+        *out = if xp.is_nan() || xt.is_nan() {
+            f64::NAN
+        } else {
+            symmetric_growth(xp, xt)
+        };
+    }
+}
+
 /// Growth, index and estimate flag of one leaf series (`x` values, `f` flags).
-fn leaf_rows(x: &[f64], f: &[u8], g: &mut [f64], e: &mut [f64], est: Option<&mut [f64]>) {
+pub(crate) fn leaf_rows(
+    x: &[f64],
+    f: &[u8],
+    g: &mut [f64],
+    e: &mut [f64],
+    est: Option<&mut [f64]>,
+) {
     if let Some(est) = est {
         for (out, &flag) in est.iter_mut().zip(f) {
             *out = match Flag::from_u8(flag) {
@@ -259,6 +288,10 @@ impl Method for Chain {
         Contributions::OfGrowth
     }
 
+    fn leaves_from_panel(&self) -> bool {
+        true
+    }
+
     fn prepare(&self, _framework: &Framework, _filled: &FilledPanel) -> Result<()> {
         Ok(())
     }
@@ -323,40 +356,20 @@ impl Method for Chain {
         scratch: &mut Vec<f64>,
         out: UnitOutput<'_>,
     ) {
-        let n_nodes = framework.len();
-        let t_len = filled.n_years();
-        if t_len == 0
-            || out.index.len() != n_nodes * t_len
-            || weights.len() != n_nodes
-            || filled.leaf_ids().len() != framework.leaves().len()
-            || unit >= filled.units().len()
-        {
-            out.index.fill(f64::NAN);
-            return;
-        }
-        let rows = split_rows(n_nodes, t_len, scratch, out);
-        let n_units = filled.units().len();
-        let (values, flags) = (filled.values(), filled.flags());
-        let want_detail = rows.want_detail;
-        for &n in framework.leaves() {
-            let Some(l) = framework.nodes()[n].leaf else {
-                continue;
-            };
-            let src = (l * n_units + unit) * t_len..(l * n_units + unit + 1) * t_len;
-            let row = n * t_len..(n + 1) * t_len;
-            leaf_rows(
-                &values[src.clone()],
-                &flags[src],
-                &mut rows.growth[row.clone()],
-                &mut rows.index[row.clone()],
-                if want_detail {
-                    Some(&mut rows.est[row])
-                } else {
-                    None
-                },
-            );
-        }
-        aggregate(framework, weights, t_len, rows);
+        direct(framework, filled, unit, weights, scratch, out, true);
+    }
+
+    fn evaluate_direct_inner(
+        &self,
+        _p: &(),
+        framework: &Framework,
+        filled: &FilledPanel,
+        unit: usize,
+        weights: &[f64],
+        scratch: &mut Vec<f64>,
+        out: UnitOutput<'_>,
+    ) {
+        direct(framework, filled, unit, weights, scratch, out, false);
     }
 
     fn evaluate_many(
@@ -476,4 +489,64 @@ impl Method for Chain {
             }
         }
     }
+}
+
+/// [`Chain::evaluate_direct`]; without the leaves' index rows unless `leaf_index`.
+fn direct(
+    framework: &Framework,
+    filled: &FilledPanel,
+    unit: usize,
+    weights: &[f64],
+    scratch: &mut Vec<f64>,
+    out: UnitOutput<'_>,
+    leaf_index: bool,
+) {
+    let n_nodes = framework.len();
+    let t_len = filled.n_years();
+    if t_len == 0
+        || out.index.len() != n_nodes * t_len
+        || weights.len() != n_nodes
+        || filled.leaf_ids().len() != framework.leaves().len()
+        || unit >= filled.units().len()
+    {
+        out.index.fill(f64::NAN);
+        return;
+    }
+    let rows = split_rows(n_nodes, t_len, scratch, out);
+    let n_units = filled.units().len();
+    let (values, flags) = (filled.values(), filled.flags());
+    let want_detail = rows.want_detail;
+    for &n in framework.leaves() {
+        let Some(l) = framework.nodes()[n].leaf else {
+            continue;
+        };
+        let src = (l * n_units + unit) * t_len..(l * n_units + unit + 1) * t_len;
+        let row = n * t_len..(n + 1) * t_len;
+        if !leaf_index {
+            // Growth and estimate flags only: what the aggregation reads.
+            leaf_growth(
+                &values[src.clone()],
+                &flags[src],
+                &mut rows.growth[row.clone()],
+                if want_detail {
+                    Some(&mut rows.est[row])
+                } else {
+                    None
+                },
+            );
+            continue;
+        }
+        leaf_rows(
+            &values[src.clone()],
+            &flags[src],
+            &mut rows.growth[row.clone()],
+            &mut rows.index[row.clone()],
+            if want_detail {
+                Some(&mut rows.est[row])
+            } else {
+                None
+            },
+        );
+    }
+    aggregate(framework, weights, t_len, rows);
 }

@@ -443,6 +443,11 @@ impl FilledPanel {
         Some((self.values[i], Flag::from_u8(self.flags[i])))
     }
 
+    /// The filled values and flags, `[leaf][unit][t]` each, giving up the panel.
+    pub(crate) fn into_series(self) -> (Vec<f64>, Vec<u8>) {
+        (self.values, self.flags)
+    }
+
     pub(crate) fn values(&self) -> &[f64] {
         &self.values
     }

@@ -64,7 +64,7 @@ pub use fill::{
 };
 pub use framework::{Direction, Framework, MAX_DEPTH, MAX_NODES, Node, NodeSpec, Year};
 pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, Normalisation};
-pub use method::{Contributions, Method, UnitDetail, UnitOutput, compute_with};
+pub use method::{Contributions, Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
 pub use panel::{MAX_CELLS, MAX_OBSERVATIONS, MAX_YEARS, Observation, Panel, PanelBuilder};
 pub use result::{Cell, IndexResult, Row};
 
@@ -114,5 +114,5 @@ pub fn compute(
     options: &ComputeOptions,
 ) -> Result<IndexResult> {
     let filled = options.fill(panel)?;
-    compute_with(&Chain, framework, &filled, None)
+    compute_with_owned(&Chain, framework, filled, None)
 }

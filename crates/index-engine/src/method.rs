@@ -70,6 +70,13 @@ pub trait Method: Sync {
     /// How contributions follow from the stored figures.
     fn contributions(&self) -> Contributions;
 
+    /// Whether the leaves' rows are the chain's (growth, index and estimate flag of each
+    /// filled series, independent of the weights), so a result may derive them from the
+    /// panel when read instead of storing them. Default: no, every row is stored.
+    fn leaves_from_panel(&self) -> bool {
+        false
+    }
+
     /// Checks the data suits the method and computes the shared state.
     fn prepare(&self, framework: &Framework, filled: &FilledPanel) -> Result<Self::Prepared>;
 
@@ -137,6 +144,22 @@ pub trait Method: Sync {
         }
     }
 
+    /// Like [`Self::evaluate_direct`], but the leaves' index rows may be left as they are:
+    /// used when [`Self::leaves_from_panel`] is true and the result derives them.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_direct_inner(
+        &self,
+        prepared: &Self::Prepared,
+        framework: &Framework,
+        filled: &FilledPanel,
+        unit: usize,
+        weights: &[f64],
+        scratch: &mut Vec<f64>,
+        out: UnitOutput<'_>,
+    ) {
+        self.evaluate_direct(prepared, framework, filled, unit, weights, scratch, out);
+    }
+
     /// All figures of unit `unit` under `weights`, straight from the filled panel. The
     /// default gathers [`Self::unit_input`] and calls [`Self::evaluate`]; a method may skip
     /// the intermediate copy when every figure is evaluated once.
@@ -181,6 +204,37 @@ pub fn compute_with<M: Method>(
     filled: &FilledPanel,
     weights: Option<&[f64]>,
 ) -> Result<IndexResult> {
+    let mut result = compute_rows(method, framework, filled, weights)?;
+    if result.derives_leaves() {
+        result.set_leaf_source(filled.values().to_vec(), filled.flags().to_vec());
+    }
+    Ok(result)
+}
+
+/// [`compute_with`], taking the filled panel: a chain result keeps the panel's series to
+/// derive its leaf rows from, instead of copying them (the fastest way to a full result).
+pub fn compute_with_owned<M: Method>(
+    method: &M,
+    framework: &Framework,
+    filled: FilledPanel,
+    weights: Option<&[f64]>,
+) -> Result<IndexResult> {
+    let mut result = compute_rows(method, framework, &filled, weights)?;
+    if result.derives_leaves() {
+        let (values, flags) = filled.into_series();
+        result.set_leaf_source(values, flags);
+    }
+    Ok(result)
+}
+
+/// The stored rows of a result; a result that derives its leaf rows still needs their
+/// source attached.
+fn compute_rows<M: Method>(
+    method: &M,
+    framework: &Framework,
+    filled: &FilledPanel,
+    weights: Option<&[f64]>,
+) -> Result<IndexResult> {
     check_shapes(framework, filled)?;
     let own;
     let weights = match weights {
@@ -200,15 +254,21 @@ pub fn compute_with<M: Method>(
         }
     };
     let prepared = method.prepare(framework, filled)?;
+    let derive = method.leaves_from_panel();
     let mut result = IndexResult::empty(
         method.name(),
         method.contributions(),
         framework,
         weights,
         filled,
+        derive,
     )?;
-    let block = framework.len() * filled.n_years();
-    if block > 0 {
+    let t_len = filled.n_years();
+    let block = framework.len() * t_len;
+    if block == 0 {
+        return Ok(result);
+    }
+    if !derive {
         result
             .data_mut()
             .par_chunks_mut(block * N_MEASURES)
@@ -232,6 +292,47 @@ pub fn compute_with<M: Method>(
                     },
                 );
             });
+        return Ok(result);
     }
+    // Leaf rows are derived from the panel when read: each unit is evaluated into a
+    // per-thread buffer (which stays in cache) and only the inner rows are kept, so the
+    // result array that must be faulted in is a fraction of the full one.
+    let stored = result.stored_nodes();
+    let stored_block = stored.len() * t_len;
+    if stored_block == 0 {
+        return Ok(result);
+    }
+    result
+        .data_mut()
+        .par_chunks_mut(stored_block * N_MEASURES)
+        .enumerate()
+        .for_each_init(
+            || (Vec::new(), vec![0.0; block * N_MEASURES]),
+            |(scratch, full), (unit, chunk)| {
+                let (index, rest) = full.split_at_mut(block);
+                let (growth, estimated_share) = rest.split_at_mut(block);
+                method.evaluate_direct_inner(
+                    &prepared,
+                    framework,
+                    filled,
+                    unit,
+                    weights,
+                    scratch,
+                    UnitOutput {
+                        index,
+                        detail: Some(UnitDetail {
+                            growth,
+                            estimated_share,
+                        }),
+                    },
+                );
+                for (figure, rows) in full.chunks_exact(block).enumerate() {
+                    let out = &mut chunk[figure * stored_block..(figure + 1) * stored_block];
+                    for (dst, &n) in out.chunks_exact_mut(t_len).zip(&stored) {
+                        dst.copy_from_slice(&rows[n * t_len..(n + 1) * t_len]);
+                    }
+                }
+            },
+        );
     Ok(result)
 }

@@ -1,10 +1,13 @@
 //! Results: per node, unit and year, the index, growth, contribution, total contribution and
 //! estimated share, with the choices that produced them.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
+use crate::chain::leaf_rows;
 use crate::error::{IndexError, Result};
-use crate::fill::{FillNote, FilledPanel};
+use crate::fill::{FillNote, FilledPanel, Flag};
 use crate::framework::{Framework, Year};
 use crate::method::Contributions;
 
@@ -54,8 +57,18 @@ struct Tree {
     rule: Contributions,
 }
 
-/// Everything a computation produced, laid out densely as unit × figure × node × year
-/// (index, growth, estimated share); contributions are derived when read.
+/// The filled leaf series a result derives its leaf rows from (chain method).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LeafSource {
+    /// `[leaf][unit][t]`, `NaN` where missing.
+    values: Vec<f64>,
+    /// `[leaf][unit][t]`, a [`Flag`] as `u8`.
+    flags: Vec<u8>,
+}
+
+/// Everything a computation produced, laid out densely as unit × figure × stored node × year
+/// (index, growth, estimated share); contributions are derived when read, and so are the
+/// leaves' rows when the method's leaves follow from the filled panel alone (the chain).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexResult {
     method: String,
@@ -67,8 +80,21 @@ pub struct IndexResult {
     years: usize,
     last_observed_year: Option<Year>,
     notes: Vec<FillNote>,
-    /// `[unit][figure][node][t]`: index, growth, estimated share; `NaN` = none.
+    /// Per node, its position among the stored nodes; `None` for a leaf derived from
+    /// `leaf_source`.
+    slot: Vec<Option<usize>>,
+    /// How many nodes are stored.
+    n_stored: usize,
+    /// Per node, its leaf position in the panel (`None` for inner nodes).
+    leaf_of: Vec<Option<usize>>,
+    /// The filled leaf series, when leaf rows are derived rather than stored.
+    leaf_source: Option<LeafSource>,
+    /// `[unit][figure][stored node][t]`: index, growth, estimated share; `NaN` = none.
     data: Vec<f64>,
+    /// Leaf rows laid out like `data` over the leaves (`[unit][figure][leaf][t]`), made on
+    /// the first request for a leaf's series, so that series can be lent as slices.
+    #[serde(skip)]
+    derived_leaves: OnceLock<Vec<f64>>,
 }
 
 fn opt(x: f64) -> Option<f64> {
@@ -82,11 +108,26 @@ impl IndexResult {
         framework: &Framework,
         weights: &[f64],
         filled: &FilledPanel,
+        derive_leaves: bool,
     ) -> Result<Self> {
+        let nodes = framework.nodes();
+        let derive_leaves = derive_leaves && filled.leaf_ids().len() == framework.leaves().len();
+        let mut n_stored = 0;
+        let slot: Vec<Option<usize>> = nodes
+            .iter()
+            .map(|n| {
+                if derive_leaves && n.leaf.is_some() {
+                    None
+                } else {
+                    n_stored += 1;
+                    Some(n_stored - 1)
+                }
+            })
+            .collect();
         let cells = filled
             .units()
             .len()
-            .checked_mul(N_MEASURES * framework.len())
+            .checked_mul(N_MEASURES * n_stored)
             .and_then(|x| x.checked_mul(filled.n_years()))
             .filter(|&x| x <= crate::panel::MAX_CELLS * 4)
             .ok_or_else(|| IndexError::TooLarge {
@@ -95,7 +136,6 @@ impl IndexResult {
                 actual: (filled.units().len() * N_MEASURES * framework.len() * filled.n_years())
                     as u64,
             })?;
-        let nodes = framework.nodes();
         let tree = Tree {
             parent: nodes.iter().map(|n| n.parent).collect(),
             children: nodes.iter().map(|n| n.children.clone()).collect(),
@@ -117,9 +157,112 @@ impl IndexResult {
             years: filled.n_years(),
             last_observed_year: filled.last_observed_year(),
             notes: filled.notes().to_vec(),
+            slot,
+            n_stored,
+            leaf_of: nodes.iter().map(|n| n.leaf).collect(),
+            // Attached after the computation (see `set_leaf_source`).
+            leaf_source: None,
             // Zeroed memory comes lazily from the allocator, so the parallel workers touch
             // (and fault in) their own blocks.
             data: vec![0.0; cells],
+            derived_leaves: OnceLock::new(),
+        })
+    }
+
+    /// Whether leaf rows are derived from the panel (and need [`Self::set_leaf_source`]).
+    pub(crate) fn derives_leaves(&self) -> bool {
+        self.slot.iter().any(Option::is_none)
+    }
+
+    /// Attaches the filled series (`[leaf][unit][t]`) the leaf rows are derived from.
+    pub(crate) fn set_leaf_source(&mut self, values: Vec<f64>, flags: Vec<u8>) {
+        self.leaf_source = Some(LeafSource { values, flags });
+    }
+
+    /// The stored nodes, in slot order.
+    pub(crate) fn stored_nodes(&self) -> Vec<usize> {
+        (0..self.slot.len())
+            .filter(|&n| self.slot[n].is_some())
+            .collect()
+    }
+
+    /// The filled series and flags of a derived leaf for a unit.
+    fn leaf_series(&self, node: usize, unit: usize) -> Option<(&[f64], &[u8])> {
+        let src = self.leaf_source.as_ref()?;
+        let l = self.leaf_of.get(node).copied().flatten()?;
+        let start = (l * self.units.len() + unit) * self.years;
+        let range = start..start + self.years;
+        Some((src.values.get(range.clone())?, src.flags.get(range)?))
+    }
+
+    /// One figure of a derived leaf, with the same arithmetic as the chain's leaf rows.
+    fn leaf_at(&self, figure: usize, node: usize, unit: usize, t: usize) -> f64 {
+        let Some((x, f)) = self.leaf_series(node, unit) else {
+            return f64::NAN;
+        };
+        match figure {
+            1 => match (t.checked_sub(1).and_then(|p| x.get(p)), x.get(t)) {
+                (Some(&xp), Some(&xt)) if !xp.is_nan() && !xt.is_nan() => {
+                    crate::chain::symmetric_growth(xp, xt)
+                }
+                _ => f64::NAN,
+            },
+            2 => match f.get(t).map(|&b| Flag::from_u8(b)) {
+                Some(Flag::Observed) => 0.0,
+                Some(Flag::Interpolated | Flag::Carried) => 1.0,
+                _ => f64::NAN,
+            },
+            _ => self
+                .leaf_index_series(node, unit)
+                .get(t)
+                .copied()
+                .unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The index series of a derived leaf (the index at a year rests on the whole stretch
+    /// before it).
+    fn leaf_index_series(&self, node: usize, unit: usize) -> Vec<f64> {
+        let Some((x, f)) = self.leaf_series(node, unit) else {
+            return Vec::new();
+        };
+        let (mut g, mut e) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        leaf_rows(x, f, &mut g, &mut e, None);
+        e
+    }
+
+    /// Every derived leaf row, `[unit][figure][leaf][t]`.
+    fn derived_leaves(&self) -> &[f64] {
+        self.derived_leaves.get_or_init(|| {
+            let Some(src) = self.leaf_source.as_ref() else {
+                return Vec::new();
+            };
+            let (n_units, t_len) = (self.units.len(), self.years);
+            let n_leaves = src.values.len() / (n_units * t_len).max(1);
+            let block = n_leaves * t_len;
+            let mut out = vec![f64::NAN; n_units * N_MEASURES * block];
+            for (u, unit_rows) in out.chunks_exact_mut(N_MEASURES * block).enumerate() {
+                let (e, rest) = unit_rows.split_at_mut(block);
+                let (g, est) = rest.split_at_mut(block);
+                for l in 0..n_leaves {
+                    let start = (l * n_units + u) * t_len;
+                    let (Some(x), Some(f)) = (
+                        src.values.get(start..start + t_len),
+                        src.flags.get(start..start + t_len),
+                    ) else {
+                        continue;
+                    };
+                    let row = l * t_len..(l + 1) * t_len;
+                    leaf_rows(
+                        x,
+                        f,
+                        &mut g[row.clone()],
+                        &mut e[row.clone()],
+                        Some(&mut est[row]),
+                    );
+                }
+            }
+            out
         })
     }
 
@@ -176,12 +319,16 @@ impl IndexResult {
     }
 
     fn at(&self, unit: usize, figure: usize, node: usize, t: usize) -> f64 {
-        let n = self.node_ids.len();
         // `get`: a result read back from JSON may not be consistent; no panic then.
-        self.data
-            .get(((unit * N_MEASURES + figure) * n + node) * self.years + t)
-            .copied()
-            .unwrap_or(f64::NAN)
+        match self.slot.get(node) {
+            Some(Some(s)) => self
+                .data
+                .get(((unit * N_MEASURES + figure) * self.n_stored + s) * self.years + t)
+                .copied()
+                .unwrap_or(f64::NAN),
+            Some(None) => self.leaf_at(figure, node, unit, t),
+            None => f64::NAN,
+        }
     }
 
     /// The figures by position: node (framework order), unit (sorted), year position (0 =
@@ -190,14 +337,19 @@ impl IndexResult {
         if node >= self.node_ids.len() || unit >= self.units.len() || t >= self.years {
             return None;
         }
+        Some(self.cell_with_index(node, unit, t, self.at(unit, 0, node, t)))
+    }
+
+    /// The cell at valid positions, its index given (read once per series by [`Self::rows`]).
+    fn cell_with_index(&self, node: usize, unit: usize, t: usize, index: f64) -> Cell {
         let (contribution, total_contribution) = self.contributions(node, unit, t);
-        Some(Cell {
-            index: opt(self.at(unit, 0, node, t)),
+        Cell {
+            index: opt(index),
             growth: opt(self.at(unit, 1, node, t)),
             contribution: opt(contribution),
             total_contribution: opt(total_contribution),
             estimated_share: opt(self.at(unit, 2, node, t)),
-        })
+        }
     }
 
     fn parent(&self, node: usize) -> Option<usize> {
@@ -344,8 +496,19 @@ impl IndexResult {
         if node >= self.node_ids.len() || unit >= self.units.len() {
             return None;
         }
-        let start = ((unit * N_MEASURES + figure) * self.node_ids.len() + node) * self.years;
-        self.data.get(start..start + self.years)
+        match *self.slot.get(node)? {
+            Some(s) => {
+                let start = ((unit * N_MEASURES + figure) * self.n_stored + s) * self.years;
+                self.data.get(start..start + self.years)
+            }
+            None => {
+                let l = self.leaf_of.get(node).copied().flatten()?;
+                let all = self.derived_leaves();
+                let n_leaves = all.len() / (self.units.len() * N_MEASURES * self.years).max(1);
+                let start = ((unit * N_MEASURES + figure) * n_leaves + l) * self.years;
+                all.get(start..start + self.years)
+            }
+        }
     }
 
     /// Every row, ordered by node (framework order), unit (sorted) and year.
@@ -353,14 +516,20 @@ impl IndexResult {
         let (n_nodes, n_units, years) = (self.node_ids.len(), self.units.len(), self.years);
         (0..n_nodes).flat_map(move |n| {
             (0..n_units).flat_map(move |u| {
-                (0..years).filter_map(move |t| {
-                    let cell = self.cell_at(n, u, t)?;
-                    Some(Row {
+                // A derived leaf's index series is made once, not once per year.
+                let leaf_index =
+                    matches!(self.slot.get(n), Some(None)).then(|| self.leaf_index_series(n, u));
+                (0..years).map(move |t| {
+                    let index = match &leaf_index {
+                        Some(e) => e.get(t).copied().unwrap_or(f64::NAN),
+                        None => self.at(u, 0, n, t),
+                    };
+                    Row {
                         node: &self.node_ids[n],
                         unit: &self.units[u],
                         year: self.base_year + t as Year,
-                        cell,
-                    })
+                        cell: self.cell_with_index(n, u, t, index),
+                    }
                 })
             })
         })

@@ -16,8 +16,8 @@ use index_engine::sensitivity::{OatOptions, one_at_a_time};
 use index_engine::synth::{SynthOptions, synth_panel};
 use index_engine::uncertainty::{McOptions, monte_carlo};
 use index_engine::{
-    Aggregation, Chain, ComputeOptions, FilledPanel, Framework, IndexResult, Interpolation, Level,
-    Normalisation, Panel, PanelBuilder, Year, compute_with,
+    Aggregation, Chain, ComputeOptions, FillNote, Framework, IndexResult, Interpolation, Level,
+    Normalisation, Panel, PanelBuilder, Year, compute_with_owned,
 };
 
 use crate::Context;
@@ -255,19 +255,16 @@ fn load(data: &DataArgs) -> Result<(Framework, Panel)> {
     Ok((fw, panel))
 }
 
-fn print_notes(filled: &FilledPanel) {
+fn print_notes(notes: &[FillNote]) {
     const SHOWN: usize = 20;
-    for n in filled.notes().iter().take(SHOWN) {
+    for n in notes.iter().take(SHOWN) {
         eprintln!(
             "note: {} / {} {}–{}: {}",
             n.indicator, n.unit, n.from_year, n.to_year, n.message
         );
     }
-    if filled.notes().len() > SHOWN {
-        eprintln!(
-            "note: … and {} more such gaps",
-            filled.notes().len() - SHOWN
-        );
+    if notes.len() > SHOWN {
+        eprintln!("note: … and {} more such gaps", notes.len() - SHOWN);
     }
 }
 
@@ -299,8 +296,8 @@ fn compute(a: ComputeArgs) -> Result<()> {
     let panel = builder.finish()?;
     let filled = a.data.options().fill_owned(panel)?;
     let result = match a.data.method {
-        MethodArg::Chain => compute_with(&Chain, &fw, &filled, None)?,
-        MethodArg::Level => compute_with(&a.data.level(), &fw, &filled, None)?,
+        MethodArg::Chain => compute_with_owned(&Chain, &fw, filled, None)?,
+        MethodArg::Level => compute_with_owned(&a.data.level(), &fw, filled, None)?,
     };
     let t2 = Instant::now();
     if a.timings {
@@ -310,7 +307,7 @@ fn compute(a: ComputeArgs) -> Result<()> {
             (t2 - t1).as_secs_f64() * 1e3
         );
     }
-    print_notes(&filled);
+    print_notes(result.notes());
     if let Some(path) = &a.chart {
         let fig = index_figure(&fw, &result, a.unit.as_deref())?;
         crate::chart::write_svg(&fig, path)?;
@@ -492,7 +489,7 @@ pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Resu
 fn sensitivity(a: SensitivityArgs) -> Result<()> {
     let (fw, panel) = load(&a.data)?;
     let filled = a.data.options().fill(&panel)?;
-    print_notes(&filled);
+    print_notes(filled.notes());
     let opts = OatOptions {
         perturb: a.perturb,
         year: a.year,
@@ -579,7 +576,7 @@ fn uncertainty(a: UncertaintyArgs) -> Result<()> {
     let (fw, panel) = load(&a.data)?;
     let t1 = Instant::now();
     let filled = a.data.options().fill(&panel)?;
-    print_notes(&filled);
+    print_notes(filled.notes());
     let opts = McOptions {
         samples: a.samples,
         seed: a.seed,
