@@ -29,6 +29,7 @@ use registry_model::{
     SqliteStore, Tier, Year,
 };
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use sandbox_rules::inspection::{PlannedInspection, PlannerConfig, plan};
 use sandbox_rules::{FactMap, RuleSet, Status, shipped};
 use serde::{Deserialize, Serialize};
@@ -1394,7 +1395,8 @@ fn cohort_observations(store: &SqliteStore, year: Year) -> Result<(Vec<Observati
             }
         }
     }
-    let f = |d: Decimal| -> f64 { d.to_string().parse().unwrap_or(0.0) };
+    // Index inputs are statistics, so f64 is right here (money stays Decimal until this point).
+    let f = |d: Decimal| -> f64 { d.to_f64().unwrap_or(0.0) };
     let mut obs = Vec::new();
     for ((unit, y), a) in &agg {
         if a.revenue > Decimal::ZERO {
