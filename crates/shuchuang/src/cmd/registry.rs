@@ -60,7 +60,7 @@ enum RegistryCommand {
     Init,
     /// Generate a seeded synthetic cohort of firms and reports into the store.
     Generate(GenerateArgs),
-    /// Import a firm-year CSV (uscc,name,founded,year,<facts>…); one bad row rejects the file.
+    /// Import a firm-year CSV (uscc,name,founded,year,FACT…); one bad row rejects the file.
     Import(ImportArgs),
     /// Run the yearly adjustment: recompute every firm's tier, print the change log and counts.
     Adjust(AdjustArgs),

@@ -152,7 +152,7 @@ struct ShareArgs {
 enum ProgramCommand {
     /// Add a program from a TOML file.
     Add(ProgramAddArgs),
-    /// Add the shipped default programs (data/vouchers); request ids are ID/<program id>.
+    /// Add the shipped default programs (data/vouchers); request ids are ID/PROGRAM.
     AddDefaults(RequestArgs),
     /// List the programs in the ledger.
     List(FormatArgs),
