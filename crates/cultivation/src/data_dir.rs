@@ -39,6 +39,15 @@ pub const LOCK_FILE: &str = "lock";
 /// holder writes it right after taking the lock).
 const PID_WAIT_MS: u64 = 200;
 
+/// What [`DataDir::init_registry`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistryInit {
+    /// The file was created now.
+    pub created: bool,
+    /// The schema version of the file.
+    pub schema_version: i64,
+}
+
 /// A registry store behind its trait.
 pub type RegistryHandle = Box<dyn RegistryStore>;
 /// A voucher book over a journal behind its trait.
@@ -184,6 +193,18 @@ impl DataDir {
     pub fn open_registry(&self, lock: &DirLock) -> Result<RegistryHandle> {
         self.check_lock(lock)?;
         Ok(Box::new(SqliteStore::open(self.registry_path())?))
+    }
+
+    /// Creates the registry when absent, under the lock; says whether it was created and
+    /// which schema version the file has.
+    pub fn init_registry(&self, lock: &DirLock) -> Result<RegistryInit> {
+        self.check_lock(lock)?;
+        let created = !self.registry_path().exists();
+        let store = SqliteStore::open(self.registry_path())?;
+        Ok(RegistryInit {
+            created,
+            schema_version: store.schema_version()?,
+        })
     }
 
     /// Opens the registry for reading: nothing is created or written, and in a read-only

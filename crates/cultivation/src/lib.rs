@@ -53,7 +53,7 @@ pub mod supervision;
 
 pub use cohort::{CohortMemory, CohortMeta};
 pub use cycle::{CycleConfig, Stores, run_cycle};
-pub use data_dir::{DataDir, DirLock, LedgerHandle, RegistryHandle};
+pub use data_dir::{DataDir, DirLock, LedgerHandle, RegistryHandle, RegistryInit};
 pub use error::{CultivationError, Result};
 pub use observer::{Observer, Quiet, StepDone};
 pub use result::{

@@ -186,7 +186,10 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn report(first17: &str, year: Year) -> AnnualReport {
-        AnnualReport::new(EnterpriseId::from_first17(first17).expect("valid code"), year)
+        AnnualReport::new(
+            EnterpriseId::from_first17(first17).expect("valid code"),
+            year,
+        )
     }
 
     #[test]

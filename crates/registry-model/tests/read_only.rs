@@ -8,8 +8,14 @@ use registry_model::{RegistryStore, SqliteStore};
 fn a_read_only_store_reads_everything_and_refuses_writes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("registry.sqlite");
-    assert!(SqliteStore::open_read_only(&path).is_err(), "no file, no store");
-    assert!(SqliteStore::open_immutable(&path).is_err(), "no file, no store");
+    assert!(
+        SqliteStore::open_read_only(&path).is_err(),
+        "no file, no store"
+    );
+    assert!(
+        SqliteStore::open_immutable(&path).is_err(),
+        "no file, no store"
+    );
     assert!(!path.exists(), "opening without writing creates nothing");
     let spec = CohortSpec {
         count: 20,

@@ -12,7 +12,7 @@ fn caict_dir() -> PathBuf {
 
 fn shuchuang(data: &TempDir) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
-    c.arg("--data-dir").arg(data.path().join("state"));
+    c.env("SHUCHUANG_DATA_DIR", data.path().join("state"));
     c
 }
 

@@ -74,7 +74,9 @@ impl ReadOnlyJournal {
             )
             .map_err(|e| storage(e.to_string()))?;
         if tables != 2 {
-            return Err(storage("not a ledger journal (no journal and head tables)".into()));
+            return Err(storage(
+                "not a ledger journal (no journal and head tables)".into(),
+            ));
         }
         let mut entries = Vec::new();
         {
@@ -99,7 +101,11 @@ impl ReadOnlyJournal {
         }
         let head = tx
             .query_row("SELECT seq, batch, hash FROM head WHERE id = 1", [], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })
             .optional()
             .map_err(|e| storage(e.to_string()))?;

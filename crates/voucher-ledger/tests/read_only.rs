@@ -9,7 +9,9 @@ use voucher_ledger::{
 };
 
 fn clock() -> Box<ManualClock> {
-    Box::new(ManualClock::at_date(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()))
+    Box::new(ManualClock::at_date(
+        NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+    ))
 }
 
 #[test]
@@ -20,22 +22,35 @@ fn a_read_only_journal_replays_the_book_and_refuses_to_append() {
     assert!(!path.exists(), "opening without writing creates nothing");
     let firm = EnterpriseId::from_first17("91510104000000001").unwrap();
     {
-        let mut book = VoucherBook::with_journal(SqliteJournal::open(&path).unwrap(), clock()).unwrap();
+        let mut book =
+            VoucherBook::with_journal(SqliteJournal::open(&path).unwrap(), clock()).unwrap();
         book.add_default_programs("defaults").unwrap();
         book.grant("g1", "chengdu-compute-2025", &Firm::new(firm), dec!(1000))
             .unwrap();
     }
     for mode in [ReadMode::Shared, ReadMode::Immutable] {
         let journal = ReadOnlyJournal::open(&path, mode).unwrap();
-        assert_eq!(journal.head().unwrap().seq, journal.entries().unwrap().len() as u64);
+        assert_eq!(
+            journal.head().unwrap().seq,
+            journal.entries().unwrap().len() as u64
+        );
         let mut book = VoucherBook::with_journal(journal, clock()).unwrap();
-        assert_eq!(book.voucher_balance_fen("chengdu-compute-2025", &firm), 100_000);
+        assert_eq!(
+            book.voucher_balance_fen("chengdu-compute-2025", &firm),
+            100_000
+        );
         book.verify().unwrap();
         let e = book
             .grant("g2", "chengdu-compute-2025", &Firm::new(firm), dec!(1))
             .unwrap_err();
-        assert!(e.is_failure(), "a write through a read-only journal fails: {e}");
-        assert_eq!(book.voucher_balance_fen("chengdu-compute-2025", &firm), 100_000);
+        assert!(
+            e.is_failure(),
+            "a write through a read-only journal fails: {e}"
+        );
+        assert_eq!(
+            book.voucher_balance_fen("chengdu-compute-2025", &firm),
+            100_000
+        );
     }
 }
 

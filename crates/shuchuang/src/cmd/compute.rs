@@ -1,8 +1,6 @@
 //! `shuchuang compute`: the national compute network catalog, placing job streams with a
 //! policy, simulating them, and comparing every policy with the optimum.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
@@ -10,7 +8,9 @@ use clap::{Args, Subcommand};
 use compute_scheduler::alibaba::{ImportOptions, import};
 use compute_scheduler::generate::{GeneratorConfig, Horizon, generate, synthetic_firms};
 use compute_scheduler::job::{read_jobs_csv, write_jobs_csv};
-use compute_scheduler::optimum::{OptimumOptions, gap_percent, optimum};
+use compute_scheduler::optimum::{
+    INTEGER_JOBS_CEILING, LP_JOBS_CEILING, OptimumOptions, gap_percent, optimum,
+};
 use compute_scheduler::{
     Catalog, CoveragePayment, Job, NoPayment, Payment, Pipeline, PolicyKind, Schedule, Scheduler,
     SimOptions, Simulator,
@@ -19,8 +19,14 @@ use rayon::prelude::*;
 use registry_model::region::PROVINCES;
 use rust_decimal::Decimal;
 
-use crate::Context;
+use crate::cmd::PlacementArg;
 use crate::output::{Format, Table, print_json};
+use crate::{input, interrupt};
+
+/// The most jobs `--generate` makes (the scheduler's bound on a stream).
+const GENERATE_MAX: usize = compute_scheduler::job::MAX_JOBS;
+/// The most synthetic firms behind a stream.
+const FIRMS_MAX: usize = 1_000_000;
 
 /// Arguments of `shuchuang compute`.
 #[derive(Debug, Args)]
@@ -32,14 +38,29 @@ pub struct ComputeArgs {
 #[derive(Debug, Subcommand)]
 enum ComputeCommand {
     /// The hubs and clusters of the network; with --latency, the province → cluster latency table.
+    #[command(
+        after_help = "Examples:\n  shuchuang compute catalog\n  shuchuang compute catalog --latency --format csv"
+    )]
     Catalog(CatalogArgs),
     /// Place a job stream with one policy and list where and when each job ran.
+    #[command(after_help = "Examples:
+  shuchuang compute schedule --generate 200 --seed 7 --placement greedy
+  shuchuang compute schedule --jobs jobs.csv --placement fair --explain job-17")]
     Schedule(ScheduleArgs),
     /// Simulate a job stream with one policy and print the metrics.
+    #[command(after_help = "Examples:
+  shuchuang compute simulate --generate 5000 --seed 1 --placement backfill --capacity-divisor 100
+  shuchuang compute simulate --jobs jobs.csv --format csv --per-cluster")]
     Simulate(SimulateArgs),
     /// Run every policy on the same stream side by side, with the optimum where small enough.
+    #[command(
+        after_help = "Examples:\n  shuchuang compute compare --generate 300 --seed 7 --capacity-divisor 1000"
+    )]
     Compare(CompareArgs),
     /// Write a job stream (generated or imported from the Alibaba trace) as job CSV.
+    #[command(after_help = "Examples:
+  shuchuang compute jobs --generate 1000 --seed 3 --out jobs.csv
+  shuchuang compute jobs --alibaba-jobs data/compute/alibaba-sample/pai_job_table.csv --alibaba-tasks data/compute/alibaba-sample/pai_task_table.csv")]
     Jobs(JobsArgs),
 }
 
@@ -48,7 +69,8 @@ struct NetArgs {
     /// Catalog TOML to use instead of the shipped one (data/compute/catalog.toml).
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
-    /// Divide every cluster's cards and cores by N (small networks where capacity binds).
+    /// Divide every cluster's cards and cores by N (1..=100,000,000; small networks where
+    /// capacity binds).
     #[arg(long, value_name = "N", default_value_t = 1)]
     capacity_divisor: u32,
 }
@@ -58,14 +80,14 @@ struct SourceArgs {
     /// Job CSV to place (columns: see docs/compute-scheduler.md).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["generate", "alibaba_jobs"])]
     jobs: Option<PathBuf>,
-    /// Generate N synthetic jobs (daily cycle, east/west mix).
+    /// Generate N synthetic jobs (daily cycle, east/west mix; 1..=5,000,000).
     #[arg(long, value_name = "N", conflicts_with = "alibaba_jobs")]
     generate: Option<usize>,
     /// Seed of the generator (and of the firms the trace's users map to).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Synthetic firms behind generated or imported jobs.
-    #[arg(long, default_value_t = 50)]
+    /// Synthetic firms behind generated or imported jobs (1..=1,000,000).
+    #[arg(long, value_name = "N", default_value_t = 50)]
     firms: usize,
     /// Offered card load of generated jobs, as a share of the network's cards.
     #[arg(long, default_value_t = 0.7, conflicts_with = "days")]
@@ -115,8 +137,8 @@ struct ScheduleArgs {
     #[command(flatten)]
     pay: PayArgs,
     /// Placement policy.
-    #[arg(long, default_value = "greedy", value_parser = parse_policy)]
-    policy: PolicyKind,
+    #[arg(long, value_enum, default_value_t = PlacementArg::Greedy)]
+    placement: PlacementArg,
     /// Explain the decisions about this job id: each filter's removals and each score.
     #[arg(long, value_name = "JOB")]
     explain: Option<String>,
@@ -134,8 +156,8 @@ struct SimulateArgs {
     #[command(flatten)]
     pay: PayArgs,
     /// Placement policy.
-    #[arg(long, default_value = "greedy", value_parser = parse_policy)]
-    policy: PolicyKind,
+    #[arg(long, value_enum, default_value_t = PlacementArg::Greedy)]
+    placement: PlacementArg,
     /// For csv: print the per-cluster table instead of the overall metrics.
     #[arg(long)]
     per_cluster: bool,
@@ -152,12 +174,12 @@ struct CompareArgs {
     net: NetArgs,
     #[command(flatten)]
     pay: PayArgs,
-    /// Compute the optimum (LP bound) only up to this many jobs; the integer optimum is
-    /// computed up to --integer-max.
-    #[arg(long, default_value_t = 500)]
+    /// Compute the optimum (LP bound) only up to this many jobs (at most 2,000); the integer
+    /// optimum is computed up to --integer-max.
+    #[arg(long, value_name = "N", default_value_t = 500)]
     optimum_max: usize,
-    /// Compute the integer optimum up to this many jobs.
-    #[arg(long, default_value_t = 60)]
+    /// Compute the integer optimum up to this many jobs (at most 100).
+    #[arg(long, value_name = "N", default_value_t = 60)]
     integer_max: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -170,17 +192,13 @@ struct JobsArgs {
     source: SourceArgs,
     #[command(flatten)]
     net: NetArgs,
-    /// Write to this file instead of standard output.
+    /// Write to this file (whole or not at all) instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
 
-fn parse_policy(s: &str) -> Result<PolicyKind, String> {
-    s.parse()
-}
-
 /// Runs `shuchuang compute`.
-pub fn run(args: ComputeArgs, _ctx: &Context) -> anyhow::Result<()> {
+pub fn run(args: ComputeArgs) -> anyhow::Result<()> {
     match args.command {
         ComputeCommand::Catalog(a) => catalog_cmd(a),
         ComputeCommand::Schedule(a) => schedule_cmd(a),
@@ -194,8 +212,7 @@ fn load_catalog(net: &NetArgs) -> anyhow::Result<Catalog> {
     let catalog = match &net.catalog {
         None => Catalog::embedded()?,
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading catalog {}", p.display()))?;
+            let text = input::read_text(p)?;
             Catalog::from_toml_str(&text, &p.display().to_string())?
         }
     };
@@ -207,11 +224,17 @@ fn load_catalog(net: &NetArgs) -> anyhow::Result<Catalog> {
 }
 
 fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
+    if src.firms == 0 || src.firms > FIRMS_MAX {
+        bail!("--firms {} is outside 1..={FIRMS_MAX}", src.firms);
+    }
     if let Some(p) = &src.jobs {
-        let f = File::open(p).with_context(|| format!("opening job file {}", p.display()))?;
-        return Ok(read_jobs_csv(BufReader::new(f), &p.display().to_string())?);
+        let text = input::read_text(p)?;
+        return Ok(read_jobs_csv(text.as_bytes(), &p.display().to_string())?);
     }
     if let Some(n) = src.generate {
+        if n == 0 || n > GENERATE_MAX {
+            bail!("--generate {n} is outside 1..={GENERATE_MAX}");
+        }
         let horizon = match src.days {
             Some(d) => Horizon::Days(d),
             None => Horizon::Load {
@@ -229,8 +252,8 @@ fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
         return Ok(generate(&cfg)?);
     }
     if let (Some(jp), Some(tp)) = (&src.alibaba_jobs, &src.alibaba_tasks) {
-        let jf = File::open(jp).with_context(|| format!("opening {}", jp.display()))?;
-        let tf = File::open(tp).with_context(|| format!("opening {}", tp.display()))?;
+        let jf = input::read_text(jp)?;
+        let tf = input::read_text(tp)?;
         let opts = ImportOptions {
             firms: synthetic_firms(src.firms, 0.75, src.seed)?,
             include_failed: src.alibaba_include_failed,
@@ -238,9 +261,9 @@ fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
             max_jobs: compute_scheduler::job::MAX_JOBS,
         };
         let report = import(
-            BufReader::new(jf),
+            jf.as_bytes(),
             &jp.display().to_string(),
-            BufReader::new(tf),
+            tf.as_bytes(),
             &tp.display().to_string(),
             &opts,
         )?;
@@ -351,7 +374,13 @@ fn catalog_cmd(a: CatalogArgs) -> anyhow::Result<()> {
 fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
-    let schedule = run_policy(&catalog, &jobs, a.policy, &a.pay, a.explain.clone())?;
+    let schedule = run_policy(
+        &catalog,
+        &jobs,
+        a.placement.kind(),
+        &a.pay,
+        a.explain.clone(),
+    )?;
     if let Some(ex) = &schedule.explanation {
         if a.format == Format::Json {
             return print_json(ex);
@@ -589,7 +618,7 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
     let pb = crate::progress::spinner("simulating");
-    let schedule = run_policy(&catalog, &jobs, a.policy, &a.pay, None)?;
+    let schedule = run_policy(&catalog, &jobs, a.placement.kind(), &a.pay, None)?;
     pb.finish_and_clear();
     match a.format {
         Format::Json => print_json(&schedule.metrics),
@@ -603,6 +632,18 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
 }
 
 fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
+    if a.optimum_max > LP_JOBS_CEILING {
+        bail!(
+            "--optimum-max {} is above its maximum {LP_JOBS_CEILING}",
+            a.optimum_max
+        );
+    }
+    if a.integer_max > INTEGER_JOBS_CEILING {
+        bail!(
+            "--integer-max {} is above its maximum {INTEGER_JOBS_CEILING}",
+            a.integer_max
+        );
+    }
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
     let pipeline = Pipeline::standard();
@@ -708,9 +749,11 @@ fn jobs_cmd(a: JobsArgs) -> anyhow::Result<()> {
     let jobs = load_jobs(&a.source, &catalog)?;
     match &a.out {
         Some(p) => {
-            let f = File::create(p).with_context(|| format!("creating {}", p.display()))?;
-            write_jobs_csv(std::io::BufWriter::new(f), &jobs)
-                .with_context(|| format!("writing {}", p.display()))?;
+            interrupt::note(format!("{} was not written", p.display()));
+            report::atomic::write_with(p, |out| {
+                write_jobs_csv(out, &jobs).map_err(|e| report::ReportError::Invalid(e.to_string()))
+            })
+            .with_context(|| format!("writing {}", p.display()))?;
             eprintln!("wrote {} jobs to {}", jobs.len(), p.display());
             Ok(())
         }

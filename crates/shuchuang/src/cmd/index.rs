@@ -20,10 +20,9 @@ use index_engine::{
     Normalisation, Panel, PanelBuilder, Year, compute_with_owned,
 };
 
-use crate::Context;
-use crate::chart::{BarChart, BarSeries, Chart, Figure, Line, LineChart, Point};
 use crate::output::{Format, Table};
 use crate::progress;
+use report::index::{index_figure, write_result_to};
 
 /// Arguments of `shuchuang index`.
 #[derive(Debug, Args)]
@@ -218,7 +217,7 @@ struct SynthArgs {
 }
 
 /// Runs `shuchuang index`.
-pub fn run(args: IndexArgs, _ctx: &Context) -> Result<()> {
+pub fn run(args: IndexArgs) -> Result<()> {
     match args.command {
         IndexCommand::Compute(a) => compute(a),
         IndexCommand::Sensitivity(a) => sensitivity(a),
@@ -277,17 +276,6 @@ fn rounded(x: Option<f64>, digits: usize) -> String {
     x.map(|v| format!("{v:.digits$}")).unwrap_or_default()
 }
 
-const COMPUTE_HEADER: [&str; 8] = [
-    "node",
-    "unit",
-    "year",
-    "index",
-    "growth",
-    "contribution",
-    "total_contribution",
-    "estimated_share",
-];
-
 fn compute(a: ComputeArgs) -> Result<()> {
     let t0 = Instant::now();
     let fw = read_framework(&a.data.dir)?;
@@ -321,169 +309,6 @@ fn write_result(result: &IndexResult, format: Format) -> Result<()> {
     write_result_to(result, format, &mut out)?;
     out.flush()?;
     Ok(())
-}
-
-/// Writes every row of `result` in `format` (CSV header
-/// `node,unit,year,index,growth,contribution,total_contribution,estimated_share`, full
-/// precision; JSON with numbers and nulls; a rounded table for people) to `out`.
-pub fn write_result_to(result: &IndexResult, format: Format, out: &mut dyn Write) -> Result<()> {
-    let mut out = BufWriter::with_capacity(1 << 16, out);
-    match format {
-        Format::Csv => {
-            // Streamed: a 2,000-unit panel has millions of rows.
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(COMPUTE_HEADER)?;
-            let mut year = String::new();
-            for r in result.rows() {
-                year.clear();
-                year.push_str(&r.year.to_string());
-                let c = r.cell;
-                w.write_record([
-                    r.node,
-                    r.unit,
-                    &year,
-                    &full(c.index),
-                    &full(c.growth),
-                    &full(c.contribution),
-                    &full(c.total_contribution),
-                    &full(c.estimated_share),
-                ])?;
-            }
-            w.flush()?;
-        }
-        Format::Json => {
-            // Numbers stay numbers (null where a figure does not exist), streamed row by row.
-            out.write_all(b"[")?;
-            for (i, r) in result.rows().enumerate() {
-                out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut out, &r)?;
-            }
-            out.write_all(b"\n]\n")?;
-        }
-        Format::Table => {
-            let mut t = Table::new(COMPUTE_HEADER);
-            for r in result.rows() {
-                let c = r.cell;
-                t.push([
-                    r.node.to_string(),
-                    r.unit.to_string(),
-                    r.year.to_string(),
-                    rounded(c.index, 2),
-                    rounded(c.growth, 3),
-                    rounded(c.contribution, 3),
-                    rounded(c.total_contribution, 3),
-                    rounded(c.estimated_share, 2),
-                ]);
-            }
-            t.write_to(Format::Table, &mut out)?;
-        }
-    }
-    out.flush()?;
-    Ok(())
-}
-
-fn label(fw: &Framework, node: usize) -> String {
-    let s = &fw.nodes()[node].spec;
-    if s.name_en.is_empty() {
-        s.id.clone()
-    } else {
-        s.name_en.clone()
-    }
-}
-
-/// The report's figures for one unit (default: the first): the total and first-level indices over the years (estimated
-/// stretches dashed), then one bar chart per first-level indicator with its children's
-/// indices in the base year, the last observed year and the target year.
-pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Result<Figure> {
-    let u = match unit {
-        Some(name) => r.unit_position(name)?,
-        None => 0,
-    };
-    let unit_name = r
-        .units()
-        .get(u)
-        .cloned()
-        .context("there are no units to draw")?;
-    let years = r.years();
-    let root = fw.root();
-    let mut shown = vec![root];
-    shown.extend(fw.nodes()[root].children.iter().copied());
-    let lines = shown
-        .iter()
-        .map(|&n| {
-            let idx = r.index_series(n, u).unwrap_or(&[]);
-            let est = r.estimated_series(n, u).unwrap_or(&[]);
-            Line {
-                label: label(fw, n),
-                points: years
-                    .iter()
-                    .zip(idx.iter().zip(est))
-                    .map(|(&y, (&v, &e))| Point {
-                        x: f64::from(y),
-                        y: (!v.is_nan()).then_some(v),
-                        estimated: e > 0.0,
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let line = Chart::Line(LineChart {
-        title: format!("{} — {}", label(fw, root), unit_name),
-        x_label: "year".into(),
-        y_label: format!("index ({} = 100)", r.base_year()),
-        integer_x: true,
-        reference_y: Some(100.0),
-        lines,
-        dashed_note: "dashed, hollow: rests partly on filled values".into(),
-    });
-    let mut bar_years = vec![r.base_year()];
-    if let Some(y) = r.last_observed_year() {
-        bar_years.push(y);
-    }
-    bar_years.push(r.to_year());
-    bar_years.dedup();
-    let bars: Vec<Chart> = fw.nodes()[root]
-        .children
-        .iter()
-        .filter(|&&c| !fw.nodes()[c].children.is_empty())
-        .map(|&c| {
-            let kids = &fw.nodes()[c].children;
-            Chart::Bar(BarChart {
-                title: label(fw, c),
-                y_label: "index".into(),
-                categories: kids.iter().map(|&k| label(fw, k)).collect(),
-                series: bar_years
-                    .iter()
-                    .map(|&y| {
-                        let t = r.year_position(y).unwrap_or(0);
-                        let kind = if Some(y) == r.last_observed_year() && y != r.to_year() {
-                            " (last observed)"
-                        } else {
-                            ""
-                        };
-                        BarSeries {
-                            label: format!("{y}{kind}"),
-                            values: kids
-                                .iter()
-                                .map(|&k| r.cell_at(k, u, t).and_then(|c| c.index))
-                                .collect(),
-                        }
-                    })
-                    .collect(),
-                reference_y: Some(100.0),
-            })
-        })
-        .collect();
-    let mut rows = vec![vec![line]];
-    for pair in bars.chunks(2) {
-        rows.push(pair.to_vec());
-    }
-    Ok(Figure {
-        title: None,
-        rows,
-        width: 1200,
-        row_height: 420,
-    })
 }
 
 fn sensitivity(a: SensitivityArgs) -> Result<()> {
