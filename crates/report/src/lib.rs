@@ -10,7 +10,9 @@
 //! - [`cell`]: one typed value and how each format shows it; [`number`]: the one place that
 //!   decides how numbers and money look;
 //! - [`chart`]: SVG line and bar charts (estimated stretches dashed);
-//! - [`index`]: index results and their figures; [`registry`]: the change log;
+//! - [`record`]: one record of named fields (a reply, a verification);
+//! - domain tables, one module per library: [`registry`], [`index`] (and its figures),
+//!   [`voucher`], [`compute`], [`rules`];
 //! - [`cycle`]: the annual cycle's printed steps and its report folder (summary.md, the CSV
 //!   tables behind every number, SVG charts);
 //! - [`atomic`]: files written whole or not at all.
@@ -34,15 +36,20 @@
 pub mod atomic;
 pub mod cell;
 pub mod chart;
+pub mod compute;
 pub mod cycle;
 pub mod error;
 pub mod format;
 pub mod index;
 pub mod number;
+pub mod record;
 pub mod registry;
+pub mod rules;
 pub mod table;
+pub mod voucher;
 
 pub use cell::Cell;
 pub use error::{ReportError, Result};
 pub use format::Format;
+pub use record::Record;
 pub use table::{RowWriter, TABLE_ROWS_SHOWN, Table};

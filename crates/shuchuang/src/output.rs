@@ -68,3 +68,57 @@ impl std::ops::Deref for Table {
         &self.0
     }
 }
+
+/// Prints a record of named fields: field/value rows, or one JSON object.
+pub fn print_record(record: &report::Record, format: Format) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    record.write_to(format, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Standard output that remembers a closed pipe, for writers whose errors do not carry the
+/// `io::Error` (a library's own error type): after a failed write, [`Watched::check`] turns
+/// a closed pipe back into one.
+pub struct Watched<W: Write> {
+    inner: W,
+    broken: bool,
+}
+
+impl<W: Write> Watched<W> {
+    /// Watches `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            broken: false,
+        }
+    }
+
+    /// The result of a write through this writer, with a closed pipe as an `io::Error`.
+    pub fn check<T, E>(&self, result: std::result::Result<T, E>) -> Result<T>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        match result {
+            Ok(v) => Ok(v),
+            Err(_) if self.broken => {
+                Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| {
+            self.broken |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| {
+            self.broken |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
+    }
+}

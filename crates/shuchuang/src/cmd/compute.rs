@@ -16,11 +16,12 @@ use compute_scheduler::{
     SimOptions, Simulator,
 };
 use rayon::prelude::*;
-use registry_model::region::PROVINCES;
 use rust_decimal::Decimal;
 
 use crate::cmd::PlacementArg;
-use crate::output::{Format, Table, print_json};
+use report::compute::{self as compute_report, CompareRun};
+
+use crate::output::{Format, Watched, print_json};
 use crate::{input, interrupt};
 
 /// The most jobs `--generate` makes (the scheduler's bound on a stream).
@@ -312,63 +313,14 @@ fn run_policy(
     Ok(sim.schedule(jobs, payment.as_mut())?)
 }
 
-fn f3(x: f64) -> String {
-    format!("{x:.3}")
-}
-
-fn f1(x: f64) -> String {
-    format!("{x:.1}")
-}
-
 fn catalog_cmd(a: CatalogArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
-    if a.latency {
-        let mut header = vec!["province".to_string(), "name".to_string()];
-        header.extend(catalog.clusters.iter().map(|c| c.id.clone()));
-        let mut t = Table::new(header);
-        for (p, (code, zh, _)) in PROVINCES.iter().enumerate() {
-            let mut row = vec![code.to_string(), zh.to_string()];
-            row.extend((0..catalog.len()).map(|c| {
-                catalog
-                    .latency_ms(p, c)
-                    .map_or_else(|| "-".into(), |v| v.to_string())
-            }));
-            t.push(row);
-        }
-        return t.print(a.format);
-    }
-    let mut t = Table::new([
-        "cluster",
-        "name",
-        "hub",
-        "hub_name",
-        "region",
-        "province",
-        "cards",
-        "cpu_cores",
-        "price_card_hour",
-        "price_core_hour",
-        "pue",
-        "green_share",
-    ]);
-    for (i, c) in catalog.clusters.iter().enumerate() {
-        let hub = catalog.hubs.iter().find(|h| h.id == c.hub);
-        t.push([
-            c.id.clone(),
-            c.name_zh.clone(),
-            c.hub.clone(),
-            hub.map_or_else(String::new, |h| h.name_zh.clone()),
-            catalog.region(i).map_or("?", |r| r.key()).to_string(),
-            c.province.clone(),
-            c.cards.to_string(),
-            c.cpu_cores.to_string(),
-            c.price_card_hour.to_string(),
-            c.price_core_hour.to_string(),
-            c.pue.to_string(),
-            c.green_share.to_string(),
-        ]);
-    }
-    t.print(a.format)
+    let t = if a.latency {
+        compute_report::latency_table(&catalog)
+    } else {
+        compute_report::catalog_table(&catalog)
+    };
+    Ok(t.print(a.format)?)
 }
 
 fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
@@ -385,233 +337,11 @@ fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
         if a.format == Format::Json {
             return print_json(ex);
         }
-        let mut t = Table::new(["time_s", "step", "cluster", "detail"]);
-        t.push([
-            ex.submit_s.to_string(),
-            "submitted".into(),
-            String::new(),
-            ex.job_id.clone(),
-        ]);
-        if let Some(r) = &ex.rejection {
-            for f in &r.filters {
-                for rm in &f.removed {
-                    t.push([
-                        ex.submit_s.to_string(),
-                        format!("filter {}", f.filter),
-                        rm.cluster.clone(),
-                        rm.reason.clone(),
-                    ]);
-                }
-            }
-            t.push([
-                ex.submit_s.to_string(),
-                "rejected".into(),
-                String::new(),
-                "no cluster passes the filters".into(),
-            ]);
-        }
-        for (i, ev) in ex.evaluations.iter().enumerate() {
-            if i + 1 == ex.evaluations.len() && ex.evaluations_omitted > 0 {
-                t.push([
-                    String::new(),
-                    "…".into(),
-                    String::new(),
-                    format!("{} evaluations omitted", ex.evaluations_omitted),
-                ]);
-            }
-            let ts = ev.time_s.to_string();
-            for f in &ev.filters {
-                if f.removed.is_empty() {
-                    t.push([
-                        ts.clone(),
-                        format!("filter {}", f.filter),
-                        String::new(),
-                        "removed none".into(),
-                    ]);
-                }
-                for rm in &f.removed {
-                    t.push([
-                        ts.clone(),
-                        format!("filter {}", f.filter),
-                        rm.cluster.clone(),
-                        rm.reason.clone(),
-                    ]);
-                }
-            }
-            for s in &ev.scores {
-                let parts: Vec<String> = s
-                    .parts
-                    .iter()
-                    .map(|p| format!("{} {:.1}×{}", p.scorer, p.score, p.weight))
-                    .collect();
-                t.push([
-                    ts.clone(),
-                    "score".into(),
-                    s.cluster.clone(),
-                    format!("{} = {:.1}", parts.join(" + "), s.total),
-                ]);
-            }
-            t.push([
-                ts,
-                "decision".into(),
-                ev.chosen.clone().unwrap_or_default(),
-                ev.note.clone(),
-            ]);
-        }
-        if let Some(p) = &ex.placement {
-            let cl = catalog
-                .clusters
-                .get(p.cluster)
-                .map_or("?", |c| c.id.as_str());
-            t.push([
-                p.start_s.to_string(),
-                "bound".into(),
-                cl.to_string(),
-                format!(
-                    "ran {}..{} s; gross {} yuan, vouchers {} yuan, firm pays {} yuan",
-                    p.start_s, p.end_s, p.gross_cost, p.subsidy, p.firm_cost
-                ),
-            ]);
-        }
-        return t.print(a.format);
+        return Ok(compute_report::explain_table(ex, &catalog).print(a.format)?);
     }
-    let mut t = Table::new([
-        "job",
-        "firm",
-        "tier",
-        "kind",
-        "cluster",
-        "start_s",
-        "end_s",
-        "wait_s",
-        "latency_ms",
-        "gross_yuan",
-        "subsidy_yuan",
-        "firm_cost_yuan",
-        "note",
-    ]);
-    for p in &schedule.placements {
-        let Some(j) = jobs.get(p.job) else { continue };
-        t.push([
-            j.id.clone(),
-            j.firm.to_string(),
-            j.tier.to_string(),
-            j.kind.to_string(),
-            catalog
-                .clusters
-                .get(p.cluster)
-                .map_or_else(String::new, |c| c.id.clone()),
-            p.start_s.to_string(),
-            p.end_s.to_string(),
-            p.start_s.saturating_sub(j.submit_s).to_string(),
-            p.latency_ms.map_or_else(String::new, |v| v.to_string()),
-            p.gross_cost.to_string(),
-            p.subsidy.to_string(),
-            p.firm_cost.to_string(),
-            p.payment_declined.clone().unwrap_or_default(),
-        ]);
-    }
-    for r in &schedule.rejections {
-        let Some(j) = jobs.get(r.job) else { continue };
-        let reasons: Vec<String> = r
-            .filters
-            .iter()
-            .filter(|f| !f.removed.is_empty())
-            .map(|f| format!("{} removed {}", f.filter, f.removed.len()))
-            .collect();
-        t.push([
-            j.id.clone(),
-            j.firm.to_string(),
-            j.tier.to_string(),
-            j.kind.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            format!("rejected: {}", reasons.join(", ")),
-        ]);
-    }
-    t.print(a.format)
-}
-
-fn metrics_table(s: &Schedule) -> Table {
-    let m = &s.metrics;
-    let mut t = Table::new(["metric", "value"]);
-    let rows: Vec<(&str, String)> = vec![
-        ("policy", s.policy.clone()),
-        ("jobs_submitted", m.jobs_submitted.to_string()),
-        ("jobs_placed", m.jobs_placed.to_string()),
-        ("jobs_rejected", m.jobs_rejected.to_string()),
-        ("firms", m.firms.to_string()),
-        ("events", m.events.to_string()),
-        ("makespan_s", m.makespan_s.to_string()),
-        ("utilisation", f3(m.utilisation)),
-        ("core_utilisation", f3(m.core_utilisation)),
-        ("idle_rate", f3(m.idle_rate)),
-        ("rack_occupancy", f3(m.rack_occupancy)),
-        ("wait_mean_s", f1(m.wait_mean_s)),
-        ("wait_p50_s", m.wait_p50_s.to_string()),
-        ("wait_p95_s", m.wait_p95_s.to_string()),
-        ("wait_p99_s", m.wait_p99_s.to_string()),
-        ("jct_mean_s", f1(m.jct_mean_s)),
-        ("jct_p50_s", m.jct_p50_s.to_string()),
-        ("jct_p95_s", m.jct_p95_s.to_string()),
-        ("latency_violations", m.latency_violations.to_string()),
-        ("deadline_violations", m.deadline_violations.to_string()),
-        ("gross_cost_yuan", m.gross_cost.to_string()),
-        ("subsidy_yuan", m.subsidy.to_string()),
-        ("firm_cost_yuan", m.firm_cost.to_string()),
-        ("payment_declines", m.payment_declines.to_string()),
-        ("green_share", f3(m.green_share)),
-        ("west_card_share", f3(m.west_card_share)),
-        ("jain_fairness", f3(m.jain_fairness)),
-    ];
-    for (k, v) in rows {
-        t.push([k.to_string(), v]);
-    }
-    t
-}
-
-fn cluster_table(s: &Schedule) -> Table {
-    let mut t = Table::new([
-        "cluster",
-        "region",
-        "jobs",
-        "utilisation",
-        "core_utilisation",
-        "idle_rate",
-        "rack_occupancy",
-        "busy_card_s",
-        "idle_card_s",
-        "capacity_card_s",
-        "gross_yuan",
-        "subsidy_yuan",
-        "firm_cost_yuan",
-        "green_share",
-    ]);
-    for c in &s.metrics.per_cluster {
-        t.push([
-            c.cluster.clone(),
-            c.region.clone(),
-            c.jobs.to_string(),
-            f3(c.utilisation),
-            f3(c.core_utilisation),
-            f3(c.idle_rate),
-            f3(c.rack_occupancy),
-            c.busy_card_s.to_string(),
-            c.idle_card_s.to_string(),
-            c.capacity_card_s.to_string(),
-            c.gross_cost.to_string(),
-            c.subsidy.to_string(),
-            c.firm_cost.to_string(),
-            f3(c.green_share),
-        ]);
-    }
-    t
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    compute_report::write_schedule(a.format, &mut out, &schedule, &jobs, &catalog)?;
+    Ok(())
 }
 
 fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
@@ -622,11 +352,13 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
     pb.finish_and_clear();
     match a.format {
         Format::Json => print_json(&schedule.metrics),
-        Format::Csv if a.per_cluster => cluster_table(&schedule).print(Format::Csv),
-        Format::Csv => metrics_table(&schedule).print(Format::Csv),
+        Format::Csv if a.per_cluster => {
+            Ok(compute_report::cluster_table(&schedule).print(Format::Csv)?)
+        }
+        Format::Csv => Ok(compute_report::metrics_table(&schedule).print(Format::Csv)?),
         Format::Table => {
-            metrics_table(&schedule).print(Format::Table)?;
-            cluster_table(&schedule).print(Format::Table)
+            compute_report::metrics_table(&schedule).print(Format::Table)?;
+            Ok(compute_report::cluster_table(&schedule).print(Format::Table)?)
         }
     }
 }
@@ -665,69 +397,20 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
     };
     pb.finish_and_clear();
     let bound = opt.as_ref().and_then(|o| o.best());
-    let mut t = Table::new([
-        "policy",
-        "placed",
-        "rejected",
-        "utilisation",
-        "wait_p50_s",
-        "wait_p95_s",
-        "wait_p99_s",
-        "makespan_s",
-        "deadline_misses",
-        "gross_yuan",
-        "subsidy_yuan",
-        "firm_cost_yuan",
-        "modelled_cost_yuan",
-        "gap_pct",
-        "bounded",
-        "green_share",
-        "jain",
-    ]);
+    let mut compared = Vec::with_capacity(runs.len());
     for run in runs {
-        let s = run?;
-        let m = &s.metrics;
-        let modelled =
-            Decimal::from_i128_with_scale(s.modelled_net_fen(&jobs, &catalog, &pipeline), 2);
-        let gap = bound
-            .and_then(|b| gap_percent(modelled, b))
-            .map_or_else(String::new, |g| g.to_string());
-        t.push([
-            s.policy.clone(),
-            m.jobs_placed.to_string(),
-            m.jobs_rejected.to_string(),
-            f3(m.utilisation),
-            m.wait_p50_s.to_string(),
-            m.wait_p95_s.to_string(),
-            m.wait_p99_s.to_string(),
-            m.makespan_s.to_string(),
-            m.deadline_violations.to_string(),
-            m.gross_cost.to_string(),
-            m.subsidy.to_string(),
-            m.firm_cost.to_string(),
-            modelled.to_string(),
-            gap,
-            if m.deadline_violations == 0 {
-                "yes"
-            } else {
-                "no"
-            }
-            .to_string(),
-            f3(m.green_share),
-            f3(m.jain_fairness),
-        ]);
+        let schedule = run?;
+        let modelled_yuan =
+            Decimal::from_i128_with_scale(schedule.modelled_net_fen(&jobs, &catalog, &pipeline), 2);
+        let gap_pct = bound.and_then(|b| gap_percent(modelled_yuan, b));
+        compared.push(CompareRun {
+            schedule,
+            modelled_yuan,
+            gap_pct,
+        });
     }
+    let t = compute_report::compare_table(&compared, opt.as_ref());
     if let Some(o) = &opt {
-        let (name, value) = match (o.integer_optimum, o.lp_bound) {
-            (Some(v), _) => ("optimum (integer)", Some(v)),
-            (None, Some(v)) => ("optimum (LP bound)", Some(v)),
-            _ => ("optimum", None),
-        };
-        let mut row = vec![name.to_string(), o.jobs.to_string(), o.excluded.to_string()];
-        row.extend(std::iter::repeat_n(String::new(), 9));
-        row.push(value.map_or_else(|| "-".into(), |v| v.to_string()));
-        row.extend(std::iter::repeat_n(String::new(), 4));
-        t.push(row);
         if let Some(note) = &o.note {
             eprintln!("optimum: {note}");
         }
@@ -741,7 +424,7 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
     eprintln!(
         "modelled cost = cost to firms after each job's voucher coverage, no budget caps; the optimum bounds it for schedules that meet every deadline (bounded = yes)"
     );
-    t.print(a.format)
+    Ok(t.print(a.format)?)
 }
 
 fn jobs_cmd(a: JobsArgs) -> anyhow::Result<()> {
@@ -757,6 +440,10 @@ fn jobs_cmd(a: JobsArgs) -> anyhow::Result<()> {
             eprintln!("wrote {} jobs to {}", jobs.len(), p.display());
             Ok(())
         }
-        None => Ok(write_jobs_csv(std::io::stdout().lock(), &jobs)?),
+        None => {
+            let mut out = Watched::new(std::io::BufWriter::new(std::io::stdout().lock()));
+            let written = write_jobs_csv(&mut out, &jobs);
+            out.check(written)
+        }
     }
 }

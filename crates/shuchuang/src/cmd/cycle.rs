@@ -77,7 +77,7 @@ pub struct CycleArgs {
 /// Fault injection for the recovery and concurrency tests, from `SHUCHUANG_CYCLE_FAULT`:
 /// `fail:STEP` fails step STEP after all its writes; `abort:STEP:N` aborts the process
 /// (no clean-up at all, as a crash) after N ledger writes of step STEP; `wait:STEP:FILE`
-/// waits at the start of step STEP until FILE exists. STEP is a number (1–6) or a name.
+/// waits at the start of step STEP until FILE exists (writing FILE.waiting when it begins). STEP is a number (1–6) or a name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Fault {
     fail: Option<Step>,
@@ -138,6 +138,10 @@ impl Observer for CycleObserver {
         if let Some((s, file)) = &self.fault.wait
             && *s == step
         {
+            // Tell the test that the wait began.
+            let mut marker = file.clone().into_os_string();
+            marker.push(".waiting");
+            let _ = std::fs::write(PathBuf::from(marker), std::process::id().to_string());
             let until = Instant::now() + FAULT_WAIT_MAX;
             while !file.exists() && Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(20));

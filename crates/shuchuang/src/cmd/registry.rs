@@ -384,7 +384,15 @@ struct AdjustOutput<'a> {
     policy: &'a str,
     dry_run: bool,
     counts: registry_model::AdjustmentCounts,
-    entries: &'a [registry_model::ChangeEntry],
+    entries: Vec<NamedEntry<'a>>,
+}
+
+/// A change-log entry with the firm's name.
+#[derive(Serialize)]
+struct NamedEntry<'a> {
+    name: String,
+    #[serde(flatten)]
+    entry: &'a registry_model::ChangeEntry,
 }
 
 fn adjust(a: AdjustArgs) -> Result<()> {
@@ -418,7 +426,14 @@ fn adjust(a: AdjustArgs) -> Result<()> {
             policy: &adj.policy,
             dry_run: a.dry_run,
             counts,
-            entries: &adj.entries,
+            entries: adj
+                .entries
+                .iter()
+                .map(|entry| NamedEntry {
+                    name: name_of(&entry.id),
+                    entry,
+                })
+                .collect(),
         }),
         Format::Csv => Ok(change_log_table(&adj, &name_of, true).print(Format::Csv)?),
         Format::Table => {

@@ -12,14 +12,15 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use cultivation::facts::registry_subjects;
 use registry_model::Year;
-use rust_decimal::Decimal;
 use sandbox_rules::inspection::{
     CompletedVisit, PlannedInspection, PlannerConfig, plan_with_history,
 };
-use sandbox_rules::{FactMap, FactTable, RuleSet, Status, Value, run_suite, shipped};
+use sandbox_rules::{FactMap, FactTable, RuleSet, Value, run_suite, shipped};
 
 use crate::input;
-use crate::output::{Format, Table, print_json, put, say};
+use report::rules as rules_report;
+
+use crate::output::{Format, print_json, put, say};
 use crate::store::StoreArgs;
 
 /// Reads a fact table (UTF-8 or GB18030/GBK): `reserved` columns for the caller, every other
@@ -273,85 +274,11 @@ pub fn load_set(arg: &str) -> Result<RuleSet> {
     }
 }
 
-fn type_text(t: &sandbox_rules::FactType) -> String {
-    match t {
-        sandbox_rules::FactType::Enumeration { values } => {
-            format!("enumeration [{}]", values.join(", "))
-        }
-        sandbox_rules::FactType::List { values } if !values.is_empty() => {
-            format!("list of [{}]", values.join(", "))
-        }
-        other => other.name().to_string(),
-    }
-}
-
-/// Prints the set's facts, parameters (every dated value) and rules.
-fn print_schema(set: &RuleSet, format: Format) -> Result<()> {
-    let mut t = Table::new([
-        "kind",
-        "name",
-        "type",
-        "from",
-        "value",
-        "line",
-        "description / citation",
-    ]);
-    for f in set.facts() {
-        t.push([
-            "fact".to_string(),
-            f.name.clone(),
-            type_text(&f.ty),
-            String::new(),
-            String::new(),
-            f.line.to_string(),
-            f.description.clone().unwrap_or_default(),
-        ]);
-    }
-    for p in set.params() {
-        for v in &p.values {
-            t.push([
-                "parameter".to_string(),
-                p.name.clone(),
-                type_text(&p.ty),
-                v.from.to_string(),
-                v.value.to_string(),
-                p.line.to_string(),
-                v.citation
-                    .clone()
-                    .or_else(|| p.citation.clone())
-                    .unwrap_or_default(),
-            ]);
-        }
-    }
-    for r in set.rules() {
-        let period = match (r.valid_from, r.valid_until) {
-            (Some(f), Some(u)) => format!("{f}..{u}"),
-            (Some(f), None) => format!("{f}.."),
-            (None, Some(u)) => format!("..{u}"),
-            (None, None) => String::new(),
-        };
-        t.push([
-            if r.exception_to.is_empty() {
-                "rule".to_string()
-            } else {
-                format!("exception to {}", r.exception_to.join(", "))
-            },
-            r.id.clone(),
-            r.outcome.clone(),
-            period,
-            r.amount.clone().unwrap_or_default(),
-            r.line.to_string(),
-            r.citations.join("; "),
-        ]);
-    }
-    t.print(format)
-}
-
 fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
     let set = load_set(file)?;
     let a = set.analyze();
     if schema && format != Format::Json {
-        print_schema(&set, format)?;
+        rules_report::schema_table(&set).print(format)?;
     }
     if format == Format::Json {
         let mut out = serde_json::json!({
@@ -372,38 +299,7 @@ fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
         }
         print_json(&out)?;
     } else {
-        let mut t = Table::new(["finding", "rules", "lines", "detail"]);
-        for o in &a.overlaps {
-            t.push([
-                "overlap".to_string(),
-                format!("{} / {}", o.a, o.b),
-                format!("{} / {}", o.a_line, o.b_line),
-                format!(
-                    "under {}: {} vs {} when {} (from {})",
-                    o.under,
-                    o.outcomes[0],
-                    o.outcomes[1],
-                    o.when.join(" and "),
-                    o.from
-                ),
-            ]);
-        }
-        for dx in &a.dead_exceptions {
-            t.push([
-                "exception never applies".to_string(),
-                dx.rule.clone(),
-                dx.line.to_string(),
-                format!("exception to {}: {}", dx.exception_to.join(", "), dx.reason),
-            ]);
-        }
-        for n in &a.not_analysed {
-            t.push([
-                "not analysed".to_string(),
-                n.clone(),
-                String::new(),
-                "condition too large for the analysis".to_string(),
-            ]);
-        }
+        let t = rules_report::findings_table(&a);
         if format == Format::Table {
             say(format!(
                 "{}: rule set '{}' ({:?}), {} facts, {} parameters, {} rules: valid",
@@ -443,16 +339,7 @@ fn test(dir: &Path, format: Format) -> Result<()> {
     if format == Format::Json {
         print_json(&reports)?;
     } else {
-        let mut t = Table::new(["set", "file", "cases", "passed", "failed"]);
-        for r in &reports {
-            t.push([
-                r.set.clone(),
-                r.file.clone(),
-                r.total.to_string(),
-                r.passed.to_string(),
-                r.failures.len().to_string(),
-            ]);
-        }
+        let t = rules_report::cases_table(&reports);
         t.print(format)?;
         if format == Format::Table {
             for r in &reports {
@@ -484,8 +371,7 @@ fn eval(
     format: Format,
 ) -> Result<()> {
     let set = load_set(file)?;
-    let text = std::fs::read_to_string(facts_path)
-        .with_context(|| format!("reading facts {}", facts_path.display()))?;
+    let text = input::read_text(facts_path)?;
     let facts = FactMap::from_toml(&set, &text, &facts_path.display().to_string(), false)?;
     let date = date.unwrap_or_else(today);
     let d = if explain {
@@ -497,75 +383,19 @@ fn eval(
         Format::Json => print_json(&d)?,
         Format::Table if explain => put(format!("{d}"))?,
         _ => {
-            let mut t = Table::new([
-                "policy",
-                "rule",
-                "outcome",
-                "program",
-                "amount_yuan",
-                "measures",
-                "citations",
-                "missing",
-            ]);
-            for g in &d.granted {
-                t.push([
-                    g.policy.clone(),
-                    g.rule.clone(),
-                    g.outcome.clone(),
-                    g.program.clone().unwrap_or_default(),
-                    g.amount_yuan.map(|a| a.to_string()).unwrap_or_default(),
-                    g.measures.join("; "),
-                    g.citations.join("; "),
-                    String::new(),
-                ]);
-            }
-            for p in &d.pending {
-                t.push([
-                    p.policy.clone(),
-                    String::new(),
-                    format!("pending: {}", p.outcome),
-                    p.program.clone().unwrap_or_default(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    p.missing.join("; "),
-                ]);
-            }
-            for c in &d.conflicts {
-                t.push([
-                    c.under.clone(),
-                    c.rules.join(" / "),
-                    format!("CONFLICT: {}", c.outcomes.join(" / ")),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ]);
-            }
+            let t = rules_report::decision_table(&d);
             if format == Format::Table {
                 say(format!(
                     "{} on {}: {}",
                     d.set,
                     d.date,
-                    status_text(d.status, d.outcome.as_deref())
+                    rules_report::status_text(d.status, d.outcome.as_deref())
                 ))?;
             }
             t.print(format)?;
         }
     }
     Ok(())
-}
-
-fn status_text(s: Status, outcome: Option<&str>) -> String {
-    match s {
-        Status::Decided => format!("decided: {}", outcome.unwrap_or("")),
-        Status::Default => format!("default: {}", outcome.unwrap_or("")),
-        Status::NoDecision => "no rule applies".to_string(),
-        Status::Conflict => "CONFLICT".to_string(),
-        Status::Undetermined => "undetermined (facts missing)".to_string(),
-        Status::Matched => "matched".to_string(),
-    }
 }
 
 #[derive(serde::Deserialize)]
@@ -589,8 +419,7 @@ fn enforce(
 ) -> Result<()> {
     let mut set = load_set(rules)?;
     if let Some(lp) = lists {
-        let text = std::fs::read_to_string(lp)
-            .with_context(|| format!("reading lists {}", lp.display()))?;
+        let text = input::read_text(lp)?;
         let l: Lists = toml::from_str(&text).with_context(|| format!("{}", lp.display()))?;
         let from = NaiveDate::parse_from_str(&l.from.to_string(), "%Y-%m-%d")
             .with_context(|| format!("{}: from = {} is not a date", lp.display(), l.from))?;
@@ -642,33 +471,8 @@ fn enforce(
             .collect();
         return print_json(&out);
     }
-    let mut t = Table::new([
-        "id",
-        "date",
-        "outcome",
-        "rule",
-        "measures",
-        "citations",
-        "missing",
-    ]);
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (id, d) in &decisions {
-        let g = d.grant();
-        let outcome = d
-            .outcome
-            .clone()
-            .unwrap_or_else(|| status_text(d.status, None));
-        *counts.entry(outcome.clone()).or_default() += 1;
-        t.push([
-            (*id).clone(),
-            d.date.to_string(),
-            outcome,
-            g.map(|g| g.rule.clone()).unwrap_or_default(),
-            g.map(|g| g.measures.join("; ")).unwrap_or_default(),
-            g.map(|g| g.citations.join("; ")).unwrap_or_default(),
-            d.missing_facts.join("; "),
-        ]);
-    }
+    let (t, counts) =
+        rules_report::decisions_table(decisions.iter().map(|(id, d)| (id.as_str(), d)));
     t.print(format)?;
     if format == Format::Table {
         let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{k}: {v}")).collect();
@@ -760,31 +564,7 @@ fn inspections(
     if format == Format::Json {
         return print_json(&p);
     }
-    let mut t = Table::new([
-        "joint",
-        "firm",
-        "date",
-        "mode",
-        "mandatory",
-        "departments",
-        "subjects",
-        "replaces",
-    ]);
-    for j in &p.inspections {
-        t.push([
-            j.id.clone(),
-            j.firm.clone(),
-            j.date.to_string(),
-            match j.mode {
-                sandbox_rules::InspectionMode::Site => "site visit".to_string(),
-                sandbox_rules::InspectionMode::NonSite => "non-site review".to_string(),
-            },
-            if j.mandatory { "yes" } else { "no" }.to_string(),
-            j.departments.join("; "),
-            j.subjects.join("; "),
-            j.members.join("; "),
-        ]);
-    }
+    let t = rules_report::plan_table(&p);
     t.print(format)?;
     if format == Format::Table {
         for a in &p.alerts {
@@ -905,61 +685,10 @@ fn match_firms(store_args: &StoreArgs, args: MatchArgs<'_>, format: Format) -> R
     if format == Format::Json {
         return print_json(&matched);
     }
-    let mut t = Table::new([
-        "firm",
-        "policy",
-        "status",
-        "program",
-        "amount_yuan",
-        "missing",
-        "reasons",
-    ]);
-    let mut granted_total = Decimal::ZERO;
-    let (mut n_granted, mut n_pending) = (0usize, 0usize);
-    for m in &matched {
-        for g in &m.granted {
-            n_granted += 1;
-            granted_total = granted_total.saturating_add(g.amount_yuan.unwrap_or_default());
-            t.push([
-                m.firm.clone(),
-                g.policy.clone(),
-                "granted without application".to_string(),
-                g.program.clone().unwrap_or_default(),
-                g.amount_yuan.map(|a| a.to_string()).unwrap_or_default(),
-                String::new(),
-                g.reasons.join("; "),
-            ]);
-        }
-        for p in &m.pending {
-            n_pending += 1;
-            t.push([
-                m.firm.clone(),
-                p.policy.clone(),
-                "missing facts (快申快享)".to_string(),
-                p.program.clone().unwrap_or_default(),
-                String::new(),
-                p.missing.join("; "),
-                String::new(),
-            ]);
-        }
-        for c in &m.conflicts {
-            t.push([
-                m.firm.clone(),
-                c.under.clone(),
-                format!("CONFLICT {}", c.rules.join(" / ")),
-                String::new(),
-                String::new(),
-                String::new(),
-                c.outcomes.join(" / "),
-            ]);
-        }
-    }
+    let (t, note) = rules_report::match_table(&matched, year, date);
     t.print(format)?;
     if format == Format::Table {
-        say(format!(
-            "{} firms, year {year}, rules on {date}: {n_granted} benefits granted without application (¥{granted_total}), {n_pending} pending on missing facts",
-            matched.len()
-        ))?;
+        say(note)?;
     }
     Ok(())
 }

@@ -19,10 +19,11 @@ use cultivation::{DirLock, LedgerHandle};
 use registry_model::{EnterpriseId, RegionCode, Tier, Year};
 use rust_decimal::Decimal;
 use voucher_ledger::book::verify_journal;
-use voucher_ledger::money::{fen_to_yuan, signed_fen_to_yuan};
 use voucher_ledger::{Firm, Program, Provider, Rating, Reply, defaults};
 
-use crate::output::{Cell, Format, Table, print_json, say};
+use report::voucher as voucher_report;
+
+use crate::output::{Cell, Format, Table, print_json, print_record, say};
 use crate::store::StoreArgs;
 use crate::{input, interrupt};
 
@@ -64,39 +65,83 @@ enum VoucherCommand {
     #[command(subcommand)]
     Provider(ProviderCommand),
     /// Declare a firm and a provider related parties (the related-party ban refuses them).
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher relate 913301060000001231 some-cloud --request-id rel-1"
+    )]
     Relate(RelateArgs),
     /// Grant vouchers to a firm (budget → the firm's voucher balance), within budget and cap.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher --date 2024-03-01 grant --program hangzhou-compute-2024 --firm 913301060000001231 --amount 8000000 --tier growth --request-id g1"
+    )]
     Grant(GrantArgs),
     /// Redeem against a contract: subsidy = min(ratio × contract, balance, remaining cap),
     /// rounded down to the fen; the contract can be claimed once.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher redeem --program hangzhou-compute-2024 --firm 913301060000001231 --provider some-cloud --contract HZ-1 --amount 300000 --request-id r1"
+    )]
     Redeem(RedeemArgs),
     /// Reserve a redemption (pending transfers) until `settle` or `release`, or a timeout.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher hold --program hangzhou-compute-2024 --firm 913301060000001231 --provider some-cloud --contract HZ-2 --amount 1000 --timeout-hours 48 --request-id h1"
+    )]
     Hold(HoldArgs),
     /// Post a held redemption: the subsidy is paid.
+    #[command(after_help = "Examples:\n  shuchuang voucher settle --contract HZ-2 --request-id s1")]
     Settle(ContractArgs),
     /// Void a held redemption: the reservation returns to the voucher.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher release --contract HZ-2 --request-id rl1"
+    )]
     Release(ContractArgs),
     /// Return the unused balance of vouchers that expired before DATE to their budgets.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher expire --as-of 2025-01-01 --request-id x1"
+    )]
     Expire(ExpireArgs),
     /// Claw back a firm's program year in full.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher clawback --program hangzhou-compute-2024 --firm 913301060000001231 --year 2024 --reason 'false report' --request-id c1"
+    )]
     Clawback(ClawbackArgs),
     /// Rate a firm's program year (excellent raises the cap; failing may claw back).
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher rate --program hangzhou-compute-2024 --firm 913301060000001231 --year 2024 --rating excellent --request-id rt1"
+    )]
     Rate(RateArgs),
     /// Account balances (now, or at the end of --as-of).
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher balance --firm 913301060000001231 --format csv
+  shuchuang voucher balance --as-of 2024-12-31"
+    )]
     Balance(BalanceArgs),
     /// A firm's statement: every voucher movement, balances, contracts.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher statement 913301060000001231 --format json"
+    )]
     Statement(StatementArgs),
     /// A program's report per year: budget, granted, redeemed, expired, clawed back, remaining.
+    #[command(after_help = "Examples:\n  shuchuang voucher report compute-voucher")]
     Report(ReportArgs),
     /// Verify the journal: hash chain, replay of every request, invariants.
+    #[command(after_help = "Examples:\n  shuchuang voucher verify --data-dir ./shuchuang-data")]
     Verify(VerifyArgs),
     /// Export every transfer as CSV or beancount text.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher export --format beancount --out ledger.beancount"
+    )]
     Export(ExportArgs),
     /// Close every day up to and including --through: no transfer dated then is accepted.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher close-period --through 2024-12-31 --request-id close-2024"
+    )]
     ClosePeriod(ClosePeriodArgs),
     /// Split an amount exactly to the fen: cost sharing by a government ratio, or revenue
     /// sharing by contributions (largest remainder; ties to the larger weight, then the
     /// first listed).
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher share --total 1000000 --government-ratio 0.3
+  shuchuang voucher share --total 100 --weights lab=3,firm=5,fund=2"
+    )]
     Share(ShareArgs),
 }
 
@@ -128,12 +173,20 @@ struct ShareArgs {
 #[derive(Debug, Subcommand)]
 enum ProgramCommand {
     /// Add a program from a TOML file.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher program add data/vouchers/hangzhou-compute-2024.toml --request-id p-hz"
+    )]
     Add(ProgramAddArgs),
     /// Add the shipped default programs (data/vouchers); request ids are ID/PROGRAM.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher program add-defaults --request-id defaults"
+    )]
     AddDefaults(RequestArgs),
     /// List the programs in the ledger.
+    #[command(after_help = "Examples:\n  shuchuang voucher program list --format csv")]
     List(FormatArgs),
     /// Show one program in full (TOML, or JSON with --format json).
+    #[command(after_help = "Examples:\n  shuchuang voucher program show hangzhou-compute-2024")]
     Show(ProgramShowArgs),
 }
 
@@ -151,6 +204,9 @@ struct ProgramShowArgs {
 #[derive(Debug, Subcommand)]
 enum ProviderCommand {
     /// Approve a provider for a program.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher provider add hangzhou-compute-2024 --id some-cloud --category domestic_chip --request-id prov-1"
+    )]
     Add(ProviderAddArgs),
 }
 
@@ -430,31 +486,7 @@ pub fn run(args: VoucherArgs) -> Result<()> {
         }
         VoucherCommand::Program(ProgramCommand::List(f)) => {
             let book = read_book(&f.store, date)?;
-            let mut t = Table::new([
-                "program",
-                "name",
-                "kind",
-                "issuing_region",
-                "annual_budget_yuan",
-                "cap_per_firm_yuan",
-                "ratio_default",
-                "from",
-                "until",
-            ]);
-            for p in book.programs() {
-                t.push([
-                    Cell::from(&p.id),
-                    Cell::from(&p.name),
-                    Cell::from(p.kind.key()),
-                    Cell::from(p.issuing_region.to_string()),
-                    p.annual_budget_yuan.map_or(Cell::Null, Cell::money),
-                    Cell::money(p.cap_per_firm_yuan),
-                    Cell::from(p.ratio.default),
-                    Cell::from(p.validity.from),
-                    Cell::from(p.validity.until),
-                ]);
-            }
-            Ok(t.print(f.format)?)
+            Ok(voucher_report::programs_table(book.programs()).print(f.format)?)
         }
         VoucherCommand::Program(ProgramCommand::Show(a)) => {
             let book = read_book(&a.store, date)?;
@@ -588,102 +620,30 @@ pub fn run(args: VoucherArgs) -> Result<()> {
     }
 }
 
-fn yuan(fen: u64) -> Cell {
-    Cell::money(fen_to_yuan(fen))
-}
-
-fn signed_yuan(fen: i128) -> Cell {
-    Cell::money(signed_fen_to_yuan(fen))
-}
-
 fn balance(a: BalanceArgs, date: Option<NaiveDate>) -> Result<()> {
     let book = read_book(&a.store, date)?;
-    let mut t = Table::new([
-        "account",
-        "ledger",
-        "debits_yuan",
-        "credits_yuan",
-        "balance_yuan",
-        "pending_debits_yuan",
-        "pending_credits_yuan",
-    ]);
-    for b in book.balances(a.as_of) {
+    let balances = book.balances(a.as_of);
+    let shown = balances.iter().filter(|b| {
         let meta = book.account_meta(b.id);
-        if let Some(f) = &a.firm
-            && meta.and_then(|m| m.firm.as_ref()) != Some(f)
-        {
-            continue;
-        }
-        if let Some(p) = &a.program
-            && meta.and_then(|m| m.program.as_ref()) != Some(p)
-        {
-            continue;
-        }
-        t.push([
-            Cell::from(b.name),
-            Cell::from(b.ledger),
-            yuan(b.debits_posted_fen),
-            yuan(b.credits_posted_fen),
-            signed_yuan(b.balance_fen),
-            yuan(b.debits_pending_fen),
-            yuan(b.credits_pending_fen),
-        ]);
-    }
-    Ok(t.print(a.format)?)
+        a.firm
+            .as_ref()
+            .is_none_or(|f| meta.and_then(|m| m.firm.as_ref()) == Some(f))
+            && a.program
+                .as_ref()
+                .is_none_or(|p| meta.and_then(|m| m.program.as_ref()) == Some(p))
+    });
+    Ok(voucher_report::balances_table(shown).print(a.format)?)
 }
 
 fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
     let book = read_book(&a.store, date)?;
     let st = book.statement(&a.firm);
-    let mut t = Table::new([
-        "date",
-        "program",
-        "year",
-        "kind",
-        "amount_yuan",
-        "voucher_balance_yuan",
-        "contract_id",
-    ]);
-    for l in &st.lines {
-        t.push([
-            Cell::from(l.date),
-            Cell::from(&l.program),
-            Cell::from(l.year),
-            Cell::from(&l.kind),
-            signed_yuan(l.amount_fen),
-            signed_yuan(l.balance_fen),
-            Cell::from(l.contract_id.clone()),
-        ]);
-    }
     if a.format == Format::Json {
-        let lines: Vec<serde_json::Value> = t
-            .rows
-            .iter()
-            .map(|r| {
-                t.header
-                    .iter()
-                    .zip(r)
-                    .map(|(h, c)| (h.clone(), c.json()))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into()
-            })
-            .collect();
-        return print_json(&serde_json::json!({
-            "firm": st.firm.to_string(),
-            "lines": lines,
-            "subsidy_total_yuan": fen_to_yuan(st.subsidy_total_fen).to_string(),
-            "firm_paid_total_yuan": fen_to_yuan(st.firm_paid_total_fen).to_string(),
-            "owed_yuan": fen_to_yuan(st.owed_fen).to_string(),
-        }));
+        return print_json(&voucher_report::statement_json(&st));
     }
-    t.print(a.format)?;
+    voucher_report::statement_table(&st).print(a.format)?;
     if a.format == Format::Table {
-        say(format!(
-            "subsidies received {} yuan; paid by the firm on those contracts {} yuan; owed back {} yuan",
-            fen_to_yuan(st.subsidy_total_fen),
-            fen_to_yuan(st.firm_paid_total_fen),
-            fen_to_yuan(st.owed_fen)
-        ))?;
+        say(voucher_report::statement_note(&st))?;
     }
     Ok(())
 }
@@ -691,80 +651,20 @@ fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
 fn program_report(a: ReportArgs, date: Option<NaiveDate>) -> Result<()> {
     let book = read_book(&a.store, date)?;
     let r = book.report(&a.program)?;
-    let mut t = Table::new([
-        "year",
-        "budget_yuan",
-        "granted_yuan",
-        "redeemed_yuan",
-        "expired_yuan",
-        "clawed_back_unused_yuan",
-        "clawed_back_redeemed_yuan",
-        "remaining_yuan",
-        "outstanding_yuan",
-        "firms",
-    ]);
-    for y in &r.years {
-        t.push([
-            Cell::from(y.year),
-            y.budget_fen.map_or(Cell::Null, yuan),
-            yuan(y.granted_fen),
-            yuan(y.redeemed_fen),
-            yuan(y.expired_fen),
-            yuan(y.clawed_back_unused_fen),
-            yuan(y.clawed_back_redeemed_fen),
-            y.remaining_fen.map_or(Cell::Null, signed_yuan),
-            yuan(y.outstanding_fen),
-            Cell::from(y.firms),
-        ]);
-    }
-    t.print(a.format)?;
+    voucher_report::program_report_table(&r).print(a.format)?;
     if a.format == Format::Table {
-        say(format!(
-            "{} ({}, {}): {} contracts worth {} yuan; cross-region settlements {} yuan; empty budget and remaining: open-ended",
-            r.program,
-            r.kind,
-            r.issuing_region,
-            r.contracts,
-            fen_to_yuan(r.contract_total_fen),
-            fen_to_yuan(r.cross_region_fen)
-        ))?;
+        say(voucher_report::program_report_note(&r))?;
     }
     Ok(())
 }
 
 fn verify(a: VerifyArgs) -> Result<()> {
-    let dir = a.store.dir();
-    let path = dir.ledger_path();
+    let path = a.store.dir().ledger_path();
     // A snapshot read without writing: the journal and its head from one transaction.
     let book = read_book(&a.store, None)?;
     let v = verify_journal(book.journal())
         .with_context(|| format!("verifying ledger {}", path.display()))?;
-    let posted = signed_fen_to_yuan(i128::try_from(v.posted_total_fen).unwrap_or(i128::MAX));
-    if a.format == Format::Json {
-        return print_json(&serde_json::json!({
-            "journal": v.journal,
-            "entries": v.chain.entries,
-            "batches": v.chain.batches,
-            "requests": v.requests,
-            "accounts": v.accounts,
-            "transfers": v.transfers,
-            "posted_total_yuan": posted.to_string(),
-            "head_hash": v.chain.head_hash,
-            "verified": true,
-        }));
-    }
-    let mut t = Table::new(["check", "value"]);
-    t.push([Cell::from("journal"), Cell::from(&v.journal)]);
-    t.push([Cell::from("entries"), Cell::from(v.chain.entries)]);
-    t.push([Cell::from("batches (requests)"), Cell::from(v.requests)]);
-    t.push([Cell::from("accounts"), Cell::from(v.accounts)]);
-    t.push([Cell::from("transfers"), Cell::from(v.transfers)]);
-    t.push([
-        Cell::from("Σ debits = Σ credits (yuan)"),
-        Cell::money(posted),
-    ]);
-    t.push([Cell::from("head hash"), Cell::from(&v.chain.head_hash)]);
-    t.print(a.format)?;
+    print_record(&voucher_report::verify_record(&v), a.format)?;
     if a.format == Format::Table {
         say("verified: hash chain intact, every request replays, invariants hold")?;
     }
@@ -779,12 +679,12 @@ fn run_share(a: ShareArgs) -> Result<()> {
         t.push([
             Cell::from("government"),
             Cell::from(r),
-            signed_yuan(s.government_fen.into()),
+            voucher_report::signed_yuan(s.government_fen.into()),
         ]);
         t.push([
             Cell::from("firm"),
             Cell::from(Decimal::ONE - r),
-            signed_yuan(s.firm_fen.into()),
+            voucher_report::signed_yuan(s.firm_fen.into()),
         ]);
         return Ok(t.print(a.format)?);
     }
@@ -808,123 +708,13 @@ fn run_share(a: ShareArgs) -> Result<()> {
         t.push([
             Cell::from(p.party),
             Cell::from(p.weight),
-            signed_yuan(p.amount_fen.into()),
+            voucher_report::signed_yuan(p.amount_fen.into()),
         ]);
     }
     Ok(t.print(a.format)?)
 }
 
-/// A reply's fields, money in yuan.
-fn reply_fields(reply: &Reply) -> Vec<(&'static str, Cell)> {
-    let mut f: Vec<(&'static str, Cell)> = Vec::new();
-    match reply {
-        Reply::ProgramAdded { program } => f.push(("program_added", Cell::from(program))),
-        Reply::ProviderAdded { program, provider } => {
-            f.push(("program", Cell::from(program)));
-            f.push(("provider_approved", Cell::from(provider)));
-        }
-        Reply::RelatedDeclared { firm, provider } => {
-            f.push(("firm", Cell::from(firm.to_string())));
-            f.push(("related_provider", Cell::from(provider)));
-        }
-        Reply::Granted(g) => {
-            f.push(("program", Cell::from(&g.program)));
-            f.push(("firm", Cell::from(g.firm.to_string())));
-            f.push(("year", Cell::from(g.year)));
-            f.push(("granted_yuan", yuan(g.amount_fen)));
-            f.push(("granted_this_year_yuan", yuan(g.granted_year_fen)));
-            f.push(("cap_yuan", yuan(g.cap_fen)));
-            f.push(("expires_on", Cell::from(g.expires_on)));
-            f.push(("transfer", Cell::from(g.transfer_id.to_string())));
-        }
-        Reply::Redeemed(r) | Reply::Held(r) => {
-            f.push(("program", Cell::from(&r.program)));
-            f.push(("firm", Cell::from(r.firm.to_string())));
-            f.push(("provider", Cell::from(&r.provider)));
-            f.push(("contract", Cell::from(&r.contract_id)));
-            f.push(("contract_yuan", yuan(r.contract_amount_fen)));
-            f.push(("ratio", Cell::from(r.ratio)));
-            f.push(("ratio_x_contract_yuan", yuan(r.by_ratio_fen)));
-            f.push(("voucher_balance_yuan", yuan(r.balance_fen)));
-            f.push(("cap_remaining_yuan", yuan(r.cap_remaining_fen)));
-            f.push(("subsidy_yuan", yuan(r.subsidy_fen)));
-            f.push(("firm_pays_yuan", yuan(r.firm_pays_fen)));
-            f.push((
-                "limited_by",
-                Cell::from(format!("{:?}", r.limited_by).to_lowercase()),
-            ));
-            f.push(("cross_region", Cell::from(r.cross_region)));
-            f.push(("held", Cell::from(r.held)));
-        }
-        Reply::Settled {
-            contract_id,
-            subsidy_fen,
-            ..
-        } => {
-            f.push(("contract_settled", Cell::from(contract_id)));
-            f.push(("subsidy_yuan", yuan(*subsidy_fen)));
-        }
-        Reply::Released {
-            contract_id,
-            subsidy_fen,
-        } => {
-            f.push(("contract_released", Cell::from(contract_id)));
-            f.push(("returned_to_voucher_yuan", yuan(*subsidy_fen)));
-        }
-        Reply::Expired(x) => {
-            f.push(("as_of", Cell::from(x.as_of)));
-            f.push(("vouchers_expired", Cell::from(x.vouchers)));
-            f.push(("returned_to_budget_yuan", yuan(x.returned_fen)));
-            f.push(("left_for_next_run", Cell::from(x.remaining)));
-        }
-        Reply::ClawedBack(c) => clawback_fields(&mut f, c),
-        Reply::Rated {
-            program,
-            firm,
-            year,
-            rating,
-            clawback,
-        } => {
-            f.push(("program", Cell::from(program)));
-            f.push(("firm", Cell::from(firm.to_string())));
-            f.push(("year", Cell::from(*year)));
-            f.push(("rating", Cell::from(format!("{rating:?}").to_lowercase())));
-            if let Some(c) = clawback {
-                clawback_fields(&mut f, c);
-            }
-        }
-        Reply::AccountsCreated { count } => f.push(("accounts_created", Cell::from(*count))),
-        Reply::TransfersCreated { count } => f.push(("transfers_created", Cell::from(*count))),
-        Reply::AccountClosed { account_id } => {
-            f.push(("account_closed", Cell::from(account_id.to_string())))
-        }
-        Reply::PeriodClosed { through } => f.push(("closed_through", Cell::from(*through))),
-    }
-    f
-}
-
-fn clawback_fields(f: &mut Vec<(&'static str, Cell)>, c: &voucher_ledger::ClawbackReceipt) {
-    f.push(("clawback_program", Cell::from(&c.program)));
-    f.push(("firm", Cell::from(c.firm.to_string())));
-    f.push(("year", Cell::from(c.year)));
-    f.push(("unused_returned_yuan", yuan(c.unused_fen)));
-    f.push(("redeemed_owed_back_yuan", yuan(c.redeemed_fen)));
-    f.push(("reason", Cell::from(&c.reason)));
-}
-
 /// Prints a reply: field/value rows for people and CSV, one JSON object for programs.
 fn print_reply(reply: &Reply, format: Format) -> Result<()> {
-    let fields = reply_fields(reply);
-    if format == Format::Json {
-        let object: serde_json::Map<String, serde_json::Value> = fields
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), v.json()))
-            .collect();
-        return print_json(&object);
-    }
-    let mut t = Table::new(["field", "value"]);
-    for (k, v) in fields {
-        t.push([Cell::from(k), v]);
-    }
-    Ok(t.print(format)?)
+    print_record(&voucher_report::reply_record(reply), format)
 }
