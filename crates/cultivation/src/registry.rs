@@ -30,6 +30,19 @@ pub fn cycle_year(store: &dyn RegistryStore, asked: Option<Year>) -> Result<Year
     }
 }
 
+/// The cohort of `meta` with reports up to `year`.
+fn cohort_to(
+    meta: &CohortMeta,
+    year: Year,
+) -> Result<(Vec<registry_model::Enterprise>, Vec<AnnualReport>)> {
+    Ok(generate_cohort(&CohortSpec {
+        count: meta.firms,
+        first_year: meta.first_year,
+        last_year: year,
+        seed: meta.seed,
+    })?)
+}
+
 /// Makes sure the registry holds firms and their reports up to `year`: generates the cohort
 /// `firms` × `seed` when empty (returning how many firms were made), or extends a generated
 /// cohort with the year's reports.
@@ -48,12 +61,7 @@ pub fn prepare(
             first_year: year - LOOK_BACK_YEARS,
         };
         observer.begin(&format!("generating {firms} firms"), None);
-        let (made, reports) = generate_cohort(&CohortSpec {
-            count: meta.firms,
-            first_year: meta.first_year,
-            last_year: year,
-            seed: meta.seed,
-        })?;
+        let (made, reports) = cohort_to(&meta, year)?;
         // The recipe first: a crash before the insert leaves an empty registry, which the
         // next run fills again (and remembers again).
         cohort.remember(&meta)?;
@@ -64,12 +72,7 @@ pub fn prepare(
     if let Some(meta) = cohort.recall()?
         && store.reports_between(year, year)?.is_empty()
     {
-        let (_, reports) = generate_cohort(&CohortSpec {
-            count: meta.firms,
-            first_year: meta.first_year,
-            last_year: year,
-            seed: meta.seed,
-        })?;
+        let (_, reports) = cohort_to(&meta, year)?;
         let new: Vec<AnnualReport> = reports.into_iter().filter(|r| r.year == year).collect();
         store.insert(&[], &new)?;
     }

@@ -25,7 +25,8 @@ enum Sink<W: Write> {
         kept: Vec<Vec<String>>,
         shown: usize,
     },
-    Csv(csv::Writer<W>),
+    // Boxed: the CSV writer's buffer makes it far larger than the other kinds.
+    Csv(Box<csv::Writer<W>>),
     Json {
         out: W,
         keys: Vec<String>,
@@ -57,14 +58,14 @@ impl<W: Write> RowWriter<W> {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(&header)?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
             Format::Json => {
                 let mut out = out;
                 out.write_all(b"[")?;
                 let keys = header
                     .iter()
-                    .map(|h| serde_json::to_string(h))
+                    .map(serde_json::to_string)
                     .collect::<std::result::Result<_, _>>()?;
                 Sink::Json {
                     out,

@@ -117,10 +117,10 @@ fn benefits(out: &mut dyn Write, b: &BenefitSummary) -> Result<()> {
     t.write_to(Format::Table, out)
 }
 
-fn compute(out: &mut dyn Write, c: &ComputeSummary, clusters: &[ClusterLine]) -> Result<()> {
-    writeln!(
-        out,
-        "\n[3] compute ({} placement): {} voucher holders, {} jobs, {} placed, {} rejected; utilisation {}, idle {}, wait p50/p95/p99 {}/{}/{} s; cost {} of which vouchers paid {} (firms {}), green power {}, Jain fairness {}",
+/// Step 3's figures in one sentence (printed, and in summary.md).
+pub fn compute_text(c: &ComputeSummary) -> String {
+    format!(
+        "compute ({} placement): {} voucher holders, {} jobs, {} placed, {} rejected; utilisation {}, idle {}, wait p50/p95/p99 {}/{}/{} s; cost {} of which vouchers paid {} (firms {}), green power {}, Jain fairness {}",
         c.policy,
         c.holders,
         c.jobs,
@@ -136,7 +136,11 @@ fn compute(out: &mut dyn Write, c: &ComputeSummary, clusters: &[ClusterLine]) ->
         yuan(c.firm_cost_yuan),
         percent(c.green_share),
         fixed(c.jain_fairness, 3)
-    )?;
+    )
+}
+
+fn compute(out: &mut dyn Write, c: &ComputeSummary, clusters: &[ClusterLine]) -> Result<()> {
+    writeln!(out, "\n[3] {}", compute_text(c))?;
     let mut t = Table::new(["cluster", "jobs", "utilisation", "idle", "cost", "subsidy"]);
     for l in clusters {
         t.push([

@@ -6,7 +6,7 @@ use cultivation::CycleOutcome;
 use registry_model::Tier;
 
 use super::console::{counts_text, top_text};
-use crate::number::{fixed, percent, yuan};
+use crate::number::{fixed, yuan};
 
 /// The summary of a cycle as Markdown.
 pub fn summary_markdown(o: &CycleOutcome) -> String {
@@ -94,25 +94,7 @@ fn write_summary(md: &mut String, o: &CycleOutcome) -> std::fmt::Result {
         md,
         "\n## 3. Compute (compute_summary.csv, compute_clusters.csv, compute_jobs.csv, compute_rejections.csv, clusters.svg)\n"
     )?;
-    writeln!(
-        md,
-        "Placement `{}`: {} compute-voucher holders submitted {} jobs; {} placed, {} rejected. Utilisation {}, idle {}, wait p50/p95/p99 {}/{}/{} s. Cost {}, of which compute vouchers paid {} and firms {}. Green power {}, Jain's fairness {}.\n",
-        c.policy,
-        c.holders,
-        c.jobs,
-        c.placed,
-        c.rejected,
-        percent(c.utilisation),
-        percent(c.idle_rate),
-        c.wait_p50_s,
-        c.wait_p95_s,
-        c.wait_p99_s,
-        yuan(c.gross_cost_yuan),
-        yuan(c.subsidy_yuan),
-        yuan(c.firm_cost_yuan),
-        percent(c.green_share),
-        fixed(c.jain_fairness, 3)
-    )?;
+    writeln!(md, "Step 3, {}.\n", super::console::compute_text(c))?;
     let v = &o.supervision.summary;
     writeln!(
         md,

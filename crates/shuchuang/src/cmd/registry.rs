@@ -575,7 +575,7 @@ fn show(a: ShowArgs) -> Result<()> {
             ]);
         }
     }
-    Ok(t.print(format)?)
+    t.print(format)
 }
 
 fn history(a: HistoryArgs) -> Result<()> {
@@ -617,7 +617,7 @@ fn history(a: HistoryArgs) -> Result<()> {
             Cell::from(e.reasons.join("; ")),
         ]);
     }
-    Ok(t.print(a.format.format)?)
+    t.print(a.format.format)
 }
 
 fn list(a: ListArgs) -> Result<()> {

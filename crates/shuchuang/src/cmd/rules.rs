@@ -311,9 +311,7 @@ fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
                 set.rules().len()
             ))?;
             if t.rows.is_empty() {
-                say(format!(
-                    "analysis: no overlapping rules, no exception that can never apply"
-                ))?;
+                say("analysis: no overlapping rules, no exception that can never apply")?;
             } else {
                 t.print(format)?;
             }

@@ -686,7 +686,7 @@ fn run_share(a: ShareArgs) -> Result<()> {
             Cell::from(Decimal::ONE - r),
             voucher_report::signed_yuan(s.firm_fen.into()),
         ]);
-        return Ok(t.print(a.format)?);
+        return t.print(a.format);
     }
     if a.weights.is_empty() {
         bail!(
@@ -711,7 +711,7 @@ fn run_share(a: ShareArgs) -> Result<()> {
             voucher_report::signed_yuan(p.amount_fen.into()),
         ]);
     }
-    Ok(t.print(a.format)?)
+    t.print(a.format)
 }
 
 /// Prints a reply: field/value rows for people and CSV, one JSON object for programs.
