@@ -614,3 +614,49 @@ fn adjust_as_csv_or_json_names_every_firm() {
             .all(|e| e["name"].as_str().is_some_and(|n| !n.is_empty()))
     );
 }
+
+#[test]
+fn progress_on_a_terminal_shows_a_label_and_real_counts() {
+    // `script` gives the command a terminal; without one nothing is drawn.
+    if Process::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` to give the command a terminal");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("shuchuang");
+    let caict = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/caict-2025");
+    let on_a_terminal = |command: String| -> String {
+        let out = Process::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).replace('\r', "\n")
+    };
+    let spin = on_a_terminal(format!(
+        "{} registry generate --count 20000 --years 2021..2025 --data-dir d",
+        bin.display()
+    ));
+    assert!(spin.contains("generating 20000 firms"), "{spin}");
+    let bar = on_a_terminal(format!(
+        "{} index uncertainty {} --samples 20000 --format csv",
+        bin.display(),
+        caict.display()
+    ));
+    assert!(bar.contains("draws [") && bar.contains("/20,000"), "{bar}");
+    assert!(
+        !bar.contains(" 0/0") && !spin.contains(" 0/0"),
+        "no empty bar"
+    );
+    let first = bar.lines().find(|l| l.contains("draws [")).unwrap();
+    assert!(
+        !first.contains("left"),
+        "no estimate of the time left at the start: {first}"
+    );
+    // Without a terminal, standard error stays clean.
+    sc(tmp.path())
+        .args(["registry", "generate", "--count", "2000", "--out", "c.csv"])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}
