@@ -149,25 +149,6 @@ pub enum FinanceError {
     },
 }
 
-/// The 1-based line of a byte offset in `text`.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
-/// Parses TOML into `T`, turning a parser error into [`FinanceError::Syntax`] with its line.
-pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<T> {
-    toml::from_str(text).map_err(|e| FinanceError::Syntax {
-        file: file.to_string(),
-        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
-        message: e.message().to_string(),
-    })
-}
-
 /// A configuration error.
 pub(crate) fn config(
     file: &str,
@@ -195,23 +176,5 @@ pub(crate) fn invalid(
         field: field.into(),
         value: value.to_string(),
         reason: reason.into(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn toml_errors_name_the_line() {
-        #[derive(serde::Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct T {
-            a: u32,
-        }
-        let e = parse_toml::<T>("a = 1\nb = 2\n", "x.toml").unwrap_err();
-        let msg = e.to_string();
-        assert!(msg.starts_with("x.toml:2:"), "{msg}");
     }
 }

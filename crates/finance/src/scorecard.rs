@@ -17,12 +17,13 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Result, config, parse_toml};
+use crate::error::{Result, config};
 use crate::features::{Factor, FactorValue, Features, MICROS, Unit};
 use crate::model::{
     Assessment, CreditModel, FactorContribution, SCORE_MAX, SCORE_MIN, ScoreScale, clamp_pd,
     sigmoid,
 };
+use crate::tomlio::parse_toml;
 
 /// Most bands one factor may have.
 pub const BANDS_MAX: usize = 32;
@@ -195,6 +196,7 @@ struct FileSpec {
 struct HeaderSpec {
     id: String,
     title: String,
+    #[serde(deserialize_with = "crate::tomlio::date")]
     effective_from: NaiveDate,
     source: String,
     base_points: i64,
