@@ -26,8 +26,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Most postings one request may carry.
-pub const POSTINGS_PER_REQUEST_MAX: usize = 64;
+/// Most postings one request may carry (TigerBeetle's batch size: a batch of defaults settled
+/// together against the pool is one request).
+pub const POSTINGS_PER_REQUEST_MAX: usize = 8_190;
 
 /// Longest request id, in bytes.
 pub const REQUEST_ID_LEN_MAX: usize = 128;

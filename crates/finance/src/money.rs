@@ -194,6 +194,33 @@ pub fn share_down_fen(amount_fen: i64, ratio: Decimal) -> Option<i64> {
     i64::try_from(v).ok().filter(|v| *v <= AMOUNT_FEN_MAX)
 }
 
+/// `amount × num ÷ den` for decimal `num` ≥ 0 and `den` > 0, rounded down to the fen: a
+/// subsidy of `num` percentage points on interest charged at rate `den` is this share of the
+/// interest, computed without rounding the ratio first. `None` on a bad sign or overflow.
+///
+/// ```
+/// use rust_decimal_macros::dec;
+/// use finance::money::fraction_down_fen;
+/// // 1.5 points of a 3.45 % rate on ¥2,875.00 of interest: 2875 × 1.5 / 3.45 = 1250.00.
+/// assert_eq!(fraction_down_fen(287_500, dec!(0.015), dec!(0.0345)), Some(125_000));
+/// ```
+pub fn fraction_down_fen(amount_fen: i64, num: Decimal, den: Decimal) -> Option<i64> {
+    if amount_fen < 0 || den <= Decimal::ZERO {
+        return None;
+    }
+    let (mn, dn) = fraction(num)?;
+    let (md, dd) = fraction(den)?;
+    // amount × (mn/dn) ÷ (md/dd) = amount × mn × dd ÷ (dn × md)
+    let p = i128::from(amount_fen).checked_mul(mn)?.checked_mul(dd)?;
+    let q = dn.checked_mul(md)?;
+    if q <= 0 {
+        return None;
+    }
+    i64::try_from(div_floor(p, q))
+        .ok()
+        .filter(|v| *v <= AMOUNT_FEN_MAX)
+}
+
 /// `amount × num ÷ den` rounded down to the fen (a pro-rata share), for `amount ≥ 0`,
 /// `num ≥ 0`, `den > 0`. `None` otherwise.
 pub fn prorate_down_fen(amount_fen: i64, num: i64, den: i64) -> Option<i64> {
