@@ -20,6 +20,7 @@ pub mod money;
 pub mod pool;
 pub mod product;
 pub mod scorecard;
+pub mod simulate;
 pub mod synthetic;
 mod tomlio;
 

@@ -28,9 +28,9 @@ use crate::booking::{AccountKey, AccountKind, Booking, Posting, PostingCode, che
 use crate::eligibility::GrantTerms;
 use crate::error::{FinanceError, Result, invalid};
 use crate::line::{CreditLine, DefaultRecord, LineStatus, check_id};
-use crate::money::{fraction_down_fen, interest_fen, share_down_fen, yuan_to_fen_positive};
+use crate::money::{interest_fen, yuan_to_fen_positive};
 use crate::pool::{Award, PoolRule, return_due_fen, settle};
-use crate::product::{Product, SubsidyRule};
+use crate::product::Product;
 
 /// Most lines one program may hold.
 pub const LINES_MAX: usize = 1_000_000;
@@ -619,14 +619,10 @@ impl<B: Booking> CreditLines<B> {
                 l.subsidisable_unpaid_fen -= subsidisable;
                 l.interest_unpaid_fen -= amount;
                 l.interest_paid_total_fen += amount;
-                let computed = match l.terms.subsidy {
-                    SubsidyRule::ShareOfInterest(s) => share_down_fen(subsidisable, s),
-                    SubsidyRule::RatePoints(p) => {
-                        fraction_down_fen(subsidisable, p, l.terms.annual_rate)
-                    }
-                }
-                .unwrap_or(0)
-                .min(subsidisable);
+                let computed = l
+                    .terms
+                    .subsidy
+                    .subsidy_fen(subsidisable, l.terms.annual_rate);
                 let fy = firm_year(&l.firm, date.year());
                 let used = me.state.subsidy_by_firm_year.get(&fy).copied().unwrap_or(0);
                 let cap_left = (me.state.rules.subsidy_cap_per_firm_year_fen - used).max(0);

@@ -17,6 +17,7 @@
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
 
 use registry_model::Money;
 use registry_model::money::MONEY_FEN_MAX;
@@ -161,6 +162,54 @@ fn fraction(ratio: Decimal) -> Option<(i128, i128)> {
         return None;
     }
     Some((r.mantissa(), 10i128.checked_pow(s)?))
+}
+
+/// An exact non-negative ratio `num / den` of integers, prepared once from decimals for hot
+/// loops (the simulation applies the same rate and subsidy share millions of times).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Fraction {
+    num: i128,
+    den: i128,
+}
+
+impl Fraction {
+    /// `d` exactly; `None` when negative or with more than 28 decimal places.
+    pub fn of(d: Decimal) -> Option<Self> {
+        let (num, den) = fraction(d)?;
+        Some(Self { num, den })
+    }
+
+    /// `a ÷ b` exactly, for `a ≥ 0`, `b > 0`.
+    pub fn ratio(a: Decimal, b: Decimal) -> Option<Self> {
+        let (an, ad) = fraction(a)?;
+        let (bn, bd) = fraction(b)?;
+        let num = an.checked_mul(bd)?;
+        let den = ad.checked_mul(bn)?;
+        (den > 0).then_some(Self { num, den })
+    }
+
+    /// `amount × self`, rounded down to the fen; `None` on a negative amount or overflow.
+    pub fn mul_down(&self, amount_fen: i64) -> Option<i64> {
+        if amount_fen < 0 {
+            return None;
+        }
+        let p = i128::from(amount_fen).checked_mul(self.num)?;
+        i64::try_from(div_floor(p, self.den)).ok()
+    }
+
+    /// Interest at this annual rate: as [`interest_fen`], half up to the fen.
+    pub fn interest_fen(&self, principal_fen: i64, days: i64, dc: DayCount) -> Option<i64> {
+        if principal_fen < 0 || !(0..=ACCRUAL_DAYS_MAX).contains(&days) {
+            return None;
+        }
+        let num = i128::from(principal_fen)
+            .checked_mul(self.num)?
+            .checked_mul(i128::from(days))?;
+        let den = self.den.checked_mul(i128::from(dc.basis_days()))?;
+        i64::try_from(div_half_up(num, den))
+            .ok()
+            .filter(|v| *v <= AMOUNT_FEN_MAX)
+    }
 }
 
 /// `num / den` rounded down (toward −∞), for `den > 0`.

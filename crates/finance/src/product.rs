@@ -42,6 +42,25 @@ pub enum SubsidyRule {
     RatePoints(Decimal),
 }
 
+impl SubsidyRule {
+    /// The subsidy on `interest_fen` of interest paid on a loan at `annual_rate`, rounded down
+    /// to the fen and never above the interest (the rule every subsidy of the crate follows).
+    pub fn subsidy_fen(&self, interest_fen: i64, annual_rate: Decimal) -> i64 {
+        self.share(annual_rate)
+            .and_then(|f| f.mul_down(interest_fen))
+            .unwrap_or(0)
+            .clamp(0, interest_fen.max(0))
+    }
+
+    /// The share of the interest this rule pays, exactly (points ÷ rate for rate points).
+    pub fn share(&self, annual_rate: Decimal) -> Option<crate::money::Fraction> {
+        match *self {
+            SubsidyRule::ShareOfInterest(s) => crate::money::Fraction::of(s),
+            SubsidyRule::RatePoints(p) => crate::money::Fraction::ratio(p, annual_rate),
+        }
+    }
+}
+
 /// The terms a line is granted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineTerms {

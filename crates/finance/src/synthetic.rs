@@ -18,9 +18,14 @@ use rand_distr::{Beta, Binomial, Distribution, Exp, LogNormal, Normal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use chrono::{Datelike, Months, NaiveDate};
+use rust_decimal::Decimal;
+
 use registry_model::{EnterpriseId, Tier};
 
 use crate::error::{FinanceError, Result};
+use crate::evidence::{DateWindow, SpendSummary};
+use crate::facts::FirmProfile;
 use crate::features::Features;
 use crate::logistic::{COVARIATE_COUNT, covariates};
 use crate::model::sigmoid;
@@ -260,6 +265,48 @@ fn row(spec: &PortfolioSpec, index: u64) -> (Features, f64, bool) {
         }
     }
     (f, pd, defaulted)
+}
+
+/// The registry profile and the spend summary a synthetic firm-year stands for, as of
+/// `date` (profile of the year before; spend all in cloud and compute over the 12 months to
+/// `date`), so synthetic firms go through the same decision as real ones.
+pub fn profile_and_spend(
+    f: &Features,
+    index: u64,
+    date: NaiveDate,
+) -> Result<(FirmProfile, SpendSummary)> {
+    let firm = synthetic_firm_id(index)?;
+    let year = date.year() - 1;
+    let money = |fen: Option<i64>| fen.and_then(registry_model::Money::from_fen);
+    let founded = f.age_years.and_then(|a| {
+        NaiveDate::from_ymd_opt(year, 12, 31)?
+            .checked_sub_months(Months::new(u32::try_from(a).ok()?.checked_mul(12)?))
+    });
+    let profile = FirmProfile {
+        firm,
+        year,
+        founded,
+        tier: f.tier,
+        sector: None,
+        staff: f.staff,
+        revenue_yuan: money(f.revenue_fen),
+        revenue_prior_yuan: money(f.revenue_prior_fen),
+        rd_spend_yuan: money(f.rd_spend_fen),
+        debt_ratio: f.debt_ratio_micros.map(|m| Decimal::new(m, 6)),
+        bad_credit_3y: f.bad_credit_3y,
+    };
+    let window = DateWindow::months_to(date, 12);
+    let spend = f.spend_fen.unwrap_or(0);
+    let summary = SpendSummary {
+        window,
+        by_category_fen: [spend, 0, 0, 0],
+        verified_fen: spend,
+        unverified_fen: 0,
+        months_active: f.months_active.unwrap_or(0),
+        lines: f.months_active.unwrap_or(0),
+        providers: u32::from(spend > 0),
+    };
+    Ok((profile, summary))
 }
 
 /// A valid, synthetic USCC for row `index` (Beijing Haidian, organisation code from the
