@@ -14,13 +14,16 @@ pub mod irls;
 pub mod line;
 pub mod lines;
 pub mod logistic;
+pub mod matching;
 pub mod memory_books;
 pub mod model;
 pub mod money;
 pub mod pool;
 pub mod product;
+pub mod report;
 pub mod scorecard;
 pub mod simulate;
+pub mod statevc;
 pub mod synthetic;
 mod tomlio;
 
