@@ -77,7 +77,8 @@ pub fn discrimination(risk: &[f64], defaulted: &[bool]) -> Result<Discrimination
     // Twice the Mann–Whitney U, in integers: exact for any n that fits in memory.
     let mut u2: u128 = 0;
     let (mut goods_below, mut defs_below) = (0u64, 0u64);
-    let mut ks = 0.0f64;
+    // The KS gap |G_below/G − D_below/D| compared exactly as |G_below·D − D_below·G| / (G·D).
+    let mut ks_num: u128 = 0;
     let mut ks_at = risk[order[0]];
     let mut i = 0;
     while i < n {
@@ -95,12 +96,14 @@ pub fn discrimination(risk: &[f64], defaulted: &[bool]) -> Result<Discrimination
         u2 += u128::from(gd) * (2 * u128::from(goods_below) + u128::from(gg));
         goods_below += gg;
         defs_below += gd;
-        let gap = (goods_below as f64 / g as f64 - defs_below as f64 / d as f64).abs();
-        if gap > ks {
-            ks = gap;
+        let gap =
+            (u128::from(goods_below) * d as u128).abs_diff(u128::from(defs_below) * g as u128);
+        if gap > ks_num {
+            ks_num = gap;
             ks_at = r;
         }
     }
+    let ks = ks_num as f64 / (d as f64 * g as f64);
     let auc = u2 as f64 / (2.0 * d as f64 * g as f64);
     Ok(Discrimination {
         n,
