@@ -4,6 +4,7 @@
 pub mod booking;
 pub mod calibration;
 mod csvio;
+pub mod default;
 pub mod discrimination;
 pub mod eligibility;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod model;
 pub mod money;
 pub mod pool;
 pub mod product;
+pub mod receipt;
 pub mod report;
 pub mod scorecard;
 pub mod simulate;

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use registry_model::{EnterpriseId, Tier};
 
+use crate::booking::{AccountKey, AccountKind, Posting, PostingCode};
 use crate::error::{FinanceError, Result, invalid};
+use crate::money::interest_fen;
 use crate::product::LineTerms;
 
 /// Longest line or bank id, in bytes.
@@ -163,4 +165,78 @@ impl CreditLine {
     pub fn owed_fen(&self) -> i64 {
         self.principal_fen + self.interest_unpaid_fen
     }
+}
+
+fn key(kind: AccountKind, owner: &str) -> AccountKey {
+    AccountKey::new(kind, owner)
+}
+
+/// Accrues `l` up to `date` (split at the end of the subsidised period) and lets the undrawn
+/// limit lapse at maturity; returns the interest accrued.
+pub(crate) fn bring_to(
+    l: &mut CreditLine,
+    date: NaiveDate,
+    postings: &mut Vec<Posting>,
+) -> Result<i64> {
+    if date < l.accrued_through {
+        return Err(invalid(
+            &l.id,
+            "date",
+            date,
+            format!(
+                "before the last accrual date {}: no back-dating",
+                l.accrued_through
+            ),
+        ));
+    }
+    let mut total = 0;
+    let from = l.accrued_through;
+    let split = l.subsidy_until.clamp(from, date);
+    for (a, b, subsidised) in [(from, split, true), (split, date, false)] {
+        let days = (b - a).num_days();
+        if days <= 0 || l.principal_fen == 0 {
+            continue;
+        }
+        let i = interest_fen(
+            l.principal_fen,
+            l.terms.annual_rate,
+            days,
+            l.terms.day_count,
+        )
+        .ok_or_else(|| invalid(&l.id, "date", date, "interest beyond the accepted range"))?;
+        if i > 0 {
+            postings.push(Posting::new(
+                key(AccountKind::InterestReceivable, &l.id),
+                key(AccountKind::InterestIncome, &l.bank),
+                i,
+                PostingCode::InterestAccrual,
+            ));
+            l.interest_unpaid_fen += i;
+            l.interest_accrued_total_fen += i;
+            if subsidised {
+                l.subsidisable_unpaid_fen += i;
+            }
+            total += i;
+        }
+    }
+    l.accrued_through = date;
+    if date >= l.maturity {
+        cancel_commitment(l, postings);
+    }
+    Ok(total)
+}
+
+/// Cancels the undrawn limit; returns the amount.
+pub(crate) fn cancel_commitment(l: &mut CreditLine, postings: &mut Vec<Posting>) -> i64 {
+    let c = l.available_fen;
+    if c > 0 {
+        postings.push(Posting::new(
+            key(AccountKind::CommitmentsIssued, &l.bank),
+            key(AccountKind::Commitment, &l.id),
+            c,
+            PostingCode::Cancellation,
+        ));
+        l.available_fen = 0;
+    }
+    c
 }

@@ -27,17 +27,16 @@ use registry_model::{EnterpriseId, Year};
 use crate::booking::{AccountKey, AccountKind, Booking, Posting, PostingCode, check_request_id};
 use crate::eligibility::GrantTerms;
 use crate::error::{FinanceError, Result, invalid};
-use crate::line::{CreditLine, DefaultRecord, LineStatus, check_id};
-use crate::money::{interest_fen, yuan_to_fen_positive};
-use crate::pool::{Award, PoolRule, return_due_fen, settle};
+use crate::line::{CreditLine, LineStatus, bring_to, cancel_commitment, check_id};
+use crate::money::yuan_to_fen_positive;
+use crate::pool::PoolRule;
 use crate::product::Product;
+pub use crate::receipt::{Fund, LineDefault, Outcome, Receipt, SubsidyPaid};
 
 /// Most lines one program may hold.
 pub const LINES_MAX: usize = 1_000_000;
 /// Most requests one program remembers (for idempotency).
 pub const REQUESTS_MAX: usize = 50_000_000;
-/// Most lines declared in default in one request (settled together against the pool).
-pub const DEFAULTS_PER_REQUEST_MAX: usize = 1_000;
 
 /// The program-wide rules: who pays, the subsidy cap, the pool's share and rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,143 +63,6 @@ impl ProgramRules {
     }
 }
 
-/// Which program account a funding goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fund {
-    /// The interest-subsidy budget.
-    SubsidyBudget,
-    /// The risk pool.
-    RiskPool,
-}
-
-/// The subsidy on one interest payment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubsidyPaid {
-    /// Interest paid that was accrued in the subsidised period.
-    pub subsidisable_fen: i64,
-    /// The subsidy the rule gives on it, rounded down.
-    pub computed_fen: i64,
-    /// What the program paid.
-    pub paid_fen: i64,
-    /// Why less than computed (the yearly cap, the budget), if so.
-    pub note: Option<String>,
-}
-
-/// One line's default.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineDefault {
-    /// The line.
-    pub line: String,
-    /// Interest accrued up to the default date.
-    pub accrued_fen: i64,
-    /// The pool's award on the claim.
-    pub award: Award,
-    /// Unpaid interest reversed.
-    pub interest_reversed_fen: i64,
-}
-
-/// What an operation did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "operation")]
-pub enum Outcome {
-    /// A program account was funded.
-    Funded {
-        /// Which.
-        fund: Fund,
-        /// Amount.
-        amount_fen: i64,
-    },
-    /// A line was granted.
-    Granted {
-        /// Line.
-        line: String,
-        /// Limit.
-        limit_fen: i64,
-        /// Maturity.
-        maturity: NaiveDate,
-    },
-    /// Interest was accrued.
-    Accrued {
-        /// Line.
-        line: String,
-        /// Interest accrued.
-        accrued_fen: i64,
-    },
-    /// Principal was drawn.
-    Drawn {
-        /// Line.
-        line: String,
-        /// Amount.
-        amount_fen: i64,
-        /// Interest accrued first.
-        accrued_fen: i64,
-    },
-    /// Interest was paid and subsidised.
-    InterestPaid {
-        /// Line.
-        line: String,
-        /// Paid by the firm.
-        paid_fen: i64,
-        /// Interest accrued first.
-        accrued_fen: i64,
-        /// The subsidy.
-        subsidy: SubsidyPaid,
-    },
-    /// Principal was repaid.
-    Repaid {
-        /// Line.
-        line: String,
-        /// Amount.
-        amount_fen: i64,
-        /// Interest accrued first.
-        accrued_fen: i64,
-        /// Principal left.
-        principal_left_fen: i64,
-    },
-    /// A line was closed.
-    Closed {
-        /// Line.
-        line: String,
-        /// Undrawn limit cancelled.
-        cancelled_fen: i64,
-    },
-    /// Lines went into default and the pool settled their claims.
-    Defaulted {
-        /// Each line.
-        lines: Vec<LineDefault>,
-    },
-    /// Money was recovered on a defaulted line.
-    Recovered {
-        /// Line.
-        line: String,
-        /// Amount.
-        amount_fen: i64,
-        /// Returned to the pool.
-        returned_to_pool_fen: i64,
-    },
-    /// A defaulted line's open claim was written off.
-    WrittenOff {
-        /// Line.
-        line: String,
-        /// Amount.
-        amount_fen: i64,
-    },
-}
-
-/// The answer to a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Receipt {
-    /// The request id.
-    pub request_id: String,
-    /// What was done.
-    pub outcome: Outcome,
-    /// Postings made.
-    pub postings: usize,
-    /// True when this is a repeat of an earlier request: nothing changed now.
-    pub repeat: bool,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct RequestRecord {
     fingerprint: String,
@@ -219,11 +81,11 @@ pub struct LinesState {
 }
 
 /// What an operation will do, worked out before anything is written.
-struct Plan {
-    postings: Vec<Posting>,
-    outcome: Outcome,
-    lines: Vec<CreditLine>,
-    subsidy: Option<(String, i64)>,
+pub(crate) struct Plan {
+    pub(crate) postings: Vec<Posting>,
+    pub(crate) outcome: Outcome,
+    pub(crate) lines: Vec<CreditLine>,
+    pub(crate) subsidy: Option<(String, i64)>,
 }
 
 /// A program's credit lines over a [`Booking`].
@@ -233,7 +95,7 @@ pub struct CreditLines<B: Booking> {
     state: LinesState,
 }
 
-fn key(kind: AccountKind, owner: &str) -> AccountKey {
+pub(crate) fn key(kind: AccountKind, owner: &str) -> AccountKey {
     AccountKey::new(kind, owner)
 }
 
@@ -312,7 +174,7 @@ impl<B: Booking> CreditLines<B> {
         self.balance(&key(kind, &self.state.rules.program), "read")
     }
 
-    fn balance(&self, k: &AccountKey, request_id: &str) -> Result<i64> {
+    pub(crate) fn balance(&self, k: &AccountKey, request_id: &str) -> Result<i64> {
         self.books
             .balance_fen(k)
             .map_err(|source| FinanceError::Booking {
@@ -321,7 +183,7 @@ impl<B: Booking> CreditLines<B> {
             })
     }
 
-    fn line_for(&self, id: &str) -> Result<CreditLine> {
+    pub(crate) fn line_for(&self, id: &str) -> Result<CreditLine> {
         self.state
             .lines
             .get(id)
@@ -333,7 +195,7 @@ impl<B: Booking> CreditLines<B> {
     }
 
     /// Runs one request: repeat check, plan, post, apply, remember.
-    fn run(
+    pub(crate) fn run(
         &mut self,
         request_id: &str,
         fingerprint: String,
@@ -762,231 +624,6 @@ impl<B: Booking> CreditLines<B> {
         })
     }
 
-    /// Declares lines in default on `date`, together: interest accrues to the date, unpaid
-    /// interest is reversed, the principal becomes the claim, the undrawn limit is cancelled,
-    /// and the pool settles the claims under its rule, in the order given.
-    pub fn default_lines(
-        &mut self,
-        request_id: &str,
-        date: NaiveDate,
-        line_ids: &[&str],
-    ) -> Result<Receipt> {
-        if line_ids.is_empty() || line_ids.len() > DEFAULTS_PER_REQUEST_MAX {
-            return Err(FinanceError::TooMany {
-                what: "lines in one default request",
-                count: line_ids.len(),
-                max: DEFAULTS_PER_REQUEST_MAX,
-            });
-        }
-        self.run(
-            request_id,
-            format!("default {date} {}", line_ids.join(",")),
-            |me| {
-                let mut seen = std::collections::BTreeSet::new();
-                let mut lines = Vec::with_capacity(line_ids.len());
-                let mut postings = Vec::new();
-                let mut accrued = Vec::with_capacity(line_ids.len());
-                for id in line_ids {
-                    if !seen.insert(*id) {
-                        return Err(invalid(request_id, "lines", id, "listed twice"));
-                    }
-                    let mut l = me.line_for(id)?;
-                    l.require(LineStatus::Active, "default")?;
-                    accrued.push(bring_to(&mut l, date, &mut postings)?);
-                    lines.push(l);
-                }
-                let program = me.state.rules.program.clone();
-                let pool = me.balance(&key(AccountKind::RiskPool, &program), request_id)?;
-                let claims: Vec<i64> = lines.iter().map(|l| l.principal_fen).collect();
-                let awards = settle(
-                    pool,
-                    me.state.rules.pool_share,
-                    me.state.rules.pool_rule,
-                    &claims,
-                );
-                let mut out = Vec::with_capacity(lines.len());
-                for ((l, award), acc) in lines.iter_mut().zip(&awards).zip(accrued) {
-                    let reversed = l.interest_unpaid_fen;
-                    if reversed > 0 {
-                        postings.push(Posting::new(
-                            key(AccountKind::InterestIncome, &l.bank),
-                            key(AccountKind::InterestReceivable, &l.id),
-                            reversed,
-                            PostingCode::InterestReversal,
-                        ));
-                    }
-                    if l.principal_fen > 0 {
-                        postings.push(Posting::new(
-                            key(AccountKind::DefaultedClaim, &l.id),
-                            key(AccountKind::Principal, &l.id),
-                            l.principal_fen,
-                            PostingCode::Default,
-                        ));
-                    }
-                    cancel_commitment(l, &mut postings);
-                    if award.paid_fen > 0 {
-                        postings.push(Posting::new(
-                            key(AccountKind::BankCash, &l.bank),
-                            key(AccountKind::RiskPool, &program),
-                            award.paid_fen,
-                            PostingCode::Compensation,
-                        ));
-                    }
-                    l.default = Some(DefaultRecord {
-                        on: date,
-                        claim_fen: l.principal_fen,
-                        interest_reversed_fen: reversed,
-                        compensation_due_fen: award.due_fen,
-                        compensation_fen: award.paid_fen,
-                        recovered_fen: 0,
-                        returned_to_pool_fen: 0,
-                        written_off_fen: 0,
-                    });
-                    l.principal_fen = 0;
-                    l.interest_unpaid_fen = 0;
-                    l.subsidisable_unpaid_fen = 0;
-                    l.status = LineStatus::Defaulted;
-                    out.push(LineDefault {
-                        line: l.id.clone(),
-                        accrued_fen: acc,
-                        award: *award,
-                        interest_reversed_fen: reversed,
-                    });
-                }
-                Ok(Plan {
-                    postings,
-                    outcome: Outcome::Defaulted { lines: out },
-                    lines,
-                    subsidy: None,
-                })
-            },
-        )
-    }
-
-    /// Money recovered on a defaulted line; the pool's share of it returns to the pool.
-    pub fn recover(
-        &mut self,
-        request_id: &str,
-        line_id: &str,
-        date: NaiveDate,
-        amount_yuan: Decimal,
-    ) -> Result<Receipt> {
-        let amount = yuan_to_fen_positive(amount_yuan, line_id, "amount_yuan")?;
-        self.run(
-            request_id,
-            format!("recover {line_id} {date} {amount}"),
-            |me| {
-                let mut l = me.line_for(line_id)?;
-                l.require(LineStatus::Defaulted, "recover")?;
-                let mut d = l.default.ok_or_else(|| {
-                    invalid(
-                        line_id,
-                        "default",
-                        "none",
-                        "a defaulted line without its record",
-                    )
-                })?;
-                if date < d.on {
-                    return Err(invalid(
-                        line_id,
-                        "date",
-                        date,
-                        format!("before the default on {}", d.on),
-                    ));
-                }
-                if amount > d.open_fen() {
-                    return Err(invalid(
-                        line_id,
-                        "amount_yuan",
-                        amount_yuan,
-                        format!("above the open claim of {} fen", d.open_fen()),
-                    ));
-                }
-                let program = me.state.rules.program.clone();
-                let mut postings = vec![Posting::new(
-                    key(AccountKind::BankCash, &l.bank),
-                    key(AccountKind::DefaultedClaim, &l.id),
-                    amount,
-                    PostingCode::Recovery,
-                )];
-                d.recovered_fen += amount;
-                let returned = return_due_fen(d.recovered_fen, d.claim_fen, d.compensation_fen)
-                    - d.returned_to_pool_fen;
-                if returned > 0 {
-                    postings.push(Posting::new(
-                        key(AccountKind::RiskPool, &program),
-                        key(AccountKind::BankCash, &l.bank),
-                        returned,
-                        PostingCode::PoolReturn,
-                    ));
-                    d.returned_to_pool_fen += returned;
-                }
-                l.default = Some(d);
-                Ok(Plan {
-                    postings,
-                    outcome: Outcome::Recovered {
-                        line: line_id.to_string(),
-                        amount_fen: amount,
-                        returned_to_pool_fen: returned.max(0),
-                    },
-                    lines: vec![l],
-                    subsidy: None,
-                })
-            },
-        )
-    }
-
-    /// Writes off a defaulted line's open claim.
-    pub fn write_off(
-        &mut self,
-        request_id: &str,
-        line_id: &str,
-        date: NaiveDate,
-    ) -> Result<Receipt> {
-        self.run(request_id, format!("write_off {line_id} {date}"), |me| {
-            let mut l = me.line_for(line_id)?;
-            l.require(LineStatus::Defaulted, "write off")?;
-            let mut d = l.default.ok_or_else(|| {
-                invalid(
-                    line_id,
-                    "default",
-                    "none",
-                    "a defaulted line without its record",
-                )
-            })?;
-            if date < d.on {
-                return Err(invalid(
-                    line_id,
-                    "date",
-                    date,
-                    format!("before the default on {}", d.on),
-                ));
-            }
-            let open = d.open_fen();
-            let mut postings = Vec::new();
-            if open > 0 {
-                postings.push(Posting::new(
-                    key(AccountKind::CreditLosses, &l.bank),
-                    key(AccountKind::DefaultedClaim, &l.id),
-                    open,
-                    PostingCode::WriteOff,
-                ));
-            }
-            d.written_off_fen += open;
-            l.default = Some(d);
-            l.status = LineStatus::WrittenOff;
-            Ok(Plan {
-                postings,
-                outcome: Outcome::WrittenOff {
-                    line: line_id.to_string(),
-                    amount_fen: open,
-                },
-                lines: vec![l],
-                subsidy: None,
-            })
-        })
-    }
-
     /// Checks that every line's balances agree with its accounts in the books, that no line
     /// received more subsidy than the interest paid on it, and that the yearly subsidy record
     /// matches the lines.
@@ -1040,70 +677,4 @@ impl<B: Booking> CreditLines<B> {
         }
         Ok(())
     }
-}
-
-/// Accrues `l` up to `date` (split at the end of the subsidised period) and lets the undrawn
-/// limit lapse at maturity; returns the interest accrued.
-fn bring_to(l: &mut CreditLine, date: NaiveDate, postings: &mut Vec<Posting>) -> Result<i64> {
-    if date < l.accrued_through {
-        return Err(invalid(
-            &l.id,
-            "date",
-            date,
-            format!(
-                "before the last accrual date {}: no back-dating",
-                l.accrued_through
-            ),
-        ));
-    }
-    let mut total = 0;
-    let from = l.accrued_through;
-    let split = l.subsidy_until.clamp(from, date);
-    for (a, b, subsidised) in [(from, split, true), (split, date, false)] {
-        let days = (b - a).num_days();
-        if days <= 0 || l.principal_fen == 0 {
-            continue;
-        }
-        let i = interest_fen(
-            l.principal_fen,
-            l.terms.annual_rate,
-            days,
-            l.terms.day_count,
-        )
-        .ok_or_else(|| invalid(&l.id, "date", date, "interest beyond the accepted range"))?;
-        if i > 0 {
-            postings.push(Posting::new(
-                key(AccountKind::InterestReceivable, &l.id),
-                key(AccountKind::InterestIncome, &l.bank),
-                i,
-                PostingCode::InterestAccrual,
-            ));
-            l.interest_unpaid_fen += i;
-            l.interest_accrued_total_fen += i;
-            if subsidised {
-                l.subsidisable_unpaid_fen += i;
-            }
-            total += i;
-        }
-    }
-    l.accrued_through = date;
-    if date >= l.maturity {
-        cancel_commitment(l, postings);
-    }
-    Ok(total)
-}
-
-/// Cancels the undrawn limit; returns the amount.
-fn cancel_commitment(l: &mut CreditLine, postings: &mut Vec<Posting>) -> i64 {
-    let c = l.available_fen;
-    if c > 0 {
-        postings.push(Posting::new(
-            key(AccountKind::CommitmentsIssued, &l.bank),
-            key(AccountKind::Commitment, &l.id),
-            c,
-            PostingCode::Cancellation,
-        ));
-        l.available_fen = 0;
-    }
-    c
 }
