@@ -4,8 +4,8 @@
 //! a request id and a short list of [`Posting`]s (each a debit, a credit and an amount in
 //! fen). An implementation applies a request all or nothing, applies a request id at most
 //! once, and refuses any posting that would take a bounded account below zero. The voucher
-//! ledger implements it in the orchestration layer with new account kinds; [`MemoryBooks`]
-//! (crate::memory_books) is the in-crate implementation used by tests and simulations.
+//! ledger implements it in the orchestration layer with new account kinds; [`MemoryBooks`](crate::MemoryBooks)
+//! is the in-crate implementation used by tests and simulations.
 //!
 //! ## The chart of accounts
 //!

@@ -441,7 +441,7 @@ pub fn decide(
         );
     }
     if let Some(q) = &r.credit_quality {
-        let pd_ok = Decimal::try_from(assessment.pd).map_or(false, |pd| pd <= q.pd_max);
+        let pd_ok = Decimal::try_from(assessment.pd).is_ok_and(|pd| pd <= q.pd_max);
         check(
             "credit_quality",
             "score at least the lowest band and PD at most the ceiling",

@@ -73,7 +73,7 @@ impl std::str::FromStr for SpendCategory {
             .into_iter()
             .find(|c| c.key() == s.trim())
             .ok_or_else(|| {
-                format!("not a spend category (expected cloud_compute, data, algorithm or digital_equipment)")
+                "not a spend category (expected cloud_compute, data, algorithm or digital_equipment)".to_string()
             })
     }
 }

@@ -267,7 +267,7 @@ fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
             let s: f64 = (0..j).map(|k| l[i * p + k] * l[j * p + k]).sum();
             if i == j {
                 let d = a[i * p + i] - s;
-                if !(d > 1e-300) || !d.is_finite() {
+                if d.is_nan() || d <= 1e-300 || !d.is_finite() {
                     return None;
                 }
                 l[i * p + i] = d.sqrt();

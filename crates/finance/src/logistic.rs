@@ -235,11 +235,9 @@ impl LogisticModel {
 
     fn log_odds(&self, f: &Features) -> f64 {
         let c = covariates(f);
-        let mut z = self.intercept;
-        for j in 0..COVARIATE_COUNT {
-            z += self.coefficients[j] * c[j].unwrap_or(self.means[j]);
-        }
-        z
+        c.iter()
+            .zip(self.coefficients.iter().zip(&self.means))
+            .fold(self.intercept, |z, (x, (b, m))| z + b * x.unwrap_or(*m))
     }
 }
 

@@ -33,15 +33,15 @@ pub struct JournalEntry {
 /// let mut books = MemoryBooks::new();
 /// let pool = AccountKey::new(AccountKind::RiskPool, "ylp");
 /// let treasury = AccountKey::new(AccountKind::ProgramTreasury, "ylp");
-/// let fund = [Posting::new(pool.clone(), treasury.clone(), 100_00, PostingCode::Funding)];
+/// let fund = [Posting::new(pool.clone(), treasury.clone(), 10_000, PostingCode::Funding)];
 /// assert_eq!(books.post("fund-1", &fund)?, Posted::Applied);
 /// assert_eq!(books.post("fund-1", &fund)?, Posted::Repeat); // idempotent
-/// assert_eq!(books.balance_fen(&pool)?, 100_00);
+/// assert_eq!(books.balance_fen(&pool)?, 10_000);
 /// // The pool can never go below zero: the whole request is refused.
 /// let bank = AccountKey::new(AccountKind::BankCash, "bank-a");
-/// let pay = [Posting::new(bank, pool.clone(), 100_01, PostingCode::Compensation)];
+/// let pay = [Posting::new(bank, pool.clone(), 10_001, PostingCode::Compensation)];
 /// assert!(books.post("pay-1", &pay).is_err());
-/// assert_eq!(books.balance_fen(&pool)?, 100_00);
+/// assert_eq!(books.balance_fen(&pool)?, 10_000);
 /// books.check_invariants().unwrap();
 /// # Ok::<(), finance::booking::BookingError>(())
 /// ```

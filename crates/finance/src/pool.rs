@@ -66,10 +66,10 @@ impl Award {
 /// use rust_decimal_macros::dec;
 /// use finance::pool::{PoolRule, settle};
 /// // A pool of ¥100 covers half of each loss. Claims of ¥120 and ¥180 are due ¥60 and ¥90.
-/// let first = settle(100_00, dec!(0.5), PoolRule::FirstCome, &[120_00, 180_00]);
-/// assert_eq!((first[0].paid_fen, first[1].paid_fen), (60_00, 40_00));
-/// let pro = settle(100_00, dec!(0.5), PoolRule::ProRata, &[120_00, 180_00]);
-/// assert_eq!((pro[0].paid_fen, pro[1].paid_fen), (40_00, 60_00)); // 100 × 60/150, 100 × 90/150
+/// let first = settle(10_000, dec!(0.5), PoolRule::FirstCome, &[12_000, 18_000]);
+/// assert_eq!((first[0].paid_fen, first[1].paid_fen), (6_000, 4_000));
+/// let pro = settle(10_000, dec!(0.5), PoolRule::ProRata, &[12_000, 18_000]);
+/// assert_eq!((pro[0].paid_fen, pro[1].paid_fen), (4_000, 6_000)); // 100 × 60/150, 100 × 90/150
 /// ```
 pub fn settle(balance_fen: i64, share: Decimal, rule: PoolRule, claims_fen: &[i64]) -> Vec<Award> {
     let balance = balance_fen.max(0);

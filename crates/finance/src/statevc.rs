@@ -157,8 +157,8 @@ pub fn indicator(
         });
     }
     // fund → (state_owned, firm → (first investment, amount))
-    let mut funds: BTreeMap<&str, (bool, BTreeMap<EnterpriseId, (NaiveDate, i64)>)> =
-        BTreeMap::new();
+    type Held = BTreeMap<EnterpriseId, (NaiveDate, i64)>;
+    let mut funds: BTreeMap<&str, (bool, Held)> = BTreeMap::new();
     for h in holdings {
         if h.invested_on.year() > year {
             continue;

@@ -292,8 +292,8 @@ fn the_yearly_cap_per_firm_binds_across_lines() {
 #[test]
 fn defaults_settled_together_share_a_short_pool() {
     for (rule, expected) in [
-        (PoolRule::ProRata, [40_000_00, 60_000_00]),
-        (PoolRule::FirstCome, [60_000_00, 40_000_00]),
+        (PoolRule::ProRata, [4_000_000, 6_000_000]),
+        (PoolRule::FirstCome, [6_000_000, 4_000_000]),
     ] {
         let mut rules = ProgramRules::of(&product());
         rules.pool_rule = rule;

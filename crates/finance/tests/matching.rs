@@ -187,7 +187,7 @@ fn the_state_vc_indicator_counts_grown_firms_only() {
     let sv = out.iter().find(|f| f.fund == "sv-1").unwrap();
     assert!(sv.state_owned);
     assert_eq!(sv.firms, 3);
-    assert_eq!(sv.invested_fen, 36_000_000_00);
+    assert_eq!(sv.invested_fen, 3_600_000_000);
     assert_eq!(
         (
             sv.gazelles.grown,
@@ -205,7 +205,7 @@ fn the_state_vc_indicator_counts_grown_firms_only() {
         (1, 0, 1)
     );
     assert!((sv.grown_per_100 - 200.0 / 3.0).abs() < 1e-12);
-    assert_eq!(sv.invested_in_grown_fen, 35_000_000_00);
+    assert_eq!(sv.invested_in_grown_fen, 3_500_000_000);
     assert_eq!(sv.grown.len(), 2);
     let pe = out.iter().find(|f| f.fund == "pe-2").unwrap();
     // pe-2 bought SH in 2024: a gazelle at entry (2023), a unicorn grown since.
