@@ -107,6 +107,7 @@ impl<B: Booking> CreditLines<B> {
                     outcome: Outcome::Defaulted { lines: out },
                     lines,
                     subsidy: None,
+                    granted_fen: 0,
                 })
             },
         )
@@ -180,6 +181,7 @@ impl<B: Booking> CreditLines<B> {
                     },
                     lines: vec![l],
                     subsidy: None,
+                    granted_fen: 0,
                 })
             },
         )
@@ -232,6 +234,7 @@ impl<B: Booking> CreditLines<B> {
                 },
                 lines: vec![l],
                 subsidy: None,
+                granted_fen: 0,
             })
         })
     }

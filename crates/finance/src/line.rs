@@ -211,8 +211,19 @@ pub(crate) fn bring_to(
                 i,
                 PostingCode::InterestAccrual,
             ));
-            l.interest_unpaid_fen += i;
-            l.interest_accrued_total_fen += i;
+            l.interest_unpaid_fen = l
+                .interest_unpaid_fen
+                .checked_add(i)
+                .filter(|v| *v <= crate::money::AMOUNT_FEN_MAX)
+                .ok_or_else(|| {
+                    invalid(
+                        &l.id,
+                        "date",
+                        date,
+                        "unpaid interest beyond the accepted range",
+                    )
+                })?;
+            l.interest_accrued_total_fen = l.interest_accrued_total_fen.saturating_add(i);
             if subsidised {
                 l.subsidisable_unpaid_fen += i;
             }

@@ -28,7 +28,7 @@ use crate::booking::{AccountKey, AccountKind, Booking, Posting, PostingCode, che
 use crate::eligibility::GrantTerms;
 use crate::error::{FinanceError, Result, invalid};
 use crate::line::{CreditLine, LineStatus, bring_to, cancel_commitment, check_id};
-use crate::money::yuan_to_fen_positive;
+use crate::money::{AMOUNT_FEN_MAX, yuan_to_fen_positive};
 use crate::pool::PoolRule;
 use crate::product::Product;
 pub use crate::receipt::{Fund, LineDefault, Outcome, Receipt, SubsidyPaid};
@@ -78,6 +78,9 @@ pub struct LinesState {
     pub lines: BTreeMap<String, CreditLine>,
     requests: HashMap<String, RequestRecord>,
     subsidy_by_firm_year: BTreeMap<String, i64>,
+    /// Σ of the limits granted: at most [`AMOUNT_FEN_MAX`], so every sum over the program's
+    /// lines fits in `i64`.
+    limits_total_fen: i64,
 }
 
 /// What an operation will do, worked out before anything is written.
@@ -86,6 +89,8 @@ pub(crate) struct Plan {
     pub(crate) outcome: Outcome,
     pub(crate) lines: Vec<CreditLine>,
     pub(crate) subsidy: Option<(String, i64)>,
+    /// Limit newly granted (added to the program's total).
+    pub(crate) granted_fen: i64,
 }
 
 /// A program's credit lines over a [`Booking`].
@@ -114,6 +119,7 @@ impl<B: Booking> CreditLines<B> {
                 lines: BTreeMap::new(),
                 requests: HashMap::new(),
                 subsidy_by_firm_year: BTreeMap::new(),
+                limits_total_fen: 0,
             },
         })
     }
@@ -238,8 +244,10 @@ impl<B: Booking> CreditLines<B> {
         for l in plan.lines {
             self.state.lines.insert(l.id.clone(), l);
         }
+        self.state.limits_total_fen = self.state.limits_total_fen.saturating_add(plan.granted_fen);
         if let Some((k, add)) = plan.subsidy {
-            *self.state.subsidy_by_firm_year.entry(k).or_default() += add;
+            let e = self.state.subsidy_by_firm_year.entry(k).or_default();
+            *e = e.saturating_add(add);
         }
         let receipt = Receipt {
             request_id: request_id.to_string(),
@@ -279,6 +287,7 @@ impl<B: Booking> CreditLines<B> {
                 },
                 lines: vec![],
                 subsidy: None,
+                granted_fen: 0,
             })
         })
     }
@@ -318,6 +327,14 @@ impl<B: Booking> CreditLines<B> {
                     "limit_fen",
                     terms.limit_fen,
                     "must be positive",
+                ));
+            }
+            if me.state.limits_total_fen.saturating_add(terms.limit_fen) > AMOUNT_FEN_MAX {
+                return Err(invalid(
+                    line_id,
+                    "limit_fen",
+                    terms.limit_fen,
+                    "the program's limits would pass ¥10^15 in total",
                 ));
             }
             let line = CreditLine {
@@ -360,6 +377,7 @@ impl<B: Booking> CreditLines<B> {
                 },
                 lines: vec![line],
                 subsidy: None,
+                granted_fen: terms.limit_fen,
             })
         })
     }
@@ -379,6 +397,7 @@ impl<B: Booking> CreditLines<B> {
                 },
                 lines: vec![l],
                 subsidy: None,
+                granted_fen: 0,
             })
         })
     }
@@ -430,7 +449,7 @@ impl<B: Booking> CreditLines<B> {
                 ));
                 l.available_fen -= amount;
                 l.principal_fen += amount;
-                l.drawn_total_fen += amount;
+                l.drawn_total_fen = l.drawn_total_fen.saturating_add(amount);
                 Ok(Plan {
                     postings,
                     outcome: Outcome::Drawn {
@@ -440,6 +459,7 @@ impl<B: Booking> CreditLines<B> {
                     },
                     lines: vec![l],
                     subsidy: None,
+                    granted_fen: 0,
                 })
             },
         )
@@ -480,7 +500,7 @@ impl<B: Booking> CreditLines<B> {
                 let subsidisable = amount.min(l.subsidisable_unpaid_fen);
                 l.subsidisable_unpaid_fen -= subsidisable;
                 l.interest_unpaid_fen -= amount;
-                l.interest_paid_total_fen += amount;
+                l.interest_paid_total_fen = l.interest_paid_total_fen.saturating_add(amount);
                 let computed = l
                     .terms
                     .subsidy
@@ -513,7 +533,7 @@ impl<B: Booking> CreditLines<B> {
                         PostingCode::Subsidy,
                     ));
                 }
-                l.subsidy_paid_total_fen += paid;
+                l.subsidy_paid_total_fen = l.subsidy_paid_total_fen.saturating_add(paid);
                 debug_assert!(l.subsidy_paid_total_fen <= l.interest_paid_total_fen);
                 Ok(Plan {
                     postings,
@@ -530,6 +550,7 @@ impl<B: Booking> CreditLines<B> {
                     },
                     lines: vec![l],
                     subsidy: (paid > 0).then_some((fy, paid)),
+                    granted_fen: 0,
                 })
             },
         )
@@ -568,7 +589,7 @@ impl<B: Booking> CreditLines<B> {
                     PostingCode::Repayment,
                 ));
                 l.principal_fen -= amount;
-                l.repaid_total_fen += amount;
+                l.repaid_total_fen = l.repaid_total_fen.saturating_add(amount);
                 if l.terms.revolving && date < l.maturity {
                     postings.push(Posting::new(
                         key(AccountKind::Commitment, &l.id),
@@ -588,6 +609,7 @@ impl<B: Booking> CreditLines<B> {
                     },
                     lines: vec![l],
                     subsidy: None,
+                    granted_fen: 0,
                 })
             },
         )
@@ -620,6 +642,7 @@ impl<B: Booking> CreditLines<B> {
                 },
                 lines: vec![l],
                 subsidy: None,
+                granted_fen: 0,
             })
         })
     }
@@ -667,6 +690,16 @@ impl<B: Booking> CreditLines<B> {
                 return Err(bad(&l.id, "drawn ≠ repaid + outstanding + claim".into()));
             }
             subsidy_total += l.subsidy_paid_total_fen;
+        }
+        let limits: i64 = self.state.lines.values().map(|l| l.limit_fen).sum();
+        if limits != self.state.limits_total_fen {
+            return Err(FinanceError::Degenerate {
+                what: "credit line invariants",
+                reason: format!(
+                    "limits total {} ≠ Σ of the lines' limits {limits}",
+                    self.state.limits_total_fen
+                ),
+            });
         }
         let recorded: i64 = self.state.subsidy_by_firm_year.values().sum();
         if recorded != subsidy_total {

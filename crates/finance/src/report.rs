@@ -83,9 +83,9 @@ fn add(r: &mut Reach, firms: &mut std::collections::BTreeSet<String>, l: &crate:
     r.lines += 1;
     firms.insert(l.firm.to_string());
     r.firms = firms.len();
-    r.limit_fen += l.limit_fen;
-    r.drawn_fen += l.drawn_total_fen;
-    r.subsidy_fen += l.subsidy_paid_total_fen;
+    r.limit_fen = r.limit_fen.saturating_add(l.limit_fen);
+    r.drawn_fen = r.drawn_fen.saturating_add(l.drawn_total_fen);
+    r.subsidy_fen = r.subsidy_fen.saturating_add(l.subsidy_paid_total_fen);
     if matches!(l.status, LineStatus::Defaulted | LineStatus::WrittenOff) {
         r.defaults += 1;
     }
@@ -142,18 +142,24 @@ pub fn summarise<B: Booking>(c: &CreditLines<B>) -> Result<ProgramSummary> {
             .entry(l.status.key().to_string())
             .or_default() += 1;
         firms.insert(l.firm.to_string());
-        s.limit_fen += l.limit_fen;
-        s.drawn_fen += l.drawn_total_fen;
-        s.outstanding_fen += l.principal_fen;
-        s.interest_paid_fen += l.interest_paid_total_fen;
-        s.subsidy_fen += l.subsidy_paid_total_fen;
+        s.limit_fen = s.limit_fen.saturating_add(l.limit_fen);
+        s.drawn_fen = s.drawn_fen.saturating_add(l.drawn_total_fen);
+        s.outstanding_fen = s.outstanding_fen.saturating_add(l.principal_fen);
+        s.interest_paid_fen = s
+            .interest_paid_fen
+            .saturating_add(l.interest_paid_total_fen);
+        s.subsidy_fen = s.subsidy_fen.saturating_add(l.subsidy_paid_total_fen);
         if let Some(d) = l.default {
-            s.claims_fen += d.claim_fen;
-            s.compensation_fen += d.compensation_fen;
-            s.compensation_shortfall_fen += d.compensation_due_fen - d.compensation_fen;
-            s.recovered_fen += d.recovered_fen;
-            s.returned_to_pool_fen += d.returned_to_pool_fen;
-            s.written_off_fen += d.written_off_fen;
+            s.claims_fen = s.claims_fen.saturating_add(d.claim_fen);
+            s.compensation_fen = s.compensation_fen.saturating_add(d.compensation_fen);
+            s.compensation_shortfall_fen = s
+                .compensation_shortfall_fen
+                .saturating_add(d.compensation_due_fen - d.compensation_fen);
+            s.recovered_fen = s.recovered_fen.saturating_add(d.recovered_fen);
+            s.returned_to_pool_fen = s
+                .returned_to_pool_fen
+                .saturating_add(d.returned_to_pool_fen);
+            s.written_off_fen = s.written_off_fen.saturating_add(d.written_off_fen);
         }
         let slot = l.tier.map_or(0, |t| t as usize + 1);
         let (r, f) = &mut tiers[slot];

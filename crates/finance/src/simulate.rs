@@ -503,6 +503,19 @@ pub fn simulate(spec: &SimulationSpec, loans: &[Loan]) -> Result<SimulationResul
             max: SIM_LOAN_RUNS_MAX as usize,
         });
     }
+    // Bounding the portfolio bounds every sum: 30 years of exposure and interest stay in i64.
+    let total: i128 = loans.iter().map(|l| i128::from(l.exposure_fen)).sum();
+    if total > i128::from(AMOUNT_FEN_MAX)
+        || spec.pool_initial_fen > AMOUNT_FEN_MAX
+        || spec.pool_topup_per_year_fen > AMOUNT_FEN_MAX / 30
+    {
+        return Err(crate::error::invalid(
+            "simulation",
+            "exposure",
+            total,
+            "the portfolio (or the pool) is beyond ¥10^15",
+        ));
+    }
     for (i, l) in loans.iter().enumerate() {
         if !(0..=AMOUNT_FEN_MAX).contains(&l.exposure_fen)
             || !l.pd.is_finite()
