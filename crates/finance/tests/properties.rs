@@ -261,3 +261,90 @@ fn a_booking_refusal_leaves_the_lines_untouched() {
         50_000
     );
 }
+
+fn features() -> impl Strategy<Value = finance::Features> {
+    let fen = proptest::option::of(-1_000_000_000_000i64..100_000_000_000_000_000);
+    (
+        (
+            fen.clone(),
+            fen.clone(),
+            proptest::option::of(0u32..40),
+            fen.clone(),
+            fen.clone(),
+            fen,
+        ),
+        (
+            proptest::option::of(-5i64..200),
+            proptest::option::of(-2_000_000i64..20_000_000),
+            proptest::option::of(0usize..4),
+            proptest::option::of(any::<bool>()),
+        ),
+    )
+        .prop_map(
+            |((s, sp, m, r, rp, rd), (age, debt, tier, bad))| finance::Features {
+                spend_fen: s,
+                spend_prior_fen: sp,
+                months_active: m,
+                revenue_fen: r,
+                revenue_prior_fen: rp,
+                rd_spend_fen: rd,
+                age_years: age,
+                debt_ratio_micros: debt,
+                tier: tier.and_then(|t| Tier::ALL.get(t).copied()),
+                bad_credit_3y: bad,
+                staff: None,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Any features, however odd, give a score in range, a finite PD in range and an
+    /// explanation of every factor, under both models.
+    #[test]
+    fn models_answer_every_input_within_bounds(f in features()) {
+        use finance::CreditModel;
+        use finance::model::{PD_MIN, SCORE_MAX, SCORE_MIN};
+        let card = finance::Scorecard::embedded().unwrap();
+        let logistic = finance::LogisticModel {
+            id: "t".into(),
+            fitted_on: "test".into(),
+            intercept: finance::synthetic::TRUE_INTERCEPT,
+            coefficients: finance::synthetic::TRUE_COEFFICIENTS,
+            std_errors: vec![0.0; 13],
+            means: [0.0; 12],
+            sds: [1.0; 12],
+            scale: card.scale,
+            fit: finance::logistic::FitSummary { iterations: 0, deviance: 0.0, rows: 0, defaults: 0 },
+        };
+        for m in [&card as &dyn CreditModel, &logistic] {
+            let a = m.assess(&f);
+            prop_assert!((SCORE_MIN..=SCORE_MAX).contains(&a.score));
+            prop_assert!(a.pd.is_finite() && a.pd >= PD_MIN && a.pd <= 1.0 - PD_MIN);
+            prop_assert_eq!(a.pd, m.pd(&f));
+            prop_assert_eq!(a.score, m.score(&f));
+            prop_assert_eq!(a.factors.len(), 10);
+            prop_assert!((0.0..=1.0).contains(&a.missing_share));
+            prop_assert!(a.factors.iter().all(|c| c.log_odds.is_none_or(f64::is_finite)));
+        }
+    }
+
+    /// Parameter files of any text are refused with an error, never a panic.
+    #[test]
+    fn any_text_is_refused_or_read_never_a_panic(text in "\\PC{0,400}", cut in 0usize..4000) {
+        let _ = finance::Scorecard::from_toml_str(&text, "x.toml");
+        let _ = Product::from_toml_str(&text, "x.toml");
+        let _ = finance::Appetite::from_toml_str(&text, "x.toml");
+        // A shipped file cut anywhere.
+        for full in [finance::scorecard::DEFAULT_SCORECARD_TOML, finance::product::DEFAULT_PRODUCT_TOML] {
+            let at = full.char_indices().map(|(i, _)| i).take_while(|i| *i <= cut).last().unwrap_or(0);
+            let _ = finance::Scorecard::from_toml_str(&full[..at], "cut.toml");
+            let _ = Product::from_toml_str(&full[..at], "cut.toml");
+        }
+        let mut ev = finance::MemoryEvidence::new();
+        let _ = ev.read_csv(text.as_bytes(), "x.csv");
+        let mut facts = finance::MemoryFacts::new();
+        let _ = facts.read_csv(text.as_bytes(), "x.csv");
+    }
+}
