@@ -120,6 +120,17 @@ pub enum LimitBinding {
     ScoreCap,
 }
 
+impl LimitBinding {
+    /// The name used in reports.
+    pub fn key(self) -> &'static str {
+        match self {
+            LimitBinding::Spend => "spend",
+            LimitBinding::TierCap => "tier cap",
+            LimitBinding::ScoreCap => "score cap",
+        }
+    }
+}
+
 /// The limit, step by step (fen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LimitBreakdown {
@@ -241,13 +252,13 @@ impl fmt::Display for LineDecision {
         let l = &self.limit;
         writeln!(
             f,
-            "  limit ¥{}: weighted spend ¥{} × multiple = ¥{}, tier cap ¥{}, score cap ¥{} (bound by {:?})",
+            "  limit ¥{}: weighted spend ¥{} × multiple = ¥{}, tier cap ¥{}, score cap ¥{} (bound by {})",
             fen_to_yuan(l.limit_fen),
             fen_to_yuan(l.weighted_spend_fen),
             fen_to_yuan(l.by_spend_fen),
             fen_to_yuan(l.tier_cap_fen),
             fen_to_yuan(l.score_cap_fen),
-            l.binding
+            l.binding.key()
         )
     }
 }
