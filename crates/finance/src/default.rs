@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 
 use crate::booking::{AccountKind, Booking, Posting, PostingCode};
 use crate::error::{FinanceError, Result, invalid};
-use crate::line::{DefaultRecord, LineStatus, bring_to, cancel_commitment};
-use crate::lines::{CreditLines, Plan, key};
+use crate::line::{CreditLine, DefaultRecord, LineStatus, cancel_commitment};
+use crate::lines::{CreditLines, Plan, at_most, key};
 use crate::money::yuan_to_fen_positive;
 use crate::pool::{return_due_fen, settle};
 use crate::receipt::{LineDefault, Outcome, Receipt};
@@ -44,10 +44,10 @@ impl<B: Booking> CreditLines<B> {
                     if !seen.insert(*id) {
                         return Err(invalid(request_id, "lines", id, "listed twice"));
                     }
-                    let mut l = me.line_for(id)?;
-                    l.require(LineStatus::Active, "default")?;
-                    accrued.push(bring_to(&mut l, date, &mut postings)?);
-                    lines.push(l);
+                    let at = me.active_at(id, date, "default")?;
+                    postings.extend(at.postings);
+                    accrued.push(at.accrued_fen);
+                    lines.push(at.line);
                 }
                 let program = me.rules().program.clone();
                 let pool = me.balance(&key(AccountKind::RiskPool, &program), request_id)?;
@@ -102,15 +102,37 @@ impl<B: Booking> CreditLines<B> {
                         interest_reversed_fen: reversed,
                     });
                 }
-                Ok(Plan {
+                Ok(Plan::new(
                     postings,
-                    outcome: Outcome::Defaulted { lines: out },
+                    Outcome::Defaulted { lines: out },
                     lines,
-                    subsidy: None,
-                    granted_fen: 0,
-                })
+                ))
             },
         )
+    }
+
+    /// The line `id`, which must be in default, with its default record, for an operation
+    /// dated `date` (not before the default).
+    fn defaulted_at(
+        &self,
+        id: &str,
+        date: NaiveDate,
+        operation: &str,
+    ) -> Result<(CreditLine, DefaultRecord)> {
+        let l = self.line_for(id)?;
+        l.require(LineStatus::Defaulted, operation)?;
+        let d = l
+            .default
+            .ok_or_else(|| invalid(id, "default", "none", "a defaulted line without its record"))?;
+        if date < d.on {
+            return Err(invalid(
+                id,
+                "date",
+                date,
+                format!("before the default on {}", d.on),
+            ));
+        }
+        Ok((l, d))
     }
 
     /// Money recovered on a defaulted line; the pool's share of it returns to the pool.
@@ -126,32 +148,8 @@ impl<B: Booking> CreditLines<B> {
             request_id,
             format!("recover {line_id} {date} {amount}"),
             |me| {
-                let mut l = me.line_for(line_id)?;
-                l.require(LineStatus::Defaulted, "recover")?;
-                let mut d = l.default.ok_or_else(|| {
-                    invalid(
-                        line_id,
-                        "default",
-                        "none",
-                        "a defaulted line without its record",
-                    )
-                })?;
-                if date < d.on {
-                    return Err(invalid(
-                        line_id,
-                        "date",
-                        date,
-                        format!("before the default on {}", d.on),
-                    ));
-                }
-                if amount > d.open_fen() {
-                    return Err(invalid(
-                        line_id,
-                        "amount_yuan",
-                        amount_yuan,
-                        format!("above the open claim of {} fen", d.open_fen()),
-                    ));
-                }
+                let (mut l, mut d) = me.defaulted_at(line_id, date, "recover")?;
+                at_most(line_id, amount_yuan, amount, d.open_fen(), "the open claim")?;
                 let program = me.rules().program.clone();
                 let mut postings = vec![Posting::new(
                     key(AccountKind::BankCash, &l.bank),
@@ -172,17 +170,12 @@ impl<B: Booking> CreditLines<B> {
                     d.returned_to_pool_fen += returned;
                 }
                 l.default = Some(d);
-                Ok(Plan {
-                    postings,
-                    outcome: Outcome::Recovered {
-                        line: line_id.to_string(),
-                        amount_fen: amount,
-                        returned_to_pool_fen: returned.max(0),
-                    },
-                    lines: vec![l],
-                    subsidy: None,
-                    granted_fen: 0,
-                })
+                let outcome = Outcome::Recovered {
+                    line: line_id.to_string(),
+                    amount_fen: amount,
+                    returned_to_pool_fen: returned.max(0),
+                };
+                Ok(Plan::new(postings, outcome, vec![l]))
             },
         )
     }
@@ -195,24 +188,7 @@ impl<B: Booking> CreditLines<B> {
         date: NaiveDate,
     ) -> Result<Receipt> {
         self.run(request_id, format!("write_off {line_id} {date}"), |me| {
-            let mut l = me.line_for(line_id)?;
-            l.require(LineStatus::Defaulted, "write off")?;
-            let mut d = l.default.ok_or_else(|| {
-                invalid(
-                    line_id,
-                    "default",
-                    "none",
-                    "a defaulted line without its record",
-                )
-            })?;
-            if date < d.on {
-                return Err(invalid(
-                    line_id,
-                    "date",
-                    date,
-                    format!("before the default on {}", d.on),
-                ));
-            }
+            let (mut l, mut d) = me.defaulted_at(line_id, date, "write off")?;
             let open = d.open_fen();
             let mut postings = Vec::new();
             if open > 0 {
@@ -226,16 +202,14 @@ impl<B: Booking> CreditLines<B> {
             d.written_off_fen += open;
             l.default = Some(d);
             l.status = LineStatus::WrittenOff;
-            Ok(Plan {
+            Ok(Plan::new(
                 postings,
-                outcome: Outcome::WrittenOff {
+                Outcome::WrittenOff {
                     line: line_id.to_string(),
                     amount_fen: open,
                 },
-                lines: vec![l],
-                subsidy: None,
-                granted_fen: 0,
-            })
+                vec![l],
+            ))
         })
     }
 }

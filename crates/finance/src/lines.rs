@@ -93,6 +93,47 @@ pub(crate) struct Plan {
     pub(crate) granted_fen: i64,
 }
 
+impl Plan {
+    /// A plan that grants nothing and pays no subsidy.
+    pub(crate) fn new(postings: Vec<Posting>, outcome: Outcome, lines: Vec<CreditLine>) -> Self {
+        Self {
+            postings,
+            outcome,
+            lines,
+            subsidy: None,
+            granted_fen: 0,
+        }
+    }
+}
+
+/// An active line brought up to a date: its new state, the accrual postings, the interest
+/// accrued.
+pub(crate) struct AtDate {
+    pub(crate) line: CreditLine,
+    pub(crate) postings: Vec<Posting>,
+    pub(crate) accrued_fen: i64,
+}
+
+/// Refuses `amount` above `bound` (an amount given as `amount_yuan`), naming what it was
+/// checked against.
+pub(crate) fn at_most(
+    line_id: &str,
+    amount_yuan: Decimal,
+    amount: i64,
+    bound: i64,
+    what: &str,
+) -> Result<()> {
+    if amount > bound {
+        return Err(invalid(
+            line_id,
+            "amount_yuan",
+            amount_yuan,
+            format!("above {what} of {bound} fen"),
+        ));
+    }
+    Ok(())
+}
+
 /// A program's credit lines over a [`Booking`].
 #[derive(Debug)]
 pub struct CreditLines<B: Booking> {
@@ -189,6 +230,19 @@ impl<B: Booking> CreditLines<B> {
             })
     }
 
+    /// The line `id`, which must be active, brought up to `date`.
+    pub(crate) fn active_at(&self, id: &str, date: NaiveDate, operation: &str) -> Result<AtDate> {
+        let mut line = self.line_for(id)?;
+        line.require(LineStatus::Active, operation)?;
+        let mut postings = Vec::new();
+        let accrued_fen = bring_to(&mut line, date, &mut postings)?;
+        Ok(AtDate {
+            line,
+            postings,
+            accrued_fen,
+        })
+    }
+
     pub(crate) fn line_for(&self, id: &str) -> Result<CreditLine> {
         self.state
             .lines
@@ -274,21 +328,20 @@ impl<B: Booking> CreditLines<B> {
                 Fund::SubsidyBudget => AccountKind::SubsidyBudget,
                 Fund::RiskPool => AccountKind::RiskPool,
             };
-            Ok(Plan {
-                postings: vec![Posting::new(
-                    key(kind, &program),
-                    key(AccountKind::ProgramTreasury, &program),
-                    amount,
-                    PostingCode::Funding,
-                )],
-                outcome: Outcome::Funded {
+            let funding = Posting::new(
+                key(kind, &program),
+                key(AccountKind::ProgramTreasury, &program),
+                amount,
+                PostingCode::Funding,
+            );
+            Ok(Plan::new(
+                vec![funding],
+                Outcome::Funded {
                     fund,
                     amount_fen: amount,
                 },
-                lines: vec![],
-                subsidy: None,
-                granted_fen: 0,
-            })
+                vec![],
+            ))
         })
     }
 
@@ -363,42 +416,32 @@ impl<B: Booking> CreditLines<B> {
                 subsidy_paid_total_fen: 0,
                 default: None,
             };
-            Ok(Plan {
-                postings: vec![Posting::new(
-                    key(AccountKind::Commitment, line_id),
-                    key(AccountKind::CommitmentsIssued, bank),
-                    terms.limit_fen,
-                    PostingCode::Grant,
-                )],
-                outcome: Outcome::Granted {
-                    line: line_id.to_string(),
-                    limit_fen: terms.limit_fen,
-                    maturity: line.maturity,
-                },
-                lines: vec![line],
-                subsidy: None,
-                granted_fen: terms.limit_fen,
-            })
+            let commit = Posting::new(
+                key(AccountKind::Commitment, line_id),
+                key(AccountKind::CommitmentsIssued, bank),
+                terms.limit_fen,
+                PostingCode::Grant,
+            );
+            let outcome = Outcome::Granted {
+                line: line_id.to_string(),
+                limit_fen: terms.limit_fen,
+                maturity: line.maturity,
+            };
+            let mut plan = Plan::new(vec![commit], outcome, vec![line]);
+            plan.granted_fen = terms.limit_fen;
+            Ok(plan)
         })
     }
 
     /// Accrues interest on a line up to (not including) `date`.
     pub fn accrue(&mut self, request_id: &str, line_id: &str, date: NaiveDate) -> Result<Receipt> {
         self.run(request_id, format!("accrue {line_id} {date}"), |me| {
-            let mut l = me.line_for(line_id)?;
-            l.require(LineStatus::Active, "accrue interest")?;
-            let mut postings = Vec::new();
-            let accrued = bring_to(&mut l, date, &mut postings)?;
-            Ok(Plan {
-                postings,
-                outcome: Outcome::Accrued {
-                    line: line_id.to_string(),
-                    accrued_fen: accrued,
-                },
-                lines: vec![l],
-                subsidy: None,
-                granted_fen: 0,
-            })
+            let at = me.active_at(line_id, date, "accrue interest")?;
+            let outcome = Outcome::Accrued {
+                line: line_id.to_string(),
+                accrued_fen: at.accrued_fen,
+            };
+            Ok(Plan::new(at.postings, outcome, vec![at.line]))
         })
     }
 
@@ -415,8 +458,11 @@ impl<B: Booking> CreditLines<B> {
             request_id,
             format!("draw {line_id} {date} {amount}"),
             |me| {
-                let mut l = me.line_for(line_id)?;
-                l.require(LineStatus::Active, "draw")?;
+                let AtDate {
+                    line: mut l,
+                    mut postings,
+                    accrued_fen,
+                } = me.active_at(line_id, date, "draw")?;
                 if date >= l.maturity {
                     return Err(invalid(
                         line_id,
@@ -425,16 +471,13 @@ impl<B: Booking> CreditLines<B> {
                         format!("on or after maturity {}: no more draws", l.maturity),
                     ));
                 }
-                let mut postings = Vec::new();
-                let accrued = bring_to(&mut l, date, &mut postings)?;
-                if amount > l.available_fen {
-                    return Err(invalid(
-                        line_id,
-                        "amount_yuan",
-                        amount_yuan,
-                        format!("above the available limit of {} fen", l.available_fen),
-                    ));
-                }
+                at_most(
+                    line_id,
+                    amount_yuan,
+                    amount,
+                    l.available_fen,
+                    "the available limit",
+                )?;
                 postings.push(Posting::new(
                     key(AccountKind::Principal, &l.id),
                     key(AccountKind::BankCash, &l.bank),
@@ -450,17 +493,12 @@ impl<B: Booking> CreditLines<B> {
                 l.available_fen -= amount;
                 l.principal_fen += amount;
                 l.drawn_total_fen = l.drawn_total_fen.saturating_add(amount);
-                Ok(Plan {
-                    postings,
-                    outcome: Outcome::Drawn {
-                        line: line_id.to_string(),
-                        amount_fen: amount,
-                        accrued_fen: accrued,
-                    },
-                    lines: vec![l],
-                    subsidy: None,
-                    granted_fen: 0,
-                })
+                let outcome = Outcome::Drawn {
+                    line: line_id.to_string(),
+                    amount_fen: amount,
+                    accrued_fen,
+                };
+                Ok(Plan::new(postings, outcome, vec![l]))
             },
         )
     }
@@ -478,18 +516,18 @@ impl<B: Booking> CreditLines<B> {
             request_id,
             format!("pay_interest {line_id} {date} {amount}"),
             |me| {
-                let mut l = me.line_for(line_id)?;
-                l.require(LineStatus::Active, "pay interest")?;
-                let mut postings = Vec::new();
-                let accrued = bring_to(&mut l, date, &mut postings)?;
-                if amount > l.interest_unpaid_fen {
-                    return Err(invalid(
-                        line_id,
-                        "amount_yuan",
-                        amount_yuan,
-                        format!("above the unpaid interest of {} fen", l.interest_unpaid_fen),
-                    ));
-                }
+                let AtDate {
+                    line: mut l,
+                    mut postings,
+                    accrued_fen,
+                } = me.active_at(line_id, date, "pay interest")?;
+                at_most(
+                    line_id,
+                    amount_yuan,
+                    amount,
+                    l.interest_unpaid_fen,
+                    "the unpaid interest",
+                )?;
                 postings.push(Posting::new(
                     key(AccountKind::BankCash, &l.bank),
                     key(AccountKind::InterestReceivable, &l.id),
@@ -507,7 +545,8 @@ impl<B: Booking> CreditLines<B> {
                     .subsidy_fen(subsidisable, l.terms.annual_rate);
                 let fy = firm_year(&l.firm, date.year());
                 let used = me.state.subsidy_by_firm_year.get(&fy).copied().unwrap_or(0);
-                let cap_left = (me.state.rules.subsidy_cap_per_firm_year_fen - used).max(0);
+                let cap = me.state.rules.subsidy_cap_per_firm_year_fen;
+                let cap_left = (cap - used).max(0);
                 let program = me.state.rules.program.clone();
                 let budget = me
                     .balance(&key(AccountKind::SubsidyBudget, &program), request_id)?
@@ -521,8 +560,7 @@ impl<B: Booking> CreditLines<B> {
                     ))
                 } else {
                     Some(format!(
-                        "yearly cap of {} fen per firm reached: paid {paid} of {computed} fen",
-                        me.state.rules.subsidy_cap_per_firm_year_fen
+                        "yearly cap of {cap} fen per firm reached: paid {paid} of {computed} fen"
                     ))
                 };
                 if paid > 0 {
@@ -535,23 +573,21 @@ impl<B: Booking> CreditLines<B> {
                 }
                 l.subsidy_paid_total_fen = l.subsidy_paid_total_fen.saturating_add(paid);
                 debug_assert!(l.subsidy_paid_total_fen <= l.interest_paid_total_fen);
-                Ok(Plan {
-                    postings,
-                    outcome: Outcome::InterestPaid {
-                        line: line_id.to_string(),
-                        paid_fen: amount,
-                        accrued_fen: accrued,
-                        subsidy: SubsidyPaid {
-                            subsidisable_fen: subsidisable,
-                            computed_fen: computed,
-                            paid_fen: paid,
-                            note,
-                        },
-                    },
-                    lines: vec![l],
-                    subsidy: (paid > 0).then_some((fy, paid)),
-                    granted_fen: 0,
-                })
+                let subsidy = SubsidyPaid {
+                    subsidisable_fen: subsidisable,
+                    computed_fen: computed,
+                    paid_fen: paid,
+                    note,
+                };
+                let outcome = Outcome::InterestPaid {
+                    line: line_id.to_string(),
+                    paid_fen: amount,
+                    accrued_fen,
+                    subsidy,
+                };
+                let mut plan = Plan::new(postings, outcome, vec![l]);
+                plan.subsidy = (paid > 0).then_some((fy, paid));
+                Ok(plan)
             },
         )
     }
@@ -570,18 +606,18 @@ impl<B: Booking> CreditLines<B> {
             request_id,
             format!("repay {line_id} {date} {amount}"),
             |me| {
-                let mut l = me.line_for(line_id)?;
-                l.require(LineStatus::Active, "repay")?;
-                let mut postings = Vec::new();
-                let accrued = bring_to(&mut l, date, &mut postings)?;
-                if amount > l.principal_fen {
-                    return Err(invalid(
-                        line_id,
-                        "amount_yuan",
-                        amount_yuan,
-                        format!("above the principal outstanding of {} fen", l.principal_fen),
-                    ));
-                }
+                let AtDate {
+                    line: mut l,
+                    mut postings,
+                    accrued_fen,
+                } = me.active_at(line_id, date, "repay")?;
+                at_most(
+                    line_id,
+                    amount_yuan,
+                    amount,
+                    l.principal_fen,
+                    "the principal outstanding",
+                )?;
                 postings.push(Posting::new(
                     key(AccountKind::BankCash, &l.bank),
                     key(AccountKind::Principal, &l.id),
@@ -599,18 +635,13 @@ impl<B: Booking> CreditLines<B> {
                     ));
                     l.available_fen += amount;
                 }
-                Ok(Plan {
-                    postings,
-                    outcome: Outcome::Repaid {
-                        line: line_id.to_string(),
-                        amount_fen: amount,
-                        accrued_fen: accrued,
-                        principal_left_fen: l.principal_fen,
-                    },
-                    lines: vec![l],
-                    subsidy: None,
-                    granted_fen: 0,
-                })
+                let outcome = Outcome::Repaid {
+                    line: line_id.to_string(),
+                    amount_fen: amount,
+                    accrued_fen,
+                    principal_left_fen: l.principal_fen,
+                };
+                Ok(Plan::new(postings, outcome, vec![l]))
             },
         )
     }
@@ -618,10 +649,11 @@ impl<B: Booking> CreditLines<B> {
     /// Closes a line that owes nothing; its undrawn limit is cancelled.
     pub fn close(&mut self, request_id: &str, line_id: &str, date: NaiveDate) -> Result<Receipt> {
         self.run(request_id, format!("close {line_id} {date}"), |me| {
-            let mut l = me.line_for(line_id)?;
-            l.require(LineStatus::Active, "close")?;
-            let mut postings = Vec::new();
-            bring_to(&mut l, date, &mut postings)?;
+            let AtDate {
+                line: mut l,
+                mut postings,
+                ..
+            } = me.active_at(line_id, date, "close")?;
             if l.owed_fen() > 0 {
                 return Err(FinanceError::LineState {
                     line: l.id.clone(),
@@ -634,16 +666,14 @@ impl<B: Booking> CreditLines<B> {
             }
             let cancelled = cancel_commitment(&mut l, &mut postings);
             l.status = LineStatus::Closed;
-            Ok(Plan {
+            Ok(Plan::new(
                 postings,
-                outcome: Outcome::Closed {
+                Outcome::Closed {
                     line: line_id.to_string(),
                     cancelled_fen: cancelled,
                 },
-                lines: vec![l],
-                subsidy: None,
-                granted_fen: 0,
-            })
+                vec![l],
+            ))
         })
     }
 
