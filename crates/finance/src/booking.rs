@@ -363,7 +363,7 @@ pub fn check_request(request_id: &str, postings: &[Posting]) -> Result<(), Booki
         });
     }
     for (index, p) in postings.iter().enumerate() {
-        if p.amount_fen <= 0 || p.amount_fen > crate::money::AMOUNT_FEN_MAX {
+        if p.amount_fen <= 0 || p.amount_fen > registry_model::money::MONEY_FEN_MAX {
             return Err(BookingError::BadAmount {
                 index,
                 amount_fen: p.amount_fen,

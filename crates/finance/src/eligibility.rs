@@ -524,7 +524,8 @@ pub struct Evaluation {
 ///
 /// The registry profile read is the last completed statistical year (the year before
 /// `date`): annual reports describe the year behind them. The evidence window is the
-/// product's `window_months` ending on `date`.
+/// product's `window_months` ending on `date`, and the prior window the same number of calendar
+/// months before it.
 pub fn evaluate(
     product: &Product,
     model: &dyn CreditModel,
@@ -534,7 +535,10 @@ pub fn evaluate(
     date: NaiveDate,
 ) -> Result<Evaluation> {
     let window = DateWindow::months_to(date, product.window_months);
-    let prior_window = window.previous();
+    let prior_window = DateWindow::months_to(
+        window.from.pred_opt().unwrap_or(window.from),
+        product.window_months,
+    );
     let profile = facts.profile(&firm, date.year() - 1)?;
     let spend = SpendSummary::of(&firm, window, &evidence.spend_lines(&firm, window)?);
     let spend_prior = SpendSummary::of(

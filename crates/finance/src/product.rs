@@ -417,7 +417,7 @@ impl Product {
                 .rules
                 .sme
                 .map(|r| {
-                    Ok::<_, crate::FinanceError>(SmeRule {
+                    Ok::<_, crate::error::FinanceError>(SmeRule {
                         staff_below: r.staff_below,
                         revenue_below_fen: fen(
                             r.revenue_below_yuan,
@@ -434,7 +434,7 @@ impl Product {
                 .rules
                 .verified_spend
                 .map(|r| {
-                    Ok::<_, crate::FinanceError>(SpendRule {
+                    Ok::<_, crate::error::FinanceError>(SpendRule {
                         min_fen: fen(r.min_yuan, "rules.verified_spend.min_yuan")?,
                         citation: r.citation,
                     })
@@ -445,7 +445,7 @@ impl Product {
                 .credit_quality
                 .map(|r| {
                     check_ratio(r.pd_max, Decimal::ONE, file, "rules.credit_quality.pd_max")?;
-                    Ok::<_, crate::FinanceError>(r)
+                    Ok::<_, crate::error::FinanceError>(r)
                 })
                 .transpose()?,
         };

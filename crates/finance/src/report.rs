@@ -79,7 +79,7 @@ pub struct ProgramSummary {
     pub by_province: Vec<Reach>,
 }
 
-fn add(r: &mut Reach, firms: &mut std::collections::BTreeSet<String>, l: &crate::CreditLine) {
+fn add(r: &mut Reach, firms: &mut std::collections::BTreeSet<String>, l: &crate::line::CreditLine) {
     r.lines += 1;
     firms.insert(l.firm.to_string());
     r.firms = firms.len();

@@ -739,7 +739,7 @@ fn one_run(
 /// at grant, the line's rate and subsidy.
 pub fn loans_from_lines<'a>(
     spec: &SimulationSpec,
-    lines: impl IntoIterator<Item = &'a crate::CreditLine>,
+    lines: impl IntoIterator<Item = &'a crate::line::CreditLine>,
 ) -> Vec<Loan> {
     lines
         .into_iter()
@@ -764,7 +764,7 @@ fn loan(spec: &SimulationSpec, limit_fen: i64, pd: f64, terms: &crate::product::
 pub fn loans_from_portfolio(
     spec: &SimulationSpec,
     portfolio: &crate::synthetic::Portfolio,
-    model: &dyn crate::CreditModel,
+    model: &dyn crate::model::CreditModel,
     product: &Product,
     date: NaiveDate,
 ) -> Result<Vec<Loan>> {
