@@ -1,0 +1,5 @@
+//! placeholder
+/// x
+#[derive(Debug, thiserror::Error)]
+#[error("x")]
+pub struct LedgerFault;

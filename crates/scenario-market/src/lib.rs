@@ -1,0 +1,36 @@
+//! # scenario-market
+#![warn(missing_docs)]
+
+pub mod candidates;
+pub mod cell;
+pub mod compare;
+pub mod config;
+pub mod error;
+pub mod example;
+mod explain;
+pub mod flow;
+mod index;
+pub mod key;
+pub mod ledger;
+pub mod load;
+pub mod market;
+pub mod matcher;
+pub mod offer;
+pub mod pair;
+pub mod scenario;
+pub mod score;
+pub mod stable;
+
+pub use candidates::{Candidates, Edge, FilterCounts};
+pub use compare::{Comparison, ComparisonRow, compare};
+pub use config::{MatchConfig, Weights};
+pub use error::{MarketError, Result};
+pub use flow::OptimalMatcher;
+pub use key::{Key, Tag};
+pub use market::Market;
+pub use matcher::{Assignment, Certificate, GreedyMatcher, Matcher, Pair};
+pub use offer::{Maturity, Offer, OfferKind};
+pub use pair::{Filter, Part, SCORE_MAX};
+pub use scenario::{OwnerType, RegionScope, Scenario, ScenarioKind};
+pub use score::{Explanation, Scoring};
+pub use stable::{Preferences, Side, StableMatcher, blocking_pairs};
