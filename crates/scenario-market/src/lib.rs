@@ -9,6 +9,7 @@ pub mod error;
 pub mod example;
 mod explain;
 pub mod flow;
+pub mod generate;
 mod index;
 pub mod key;
 pub mod ledger;

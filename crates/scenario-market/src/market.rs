@@ -157,10 +157,10 @@ impl Market {
     /// Offers of firm `f`, by position.
     pub fn offers_of(&self, f: usize) -> impl Iterator<Item = usize> + '_ {
         self.index
-            .firm
+            .rows
             .iter()
             .enumerate()
-            .filter(move |(_, x)| **x as usize == f)
+            .filter(move |(_, x)| x.firm as usize == f)
             .map(|(o, _)| o)
     }
 }

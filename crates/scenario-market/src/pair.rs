@@ -8,26 +8,27 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::index::{OfferIndex, ScenarioRow};
+use crate::index::{OfferRow, ScenarioRow};
 
 /// The highest score: 100.00 points, in hundredths.
 pub const SCORE_MAX: u32 = 10_000;
 
 /// A hard filter. An offer is removed by the first filter it fails, in [`Filter::ALL`]
-/// order.
+/// order. The order decides only which reason an offer is counted under; the offers that
+/// pass are the same in any order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Filter {
+    /// The firm is outside the scenario's region scope.
+    Region,
     /// The offer lacks a tag the scenario requires.
     RequiredTags,
     /// The offer shares fewer of the scenario's needs than the configured minimum.
     Relevance,
-    /// The scenario does not take this kind of offer (技术, 产品, 方案, 服务).
-    OfferKind,
     /// The offer is less mature than the scenario's minimum readiness level.
     Maturity,
-    /// The firm is outside the scenario's region scope.
-    Region,
+    /// The scenario does not take this kind of offer (技术, 产品, 方案, 服务).
+    OfferKind,
     /// The offer cannot be taken up while the scenario is open.
     Window,
     /// The offer's price is above the scenario's budget per slot.
@@ -35,14 +36,15 @@ pub enum Filter {
 }
 
 impl Filter {
-    /// Every filter, in the order they are applied. Tag filters come first because the data
-    /// plane finds the offers that pass them from the tag index without visiting the rest.
+    /// Every filter, in the order they are applied. Region, tags and maturity come first
+    /// because the data plane's index is ordered by them: it counts the offers they remove
+    /// without visiting them.
     pub const ALL: [Filter; 7] = [
+        Filter::Region,
         Filter::RequiredTags,
         Filter::Relevance,
-        Filter::OfferKind,
         Filter::Maturity,
-        Filter::Region,
+        Filter::OfferKind,
         Filter::Window,
         Filter::Price,
     ];
@@ -50,11 +52,11 @@ impl Filter {
     /// The name shown in explanations and reports.
     pub fn key(self) -> &'static str {
         match self {
+            Filter::Region => "region",
             Filter::RequiredTags => "required_tags",
             Filter::Relevance => "relevance",
-            Filter::OfferKind => "offer_kind",
             Filter::Maturity => "maturity",
-            Filter::Region => "region",
+            Filter::OfferKind => "offer_kind",
             Filter::Window => "window",
             Filter::Price => "price",
         }
@@ -101,60 +103,72 @@ impl Part {
 #[inline]
 pub(crate) fn first_failure(
     s: &ScenarioRow,
-    ix: &OfferIndex,
-    o: usize,
+    o: &OfferRow,
     overlap: u32,
     required_hits: u32,
     min_shared: u32,
 ) -> Option<Filter> {
+    if !s.scope.admits(o.province) {
+        return Some(Filter::Region);
+    }
     if (required_hits as usize) < s.required.len() {
         return Some(Filter::RequiredTags);
     }
     if overlap < min_shared {
         return Some(Filter::Relevance);
     }
-    if s.kinds_mask & ix.kind_bit[o] == 0 {
-        return Some(Filter::OfferKind);
-    }
-    if ix.maturity[o] < s.maturity_min {
+    tail_failure(s, o)
+}
+
+/// The filters after the tag filters: maturity, offer kind, window, price.
+#[inline]
+pub(crate) fn tail_failure(s: &ScenarioRow, o: &OfferRow) -> Option<Filter> {
+    if o.maturity < s.maturity_min {
         return Some(Filter::Maturity);
     }
-    if !s.scope.admits(ix.province[o]) {
-        return Some(Filter::Region);
+    if s.kinds_mask & o.kind_bit == 0 {
+        return Some(Filter::OfferKind);
     }
-    if ix.from_day[o] > s.closes_day || ix.until_day[o] < s.opens_day {
+    if o.from_day > s.closes_day || o.until_day < s.opens_day {
         return Some(Filter::Window);
     }
     if let Some(max) = s.price_max_fen
-        && ix.price_fen[o] > max
+        && o.price_fen > max
     {
         return Some(Filter::Price);
     }
     None
 }
 
+/// `part × (max − price) ÷ max` rounded down, in integers (u64 when it fits, i128 else).
+#[inline]
+fn price_part(max: i64, price: i64) -> u32 {
+    let p = price.clamp(0, max);
+    let num = (max - p) as u64;
+    match num.checked_mul(u64::from(SCORE_MAX)) {
+        Some(x) => (x / max as u64) as u32,
+        None => (i128::from(SCORE_MAX) * i128::from(max - p) / i128::from(max)) as u32,
+    }
+}
+
 /// The four score parts of an offer that passed every filter, in hundredths of a point.
 #[inline]
 pub(crate) fn parts(
     s: &ScenarioRow,
-    ix: &OfferIndex,
-    o: usize,
+    o: &OfferRow,
     overlap: u32,
     proximity_percent: [u32; 3],
 ) -> [u32; 4] {
-    let needs = s.needs.len().max(1) as u64;
-    let tags = (u64::from(SCORE_MAX) * u64::from(overlap).min(needs) / needs) as u32;
-    let maturity = u32::from(ix.maturity[o].saturating_sub(1)) * SCORE_MAX / 8;
+    let needs = s.needs.len().max(1) as u32;
+    let tags = SCORE_MAX * overlap.min(needs) / needs;
+    let maturity = u32::from(o.maturity.saturating_sub(1)) * SCORE_MAX / 8;
     let price = match s.price_max_fen {
-        Some(max) if max > 0 => {
-            let p = ix.price_fen[o].clamp(0, max);
-            (i128::from(SCORE_MAX) * i128::from(max - p) / i128::from(max)) as u32
-        }
+        Some(max) if max > 0 => price_part(max, o.price_fen),
         _ => SCORE_MAX,
     };
-    let proximity = if ix.prefecture[o] == s.prefecture {
+    let proximity = if o.prefecture == s.prefecture {
         proximity_percent[0]
-    } else if ix.province[o] == s.province {
+    } else if o.province == s.province {
         proximity_percent[1]
     } else {
         proximity_percent[2]
@@ -191,5 +205,15 @@ mod tests {
         );
         assert_eq!(total([1, 1, 1, 1], [0, 0, 0, 0]), 0);
         assert_eq!(total([SCORE_MAX; 4], [1_000; 4]), SCORE_MAX);
+    }
+
+    #[test]
+    fn price_part_is_exact_in_both_widths() {
+        assert_eq!(price_part(450_000_00, 400_000_00), 1_111);
+        assert_eq!(price_part(100, 0), SCORE_MAX);
+        assert_eq!(price_part(100, 100), 0);
+        // Beyond u64 for the product: the i128 path gives the same rounding.
+        let max = 4_000_000_000_000_000_i64;
+        assert_eq!(price_part(max, max / 4), 7_500);
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::candidates::{Candidates, Edge, FilterCounts};
 use crate::config::MatchConfig;
 use crate::error::{MarketError, Result};
-use crate::index::{OfferIndex, ScenarioRow, Scratch};
+use crate::index::{OfferRow, ScenarioRow, Scratch};
 use crate::key::Key;
 use crate::market::Market;
 use crate::pair::{self, Filter, Part};
@@ -74,9 +74,10 @@ impl Scoring {
 
     /// Shortlists of every scenario through the tag index, in parallel (rayon). Each
     /// scenario is computed alone, so the result is the same on any number of threads.
-    /// Time: the postings visited (for each scenario, the offers sharing a need, or holding
-    /// its rarest required tag) plus a linear selection of the shortlist; memory: two
-    /// arrays of the offer count per thread and the graph.
+    /// Time: the postings read (for each scenario, the runs of its needs in the provinces it
+    /// admits, or of its rarest required tag with galloping searches in the others) plus a
+    /// linear selection of the shortlist; memory: a bit and a byte per offer per thread,
+    /// and the graph.
     pub fn candidates(&self, market: &Market) -> Candidates {
         let ix = &market.index;
         let n_f = market.firms().len();
@@ -88,8 +89,8 @@ impl Scoring {
                 |(scratch, shortlister), s| {
                     let row = &market.rows[s];
                     shortlister.begin(n_f);
-                    let (removed, passed) = ix.search(row, min_shared, scratch, |o, overlap| {
-                        shortlister.offer(ix, o, self.score(row, ix, o, overlap));
+                    let (removed, passed) = ix.search(row, min_shared, scratch, |x, overlap| {
+                        shortlister.offer(x.firm, x.offer, self.score(row, x, overlap));
                     });
                     self.finish(s, shortlister, removed, passed)
                 },
@@ -115,11 +116,12 @@ impl Scoring {
             let mut passed = 0;
             for o in 0..ix.len() {
                 let (overlap, hits) = ix.overlap(row, o);
-                match pair::first_failure(row, ix, o, overlap, hits, self.config.min_shared_tags) {
+                let orow = &ix.rows[o];
+                match pair::first_failure(row, orow, overlap, hits, self.config.min_shared_tags) {
                     Some(f) => removed[f.index()] += 1,
                     None => {
                         passed += 1;
-                        shortlister.offer(ix, o, self.score(row, ix, o, overlap));
+                        shortlister.offer(orow.firm, orow.offer, self.score(row, orow, overlap));
                     }
                 }
             }
@@ -130,9 +132,9 @@ impl Scoring {
     }
 
     #[inline]
-    fn score(&self, row: &ScenarioRow, ix: &OfferIndex, o: usize, overlap: u32) -> u32 {
+    fn score(&self, row: &ScenarioRow, orow: &OfferRow, overlap: u32) -> u32 {
         pair::total(
-            pair::parts(row, ix, o, overlap, self.proximity()),
+            pair::parts(row, orow, overlap, self.proximity()),
             self.config.weights.as_array(),
         )
     }
@@ -186,8 +188,9 @@ impl Scoring {
         let weights = self.config.weights.as_array();
         for (o, offer) in market.offers().iter().enumerate() {
             let (overlap, hits) = ix.overlap(row, o);
+            let orow = &ix.rows[o];
             if let Some(f) =
-                pair::first_failure(row, ix, o, overlap, hits, self.config.min_shared_tags)
+                pair::first_failure(row, orow, overlap, hits, self.config.min_shared_tags)
             {
                 let reason = crate::explain::reason(f, scenario, offer, overlap, &self.config);
                 if let Some(out) = filters.get_mut(f.index()) {
@@ -199,9 +202,9 @@ impl Scoring {
                 }
                 continue;
             }
-            let raw = pair::parts(row, ix, o, overlap, self.proximity());
+            let raw = pair::parts(row, orow, overlap, self.proximity());
             let total = pair::total(raw, weights);
-            shortlister.offer(ix, o, total);
+            shortlister.offer(orow.firm, orow.offer, total);
             let parts = Part::ALL
                 .iter()
                 .zip(raw)
@@ -280,9 +283,8 @@ impl Shortlister {
     /// Offer `o` passed with `score`: keep it if it is its firm's best (ties: lower offer
     /// position).
     #[inline]
-    pub(crate) fn offer(&mut self, ix: &OfferIndex, o: usize, score: u32) {
-        let f = ix.firm[o] as usize;
-        let o = o as u32;
+    pub(crate) fn offer(&mut self, firm: u32, o: u32, score: u32) {
+        let f = firm as usize;
         if self.stamp[f] != self.epoch {
             self.stamp[f] = self.epoch;
             self.best[f] = (score, o);
