@@ -98,8 +98,6 @@ type Run<'a> = &'a [OfferRow];
 /// The offer rows and the tag index.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OfferIndex {
-    /// Tag id → tag (ids follow the tags' sorted order).
-    pub tag_names: Vec<Tag>,
     pub rows: Vec<OfferRow>,
     /// Offer o's tag ids are `offer_tags[offer_tag_start[o]..offer_tag_start[o + 1]]`.
     offer_tag_start: Vec<u32>,
@@ -154,16 +152,14 @@ impl OfferIndex {
                 limit: VOCABULARY_MAX as u64,
             });
         }
-        let mut tag_names = Vec::with_capacity(vocab.len());
-        for (i, (t, id)) in vocab.iter_mut().enumerate() {
+        // Ids follow the tags' sorted order, so sorted tag lists give ascending ids.
+        for (i, id) in vocab.values_mut().enumerate() {
             *id = i as u32;
-            tag_names.push((*t).clone());
         }
         let id_of = |t: &Tag| vocab.get(t).copied().unwrap_or(0);
         let n = offers.len();
-        let n_tags = tag_names.len();
+        let n_tags = vocab.len();
         let mut ix = OfferIndex {
-            tag_names,
             rows: Vec::with_capacity(n),
             offer_tag_start: Vec::with_capacity(n + 1),
             province_total: vec![0; PROVINCE_SLOTS],
@@ -312,15 +308,6 @@ impl OfferIndex {
             }
             Err(_) => &[],
         }
-    }
-
-    /// Provinces with at least one offer that `scope` admits.
-    fn provinces(&self, scope: ScopeRow) -> impl Iterator<Item = u8> + '_ {
-        self.province_total
-            .iter()
-            .enumerate()
-            .filter(move |&(p, &c)| c > 0 && scope.admits(p as u8))
-            .map(|(p, _)| p as u8)
     }
 
     /// Offers in the provinces `scope` admits.

@@ -35,13 +35,14 @@ pub const TOML_BYTES_MAX: usize = 256 * 1024 * 1024;
 pub const CAPACITY_COLUMNS: [&str; 3] = ["firm", "capacity", "note"];
 
 /// How one kind of record is read and checked.
-struct Kind<'a, R, V> {
-    what: &'static str,
-    columns: &'a [&'a str],
-    required: &'a [&'a str],
-    max: usize,
-    validate: fn(&R) -> std::result::Result<V, FieldError>,
-    id: fn(&V) -> String,
+pub(crate) struct Kind<'a, R, V> {
+    pub(crate) what: &'static str,
+    pub(crate) columns: &'a [&'a str],
+    pub(crate) required: &'a [&'a str],
+    pub(crate) max: usize,
+    pub(crate) validate: fn(&R) -> std::result::Result<V, FieldError>,
+    /// The record's key for duplicate detection (the first required column names it).
+    pub(crate) id: fn(&V) -> String,
 }
 
 fn record_error(
@@ -54,7 +55,7 @@ fn record_error(
     FieldError::new(field, value, reason).at(file, line)
 }
 
-fn read_csv<R: DeserializeOwned, V>(
+pub(crate) fn read_csv<R: DeserializeOwned, V>(
     reader: impl Read,
     file: &str,
     kind: &Kind<'_, R, V>,
