@@ -12,7 +12,8 @@ pub enum MarketError {
     Record {
         /// The file (or stream) name as given.
         file: String,
-        /// The 1-based line number (the CSV header is line 1; a TOML table's first line).
+        /// The 1-based line number (the CSV header is line 1; for TOML, the line of the
+        /// record's `[[table]]` header).
         line: u64,
         /// The column or key at fault (`-` when the record as a whole is malformed).
         field: String,

@@ -260,7 +260,7 @@ pub struct BidResult {
     pub deductions: Vec<Deduction>,
     /// The deducted price used to evaluate, yuan (exact).
     pub evaluated_price: Decimal,
-    /// Price points (comprehensive scoring), 4 decimals.
+    /// Price points (comprehensive scoring), rounded half to even to 4 decimals.
     pub price_points: Option<Decimal>,
     /// Price points plus other points (comprehensive scoring).
     pub total_points: Option<Decimal>,
@@ -426,9 +426,13 @@ pub fn evaluate(
         .unwrap_or(Decimal::ONE);
     if let Method::Comprehensive { price_weight } = procurement.method {
         for (r, b) in results.iter_mut().zip(bids) {
-            let pp = (price_weight * Decimal::ONE_HUNDRED * lowest / r.evaluated_price).round_dp(4);
+            let mut pp =
+                (price_weight * Decimal::ONE_HUNDRED * lowest / r.evaluated_price).round_dp(4);
+            pp.rescale(4);
+            let mut total = (pp + b.other_points).round_dp(4);
+            total.rescale(4);
             r.price_points = Some(pp);
-            r.total_points = Some(pp + b.other_points);
+            r.total_points = Some(total);
         }
     }
     results.sort_by(|a, b| {
