@@ -53,7 +53,7 @@ impl ScopeRow {
     }
 }
 
-/// A scenario in the form the filters read.
+/// A scenario in the form the filters and scores read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ScenarioRow {
     /// Tag ids of the needs, ascending.
@@ -64,6 +64,8 @@ pub(crate) struct ScenarioRow {
     pub maturity_min: u8,
     pub scope: ScopeRow,
     pub price_max_fen: Option<i64>,
+    /// The tags part by overlap.
+    pub tag_points: [u32; pair::TAG_POINTS_LEN],
     pub opens_day: i32,
     pub closes_day: i32,
     pub province: u8,
@@ -245,6 +247,7 @@ impl OfferIndex {
                     ),
                 },
                 price_max_fen: s.budget_per_slot().map(|m| m.fen()),
+                tag_points: pair::tag_points(s.needs.len()),
                 opens_day: day(s.opens),
                 closes_day: day(s.closes),
                 province: province_of(s.region),

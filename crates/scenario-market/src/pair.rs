@@ -140,7 +140,52 @@ pub(crate) fn tail_failure(s: &ScenarioRow, o: &OfferRow) -> Option<Filter> {
     None
 }
 
-/// `part × (max − price) ÷ max` rounded down, in integers (u64 when it fits, i128 else).
+/// The weights of the four parts and their sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Weighting {
+    weights: [u32; 4],
+    sum: u64,
+}
+
+impl Weighting {
+    pub(crate) fn new(weights: [u32; 4]) -> Self {
+        Self {
+            weights,
+            sum: weights.iter().map(|&w| u64::from(w)).sum(),
+        }
+    }
+
+    pub(crate) fn weights(&self) -> [u32; 4] {
+        self.weights
+    }
+}
+
+/// The tags part for each possible overlap with `needs` needs: 100 × overlap ÷ needs, in
+/// hundredths, rounded down (entries beyond `needs` repeat the full score).
+pub(crate) fn tag_points(needs: usize) -> [u32; TAG_POINTS_LEN] {
+    let n = needs.max(1) as u32;
+    let mut t = [0u32; TAG_POINTS_LEN];
+    for (k, slot) in t.iter_mut().enumerate() {
+        *slot = SCORE_MAX * (k as u32).min(n) / n;
+    }
+    t
+}
+
+/// Entries of a tag-points table: overlaps 0 to [`crate::key::TAGS_PER_RECORD_MAX`].
+pub(crate) const TAG_POINTS_LEN: usize = crate::key::TAGS_PER_RECORD_MAX + 1;
+
+/// The maturity part by readiness level: 100 × (level − 1) ÷ 8, in hundredths.
+const MATURITY_POINTS: [u32; 10] = {
+    let mut t = [0u32; 10];
+    let mut level = 1;
+    while level < 10 {
+        t[level] = (level as u32 - 1) * SCORE_MAX / 8;
+        level += 1;
+    }
+    t
+};
+
+/// `part × (max − price) ÷ max` rounded down, exactly (u64 when it fits, i128 else).
 #[inline]
 fn price_part(max: i64, price: i64) -> u32 {
     let p = price.clamp(0, max);
@@ -159,9 +204,15 @@ pub(crate) fn parts(
     overlap: u32,
     proximity_percent: [u32; 3],
 ) -> [u32; 4] {
-    let needs = s.needs.len().max(1) as u32;
-    let tags = SCORE_MAX * overlap.min(needs) / needs;
-    let maturity = u32::from(o.maturity.saturating_sub(1)) * SCORE_MAX / 8;
+    let tags = s
+        .tag_points
+        .get(overlap as usize)
+        .copied()
+        .unwrap_or(SCORE_MAX);
+    let maturity = MATURITY_POINTS
+        .get(o.maturity as usize)
+        .copied()
+        .unwrap_or(0);
     let price = match s.price_max_fen {
         Some(max) if max > 0 => price_part(max, o.price_fen),
         _ => SCORE_MAX,
@@ -178,17 +229,16 @@ pub(crate) fn parts(
 
 /// The weighted mean of the parts, rounded down; 0 when every weight is 0.
 #[inline]
-pub(crate) fn total(parts: [u32; 4], weights: [u32; 4]) -> u32 {
-    let w: u64 = weights.iter().map(|&x| u64::from(x)).sum();
-    if w == 0 {
+pub(crate) fn total(parts: [u32; 4], w: &Weighting) -> u32 {
+    if w.sum == 0 {
         return 0;
     }
     let sum: u64 = parts
         .iter()
-        .zip(weights)
+        .zip(w.weights)
         .map(|(&p, w)| u64::from(p) * u64::from(w))
         .sum();
-    (sum / w) as u32
+    (sum / w.sum) as u32
 }
 
 #[cfg(test)]
@@ -197,14 +247,25 @@ mod tests {
 
     #[test]
     fn total_is_the_weighted_mean_rounded_down() {
-        assert_eq!(total([10_000, 0, 0, 0], [50, 15, 20, 15]), 5_000);
+        let w = Weighting::new([50, 15, 20, 15]);
+        assert_eq!(total([10_000, 0, 0, 0], &w), 5_000);
         // (6666·50 + 7500·15 + 5000·20 + 10000·15) / 100 = 6958.
+        assert_eq!(total([6_666, 7_500, 5_000, 10_000], &w), 6_958);
+        assert_eq!(total([1, 1, 1, 1], &Weighting::new([0; 4])), 0);
         assert_eq!(
-            total([6_666, 7_500, 5_000, 10_000], [50, 15, 20, 15]),
-            6_958
+            total([SCORE_MAX; 4], &Weighting::new([1_000; 4])),
+            SCORE_MAX
         );
-        assert_eq!(total([1, 1, 1, 1], [0, 0, 0, 0]), 0);
-        assert_eq!(total([SCORE_MAX; 4], [1_000; 4]), SCORE_MAX);
+    }
+
+    #[test]
+    fn tables_follow_the_formulas() {
+        assert_eq!(
+            MATURITY_POINTS,
+            [0, 0, 1250, 2500, 3750, 5000, 6250, 7500, 8750, 10_000]
+        );
+        let t = tag_points(3);
+        assert_eq!(&t[..5], &[0, 3333, 6666, 10_000, 10_000]);
     }
 
     #[test]

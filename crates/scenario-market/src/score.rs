@@ -38,6 +38,7 @@ pub fn points(score: u32) -> Decimal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scoring {
     config: MatchConfig,
+    weighting: pair::Weighting,
 }
 
 impl Scoring {
@@ -47,7 +48,8 @@ impl Scoring {
             file: config.id.clone(),
             message,
         })?;
-        Ok(Self { config })
+        let weighting = pair::Weighting::new(config.weights.as_array());
+        Ok(Self { config, weighting })
     }
 
     /// The configuration.
@@ -135,7 +137,7 @@ impl Scoring {
     fn score(&self, row: &ScenarioRow, orow: &OfferRow, overlap: u32) -> u32 {
         pair::total(
             pair::parts(row, orow, overlap, self.proximity()),
-            self.config.weights.as_array(),
+            &self.weighting,
         )
     }
 
@@ -185,7 +187,7 @@ impl Scoring {
         let mut scores = Vec::new();
         let mut shortlister = Shortlister::default();
         shortlister.begin(market.firms().len());
-        let weights = self.config.weights.as_array();
+        let weights = self.weighting.weights();
         for (o, offer) in market.offers().iter().enumerate() {
             let (overlap, hits) = ix.overlap(row, o);
             let orow = &ix.rows[o];
@@ -203,7 +205,7 @@ impl Scoring {
                 continue;
             }
             let raw = pair::parts(row, orow, overlap, self.proximity());
-            let total = pair::total(raw, weights);
+            let total = pair::total(raw, &self.weighting);
             shortlister.offer(orow.firm, orow.offer, total);
             let parts = Part::ALL
                 .iter()
