@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{MarketError, Result};
-use crate::pair::{Filter, SCORE_MAX};
+use crate::pair::{FILTERS, Filter, SCORE_MAX};
 
 /// Most edges in one candidate graph (the bench's 1,000 × 20 is far below; a market of
 /// 100,000 scenarios with shortlists of 100 reaches it).
@@ -29,7 +29,7 @@ pub struct Edge {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilterCounts {
     /// Offers removed by each filter, in [`Filter::ALL`] order.
-    pub removed: [u32; 7],
+    pub removed: [u32; FILTERS],
     /// Offers that passed every filter.
     pub passed: u32,
     /// Distinct firms among them.

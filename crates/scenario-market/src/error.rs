@@ -108,6 +108,10 @@ pub enum MarketError {
     #[error("ledger: {0}")]
     Ledger(#[from] LedgerFault),
 
+    /// The firm directory (the registry seam) could not answer; nothing was changed.
+    #[error(transparent)]
+    Directory(#[from] crate::directory::DirectoryFault),
+
     /// An internal invariant failed (a bug, never bad input): the operation was stopped
     /// before anything was written.
     #[error("internal invariant failed: {0}")]

@@ -41,6 +41,7 @@ pub(crate) fn reason(
     offer: &Offer,
     overlap: u32,
     config: &MatchConfig,
+    tier: Option<Option<registry_model::Tier>>,
 ) -> String {
     match f {
         Filter::RequiredTags => {
@@ -93,6 +94,21 @@ pub(crate) fn reason(
             scenario.opens,
             scenario.closes
         ),
+        Filter::Tier => {
+            let need = scenario.tier_min.map_or("any", |t| t.key());
+            match tier {
+                Some(Some(t)) => format!(
+                    "the firm's registry tier is {}; the scenario takes {need} or above",
+                    t.key()
+                ),
+                Some(None) => format!(
+                    "the firm is in the registry without a tier; the scenario takes {need} or above"
+                ),
+                None => format!(
+                    "the firm is not in the registry (or no registry was consulted); the scenario takes registered firms of tier {need} or above"
+                ),
+            }
+        }
         Filter::Price => {
             let per_slot = scenario
                 .budget_per_slot()

@@ -295,6 +295,8 @@ fn scenario(spec: &MarketSpec, i: usize) -> Result<Scenario> {
         closes: date(spec.year, opens_day + r.gen_range(30..=120))?,
         compute_voucher_per_firm: compute,
         data_voucher_per_firm: data,
+        // Generated markets have no registry behind them: every scenario takes any firm.
+        tier_min: None,
     })
 }
 

@@ -24,7 +24,7 @@ use registry_model::{EnterpriseId, RegionCode};
 use crate::error::{MarketError, Result};
 use crate::key::Tag;
 use crate::offer::{Offer, OfferKind};
-use crate::pair::{self, Filter};
+use crate::pair::{self, FILTERS, Filter};
 use crate::scenario::{RegionScope, Scenario};
 
 /// Most distinct tags in one market.
@@ -64,6 +64,8 @@ pub(crate) struct ScenarioRow {
     pub maturity_min: u8,
     pub scope: ScopeRow,
     pub price_max_fen: Option<i64>,
+    /// Lowest firm tier taken ([`tier_code`]); 0 takes any firm.
+    pub tier_min: u8,
     /// The tags part by overlap.
     pub tag_points: [u32; pair::TAG_POINTS_LEN],
     pub opens_day: i32,
@@ -92,6 +94,19 @@ pub(crate) struct OfferRow {
     pub maturity: u8,
     /// Two-digit province code.
     pub province: u8,
+    /// The firm's registry tier ([`tier_code`]): 0 when not in the registry, without a
+    /// tier, or no directory was consulted.
+    pub tier: u8,
+}
+
+/// A tier as a byte ordered like tiers, 0 for none: potential 1, growth 2, leading 3.
+pub(crate) fn tier_code(t: Option<registry_model::Tier>) -> u8 {
+    match t {
+        None => 0,
+        Some(registry_model::Tier::Potential) => 1,
+        Some(registry_model::Tier::Growth) => 2,
+        Some(registry_model::Tier::Leading) => 3,
+    }
 }
 
 /// One tag's postings from one province, ascending by offer.
@@ -186,6 +201,7 @@ impl OfferIndex {
                 kind_bit: o.kind.bit(),
                 maturity: o.maturity.level(),
                 province,
+                tier: 0,
             });
         }
         // Postings: (tag, province, offer), then cut into runs.
@@ -247,6 +263,7 @@ impl OfferIndex {
                     ),
                 },
                 price_max_fen: s.budget_per_slot().map(|m| m.fen()),
+                tier_min: tier_code(s.tier_min),
                 tag_points: pair::tag_points(s.needs.len()),
                 opens_day: day(s.opens),
                 closes_day: day(s.closes),
@@ -255,6 +272,14 @@ impl OfferIndex {
             })
             .collect();
         Ok((ix, rows))
+    }
+
+    /// Sets each offer's firm tier (rows and the postings' copies) from `tiers`, by firm
+    /// position.
+    pub(crate) fn set_tiers(&mut self, tiers: &[u8]) {
+        for r in self.rows.iter_mut().chain(self.postings.iter_mut()) {
+            r.tier = tiers.get(r.firm as usize).copied().unwrap_or(0);
+        }
     }
 
     /// Number of offers.
@@ -333,10 +358,10 @@ impl OfferIndex {
         min_shared: u32,
         scratch: &mut Scratch,
         mut pass: impl FnMut(&OfferRow, u32),
-    ) -> ([u32; 7], u32) {
+    ) -> ([u32; FILTERS], u32) {
         let n = self.len() as u32;
         let admitted = self.admitted(s.scope);
-        let mut removed = [0u32; 7];
+        let mut removed = [0u32; FILTERS];
         removed[Filter::Region.index()] = n - admitted;
         let mut passed = 0u32;
         if !s.required.is_empty() {
@@ -392,8 +417,8 @@ impl OfferIndex {
                         }
                         Some(o)
                     };
-                    match pair::tail_failure(s, x) {
-                        Some(f) => removed[f.index()] += 1,
+                    match removed.get_mut(pair::TAIL_FIRST + pair::tail_code(s, x) as usize) {
+                        Some(r) => *r += 1,
                         None => {
                             passed += 1;
                             pass(x, overlap.unwrap_or_else(|| shared(&mut others)));
@@ -427,8 +452,8 @@ impl OfferIndex {
                             scratch.pending.push(*x);
                             continue;
                         }
-                        match pair::tail_failure(s, x) {
-                            Some(f) => removed[f.index()] += 1,
+                        match removed.get_mut(pair::TAIL_FIRST + pair::tail_code(s, x) as usize) {
+                            Some(r) => *r += 1,
                             None => {
                                 scratch.count[o] = 1;
                                 scratch.pending.push(*x);

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use registry_model::EnterpriseId;
+use registry_model::{EnterpriseId, Year};
 
+use crate::directory::{FirmDirectory, Standing};
 use crate::error::{MarketError, Result};
-use crate::index::{OfferIndex, ScenarioRow};
+use crate::index::{OfferIndex, ScenarioRow, tier_code};
 use crate::key::Key;
 use crate::offer::Offer;
 use crate::scenario::Scenario;
@@ -29,6 +30,8 @@ pub struct Market {
     offers: Vec<Offer>,
     firms: Vec<EnterpriseId>,
     firm_capacity: Vec<Option<u32>>,
+    firm_standing: Vec<Option<Standing>>,
+    directory_year: Option<Year>,
     pub(crate) index: OfferIndex,
     pub(crate) rows: Vec<ScenarioRow>,
 }
@@ -110,6 +113,8 @@ impl Market {
         }
         let (index, rows) = OfferIndex::build(&scenarios, &offers, &firms)?;
         Ok(Self {
+            firm_standing: vec![None; firms.len()],
+            directory_year: None,
             scenarios,
             offers,
             firms,
@@ -117,6 +122,47 @@ impl Market {
             index,
             rows,
         })
+    }
+
+    /// Looks up every firm's standing in the cultivation registry in `year` through
+    /// `directory` (one call per firm), for scenarios open only to registered firms of a
+    /// tier (`tier_min`). Without it, no firm counts as registered. A directory that cannot
+    /// answer stops the market with its error.
+    ///
+    /// ```
+    /// use scenario_market::{example, FirmTable, Standing};
+    /// use registry_model::Tier;
+    /// let mut t = FirmTable::new();
+    /// t.insert("91370200163562681G".parse().unwrap(), 2025, Standing { tier: Some(Tier::Growth), size: None });
+    /// let m = example::market()?.with_directory(&t, 2025)?;
+    /// assert_eq!(m.firm_standing(3).unwrap().tier, Some(Tier::Growth));
+    /// assert_eq!(m.firm_standing(0), None);
+    /// # Ok::<(), scenario_market::MarketError>(())
+    /// ```
+    pub fn with_directory(mut self, directory: &dyn FirmDirectory, year: Year) -> Result<Self> {
+        let mut standing = Vec::with_capacity(self.firms.len());
+        for f in &self.firms {
+            standing.push(directory.standing(f, year)?);
+        }
+        let codes: Vec<u8> = standing
+            .iter()
+            .map(|s| tier_code(s.and_then(|x: Standing| x.tier)))
+            .collect();
+        self.index.set_tiers(&codes);
+        self.firm_standing = standing;
+        self.directory_year = Some(year);
+        Ok(self)
+    }
+
+    /// Firm `f`'s standing in the registry, when a directory was consulted and it is
+    /// registered.
+    pub fn firm_standing(&self, f: usize) -> Option<Standing> {
+        self.firm_standing.get(f).copied().flatten()
+    }
+
+    /// The year the directory was consulted for, if it was.
+    pub fn directory_year(&self) -> Option<Year> {
+        self.directory_year
     }
 
     /// The scenarios, sorted by id.

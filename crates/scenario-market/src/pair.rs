@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::{OfferRow, ScenarioRow};
 
+/// Number of hard filters.
+pub const FILTERS: usize = 8;
+
 /// The highest score: 100.00 points, in hundredths.
 pub const SCORE_MAX: u32 = 10_000;
 
@@ -33,13 +36,16 @@ pub enum Filter {
     Window,
     /// The offer's price is above the scenario's budget per slot.
     Price,
+    /// The firm is not in the cultivation registry at the scenario's minimum tier (for
+    /// scenarios opened only to registered 数创企业).
+    Tier,
 }
 
 impl Filter {
     /// Every filter, in the order they are applied. Region, tags and maturity come first
     /// because the data plane's index is ordered by them: it counts the offers they remove
     /// without visiting them.
-    pub const ALL: [Filter; 7] = [
+    pub const ALL: [Filter; FILTERS] = [
         Filter::Region,
         Filter::RequiredTags,
         Filter::Relevance,
@@ -47,6 +53,7 @@ impl Filter {
         Filter::OfferKind,
         Filter::Window,
         Filter::Price,
+        Filter::Tier,
     ];
 
     /// The name shown in explanations and reports.
@@ -59,6 +66,7 @@ impl Filter {
             Filter::OfferKind => "offer_kind",
             Filter::Window => "window",
             Filter::Price => "price",
+            Filter::Tier => "tier",
         }
     }
 
@@ -120,24 +128,35 @@ pub(crate) fn first_failure(
     tail_failure(s, o)
 }
 
-/// The filters after the tag filters: maturity, offer kind, window, price.
+/// The filters after the tag filters: maturity, offer kind, window, price, tier.
+///
+/// Evaluated without branches: each test sets a bit in filter order and the lowest set bit
+/// names the first filter failed. Most offers visited fail one of these, in no predictable
+/// pattern, so this is the hot path's cost of mispredicted branches removed.
 #[inline]
 pub(crate) fn tail_failure(s: &ScenarioRow, o: &OfferRow) -> Option<Filter> {
-    if o.maturity < s.maturity_min {
-        return Some(Filter::Maturity);
-    }
-    if s.kinds_mask & o.kind_bit == 0 {
-        return Some(Filter::OfferKind);
-    }
-    if o.from_day > s.closes_day || o.until_day < s.opens_day {
-        return Some(Filter::Window);
-    }
-    if let Some(max) = s.price_max_fen
-        && o.price_fen > max
-    {
-        return Some(Filter::Price);
-    }
-    None
+    Filter::ALL
+        .get(tail_code(s, o) as usize + TAIL_FIRST)
+        .copied()
+}
+
+/// Position in [`Filter::ALL`] of the first filter after the tag filters.
+pub(crate) const TAIL_FIRST: usize = 3;
+
+/// [`tail_failure`] as a number: `f.index() − TAIL_FIRST` for the first filter failed, 32 when
+/// every one passes.
+#[inline]
+pub(crate) fn tail_code(s: &ScenarioRow, o: &OfferRow) -> u32 {
+    let price_over = match s.price_max_fen {
+        Some(max) => o.price_fen > max,
+        None => false,
+    };
+    let mask = u32::from(o.maturity < s.maturity_min)
+        | u32::from(s.kinds_mask & o.kind_bit == 0) << 1
+        | u32::from(o.from_day > s.closes_day || o.until_day < s.opens_day) << 2
+        | u32::from(price_over) << 3
+        | u32::from(o.tier < s.tier_min) << 4;
+    mask.trailing_zeros()
 }
 
 /// The weights of the four parts and their sum.
@@ -256,6 +275,13 @@ mod tests {
             total([SCORE_MAX; 4], &Weighting::new([1_000; 4])),
             SCORE_MAX
         );
+    }
+
+    #[test]
+    fn the_tail_codes_follow_the_filter_order() {
+        assert_eq!(Filter::ALL[TAIL_FIRST], Filter::Maturity);
+        assert_eq!(Filter::ALL[TAIL_FIRST + 4], Filter::Tier);
+        assert_eq!(Filter::ALL.len(), TAIL_FIRST + 5);
     }
 
     #[test]

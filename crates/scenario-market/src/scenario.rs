@@ -4,7 +4,7 @@
 use std::fmt;
 
 use chrono::NaiveDate;
-use registry_model::{Money, RegionCode};
+use registry_model::{Money, RegionCode, Tier};
 use serde::{Deserialize, Serialize};
 
 use crate::cell::{self, Cell};
@@ -225,6 +225,10 @@ pub struct Scenario {
     pub compute_voucher_per_firm: Money,
     /// Data vouchers promised to each matched firm (场景+数据), yuan.
     pub data_voucher_per_firm: Money,
+    /// Open only to firms in the cultivation registry at this tier or above (面向数创企业);
+    /// `None` takes any firm. Needs a directory ([`crate::Market::with_directory`]).
+    #[serde(default)]
+    pub tier_min: Option<Tier>,
 }
 
 impl Scenario {
@@ -295,7 +299,7 @@ impl Scenario {
 }
 
 /// The columns of a scenario file (CSV header or TOML keys).
-pub const SCENARIO_COLUMNS: [&str; 18] = [
+pub const SCENARIO_COLUMNS: [&str; 19] = [
     "id",
     "title",
     "owner",
@@ -313,6 +317,7 @@ pub const SCENARIO_COLUMNS: [&str; 18] = [
     "closes",
     "compute_voucher_yuan",
     "data_voucher_yuan",
+    "tier_min",
     "note",
 ];
 
@@ -337,6 +342,7 @@ pub(crate) struct RawScenario {
     closes: Cell,
     compute_voucher_yuan: Cell,
     data_voucher_yuan: Cell,
+    tier_min: Cell,
     #[allow(dead_code)] // free text for people, kept in files, not in the model
     note: Cell,
 }
@@ -411,6 +417,14 @@ impl RawScenario {
                 "data_voucher_yuan",
                 &self.data_voucher_yuan,
             )?,
+            tier_min: self
+                .tier_min
+                .opt()
+                .map(|t| {
+                    t.parse::<Tier>()
+                        .map_err(|e| FieldError::new("tier_min", t, e.to_string()))
+                })
+                .transpose()?,
         }
         .normalise()
     }

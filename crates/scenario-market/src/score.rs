@@ -14,7 +14,7 @@ use crate::error::{MarketError, Result};
 use crate::index::{OfferRow, ScenarioRow, Scratch};
 use crate::key::Key;
 use crate::market::Market;
-use crate::pair::{self, Filter, Part};
+use crate::pair::{self, FILTERS, Filter, Part};
 use crate::scenario::RegionScope;
 
 /// A score in hundredths of a point as points with two decimals.
@@ -114,7 +114,7 @@ impl Scoring {
         let mut g = self.empty_graph(market);
         for (s, row) in market.rows.iter().enumerate() {
             shortlister.begin(market.firms().len());
-            let mut removed = [0u32; 7];
+            let mut removed = [0u32; FILTERS];
             let mut passed = 0;
             for o in 0..ix.len() {
                 let (overlap, hits) = ix.overlap(row, o);
@@ -145,7 +145,7 @@ impl Scoring {
         &self,
         s: usize,
         shortlister: &mut Shortlister,
-        removed: [u32; 7],
+        removed: [u32; FILTERS],
         passed: u32,
     ) -> (Vec<Edge>, Option<u32>, FilterCounts) {
         let (ranked, cut, firms_passing) = shortlister.finish(self.config.shortlist_len as usize);
@@ -194,7 +194,9 @@ impl Scoring {
             if let Some(f) =
                 pair::first_failure(row, orow, overlap, hits, self.config.min_shared_tags)
             {
-                let reason = crate::explain::reason(f, scenario, offer, overlap, &self.config);
+                let tier = market.firm_standing(orow.firm as usize).map(|s| s.tier);
+                let reason =
+                    crate::explain::reason(f, scenario, offer, overlap, &self.config, tier);
                 if let Some(out) = filters.get_mut(f.index()) {
                     out.removed.push(Exclusion {
                         offer: offer.id.clone(),

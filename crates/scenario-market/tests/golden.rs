@@ -230,3 +230,61 @@ fn bundles_of_the_optimum_by_hand() {
     assert_eq!(ledger.voucher(&programs.compute, &f1), yuan(50_000));
     ledger.check_invariants().unwrap();
 }
+
+#[test]
+fn a_scenario_open_only_to_registered_firms() {
+    // The port scenario opened only to registered firms of tier growth or above: the Qingdao
+    // firm (growth) stays; the Jinan firm (potential) is removed by the tier filter, with
+    // the tier it has; a firm not in the registry would be told so.
+    use registry_model::Tier;
+    use scenario_market::{FirmTable, Market, Standing, load};
+    let mut scenarios =
+        load::read_scenarios_csv(example::SCENARIOS_CSV.as_bytes(), "s.csv").unwrap();
+    scenarios[2].tier_min = Some(Tier::Growth);
+    let offers = load::read_offers_csv(example::OFFERS_CSV.as_bytes(), "o.csv").unwrap();
+    let caps = load::read_capacities_csv(example::CAPACITIES_CSV.as_bytes(), "c.csv").unwrap();
+    let mut dir = FirmTable::new();
+    let standing = |tier| Standing {
+        tier: Some(tier),
+        size: None,
+    };
+    dir.insert(
+        "91370200163562681G".parse().unwrap(),
+        2025,
+        standing(Tier::Growth),
+    );
+    dir.insert(
+        "913701001234567881".parse().unwrap(),
+        2025,
+        standing(Tier::Potential),
+    );
+    let m = Market::new(scenarios, offers, caps)
+        .unwrap()
+        .with_directory(&dir, 2025)
+        .unwrap();
+    let sc = Scoring::new(MatchConfig::embedded().unwrap()).unwrap();
+    let g = sc.candidates(&m);
+    assert_eq!(
+        g.edges_of(2).iter().map(|e| e.firm).collect::<Vec<_>>(),
+        vec![3]
+    );
+    assert_eq!(g.counts(2).removed_by(Filter::Tier), 1);
+    let why = sc.explain(&m, 2).unwrap();
+    assert_eq!(
+        why.filters[Filter::Tier.index()].removed[0].reason,
+        "the firm's registry tier is potential; the scenario takes growth or above"
+    );
+    // Without a directory nobody counts as registered.
+    let plain = Market::new(
+        {
+            let mut s =
+                load::read_scenarios_csv(example::SCENARIOS_CSV.as_bytes(), "s.csv").unwrap();
+            s[2].tier_min = Some(Tier::Growth);
+            s
+        },
+        load::read_offers_csv(example::OFFERS_CSV.as_bytes(), "o.csv").unwrap(),
+        vec![],
+    )
+    .unwrap();
+    assert!(sc.candidates(&plain).edges_of(2).is_empty());
+}

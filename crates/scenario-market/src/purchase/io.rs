@@ -121,19 +121,9 @@ fn validate_procurement_bid(
     }
     Ok(ProcurementBid {
         bidder: firm("bidder", &r.bidder)?,
-        size: match size.to_ascii_lowercase().as_str() {
-            "micro" | "微型" => FirmSize::Micro,
-            "small" | "小型" => FirmSize::Small,
-            "medium" | "中型" => FirmSize::Medium,
-            "large" | "大型" => FirmSize::Large,
-            _ => {
-                return Err(FieldError::new(
-                    "size",
-                    size,
-                    "expected micro, small, medium or large",
-                ));
-            }
-        },
+        size: FirmSize::parse(size).ok_or_else(|| {
+            FieldError::new("size", size, "expected micro, small, medium or large")
+        })?,
         price: cell::money("price_yuan", cell::required("price_yuan", &r.price_yuan)?)?,
         product: r
             .product

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::cell;
+pub use crate::directory::FirmSize;
 use crate::error::{MarketError, Result};
 use crate::key::Key;
 use crate::purchase::catalogue::Catalogue;
@@ -33,20 +34,6 @@ pub enum ProcurementKind {
     GoodsServices,
     /// 工程.
     Works,
-}
-
-/// The bidder's size class (by the SME classification rules).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FirmSize {
-    /// 微型企业.
-    Micro,
-    /// 小型企业.
-    Small,
-    /// 中型企业.
-    Medium,
-    /// 大型企业.
-    Large,
 }
 
 /// How the bids are evaluated.

@@ -4,9 +4,10 @@
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use registry_model::id::org_code_check_char;
-use registry_model::{EnterpriseId, Money, RegionCode};
+use registry_model::{EnterpriseId, Money, RegionCode, Tier};
 use scenario_market::{
-    Key, Market, Maturity, Offer, OfferKind, OwnerType, RegionScope, Scenario, ScenarioKind, Tag,
+    FirmTable, Key, Market, Maturity, Offer, OfferKind, OwnerType, RegionScope, Scenario,
+    ScenarioKind, Standing, Tag,
 };
 
 pub const VOCAB: [&str; 6] = ["a", "b", "c", "d", "e", "f"];
@@ -45,6 +46,8 @@ pub struct S {
     pub opens: u32,
     pub len: u32,
     pub division: usize,
+    /// 0: any firm; 1–3: registered firms of tier potential, growth, leading or above.
+    pub tier_min: u8,
 }
 
 /// An offer from small numbers.
@@ -68,12 +71,13 @@ pub fn scenario_strategy() -> impl Strategy<Value = S> {
             1u32..300,
             0u32..120,
             0usize..4,
+            0u8..6,
         ),
     )
         .prop_map(
             |(
                 (needs, required, kinds, maturity_min, scope),
-                (budget, slots, opens, len, division),
+                (budget, slots, opens, len, division, tier),
             )| S {
                 needs,
                 // Required tags are drawn among the needs, half the time none.
@@ -90,6 +94,7 @@ pub fn scenario_strategy() -> impl Strategy<Value = S> {
                 opens,
                 len,
                 division,
+                tier_min: tier.saturating_sub(2),
             },
         )
 }
@@ -151,6 +156,12 @@ pub fn build(ss: &[S], os: &[O], capacities: &[(usize, u32)]) -> Market {
             closes: day(s.opens + s.len),
             compute_voucher_per_firm: Money::from_yuan_i64(i64::from(s.slots) * 1000).unwrap(),
             data_voucher_per_firm: Money::from_yuan_i64(i64::from(s.slots % 2) * 500).unwrap(),
+            tier_min: match s.tier_min {
+                0 => None,
+                1 => Some(Tier::Potential),
+                2 => Some(Tier::Growth),
+                _ => Some(Tier::Leading),
+            },
         })
         .collect();
     let offers = os
@@ -176,5 +187,25 @@ pub fn build(ss: &[S], os: &[O], capacities: &[(usize, u32)]) -> Market {
             caps.push((id, c));
         }
     }
-    Market::new(scenarios, offers, caps).unwrap()
+    Market::new(scenarios, offers, caps)
+        .unwrap()
+        .with_directory(&directory(), 2025)
+        .unwrap()
+}
+
+/// Firm i's standing in 2025: i % 5 = 0 not registered, 1 registered without a tier,
+/// 2 potential, 3 growth, 4 leading.
+pub fn directory() -> FirmTable {
+    let mut t = FirmTable::new();
+    for i in 0..64 {
+        let tier = match i % 5 {
+            0 => continue,
+            1 => None,
+            2 => Some(Tier::Potential),
+            3 => Some(Tier::Growth),
+            _ => Some(Tier::Leading),
+        };
+        t.insert(firm(i), 2025, Standing { tier, size: None });
+    }
+    t
 }
