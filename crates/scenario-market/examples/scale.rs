@@ -1,9 +1,24 @@
-//! Times the bench-sized work outside criterion: generation, indexing, scoring 10,000
+//! Wall and CPU time of the bench-sized work, for figures that mean something on a shared
+//! machine (criterion reports wall time only): generation and indexing, scoring 10,000
 //! scenarios against 100,000 offers (explanations off), and the assignments of 1,000
-//! scenarios against 10,000 offers. `cargo run --release -p scenario-market --example scale`
-//! (`-- --threads N` to pin rayon's pool).
+//! scenarios against 10,000 offers.
+//!
+//! `cargo run --release -p scenario-market --example scale` (`-- --threads N` pins rayon's
+//! pool; `-- --score-only` stops after scoring). CPU time is read from /proc/self/stat
+//! (Linux); elsewhere it shows as 0.
 
 use std::time::Instant;
+
+/// User + system CPU seconds of this process (all threads), in clock ticks of 1/100 s.
+fn cpu() -> f64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    let Some(end) = s.rfind(')') else { return 0.0 };
+    let f: Vec<&str> = s[end + 2..].split(' ').collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
 
 use scenario_market::generate::{MarketSpec, generate};
 use scenario_market::{GreedyMatcher, MatchConfig, Matcher, OptimalMatcher, Scoring};
@@ -30,10 +45,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "generate + index 10,000 x 100,000: {:.3} s",
         t.elapsed().as_secs_f64()
     );
-    for _ in 0..3 {
-        let t = Instant::now();
+    for _ in 0..5 {
+        let (c0, t) = (cpu(), Instant::now());
         let g = scoring.candidates(&big);
         let secs = t.elapsed().as_secs_f64();
+        let cpu_s = cpu() - c0;
         let (mut passed, mut judged) = (0u64, 0u64);
         for s in 0..g.scenarios() {
             let c = g.counts(s);
@@ -43,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 u64::from(c.passed) + c.removed[2..].iter().map(|&x| u64::from(x)).sum::<u64>();
         }
         println!(
-            "score 10,000 x 100,000: {secs:.3} s ({} edges; {judged} offers past region and required tags, {passed} past every filter)",
+            "score 10,000 x 100,000: {secs:.3} s wall, {cpu_s:.2} s CPU ({} edges; {judged} offers past region and required tags, {passed} past every filter)",
             g.edges().len(),
         );
     }
@@ -72,11 +88,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         greedy.pairs.len(),
         greedy.total_score
     );
-    let t = Instant::now();
+    let (c0, t) = (cpu(), Instant::now());
     let opt = OptimalMatcher.assign(&g)?;
     println!(
-        "optimal: {:.3} s, {} pairs, total {}, certificate {:?}",
+        "optimal: {:.3} s wall, {:.2} s CPU, {} pairs, total {}, certificate {:?}",
         t.elapsed().as_secs_f64(),
+        cpu() - c0,
         opt.pairs.len(),
         opt.total_score,
         opt.certificate.as_ref().map(|c| (

@@ -125,7 +125,11 @@ struct Acc {
 }
 
 fn ratio(n: usize, d: usize) -> Option<Decimal> {
-    (d > 0).then(|| (Decimal::from(n as u64) / Decimal::from(d as u64)).round_dp(4))
+    (d > 0).then(|| {
+        (Decimal::from(n as u64) / Decimal::from(d as u64))
+            .round_dp(4)
+            .normalize()
+    })
 }
 
 impl Acc {
