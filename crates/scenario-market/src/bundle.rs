@@ -127,7 +127,7 @@ pub fn grant(ledger: &mut dyn MarketLedger, requests: &[LedgerRequest]) -> Resul
             };
             *slot = slot
                 .checked_add(amount.fen())
-                .ok_or_else(|| MarketError::Limit {
+                .ok_or(MarketError::Limit {
                     what: "bundle total, fen",
                     value: u64::MAX,
                     limit: i64::MAX as u64,

@@ -214,8 +214,8 @@ impl Network {
             // Every node not settled is at least as far as the sink: capping distances at
             // the sink's keeps all reduced costs non-negative (early exit of Dijkstra).
             let d_sink = dist[self.sink];
-            for v in 0..self.n {
-                self.potential[v] += dist[v].min(d_sink);
+            for (p, d) in self.potential.iter_mut().zip(&dist) {
+                *p += (*d).min(d_sink);
             }
             let path_cost = self.potential[self.sink] - self.potential[self.source];
             if path_cost >= 0 {

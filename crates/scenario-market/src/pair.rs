@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn price_part_is_exact_in_both_widths() {
-        assert_eq!(price_part(450_000_00, 400_000_00), 1_111);
+        assert_eq!(price_part(45_000_000, 40_000_000), 1_111);
         assert_eq!(price_part(100, 0), SCORE_MAX);
         assert_eq!(price_part(100, 100), 0);
         // Beyond u64 for the product: the i128 path gives the same rounding.

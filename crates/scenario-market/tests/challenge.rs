@@ -315,7 +315,7 @@ proptest! {
     #[test]
     fn money_is_conserved_through_challenges(
         teams in 1u32..=4,
-        amounts in proptest::collection::vec(1i64..=2_000_000_00, 4),
+        amounts in proptest::collection::vec(1i64..=200_000_000, 4),
         shares_bp in proptest::collection::vec(1u32..=10_000, 1..=4),
         advances_bp in proptest::collection::vec(0u32..=10_000, 4),
         steps in proptest::collection::vec((0usize..4, any::<bool>()), 0..12),
