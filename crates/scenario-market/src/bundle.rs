@@ -125,13 +125,11 @@ pub fn grant(ledger: &mut dyn MarketLedger, requests: &[LedgerRequest]) -> Resul
                 GrantPurpose::Compute => &mut compute,
                 GrantPurpose::Data => &mut data,
             };
-            *slot = slot
-                .checked_add(amount.fen())
-                .ok_or(MarketError::Limit {
-                    what: "bundle total, fen",
-                    value: u64::MAX,
-                    limit: i64::MAX as u64,
-                })?;
+            *slot = slot.checked_add(amount.fen()).ok_or(MarketError::Limit {
+                what: "bundle total, fen",
+                value: u64::MAX,
+                limit: i64::MAX as u64,
+            })?;
         }
     }
     let money = |fen: i64| {

@@ -55,6 +55,13 @@ pub(crate) fn required<'a>(field: &str, cell: &'a Cell) -> Result<&'a str, Field
         .ok_or_else(|| FieldError::new(field, "", "is required"))
 }
 
+/// A required USCC (checked by registry-model's `EnterpriseId`).
+pub(crate) fn firm(field: &str, cell: &Cell) -> Result<registry_model::EnterpriseId, FieldError> {
+    let t = required(field, cell)?;
+    t.parse()
+        .map_err(|e: registry_model::UsccError| FieldError::new(field, t, e.to_string()))
+}
+
 /// An ISO date `YYYY-MM-DD`.
 pub(crate) fn date(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")

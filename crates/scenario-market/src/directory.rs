@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::cell::{self, Cell};
 use crate::error::{FieldError, Result};
-use crate::load::{Kind, read_csv};
+pub use crate::fault::DirectoryFault;
+use crate::records::{Kind, read_csv};
 
 /// Most rows of a firm table.
 pub const FIRM_TABLE_MAX: usize = 10_000_000;
@@ -62,14 +63,6 @@ pub struct Standing {
     pub tier: Option<Tier>,
     /// Its size class, when the registry can tell.
     pub size: Option<FirmSize>,
-}
-
-/// Why the directory could not answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("firm directory: {reason}")]
-pub struct DirectoryFault {
-    /// What failed.
-    pub reason: String,
 }
 
 /// A firm's standing in the cultivation registry. See the module documentation for the
@@ -154,10 +147,7 @@ struct RawRow {
 }
 
 fn validate_row(r: &RawRow) -> std::result::Result<(EnterpriseId, Year, Standing), FieldError> {
-    let f = cell::required("firm", &r.firm)?;
-    let firm: EnterpriseId = f
-        .parse()
-        .map_err(|e: registry_model::UsccError| FieldError::new("firm", f, e.to_string()))?;
+    let firm = cell::firm("firm", &r.firm)?;
     let year = cell::int_in("year", cell::required("year", &r.year)?, 1949, 9999)? as Year;
     let tier = r
         .tier

@@ -1,6 +1,6 @@
 //! The crate's one error type.
 
-use crate::ledger::LedgerFault;
+use crate::fault::{DirectoryFault, LedgerFault};
 
 /// Everything that can go wrong in scenario-market. Messages name the file, line, field, id
 /// and value at fault, so a program office can fix its data without reading code.
@@ -110,7 +110,7 @@ pub enum MarketError {
 
     /// The firm directory (the registry seam) could not answer; nothing was changed.
     #[error(transparent)]
-    Directory(#[from] crate::directory::DirectoryFault),
+    Directory(#[from] DirectoryFault),
 
     /// An internal invariant failed (a bug, never bad input): the operation was stopped
     /// before anything was written.

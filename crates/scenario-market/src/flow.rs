@@ -244,12 +244,7 @@ impl Network {
             .iter()
             .filter(|&&(arc, _)| self.cap[arc as usize] == 0)
             .filter_map(|&(_, i)| g.edges().get(i as usize))
-            .map(|e| Pair {
-                scenario: e.scenario,
-                firm: e.firm,
-                offer: e.offer,
-                score: e.score,
-            })
+            .map(Pair::from)
             .collect()
     }
 

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::cell::{self, Cell};
 use crate::error::{FieldError, MarketError, Result};
 use crate::key::Key;
-use crate::load::{Kind, read_csv};
 use crate::market::Market;
 use crate::matcher::Assignment;
+use crate::records::{Kind, read_csv};
 
 /// Most outcome reports read at once.
 pub const OUTCOMES_MAX: usize = 1_000_000;
@@ -46,12 +46,9 @@ struct RawOutcome {
 }
 
 fn validate(r: &RawOutcome) -> std::result::Result<Outcome, FieldError> {
-    let f = cell::required("firm", &r.firm)?;
     Ok(Outcome {
         scenario: Key::field("scenario", cell::required("scenario", &r.scenario)?)?,
-        firm: f
-            .parse()
-            .map_err(|e: registry_model::UsccError| FieldError::new("firm", f, e.to_string()))?,
+        firm: cell::firm("firm", &r.firm)?,
         reported: cell::date("reported", cell::required("reported", &r.reported)?)?,
         orders: cell::int_in("orders", cell::required("orders", &r.orders)?, 0, 1_000_000)? as u32,
         revenue: cell::money(

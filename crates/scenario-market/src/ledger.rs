@@ -31,6 +31,7 @@ use std::fmt;
 use registry_model::{EnterpriseId, Money};
 use serde::{Deserialize, Serialize};
 
+pub use crate::fault::LedgerFault;
 use crate::key::Key;
 
 /// Most requests in one batch (within voucher-ledger's group limit of 65,536).
@@ -195,32 +196,6 @@ pub struct Receipt {
     pub amount: Money,
     /// True when the request had been applied before and nothing moved now.
     pub replayed: bool,
-}
-
-/// Why a batch did not go through. Nothing of the batch was applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[non_exhaustive]
-pub enum LedgerFault {
-    /// A rule refused a request (a fund or an escrow too short, an unknown program).
-    #[error("request '{request_id}' declined: {reason}")]
-    Declined {
-        /// The request refused.
-        request_id: String,
-        /// Why.
-        reason: String,
-    },
-    /// The request id was applied before with a different movement.
-    #[error("request id '{request_id}' was already used for a different movement")]
-    Conflict {
-        /// The request id.
-        request_id: String,
-    },
-    /// The ledger could not write (storage failure).
-    #[error("the ledger failed: {reason}")]
-    Failed {
-        /// What failed.
-        reason: String,
-    },
 }
 
 /// Moves the market's money. See the module documentation for the contract.

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::candidates::Candidates;
+use crate::candidates::{Candidates, Edge};
 use crate::error::{MarketError, Result};
 
 /// A scenario–firm pair in an assignment.
@@ -23,6 +23,17 @@ pub struct Pair {
     pub offer: u32,
     /// The pair's score, hundredths of a point.
     pub score: u32,
+}
+
+impl From<&Edge> for Pair {
+    fn from(e: &Edge) -> Self {
+        Self {
+            scenario: e.scenario,
+            firm: e.firm,
+            offer: e.offer,
+            score: e.score,
+        }
+    }
 }
 
 /// Proof that an optimal assignment is optimal: an LP dual solution of equal value, and
@@ -150,12 +161,7 @@ impl Matcher for GreedyMatcher {
             if *rs > 0 && *rf > 0 {
                 *rs -= 1;
                 *rf -= 1;
-                pairs.push(Pair {
-                    scenario: e.scenario,
-                    firm: e.firm,
-                    offer: e.offer,
-                    score: e.score,
-                });
+                pairs.push(Pair::from(&e));
             }
         }
         let a = Assignment::new(self.name(), pairs);

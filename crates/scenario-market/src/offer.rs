@@ -218,10 +218,7 @@ impl RawOffer {
     /// Validates the record.
     pub(crate) fn validate(&self) -> Result<Offer, FieldError> {
         let id = Key::field("id", cell::required("id", &self.id)?)?;
-        let firm_text = cell::required("firm", &self.firm)?;
-        let firm: EnterpriseId = firm_text.parse().map_err(|e: registry_model::UsccError| {
-            FieldError::new("firm", firm_text, e.to_string())
-        })?;
+        let firm = cell::firm("firm", &self.firm)?;
         let kind_text = cell::required("kind", &self.kind)?;
         let kind = OfferKind::parse(kind_text).ok_or_else(|| {
             FieldError::new(

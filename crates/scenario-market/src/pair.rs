@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::index::{OfferRow, ScenarioRow};
+use crate::rows::{OfferRow, ScenarioRow, TAG_POINTS_LEN};
 
 /// Number of hard filters.
 pub const FILTERS: usize = 8;
@@ -189,9 +189,6 @@ pub(crate) fn tag_points(needs: usize) -> [u32; TAG_POINTS_LEN] {
     }
     t
 }
-
-/// Entries of a tag-points table: overlaps 0 to [`crate::key::TAGS_PER_RECORD_MAX`].
-pub(crate) const TAG_POINTS_LEN: usize = crate::key::TAGS_PER_RECORD_MAX + 1;
 
 /// The maturity part by readiness level: 100 × (level − 1) ÷ 8, in hundredths.
 const MATURITY_POINTS: [u32; 10] = {

@@ -249,12 +249,7 @@ impl Matcher for StableMatcher {
         for (r, h) in held.iter().enumerate() {
             for &(_, p) in h {
                 if let Some(e) = edge(p as usize, r as u32) {
-                    pairs.push(Pair {
-                        scenario: e.scenario,
-                        firm: e.firm,
-                        offer: e.offer,
-                        score: e.score,
-                    });
+                    pairs.push(Pair::from(&e));
                 }
             }
         }

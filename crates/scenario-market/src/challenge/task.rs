@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::cell::{self, Cell};
 use crate::error::{FieldError, MarketError, Result};
 use crate::key::{self, Key, Tag};
-use crate::load::{Kind, read_csv};
+use crate::records::{Kind, read_csv};
 
 /// Most milestones of one task.
 pub const MILESTONES_MAX: usize = 12;
@@ -355,10 +355,7 @@ pub fn read_tasks_toml(text: &str, file: &str) -> Result<Vec<ChallengeTask>> {
     }
     let mut out: Vec<ChallengeTask> = Vec::with_capacity(doc.task.len());
     for item in doc.task {
-        let line = text
-            .get(..item.span().start)
-            .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count()) as u64
-            + 1;
+        let line = crate::records::line_of(text, item.span().start);
         let t = item.get_ref().validate().map_err(|e| e.at(file, line))?;
         if out.iter().any(|x| x.id == t.id) {
             return Err(FieldError::new("id", &t.id, "task id given twice").at(file, line));
@@ -380,7 +377,6 @@ struct RawBid {
 }
 
 fn validate_bid(r: &RawBid) -> std::result::Result<Bid, FieldError> {
-    let firm_text = cell::required("firm", &r.firm)?;
     let amount = cell::money(
         "amount_yuan",
         cell::required("amount_yuan", &r.amount_yuan)?,
@@ -391,9 +387,7 @@ fn validate_bid(r: &RawBid) -> std::result::Result<Bid, FieldError> {
     Ok(Bid {
         id: Key::field("bid", cell::required("bid", &r.bid)?)?,
         task: Key::field("task", cell::required("task", &r.task)?)?,
-        firm: firm_text.parse().map_err(|e: registry_model::UsccError| {
-            FieldError::new("firm", firm_text, e.to_string())
-        })?,
+        firm: cell::firm("firm", &r.firm)?,
         amount,
         submitted: cell::date("submitted", cell::required("submitted", &r.submitted)?)?,
         plan: key::text("plan", r.plan.text(), false)?,

@@ -3,26 +3,21 @@
 
 use std::io::Read;
 
-use registry_model::EnterpriseId;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::cell::{self, Cell};
 use crate::error::{FieldError, Result};
 use crate::key::{self, Key};
-use crate::load::{Kind, read_csv};
 use crate::offer::Maturity;
 use crate::purchase::catalogue::{Application, CATALOGUE_MAX};
 use crate::purchase::preference::{FirmSize, PROCUREMENT_BIDS_MAX, ProcurementBid};
 use crate::purchase::record::{PURCHASES_MAX, Purchase};
 use crate::purchase::rules::Category;
+use crate::records::{Kind, read_csv};
 use crate::scenario::OwnerType;
 
-fn firm(field: &str, cell: &Cell) -> std::result::Result<EnterpriseId, FieldError> {
-    let t = cell::required(field, cell)?;
-    t.parse()
-        .map_err(|e: registry_model::UsccError| FieldError::new(field, t, e.to_string()))
-}
+use cell::firm;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
