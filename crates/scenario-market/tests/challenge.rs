@@ -4,7 +4,8 @@
 
 mod common;
 
-use chrono::NaiveDate;
+use common::{d, key, yuan};
+
 use proptest::prelude::*;
 use registry_model::panel::{Member, Panel, Role, ScoringRule, Tie, TieKind};
 use registry_model::{EnterpriseId, Money};
@@ -13,19 +14,7 @@ use scenario_market::challenge::{
     Bid, BidScore, Challenge, ChallengeTask, MilestoneSpec, MilestoneStatus, Mode,
     SHANDONG_TASKS_PER_YEAR, Status, TeamStatus, summarise,
 };
-use scenario_market::{Key, MarketError, MemoryLedger};
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn yuan(y: i64) -> Money {
-    Money::from_yuan_i64(y).unwrap()
-}
-
-fn key(s: &str) -> Key {
-    s.parse().unwrap()
-}
+use scenario_market::{MarketError, MemoryLedger};
 
 fn panel(tied_to: Option<EnterpriseId>) -> Panel {
     let m = |id: &str, role| Member {

@@ -2,8 +2,11 @@
 //! hand: challenge tasks from bids to payments, the catalogue, a procurement, first purchases
 //! and the matches' conversion.
 
-use chrono::NaiveDate;
-use registry_model::{Money, Tier};
+mod common;
+
+use common::{d, key, yuan};
+
+use registry_model::Tier;
 use rust_decimal_macros::dec;
 use scenario_market::challenge::{
     Challenge, SHANDONG_TASKS_PER_YEAR, Status, TeamStatus, read_bids_csv, read_scores_csv,
@@ -14,21 +17,9 @@ use scenario_market::purchase::{
     PurchaseLog, evaluate, read_applications_csv, read_procurement_bids_csv, read_purchases_csv,
 };
 use scenario_market::{
-    FirmDirectory, FirmTable, Key, MatchConfig, Matcher, MemoryLedger, OptimalMatcher, Scoring,
-    example, follow,
+    FirmDirectory, FirmTable, MatchConfig, Matcher, MemoryLedger, OptimalMatcher, Scoring, example,
+    follow,
 };
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn yuan(y: i64) -> Money {
-    Money::from_yuan_i64(y).unwrap()
-}
-
-fn key(s: &str) -> Key {
-    s.parse().unwrap()
-}
 
 #[test]
 fn challenges_from_the_files() {

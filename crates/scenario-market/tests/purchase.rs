@@ -1,6 +1,10 @@
 //! First purchase (首购首用): recognition explained, 首台套 as a catalogue entry, the price
 //! deductions of 财库〔2020〕46号 and 财库〔2022〕19号 worked by hand, and the purchase record.
 
+mod common;
+
+use common::d;
+
 use chrono::NaiveDate;
 use registry_model::{EnterpriseId, Money};
 use rust_decimal::Decimal;
@@ -11,10 +15,6 @@ use scenario_market::purchase::{
     evaluate, read_applications_csv,
 };
 use scenario_market::{Key, OwnerType};
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
 
 fn firm(s: &str) -> EnterpriseId {
     s.parse().unwrap()

@@ -20,6 +20,21 @@ pub fn firm(i: usize) -> EnterpriseId {
     EnterpriseId::from_first17(&format!("91{div}{org8}{check}")).unwrap()
 }
 
+/// A calendar date.
+pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// Whole yuan.
+pub fn yuan(y: i64) -> Money {
+    Money::from_yuan_i64(y).unwrap()
+}
+
+/// A key.
+pub fn key(s: &str) -> Key {
+    s.parse().unwrap()
+}
+
 pub fn day(d: u32) -> NaiveDate {
     NaiveDate::from_yo_opt(2025, d.clamp(1, 365)).unwrap()
 }
