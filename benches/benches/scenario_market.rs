@@ -10,8 +10,8 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use scenario_market::generate::{MarketSpec, generate};
 use scenario_market::{
-    GreedyMatcher, MatchConfig, Matcher, OptimalMatcher, Preferences, Scoring, Side,
-    StableMatcher, compare,
+    GreedyMatcher, MatchConfig, Matcher, OptimalMatcher, Preferences, Scoring, Side, StableMatcher,
+    compare,
 };
 
 fn scoring(shortlist: u32) -> Scoring {
@@ -33,7 +33,9 @@ fn score_10k_x_100k(c: &mut Criterion) {
     .expect("generator parameters are valid");
     let sc = scoring(20);
     let g = sc.candidates(&market);
-    let passed: u64 = (0..g.scenarios()).map(|s| u64::from(g.counts(s).passed)).sum();
+    let passed: u64 = (0..g.scenarios())
+        .map(|s| u64::from(g.counts(s).passed))
+        .sum();
     println!(
         "10,000 x 100,000: {} shortlist edges; {passed} scenario-offer pairs pass every filter \
          (of 10^9); rayon threads {}",
@@ -41,12 +43,21 @@ fn score_10k_x_100k(c: &mut Criterion) {
         rayon::current_num_threads()
     );
     let mut group = c.benchmark_group("scenario_market");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     group.bench_function("score_10k_x_100k", |b| {
         b.iter(|| black_box(sc.candidates(black_box(&market)).edges().len()))
     });
     group.bench_function("explain_1_scenario_x_100k", |b| {
-        b.iter(|| black_box(sc.explain(black_box(&market), 0).expect("in range").scores.len()))
+        b.iter(|| {
+            black_box(
+                sc.explain(black_box(&market), 0)
+                    .expect("in range")
+                    .scores
+                    .len(),
+            )
+        })
     });
     group.finish();
 }
@@ -61,7 +72,9 @@ fn assign_1k_x_10k(c: &mut Criterion) {
     })
     .expect("generator parameters are valid");
     let mut group = c.benchmark_group("scenario_market");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     for shortlist in [20u32, 100] {
         let g = scoring(shortlist).candidates(&market);
         let prefs = Preferences::pay_first(&market, &g);
@@ -85,15 +98,31 @@ fn assign_1k_x_10k(c: &mut Criterion) {
         );
         println!(
             "  optimal certificate: {:?}",
-            opt.certificate
-                .as_ref()
-                .map(|c| (c.dual_bound, c.shortlist_sufficient, c.scenarios_uncertified.len()))
+            opt.certificate.as_ref().map(|c| (
+                c.dual_bound,
+                c.shortlist_sufficient,
+                c.scenarios_uncertified.len()
+            ))
         );
         group.bench_function(format!("optimal_1k_x_10k_shortlist_{shortlist}"), |b| {
-            b.iter(|| black_box(OptimalMatcher.assign(black_box(&g)).expect("solves").total_score))
+            b.iter(|| {
+                black_box(
+                    OptimalMatcher
+                        .assign(black_box(&g))
+                        .expect("solves")
+                        .total_score,
+                )
+            })
         });
         group.bench_function(format!("greedy_1k_x_10k_shortlist_{shortlist}"), |b| {
-            b.iter(|| black_box(GreedyMatcher.assign(black_box(&g)).expect("runs").total_score))
+            b.iter(|| {
+                black_box(
+                    GreedyMatcher
+                        .assign(black_box(&g))
+                        .expect("runs")
+                        .total_score,
+                )
+            })
         });
         let stable = StableMatcher::new(prefs.clone(), Side::Scenarios);
         group.bench_function(format!("stable_1k_x_10k_shortlist_{shortlist}"), |b| {
