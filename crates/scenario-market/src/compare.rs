@@ -1,4 +1,4 @@
-//! [`compare`]: every matcher on the same candidate graph, against the optimum — as
+//! [`compare()`]: every matcher on the same candidate graph, against the optimum — as
 //! compute-scheduler's `compare` does for placement policies.
 
 use rust_decimal::Decimal;

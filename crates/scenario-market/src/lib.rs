@@ -12,7 +12,7 @@
 //! - Matching: [`Scoring`] (hard filters, then weighted scores; [`Scoring::explain`] gives
 //!   every exclusion and score of a scenario) builds [`Candidates`]; a [`Matcher`] assigns:
 //!   [`GreedyMatcher`], [`OptimalMatcher`] (min-cost flow, with an LP dual certificate),
-//!   [`StableMatcher`] (deferred acceptance); [`compare`] puts them side by side.
+//!   [`StableMatcher`] (deferred acceptance); [`compare()`] puts them side by side.
 //! - Money moves only through [`MarketLedger`], which this crate defines and the orchestration
 //!   layer implements ([`MemoryLedger`] keeps the contract in memory): [`challenge`] tasks and
 //!   [`bundle`] grants. The registry is reached only through [`FirmDirectory`].

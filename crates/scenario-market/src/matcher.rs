@@ -131,7 +131,7 @@ pub trait Matcher {
 
 /// Best pair first: all edges by score (ties: scenario, then firm position), each taken
 /// when both sides still have room. A ½-approximation of the optimum for this problem
-/// (b-matching); [`crate::compare`] shows the gap on an instance.
+/// (b-matching); [`crate::compare()`] shows the gap on an instance.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GreedyMatcher;
 

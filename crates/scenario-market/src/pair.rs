@@ -1,6 +1,6 @@
 //! What the scoring matcher means, for one scenario and one offer: the hard filters in
 //! their order and the four score parts. This file is the one definition; the indexed data
-//! plane ([`crate::index`]) and the exhaustive reference path with explanations
+//! plane (`index.rs`) and the exhaustive reference path with explanations
 //! ([`crate::score`]) both call it, so they cannot disagree.
 //!
 //! Scores are integers in hundredths of a point, 0 to [`SCORE_MAX`] (= 100.00 points), so
