@@ -8,9 +8,8 @@
 //! relaxation has an integral optimum (the constraint matrix is totally unimodular), so a
 //! network-flow algorithm finds the exact integer optimum with integer arithmetic — scores
 //! are integers, nothing is rounded. A general LP solver (good_lp with microlp, used in the
-//! tests as an independent oracle) would need one variable per pair and floating point; at
-//! 1,000 × 10,000 with shortlists of 20 that is 20,000 variables, where the flow is
-//! faster and exact.
+//! tests as an independent oracle) would solve the same relaxation in floating point, with a
+//! tolerance to round away and no bound on its running time that we could state.
 //!
 //! Network: source → scenario (capacity = slots, cost 0) → firm (capacity 1, cost −score) →
 //! sink (capacity = the firm's capacity, cost 0). Successive shortest paths with Dijkstra on
