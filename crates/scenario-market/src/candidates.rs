@@ -46,8 +46,10 @@ impl FilterCounts {
 /// The candidate graph: shortlists per scenario and both sides' capacities.
 ///
 /// Edges are grouped by scenario; within a scenario they are ranked by score (highest
-/// first), ties by firm position. A pair appears at most once.
+/// first), ties by firm position. A pair appears at most once. A graph read back from
+/// storage is checked again ([`Candidates::check`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "CandidatesData")]
 pub struct Candidates {
     scenario_capacity: Vec<u32>,
     firm_capacity: Vec<u32>,
@@ -227,6 +229,81 @@ impl Candidates {
     /// Total slots of all scenarios.
     pub fn total_slots(&self) -> u64 {
         self.scenario_capacity.iter().map(|&c| u64::from(c)).sum()
+    }
+}
+
+/// A graph as stored, checked on the way in.
+#[derive(Deserialize)]
+struct CandidatesData {
+    scenario_capacity: Vec<u32>,
+    firm_capacity: Vec<u32>,
+    edges: Vec<Edge>,
+    start: Vec<u32>,
+    cut_best: Vec<Option<u32>>,
+    counts: Vec<FilterCounts>,
+}
+
+impl TryFrom<CandidatesData> for Candidates {
+    type Error = String;
+
+    fn try_from(d: CandidatesData) -> std::result::Result<Self, String> {
+        let g = Candidates {
+            scenario_capacity: d.scenario_capacity,
+            firm_capacity: d.firm_capacity,
+            edges: d.edges,
+            start: d.start,
+            cut_best: d.cut_best,
+            counts: d.counts,
+        };
+        g.check()?;
+        Ok(g)
+    }
+}
+
+impl Candidates {
+    /// Checks the graph's structure: offsets, groups, ranks, positions, scores, unique
+    /// pairs, capacities, one count and cut score per scenario.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let n = self.scenario_capacity.len();
+        if self.start.len() != n + 1
+            || self.start.first() != Some(&0)
+            || self.start.last().copied() != Some(self.edges.len() as u32)
+            || self.start.windows(2).any(|w| w[0] > w[1])
+        {
+            return Err("edge offsets do not match the scenarios".into());
+        }
+        if self.cut_best.len() != n || self.counts.len() != n {
+            return Err("one cut score and one count per scenario expected".into());
+        }
+        if self.scenario_capacity.contains(&0) || self.firm_capacity.contains(&0) {
+            return Err("a capacity of 0".into());
+        }
+        if self.edges.len() > EDGES_MAX {
+            return Err(format!("{} edges, at most {EDGES_MAX}", self.edges.len()));
+        }
+        let mut seen = BTreeSet::new();
+        for s in 0..n {
+            let group = self.edges_of(s);
+            for (k, e) in group.iter().enumerate() {
+                if e.scenario as usize != s
+                    || e.firm as usize >= self.firm_capacity.len()
+                    || e.score > SCORE_MAX
+                    || !seen.insert((e.scenario, e.firm))
+                {
+                    return Err(format!(
+                        "scenario {s}: edge to firm {} is malformed or repeated",
+                        e.firm
+                    ));
+                }
+                if let Some(prev) = k.checked_sub(1).and_then(|p| group.get(p))
+                    && (prev.score, std::cmp::Reverse(prev.firm))
+                        < (e.score, std::cmp::Reverse(e.firm))
+                {
+                    return Err(format!("scenario {s}: edges out of rank order"));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -83,6 +83,7 @@ mod rows;
 pub mod scenario;
 pub mod score;
 pub mod stable;
+mod total;
 
 pub use candidates::{Candidates, Edge, FilterCounts};
 pub use compare::{Comparison, ComparisonRow, compare};

@@ -211,7 +211,7 @@ fn a_race_where_one_team_fails_and_is_clawed_back() {
         + ledger.paid(&program, &tid, &common::firm(2)).fen()
         + ledger.receivable(&program, &f1).fen();
     assert_eq!(total, yuan(10_000_000).fen());
-    let sum = summarise(&[c], SHANDONG_TASKS_PER_YEAR);
+    let sum = summarise(&[c], SHANDONG_TASKS_PER_YEAR).unwrap();
     assert_eq!(
         (sum.awarded, sum.races, sum.teams_failed, sum.target_met),
         (1, 1, 1, false)
@@ -370,4 +370,28 @@ proptest! {
         prop_assert_eq!(appropriation.fen() - ledger.fund(&program).fen(), money.reserved.fen() - money.released.fen());
         prop_assert!(money.reserved <= c.task().budget);
     }
+}
+
+#[test]
+fn a_stored_challenge_is_checked_when_read_back() {
+    let mut c = Challenge::post(task(Mode::Single, 2_000_000)).unwrap();
+    c.bid(bid("B1", 0, 1_000_000)).unwrap();
+    let mut ledger = funded(5_000_000);
+    c.award(
+        &panel(None),
+        &scores("B1", [80; 6]),
+        d(2025, 6, 10),
+        &mut ledger,
+    )
+    .unwrap();
+    let json = serde_json::to_string(&c).unwrap();
+    let back: Challenge = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, c);
+    // Edited so that the first milestone was paid more than its amount: refused.
+    let tampered = json.replacen("\"paid\":\"150000.00\"", "\"paid\":\"350000.00\"", 1);
+    assert_ne!(tampered, json);
+    let e = serde_json::from_str::<Challenge>(&tampered)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("out of bounds") || e.contains("escrow"), "{e}");
 }

@@ -108,7 +108,7 @@ fn challenges_from_the_files() {
     assert_eq!(challenges[1].status(), Status::Closed);
     assert_eq!(challenges[1].teams()[0].status, TeamStatus::Completed);
 
-    let s = summarise(&challenges, SHANDONG_TASKS_PER_YEAR);
+    let s = summarise(&challenges, SHANDONG_TASKS_PER_YEAR).unwrap();
     assert_eq!(
         (
             s.tasks,

@@ -186,7 +186,11 @@ proptest! {
         let market = common::build(&ss, &os, &caps);
         let sc = scoring(min_shared, shortlist);
         let fast = sc.candidates(&market);
+        fast.check().unwrap();
         prop_assert_eq!(&fast, &sc.candidates_exhaustive(&market));
+        // Stored and read back, the graph is checked and unchanged.
+        let back: Candidates = serde_json::from_str(&serde_json::to_string(&fast).unwrap()).unwrap();
+        prop_assert_eq!(&back, &fast);
         for s in 0..market.scenarios().len() {
             let why = sc.explain(&market, s).unwrap();
             let (removed, passed) = why.counts();
@@ -283,6 +287,19 @@ fn scoring_is_the_same_on_any_number_of_threads() {
         })
     };
     assert_eq!(run(1), run(4));
+}
+
+#[test]
+fn a_damaged_graph_is_refused_when_read_back() {
+    let m = scenario_market::example::market().unwrap();
+    let g = scoring(1, 20).candidates(&m);
+    let json = serde_json::to_string(&g).unwrap();
+    let bad = json.replacen("\"firm\":2", "\"firm\":99", 1);
+    assert_ne!(bad, json);
+    let e = serde_json::from_str::<Candidates>(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("malformed or repeated"), "{e}");
 }
 
 #[test]

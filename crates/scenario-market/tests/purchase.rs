@@ -321,7 +321,7 @@ fn the_record_marks_first_purchases() {
         (firsts[0].purchase.id.as_str(), firsts[0].purchases),
         ("C-1", 2)
     );
-    let s = log.summary(&cat);
+    let s = log.summary(&cat).unwrap();
     let fs = s.iter().find(|x| x.category == Category::FirstSet).unwrap();
     assert_eq!(
         (

@@ -57,14 +57,17 @@ pub struct ChallengeSummary {
 
 /// Sums up `challenges` against a yearly `target` of awarded tasks (the Shandong measures'
 /// [`SHANDONG_TASKS_PER_YEAR`] by default).
-pub fn summarise(challenges: &[Challenge], target: u32) -> ChallengeSummary {
+pub fn summarise(challenges: &[Challenge], target: u32) -> crate::Result<ChallengeSummary> {
     let sum = |f: &dyn Fn(&ChallengeMoney) -> Money| {
-        Money::from_fen(challenges.iter().map(|c| f(&c.money()).fen()).sum()).unwrap_or(Money::ZERO)
+        crate::total::money_total(
+            "challenge money summed over tasks",
+            challenges.iter().map(|c| f(&c.money())),
+        )
     };
     let teams = || challenges.iter().flat_map(|c| c.teams());
     let milestones = || teams().flat_map(|t| t.milestones.iter());
     let awarded = challenges.iter().filter(|c| !c.teams().is_empty()).count();
-    ChallengeSummary {
+    Ok(ChallengeSummary {
         tasks: challenges.len(),
         awarded,
         unawarded: challenges
@@ -87,13 +90,13 @@ pub fn summarise(challenges: &[Challenge], target: u32) -> ChallengeSummary {
             .filter(|m| m.status == MilestoneStatus::Failed)
             .count(),
         money: ChallengeMoney {
-            reserved: sum(&|m| m.reserved),
-            paid: sum(&|m| m.paid),
-            recovered: sum(&|m| m.recovered),
-            released: sum(&|m| m.released),
-            escrow: sum(&|m| m.escrow),
+            reserved: sum(&|m| m.reserved)?,
+            paid: sum(&|m| m.paid)?,
+            recovered: sum(&|m| m.recovered)?,
+            released: sum(&|m| m.released)?,
+            escrow: sum(&|m| m.escrow)?,
         },
         target,
         target_met: awarded as u64 >= u64::from(target),
-    }
+    })
 }

@@ -18,6 +18,7 @@ use crate::challenge::task::{BIDS_MAX, Bid, BidScore, ChallengeTask, Mode};
 use crate::error::{MarketError, Result};
 use crate::key::{self, Key};
 use crate::ledger::{self, LedgerRequest, MarketLedger, Movement, Receipt};
+use crate::total::fen_total;
 
 /// Where a challenge stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,21 +101,29 @@ pub struct Team {
 }
 
 impl Team {
-    fn paid_fen(&self) -> i64 {
-        self.milestones.iter().map(|m| m.paid.fen()).sum()
+    fn paid_fen(&self) -> i128 {
+        fen_total(self.milestones.iter().map(|m| m.paid))
     }
 
-    /// What is still in its escrow: award − paid − released.
+    fn escrow_fen(&self) -> i128 {
+        i128::from(self.award.fen()) - self.paid_fen() - i128::from(self.released.fen())
+    }
+
+    /// What is still in its escrow: award − paid − released (0 if the team's money is
+    /// inconsistent, which [`Team::check`] reports).
     pub fn escrow(&self) -> Money {
-        Money::from_fen(self.award.fen() - self.paid_fen() - self.released.fen())
+        i64::try_from(self.escrow_fen())
+            .ok()
+            .and_then(Money::from_fen)
+            .filter(|m| m.fen() >= 0)
             .unwrap_or(Money::ZERO)
     }
 
     /// Checks the team's money: amounts add up to the award; paid, recovered and released
     /// within bounds; escrow not negative.
     pub fn check(&self) -> std::result::Result<(), String> {
-        let amounts: i64 = self.milestones.iter().map(|m| m.amount.fen()).sum();
-        if amounts != self.award.fen() {
+        let amounts = fen_total(self.milestones.iter().map(|m| m.amount));
+        if amounts != i128::from(self.award.fen()) {
             return Err(format!(
                 "milestone amounts {amounts} ≠ award {}",
                 self.award.fen()
@@ -128,7 +137,7 @@ impl Team {
                 ));
             }
         }
-        let escrow = self.award.fen() - self.paid_fen() - self.released.fen();
+        let escrow = self.escrow_fen();
         if escrow < 0 {
             return Err(format!("escrow {escrow} below zero"));
         }
@@ -174,7 +183,12 @@ pub struct ChallengeMoney {
 }
 
 /// A task, its bids, its evaluation and its teams.
+///
+/// Serialises as its state, so a program office can keep it between steps; reading it back
+/// checks the task and every money invariant again, so a damaged or edited record is refused
+/// rather than paid from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ChallengeState")]
 pub struct Challenge {
     task: ChallengeTask,
     bids: Vec<Bid>,
@@ -184,12 +198,73 @@ pub struct Challenge {
     teams: Vec<Team>,
 }
 
+/// A challenge as stored, checked on the way in.
+#[derive(Deserialize)]
+struct ChallengeState {
+    task: ChallengeTask,
+    bids: Vec<Bid>,
+    status: Status,
+    awarded_on: Option<NaiveDate>,
+    evaluation: Vec<BidEvaluation>,
+    teams: Vec<Team>,
+}
+
+impl TryFrom<ChallengeState> for Challenge {
+    type Error = String;
+
+    fn try_from(s: ChallengeState) -> std::result::Result<Self, String> {
+        s.task.check().map_err(|e| {
+            format!(
+                "task '{}': {} = '{}': {}",
+                s.task.id, e.field, e.value, e.reason
+            )
+        })?;
+        let n = s.task.milestones.len();
+        for t in &s.teams {
+            if t.milestones.len() != n
+                || t.milestones
+                    .iter()
+                    .zip(&s.task.milestones)
+                    .any(|(a, b)| a.id != b.id)
+            {
+                return Err(format!(
+                    "team {}: milestones differ from the task's",
+                    t.firm
+                ));
+            }
+        }
+        if s.bids.len() > BIDS_MAX || s.bids.iter().any(|b| b.task != s.task.id) {
+            return Err("bids: too many, or a bid of another task".into());
+        }
+        if (s.status == Status::Open) != s.awarded_on.is_none() {
+            return Err(format!(
+                "status {:?} does not match the award date",
+                s.status
+            ));
+        }
+        let c = Challenge {
+            task: s.task,
+            bids: s.bids,
+            status: s.status,
+            awarded_on: s.awarded_on,
+            evaluation: s.evaluation,
+            teams: s.teams,
+        };
+        c.check_invariants().map_err(|e| e.to_string())?;
+        Ok(c)
+    }
+}
+
 fn rid(task: &Key, firm: &EnterpriseId, step: &str) -> String {
     format!("challenge/{task}/{firm}/{step}")
 }
 
+/// A sum within one challenge: bounded by the budget when the invariants hold (they are
+/// checked after every step and when a challenge is read back), so it cannot leave the money
+/// range; it is clamped to it rather than wrapped if a caller built an inconsistent one.
 fn money_sum(xs: impl Iterator<Item = Money>) -> Money {
-    Money::from_fen(xs.map(|m| m.fen()).sum()).unwrap_or(Money::ZERO)
+    let fen = fen_total(xs).clamp(0, i128::from(registry_model::money::MONEY_FEN_MAX));
+    Money::from_fen(fen as i64).unwrap_or(Money::ZERO)
 }
 
 impl Challenge {

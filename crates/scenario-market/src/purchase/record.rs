@@ -12,6 +12,7 @@ use crate::key::{self, Key};
 use crate::purchase::catalogue::Catalogue;
 use crate::purchase::rules::Category;
 use crate::scenario::OwnerType;
+use crate::total::money_total;
 
 /// Most purchases in one record.
 pub const PURCHASES_MAX: usize = 1_000_000;
@@ -155,13 +156,13 @@ impl PurchaseLog {
     }
 
     /// Listed and bought products and amounts, by category.
-    pub fn summary(&self, catalogue: &Catalogue) -> Vec<PurchaseSummary> {
+    pub fn summary(&self, catalogue: &Catalogue) -> Result<Vec<PurchaseSummary>> {
         let firsts = self.first_purchases(catalogue);
         Category::ALL
             .iter()
             .map(|&category| {
-                let money = |fen: i64| Money::from_fen(fen).unwrap_or(Money::ZERO);
-                PurchaseSummary {
+                let money = |xs: Vec<Money>| money_total("purchase amounts of a category", xs);
+                Ok(PurchaseSummary {
                     category,
                     listed: catalogue
                         .entries()
@@ -172,9 +173,9 @@ impl PurchaseLog {
                         firsts
                             .iter()
                             .filter(|f| f.category == category)
-                            .map(|f| f.purchase.amount.fen())
-                            .sum(),
-                    ),
+                            .map(|f| f.purchase.amount)
+                            .collect(),
+                    )?,
                     total_amount: money(
                         self.purchases
                             .values()
@@ -183,10 +184,10 @@ impl PurchaseLog {
                                     .entries()
                                     .any(|e| e.product == p.product && e.category == category)
                             })
-                            .map(|p| p.amount.fen())
-                            .sum(),
-                    ),
-                }
+                            .map(|p| p.amount)
+                            .collect(),
+                    )?,
+                })
             })
             .collect()
     }
