@@ -597,6 +597,25 @@ impl Challenge {
         Ok((ti, mi))
     }
 
+    /// What accepting or failing a milestone first checks: the team of `firm` runs
+    /// `milestone`, the date is not before the award, and the note (field, text, required)
+    /// is valid text. Returns the team's and milestone's positions and the note.
+    fn decision(
+        &self,
+        verb: &str,
+        firm: &EnterpriseId,
+        milestone: &Key,
+        date: NaiveDate,
+        (field, text, required): (&str, &str, bool),
+    ) -> Result<(usize, usize, String)> {
+        let action = format!("{verb} milestone '{milestone}'");
+        let (ti, mi) = self.running(&action, firm, milestone)?;
+        self.check_date(&action, date)?;
+        let text =
+            key::text(field, text, required).map_err(|e| e.of("milestone", milestone.as_str()))?;
+        Ok((ti, mi, text))
+    }
+
     /// Accepts `firm`'s running milestone: pays the rest of its amount and the next
     /// milestone's advance in one batch; the next milestone starts, or the team completes.
     pub fn accept(
@@ -607,11 +626,8 @@ impl Challenge {
         note: &str,
         ledger: &mut dyn MarketLedger,
     ) -> Result<Vec<Receipt>> {
-        let action = format!("accept milestone '{milestone}'");
-        let (ti, mi) = self.running(&action, firm, milestone)?;
-        self.check_date(&action, date)?;
-        let note =
-            key::text("note", note, false).map_err(|e| e.of("milestone", milestone.as_str()))?;
+        let (ti, mi, note) =
+            self.decision("accept", firm, milestone, date, ("note", note, false))?;
         let t = &self.teams[ti];
         let m = &t.milestones[mi];
         let mut batch = Vec::new();
@@ -653,11 +669,8 @@ impl Challenge {
         reason: &str,
         ledger: &mut dyn MarketLedger,
     ) -> Result<Vec<Receipt>> {
-        let action = format!("fail milestone '{milestone}'");
-        let (ti, mi) = self.running(&action, firm, milestone)?;
-        self.check_date(&action, date)?;
-        let reason =
-            key::text("reason", reason, true).map_err(|e| e.of("milestone", milestone.as_str()))?;
+        let (ti, mi, reason) =
+            self.decision("fail", firm, milestone, date, ("reason", reason, true))?;
         let t = &self.teams[ti];
         let m = &t.milestones[mi];
         let mut batch = Vec::new();
