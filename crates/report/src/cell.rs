@@ -214,8 +214,14 @@ mod tests {
             en: "Wuhu".into(),
             zh: "芜湖".into(),
         }));
-        assert_eq!((t.csv(), t.json()), ("wuhu".into(), serde_json::json!("wuhu")));
-        assert_eq!((t.text(), t.text_in(Lang::Zh)), ("Wuhu".into(), "芜湖".into()));
+        assert_eq!(
+            (t.csv(), t.json()),
+            ("wuhu".into(), serde_json::json!("wuhu"))
+        );
+        assert_eq!(
+            (t.text(), t.text_in(Lang::Zh)),
+            ("Wuhu".into(), "芜湖".into())
+        );
         assert_eq!(Cell::from(true).text_in(Lang::Zh), "是");
         assert_eq!(m.json(), serde_json::json!("12345.50"));
         assert_eq!(Cell::from(f64::NAN).json(), serde_json::Value::Null);

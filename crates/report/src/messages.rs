@@ -44,7 +44,11 @@ pub const MESSAGES: &[Message] = &[
     ("col.redeemed_yuan", "Redeemed (yuan)", "已兑付（元）"),
     ("col.expired_yuan", "Expired (yuan)", "已过期（元）"),
     ("col.clawed_back_yuan", "Clawed back (yuan)", "已追回（元）"),
-    ("col.outstanding_yuan", "Outstanding (yuan)", "未使用余额（元）"),
+    (
+        "col.outstanding_yuan",
+        "Outstanding (yuan)",
+        "未使用余额（元）",
+    ),
     ("col.remaining_yuan", "Budget left (yuan)", "剩余预算（元）"),
     ("col.cluster", "Cluster", "集群"),
     ("col.region", "Region", "区域"),
@@ -53,8 +57,16 @@ pub const MESSAGES: &[Message] = &[
     ("col.idle_rate", "Idle share", "空闲率"),
     ("col.rack_occupancy", "Rack occupancy", "机架上架率"),
     ("col.gross_cost_yuan", "Cost (yuan)", "费用（元）"),
-    ("col.subsidy_yuan", "Paid by vouchers (yuan)", "算力券支付（元）"),
-    ("col.firm_cost_yuan", "Paid by firms (yuan)", "企业自付（元）"),
+    (
+        "col.subsidy_yuan",
+        "Paid by vouchers (yuan)",
+        "算力券支付（元）",
+    ),
+    (
+        "col.firm_cost_yuan",
+        "Paid by firms (yuan)",
+        "企业自付（元）",
+    ),
     ("col.green_share", "Green power share", "绿电占比"),
     ("col.job", "Job", "作业"),
     ("col.cards", "Cards", "加速卡数"),
@@ -86,8 +98,16 @@ pub const MESSAGES: &[Message] = &[
     ("col.unit", "Unit", "地区"),
     ("col.index", "Index", "指数"),
     ("col.growth", "Growth (%)", "增长率（%）"),
-    ("col.contribution", "Contribution (points)", "贡献（百分点）"),
-    ("col.total_contribution", "Contribution to the total (points)", "对总指数的贡献（百分点）"),
+    (
+        "col.contribution",
+        "Contribution (points)",
+        "贡献（百分点）",
+    ),
+    (
+        "col.total_contribution",
+        "Contribution to the total (points)",
+        "对总指数的贡献（百分点）",
+    ),
     ("col.estimated_share", "Share on estimates", "估算占比"),
     ("col.missing_share", "Share on missing data", "缺失数据占比"),
     ("col.source", "Source", "来源"),
@@ -122,7 +142,11 @@ pub const MESSAGES: &[Message] = &[
         "共 {total} 行，此处显示前 {shown} 行；全部数据见 {file} 与 report.xlsx。",
     ),
     // The report's title and sections.
-    ("doc.title", "Digital-economy innovative enterprises: annual cultivation report {year}", "{year} 年度数创企业培育工作报告"),
+    (
+        "doc.title",
+        "Digital-economy innovative enterprises: annual cultivation report {year}",
+        "{year} 年度数创企业培育工作报告",
+    ),
     (
         "doc.lead",
         "Ledger date {date}. Every figure below comes from a table of this folder (CSV for programs, report.xlsx for people).",
@@ -134,7 +158,11 @@ pub const MESSAGES: &[Message] = &[
     ("doc.charts", "Charts", "图表"),
     ("doc.files", "Files", "文件"),
     ("sec.registry", "1. Registry", "一、培育库"),
-    ("sec.benefits", "2. Benefits without application", "二、惠企政策免申即享"),
+    (
+        "sec.benefits",
+        "2. Benefits without application",
+        "二、惠企政策免申即享",
+    ),
     ("sec.compute", "3. Compute", "三、算力调度与算力券"),
     ("sec.supervision", "4. Supervision", "四、包容审慎监管"),
     ("sec.index", "5. Measurement", "五、指数测度"),
@@ -156,16 +184,32 @@ pub const MESSAGES: &[Message] = &[
         "{year} 年度培育库调整（认定标准 {set}）：{state}",
     ),
     ("cycle.committed", "committed", "已提交"),
-    ("cycle.already", "already done, nothing changed", "此前已完成，未作改动"),
+    (
+        "cycle.already",
+        "already done, nothing changed",
+        "此前已完成，未作改动",
+    ),
     ("cycle.in_grace", "(in grace)", "（宽限期内）"),
-    ("cycle.to_panel", "(borderline → panel)", "（临界 → 专家评审）"),
+    (
+        "cycle.to_panel",
+        "(borderline → panel)",
+        "（临界 → 专家评审）",
+    ),
     (
         "cycle.registry_text",
         "{firms} firms in the registry{generated}; adjustment {year} under criteria set {set}{already}.",
         "培育库共有 {firms} 家企业{generated}；{year} 年度调整采用认定标准 {set}{already}。",
     ),
-    ("cycle.generated_now", " ({n} generated this run)", "（本次生成 {n} 家）"),
-    ("cycle.already_short", " (already done: unchanged)", "（此前已完成，未作改动）"),
+    (
+        "cycle.generated_now",
+        " ({n} generated this run)",
+        "（本次生成 {n} 家）",
+    ),
+    (
+        "cycle.already_short",
+        " (already done: unchanged)",
+        "（此前已完成，未作改动）",
+    ),
     (
         "cycle.grace_text",
         "{grace} firms in their year of grace; {borderline} borderline firms sent to the panel.",
@@ -207,7 +251,11 @@ pub const MESSAGES: &[Message] = &[
         "Firms per tier after each yearly adjustment",
         "历年调整后各层级企业数",
     ),
-    ("chart.vouchers", "Voucher flows per program, {year}", "{year} 年各项目券额流向"),
+    (
+        "chart.vouchers",
+        "Voucher flows per program, {year}",
+        "{year} 年各项目券额流向",
+    ),
     ("chart.vouchers_granted", "Granted", "已发放"),
     ("chart.vouchers_redeemed", "Redeemed", "已兑付"),
     ("chart.vouchers_outstanding", "Outstanding", "未使用余额"),
@@ -219,7 +267,11 @@ pub const MESSAGES: &[Message] = &[
     ("chart.percent", "%", "%"),
     ("chart.utilisation", "Card utilisation", "加速卡利用率"),
     ("chart.rack_occupancy", "Rack occupancy", "机架上架率"),
-    ("chart.rack_target", "Target: rack occupancy ≥ 65 %", "目标：机架上架率 ≥ 65%"),
+    (
+        "chart.rack_target",
+        "Target: rack occupancy ≥ 65 %",
+        "目标：机架上架率 ≥ 65%",
+    ),
     (
         "chart.index_level",
         "{name}: index level, {unit} ({base} = 100)",
@@ -235,7 +287,11 @@ pub const MESSAGES: &[Message] = &[
         "Cohort cultivation index: growth since {base}, the {n} provinces that grew most ({base} = 100)",
         "数创企业培育指数：{base} 年以来增长最快的 {n} 个省份（{base} 年 = 100）",
     ),
-    ("chart.index_axis", "Index ({base} = 100)", "指数（{base} 年 = 100）"),
+    (
+        "chart.index_axis",
+        "Index ({base} = 100)",
+        "指数（{base} 年 = 100）",
+    ),
     ("chart.base_line", "Base level 100", "基期水平 100"),
     (
         "chart.estimated",
@@ -247,14 +303,22 @@ pub const MESSAGES: &[Message] = &[
         "Gap: no data in {years}",
         "断点：{years} 年无数据",
     ),
-    ("chart.last_observed", "{year} (last observed)", "{year} 年（最后观测年）"),
+    (
+        "chart.last_observed",
+        "{year} (last observed)",
+        "{year} 年（最后观测年）",
+    ),
     ("chart.year_label", "{year}", "{year} 年"),
     (
         "chart.tornado",
         "{name}, {year}: change of the total when one weight moves by ±{perturb}",
         "{name}，{year} 年：单一权重变动 ±{perturb} 时总指数的变化",
     ),
-    ("chart.tornado_axis", "Change of the total (%)", "总指数变化（%）"),
+    (
+        "chart.tornado_axis",
+        "Change of the total (%)",
+        "总指数变化（%）",
+    ),
     ("chart.weight_up", "Weight raised", "权重上调"),
     ("chart.weight_down", "Weight lowered", "权重下调"),
     (
@@ -296,14 +360,22 @@ pub const MESSAGES: &[Message] = &[
     ("table.changes", "Change log", "调整明细"),
     ("table.benefits", "Benefits per firm", "惠企政策明细"),
     ("table.vouchers", "Vouchers per program", "各项目券额"),
-    ("table.compute_clusters", "Compute per cluster", "各集群算力"),
+    (
+        "table.compute_clusters",
+        "Compute per cluster",
+        "各集群算力",
+    ),
     ("table.compute_jobs", "Compute jobs", "算力作业"),
     ("table.compute_rejections", "Jobs not placed", "未调度作业"),
     ("table.compute_summary", "Compute summary", "算力汇总"),
     ("table.sandbox", "Sandbox decisions", "沙盒决定"),
     ("table.enforcement", "Enforcement decisions", "执法决定"),
     ("table.inspections", "Inspection plan", "检查计划"),
-    ("table.index_caict", "CAICT fusion index", "信通院融合发展指数"),
+    (
+        "table.index_caict",
+        "CAICT fusion index",
+        "信通院融合发展指数",
+    ),
     ("table.index_cohort", "Cohort index", "数创企业培育指数"),
     ("table.per_program", "Per program", "分项目"),
 ];
@@ -324,6 +396,11 @@ pub fn fill(key: &str, lang: Lang, args: &[(&str, &dyn std::fmt::Display)]) -> S
         out = out.replace(&format!("{{{name}}}"), &value.to_string());
     }
     out
+}
+
+/// `label: value` with the colon of the language (`数据来源：…`, `Source: …`).
+pub fn labelled(label_key: &str, value: &str, lang: Lang) -> String {
+    format!("{}{}{value}", text(label_key, lang), lang.pick(": ", "："))
 }
 
 /// The heading of column `key` for people: the catalogue's label, or the key itself when

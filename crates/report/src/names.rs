@@ -58,15 +58,13 @@ impl Names {
         for t in Tier::ALL {
             n.insert(Kind::Tier, t.key(), t.key(), t.name_zh());
         }
-        for c in [
-            Change::Admitted,
-            Change::Promoted,
-            Change::Retained,
-            Change::Demoted,
-            Change::Exited,
-            Change::NotAdmitted,
-        ] {
-            n.insert(Kind::Change, c.key(), &c.key().replace('_', " "), c.name_zh());
+        for c in Change::ALL {
+            n.insert(
+                Kind::Change,
+                c.key(),
+                &c.key().replace('_', " "),
+                c.name_zh(),
+            );
         }
         for s in [Stage::Rnd, Stage::Growth, Stage::Mature] {
             n.insert(Kind::Stage, s.key(), s.key(), s.name_zh());
@@ -84,8 +82,8 @@ impl Names {
         let mut n = Names::registry();
         let catalog = Catalog::embedded().map_err(|e| ReportError::Invalid(e.to_string()))?;
         n.add_catalog(&catalog);
-        let mut programs =
-            voucher_ledger::defaults::programs().map_err(|e| ReportError::Invalid(e.to_string()))?;
+        let mut programs = voucher_ledger::defaults::programs()
+            .map_err(|e| ReportError::Invalid(e.to_string()))?;
         for (file, text) in cultivation::benefits::CULTIVATION_PROGRAMS {
             programs.push(
                 Program::from_toml(text, file).map_err(|e| ReportError::Invalid(e.to_string()))?,
@@ -178,12 +176,18 @@ mod tests {
         assert_eq!(n.name(Kind::Tier, "potential", Lang::Zh), "潜力型");
         assert_eq!(n.name(Kind::Tier, "potential", Lang::En), "potential");
         assert_eq!(n.name(Kind::Change, "not_admitted", Lang::Zh), "未入库");
-        assert_eq!(n.name(Kind::Change, "not_admitted", Lang::En), "not admitted");
+        assert_eq!(
+            n.name(Kind::Change, "not_admitted", Lang::En),
+            "not admitted"
+        );
         assert_eq!(
             n.name(Kind::Cluster, "yangtze-demo", Lang::Zh),
             "长三角生态绿色一体化发展示范区"
         );
-        assert_eq!(n.name(Kind::Cluster, "zhangjiakou", Lang::En), "Zhangjiakou");
+        assert_eq!(
+            n.name(Kind::Cluster, "zhangjiakou", Lang::En),
+            "Zhangjiakou"
+        );
         assert_eq!(n.name(Kind::Hub, "gba", Lang::Zh), "粤港澳");
         assert_eq!(n.name(Kind::Province, "Zhejiang", Lang::Zh), "浙江");
         assert_eq!(n.name(Kind::Province, "33", Lang::En), "Zhejiang");
@@ -191,12 +195,18 @@ mod tests {
             n.name(Kind::Program, "compute-voucher", Lang::Zh),
             "数创企业算力券 (培育库)"
         );
-        assert_eq!(n.name(Kind::Program, "compute-voucher", Lang::En), "compute-voucher");
+        assert_eq!(
+            n.name(Kind::Program, "compute-voucher", Lang::En),
+            "compute-voucher"
+        );
         // Unknown keys show as themselves, in a plain text cell.
         assert_eq!(n.name(Kind::Cluster, "nowhere", Lang::Zh), "nowhere");
         assert_eq!(n.cell(Kind::Cluster, "nowhere"), Cell::from("nowhere"));
         let c = n.cell(Kind::Cluster, "wuhu");
-        assert_eq!((c.csv(), c.text_in(Lang::Zh)), ("wuhu".into(), "芜湖".into()));
+        assert_eq!(
+            (c.csv(), c.text_in(Lang::Zh)),
+            ("wuhu".into(), "芜湖".into())
+        );
     }
 
     #[test]

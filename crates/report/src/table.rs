@@ -173,11 +173,7 @@ impl<W: Write> RowWriter<W> {
                 writeln!(out, "{t}")?;
                 if self.total > shown {
                     let (shown, total) = (thousands(shown), thousands(self.total));
-                    let note = fill(
-                        "table.cut",
-                        lang,
-                        &[("shown", &shown), ("total", &total)],
-                    );
+                    let note = fill("table.cut", lang, &[("shown", &shown), ("total", &total)]);
                     writeln!(out, "{note}")?;
                 }
                 out.flush()?;
@@ -336,6 +332,10 @@ mod tests {
         }
         let mut b = Vec::new();
         long.write_in(Format::Table, Lang::Zh, &mut b).unwrap();
-        assert!(String::from_utf8(b).unwrap().ends_with("共 60 行，显示前 50 行；全部数据请用 --format csv\n"));
+        assert!(
+            String::from_utf8(b)
+                .unwrap()
+                .ends_with("共 60 行，显示前 50 行；全部数据请用 --format csv\n")
+        );
     }
 }

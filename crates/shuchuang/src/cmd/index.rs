@@ -20,7 +20,7 @@ use index_engine::{
     Normalisation, Panel, PanelBuilder, Year, compute_with_owned,
 };
 
-use crate::output::{Format, Table};
+use crate::output::{Format, Table, lang};
 use crate::progress;
 use report::index::{index_figure, write_result_to};
 
@@ -297,7 +297,7 @@ fn compute(a: ComputeArgs) -> Result<()> {
     }
     print_notes(result.notes());
     if let Some(path) = &a.chart {
-        let fig = index_figure(&fw, &result, a.unit.as_deref())?;
+        let fig = index_figure(&fw, &result, a.unit.as_deref(), lang())?;
         crate::chart::write_svg(&fig, path)?;
     }
     write_result(&result, a.format)
@@ -364,7 +364,7 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
             hd,
         ]);
     }
-    t.print(a.format)?;
+    t.print_in(a.format, lang())?;
     if a.format == Format::Table {
         let mut c = Table::new(["weight", "direction", "total_change_pct", "unit"]);
         for case in &report.cases {
@@ -381,7 +381,7 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
             report.year,
             a.perturb * 100.0
         );
-        c.print(Format::Table)?;
+        c.print_in(Format::Table, lang())?;
     }
     if let Some(l) = &report.largest {
         // On stderr so CSV and JSON on stdout keep exactly their header.
@@ -442,7 +442,7 @@ fn uncertainty(a: UncertaintyArgs) -> Result<()> {
             fmt(b.p95),
         ]);
     }
-    t.print(a.format)
+    t.print_in(a.format, lang())
 }
 
 fn synth(a: SynthArgs) -> Result<()> {
