@@ -111,7 +111,8 @@ pub fn write_folder(
     write_atomic(dir.join("summary.md"), md.as_bytes())?;
     let html = super::html::page(outcome, lang, names, &charts, &tables)?;
     write_atomic(dir.join("index.html"), html.as_bytes())?;
-    let xlsx = super::xlsx::workbook(&tables, lang, names)?;
+    let title = crate::messages::fill("doc.title", lang, &[("year", &outcome.year)]);
+    let xlsx = super::xlsx::workbook(&tables, lang, names, &title, outcome.date)?;
     write_atomic(dir.join("report.xlsx"), &xlsx)?;
     Ok(REPORT_FILES.iter().map(|f| dir.join(f)).collect())
 }

@@ -10,8 +10,9 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{Color, Format as XFormat, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, DocProperties, Format as XFormat, Workbook, Worksheet, XlsxError};
 
 use super::tables::{CycleTable, heading};
 use crate::cell::Cell;
@@ -127,9 +128,21 @@ fn write_sheet(
     Ok(())
 }
 
-/// The workbook of `tables` in `lang`, as the bytes of an .xlsx file.
-pub fn workbook(tables: &[CycleTable], lang: Lang, names: &Names) -> Result<Vec<u8>> {
+/// The workbook of `tables` in `lang`, titled `title` and dated `date` (the cycle's ledger
+/// date, so that the same cycle gives the same bytes), as the bytes of an .xlsx file.
+pub fn workbook(
+    tables: &[CycleTable],
+    lang: Lang,
+    names: &Names,
+    title: &str,
+    date: NaiveDate,
+) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(title)
+            .set_creation_datetime(&date),
+    );
     let f = Formats {
         header: XFormat::new()
             .set_bold()
