@@ -47,6 +47,7 @@ pub mod names;
 pub mod number;
 pub mod record;
 pub mod registry;
+pub mod robustness;
 pub mod rules;
 pub mod table;
 pub mod voucher;

@@ -326,6 +326,16 @@ pub const MESSAGES: &[Message] = &[
         "{name}, {unit}: 5–95 % band of {samples} draws (weights ±{perturb})",
         "{name}，{unit}：{samples} 次抽样的 5%–95% 区间（权重 ±{perturb}）",
     ),
+    (
+        "chart.tornado_rest",
+        "{n} other weights move the total by less than {pct} % and are not drawn",
+        "其余 {n} 项权重使总指数变化不足 {pct}%，图中未列出",
+    ),
+    (
+        "chart.tornado_unit",
+        "Each bar: the largest change over the units (the unit is named in the table).",
+        "每根柱：各地区中的最大变化（地区见表格）。",
+    ),
     ("chart.band_area", "5–95 % band", "5%–95% 区间"),
     ("chart.median", "Median", "中位数"),
     ("chart.nominal", "Nominal", "基准值"),

@@ -171,6 +171,9 @@ struct SensitivityArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Also draw a tornado chart of the change of the total per weight into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +192,12 @@ struct UncertaintyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Also draw the total's 5–95 % band over the years into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+    /// Unit drawn in the chart (default: the first unit).
+    #[arg(long)]
+    unit: Option<String>,
     /// Print load_ms=… compute_ms=… on stderr.
     #[arg(long)]
     timings: bool,
@@ -323,6 +332,10 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
         MethodArg::Chain => one_at_a_time(&Chain, &fw, &filled, &opts)?,
         MethodArg::Level => one_at_a_time(&a.data.level(), &fw, &filled, &opts)?,
     };
+    if let Some(path) = &a.chart {
+        let fig = report::robustness::tornado_figure(&fw, &report, lang())?;
+        crate::chart::write_svg(&fig, path)?;
+    }
     let mut t = Table::new([
         "node",
         "unit",
@@ -422,6 +435,10 @@ fn uncertainty(a: UncertaintyArgs) -> Result<()> {
             (t1 - t0).as_secs_f64() * 1e3,
             (t2 - t1).as_secs_f64() * 1e3
         );
+    }
+    if let Some(path) = &a.chart {
+        let fig = report::robustness::band_figure(&fw, &report, a.unit.as_deref(), lang())?;
+        crate::chart::write_svg(&fig, path)?;
     }
     let mut t = Table::new(["node", "unit", "year", "nominal", "p5", "p50", "p95"]);
     let fmt = |x: Option<f64>| {
