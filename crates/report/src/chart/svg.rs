@@ -328,10 +328,10 @@ impl Svg {
             .collect();
         let _ = writeln!(
             self.body,
-            r#"<polygon points="{}" fill="{}" fill-opacity="{}" stroke="none"/>"#,
+            r#"<polygon points="{}" fill="{}" fill-opacity="{:.2}" stroke="none"/>"#,
             pts.join(" "),
             fill.hex(),
-            format!("{:.2}", opacity.clamp(0.0, 1.0))
+            opacity.clamp(0.0, 1.0)
         );
     }
 
