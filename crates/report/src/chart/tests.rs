@@ -94,10 +94,8 @@ fn a_missing_year_is_a_gap_with_a_note_and_estimates_are_dashed() {
     assert!(svg.contains("total: no data in 2021"), "{svg}");
     assert!(!svg.contains("part: no data"));
     // Segments: total has 2019–20 and 2022–23 (the gap breaks it), part has four.
-    assert_eq!(
-        svg.matches("<polyline").count() - svg.matches("stroke=\"#E0E0E0\"").count() - 3,
-        6 + 2
-    );
+    assert_eq!(svg.matches("stroke-width=\"3.0\"").count(), 2, "{svg}");
+    assert_eq!(svg.matches("stroke-width=\"2.2\"").count(), 4);
     // The segment to an estimated point is dashed, and the legend says what dashes mean.
     assert!(svg.contains("stroke-dasharray=\"6 4\""));
     assert!(svg.contains("dashed: estimated"));
