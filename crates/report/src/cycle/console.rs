@@ -16,7 +16,7 @@ use crate::cell::{Cell, Term};
 use crate::error::Result;
 use crate::format::Format;
 use crate::lang::Lang;
-use crate::messages::{column, fill, text};
+use crate::messages::{column, fill, labelled, text};
 use crate::names::{Kind, Names};
 use crate::number::{fixed, money_text, percent_in, thousands};
 use crate::table::Table;
@@ -78,10 +78,7 @@ impl Console {
         let lang = self.lang;
         writeln!(out, "\n[1] {}", registry_head(r, adj, lang))?;
         tier_table(r, &self.names).write_in(Format::Table, lang, out)?;
-        let mut c = Table::new(["change", "firms"]);
-        for (k, v) in &r.per_change {
-            c.push([self.names.cell(Kind::Change, k), Cell::from(*v)]);
-        }
+        let mut c = change_table(r, &self.names);
         c.push([
             Cell::from(text("cycle.in_grace", lang)),
             Cell::from(r.grace),
@@ -265,4 +262,58 @@ pub fn index_text(i: &IndexSummary, lang: Lang, names: &Names) -> String {
             ("top", &top_text(&i.cohort_top, lang, names)),
         ],
     )
+}
+
+/// Step 1 in one sentence for the report: firms, the adjustment and its criteria set.
+pub fn registry_text(r: &RegistrySummary, year: registry_model::Year, lang: Lang) -> String {
+    let generated = r.generated.map_or(String::new(), |n| {
+        fill("cycle.generated_now", lang, &[("n", &thousands(n as u64))])
+    });
+    let already = if r.already_adjusted {
+        text("cycle.already_short", lang)
+    } else {
+        ""
+    };
+    fill(
+        "cycle.registry_text",
+        lang,
+        &[
+            ("firms", &thousands(r.firms)),
+            ("generated", &generated),
+            ("year", &year),
+            ("set", &r.criteria_set),
+            ("already", &already),
+        ],
+    )
+}
+
+/// Firms per change of the adjustment.
+pub fn change_table(r: &RegistrySummary, names: &Names) -> Table {
+    let mut t = Table::new(["change", "firms"]);
+    for (k, v) in &r.per_change {
+        t.push([names.cell(Kind::Change, k), Cell::from(*v)]);
+    }
+    t
+}
+
+/// Step 4 for the report: sandbox decisions, violations, and the inspection plan.
+pub fn supervision_lines(v: &SupervisionSummary, lang: Lang) -> [String; 3] {
+    let n = |x: usize| thousands(x as u64);
+    [
+        labelled("cycle.sandbox", &counts_text(&v.sandbox, lang), lang),
+        labelled("cycle.violations", &counts_text(&v.enforcement, lang), lang),
+        fill(
+            "cycle.inspections",
+            lang,
+            &[
+                ("planned", &n(v.inspections_planned)),
+                ("before", &n(v.visits_before)),
+                ("after", &n(v.visits_after)),
+                ("saved", &n(v.visits_saved)),
+                ("non_site", &n(v.non_site_reviews)),
+                ("breaches", &n(v.cap_breaches)),
+                ("alerts", &n(v.alerts)),
+            ],
+        ),
+    ]
 }

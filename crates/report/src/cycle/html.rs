@@ -11,7 +11,8 @@ use cultivation::CycleOutcome;
 
 use super::charts::ChartFile;
 use super::console::{
-    benefits_text, compute_text, counts_text, index_text, program_table, tier_table,
+    benefits_text, change_table, compute_text, index_text, program_table, registry_text,
+    supervision_lines, tier_table,
 };
 use super::markdown::capitalised;
 use super::tables::{CycleTable, heading};
@@ -19,8 +20,8 @@ use crate::cell::Cell;
 use crate::chart::svg::{FONT_FAMILY, escape};
 use crate::error::Result;
 use crate::lang::Lang;
-use crate::messages::{fill, labelled, text};
-use crate::names::{Kind, Names};
+use crate::messages::{fill, text};
+use crate::names::Names;
 use crate::number::thousands;
 use crate::table::Table;
 
@@ -199,40 +200,10 @@ pub fn page(
     };
     let r = &o.registry.summary;
     open(&mut out, "sec.registry");
-    let generated = r.generated.map_or(String::new(), |n| {
-        fill("cycle.generated_now", lang, &[("n", &n)])
-    });
-    let already = if r.already_adjusted {
-        text("cycle.already_short", lang)
-    } else {
-        ""
-    };
-    para(
-        &mut out,
-        &fill(
-            "cycle.registry_text",
-            lang,
-            &[
-                ("firms", &thousands(r.firms)),
-                ("generated", &generated),
-                ("year", &o.year),
-                ("set", &r.criteria_set),
-                ("already", &already),
-            ],
-        ),
-    );
-    let _ = html_table(
-        &mut out,
-        &tier_table(r, names),
-        lang,
-        &col,
-        usize::MAX,
-        None,
-    );
-    let mut changes = Table::new(["change", "firms"]);
-    for (k, v) in &r.per_change {
-        changes.push([names.cell(Kind::Change, k), Cell::from(*v)]);
-    }
+    para(&mut out, &registry_text(r, o.year, lang));
+    let tiers = tier_table(r, names);
+    let _ = html_table(&mut out, &tiers, lang, &col, usize::MAX, None);
+    let changes = change_table(r, names);
     let _ = html_table(&mut out, &changes, lang, &col, usize::MAX, None);
     para(
         &mut out,
@@ -264,34 +235,11 @@ pub fn page(
     out.push_str("</section>\n");
 
     open(&mut out, "sec.supervision");
-    let v = &o.supervision.summary;
-    let _ = writeln!(
-        out,
-        "<ul>\n<li>{}</li>\n<li>{}</li>\n<li>{}</li>\n</ul>",
-        escape(&labelled(
-            "cycle.sandbox",
-            &counts_text(&v.sandbox, lang),
-            lang
-        )),
-        escape(&labelled(
-            "cycle.violations",
-            &counts_text(&v.enforcement, lang),
-            lang
-        )),
-        escape(&fill(
-            "cycle.inspections",
-            lang,
-            &[
-                ("planned", &v.inspections_planned),
-                ("before", &v.visits_before),
-                ("after", &v.visits_after),
-                ("saved", &v.visits_saved),
-                ("non_site", &v.non_site_reviews),
-                ("breaches", &v.cap_breaches),
-                ("alerts", &v.alerts),
-            ],
-        ))
-    );
+    out.push_str("<ul>\n");
+    for line in supervision_lines(&o.supervision.summary, lang) {
+        let _ = writeln!(out, "<li>{}</li>", escape(&line));
+    }
+    out.push_str("</ul>\n");
     out.push_str("</section>\n");
 
     open(&mut out, "sec.index");

@@ -7,12 +7,13 @@ use cultivation::CycleOutcome;
 
 use super::charts::ChartFile;
 use super::console::{
-    benefits_text, compute_text, counts_text, index_text, program_table, tier_table,
+    benefits_text, change_table, compute_text, index_text, program_table, registry_text,
+    supervision_lines, tier_table,
 };
 use crate::cell::Cell;
 use crate::lang::Lang;
 use crate::messages::{fill, labelled, text};
-use crate::names::{Kind, Names};
+use crate::names::Names;
 use crate::table::Table;
 
 /// A table as Markdown, headings in `lang`, numbers right-aligned.
@@ -98,35 +99,13 @@ fn write_summary(
         writeln!(md, "## {}\n\n{list}\n", text(key, lang))
     };
     section(md, "sec.registry", "tiers.csv, changes.csv")?;
-    let generated = r.generated.map_or(String::new(), |n| {
-        fill("cycle.generated_now", lang, &[("n", &n)])
-    });
-    let already = if r.already_adjusted {
-        text("cycle.already_short", lang)
-    } else {
-        ""
-    };
+    writeln!(md, "{}\n", registry_text(r, o.year, lang))?;
+    writeln!(md, "{}", markdown_table(&tier_table(r, names), lang, &col))?;
     writeln!(
         md,
-        "{}\n",
-        fill(
-            "cycle.registry_text",
-            lang,
-            &[
-                ("firms", &r.firms),
-                ("generated", &generated),
-                ("year", &o.year),
-                ("set", &r.criteria_set),
-                ("already", &already),
-            ],
-        )
+        "{}",
+        markdown_table(&change_table(r, names), lang, &col)
     )?;
-    writeln!(md, "{}", markdown_table(&tier_table(r, names), lang, &col))?;
-    let mut changes = Table::new(["change", "firms"]);
-    for (k, v) in &r.per_change {
-        changes.push([names.cell(Kind::Change, k), Cell::from(*v)]);
-    }
-    writeln!(md, "{}", markdown_table(&changes, lang, &col))?;
     writeln!(
         md,
         "{}\n",
@@ -165,26 +144,8 @@ fn write_summary(
         "sec.supervision",
         "sandbox.csv, enforcement.csv, inspections.csv",
     )?;
-    let v = &o.supervision.summary;
-    writeln!(
-        md,
-        "- {}\n- {}\n- {}\n",
-        labelled("cycle.sandbox", &counts_text(&v.sandbox, lang), lang),
-        labelled("cycle.violations", &counts_text(&v.enforcement, lang), lang),
-        fill(
-            "cycle.inspections",
-            lang,
-            &[
-                ("planned", &v.inspections_planned),
-                ("before", &v.visits_before),
-                ("after", &v.visits_after),
-                ("saved", &v.visits_saved),
-                ("non_site", &v.non_site_reviews),
-                ("breaches", &v.cap_breaches),
-                ("alerts", &v.alerts),
-            ]
-        )
-    )?;
+    let [sandbox, violations, inspections] = supervision_lines(&o.supervision.summary, lang);
+    writeln!(md, "- {sandbox}\n- {violations}\n- {inspections}\n")?;
 
     section(md, "sec.index", "index_caict.csv, index_cohort.csv")?;
     writeln!(
