@@ -7,9 +7,12 @@ use std::io::{BufWriter, Write};
 use index_engine::{Framework, IndexResult};
 
 use crate::cell::Cell;
-use crate::chart::{BarChart, BarSeries, Chart, Figure, Line, LineChart, Point};
+use crate::chart::{BarChart, BarSeries, Chart, Figure, Line, LineChart, Point, Reference};
 use crate::error::{ReportError, Result};
 use crate::format::Format;
+use crate::lang::Lang;
+use crate::messages::{fill, text};
+use crate::names::node_name;
 use crate::number::full;
 use crate::table::RowWriter;
 
@@ -86,20 +89,44 @@ pub fn write_result_to(result: &IndexResult, format: Format, out: &mut dyn Write
     Ok(())
 }
 
-fn label(fw: &Framework, node: usize) -> String {
-    let s = &fw.nodes()[node].spec;
-    if s.name_en.is_empty() {
-        s.id.clone()
-    } else {
-        s.name_en.clone()
+/// The line of `node` for `unit` over the years: a point per year, `None` where the
+/// result has no index (a gap), estimated where part of its weight rests on filled values.
+pub fn index_line(r: &IndexResult, node: usize, unit: usize, label: String) -> Line {
+    let idx = r.index_series(node, unit).unwrap_or(&[]);
+    let est = r.estimated_series(node, unit).unwrap_or(&[]);
+    Line {
+        label,
+        points: r
+            .years()
+            .iter()
+            .enumerate()
+            .map(|(k, &y)| Point {
+                x: f64::from(y),
+                y: idx.get(k).copied().filter(|v| v.is_finite()),
+                estimated: est.get(k).is_some_and(|e| *e > 0.0),
+            })
+            .collect(),
     }
 }
 
-/// The report's figures for one unit (default: the first): the total and first-level
-/// indices over the years (estimated stretches dashed), then one bar chart per first-level
-/// indicator with its children's indices in the base year, the last observed year and the
-/// target year.
-pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Result<Figure> {
+/// The base level 100, labelled.
+fn base_line(lang: Lang) -> Reference {
+    Reference {
+        value: 100.0,
+        label: text("chart.base_line", lang).into(),
+    }
+}
+
+/// The report's figures for one unit (default: the first), in `lang`: the total and the
+/// first-level indices over the years (estimated stretches dashed, years without data as
+/// gaps with a note), then for each first-level indicator its sub-indices in the base
+/// year, the last observed year and the target year, as horizontal bars.
+pub fn index_figure(
+    fw: &Framework,
+    r: &IndexResult,
+    unit: Option<&str>,
+    lang: Lang,
+) -> Result<Figure> {
     let u = match unit {
         Some(name) => r
             .unit_position(name)
@@ -111,84 +138,90 @@ pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Resu
         .get(u)
         .cloned()
         .ok_or_else(|| ReportError::Invalid("there are no units to draw".into()))?;
-    let years = r.years();
+    let base = r.base_year();
     let root = fw.root();
     let mut shown = vec![root];
     shown.extend(fw.nodes()[root].children.iter().copied());
     let lines = shown
         .iter()
-        .map(|&n| {
-            let idx = r.index_series(n, u).unwrap_or(&[]);
-            let est = r.estimated_series(n, u).unwrap_or(&[]);
-            Line {
-                label: label(fw, n),
-                points: years
-                    .iter()
-                    .zip(idx.iter().zip(est))
-                    .map(|(&y, (&v, &e))| Point {
-                        x: f64::from(y),
-                        y: (!v.is_nan()).then_some(v),
-                        estimated: e > 0.0,
-                    })
-                    .collect(),
-            }
-        })
+        .map(|&n| index_line(r, n, u, node_name(fw, n, lang)))
         .collect();
-    let line = Chart::Line(LineChart {
-        title: format!("{} — {}", label(fw, root), unit_name),
-        x_label: "year".into(),
-        y_label: format!("index ({} = 100)", r.base_year()),
+    let mut charts = vec![Chart::Line(LineChart {
+        title: fill(
+            "chart.index_level",
+            lang,
+            &[
+                ("name", &node_name(fw, root, lang)),
+                ("unit", &unit_name),
+                ("base", &base),
+            ],
+        ),
+        x_label: text("chart.year", lang).into(),
+        y_label: fill("chart.index_axis", lang, &[("base", &base)]),
         integer_x: true,
-        reference_y: Some(100.0),
+        references: vec![base_line(lang)],
         lines,
-        dashed_note: "dashed, hollow: rests partly on filled values".into(),
-    });
-    let mut bar_years = vec![r.base_year()];
+        estimated_label: text("chart.estimated", lang).into(),
+        gap_note: text("chart.no_data", lang).into(),
+        notes: Vec::new(),
+    })];
+    let mut bar_years = vec![base];
     if let Some(y) = r.last_observed_year() {
         bar_years.push(y);
     }
     bar_years.push(r.to_year());
     bar_years.dedup();
-    let bars: Vec<Chart> = fw.nodes()[root]
-        .children
+    let years_label = bar_years
         .iter()
-        .filter(|&&c| !fw.nodes()[c].children.is_empty())
-        .map(|&c| {
-            let kids = &fw.nodes()[c].children;
-            Chart::Bar(BarChart {
-                title: label(fw, c),
-                y_label: "index".into(),
-                categories: kids.iter().map(|&k| label(fw, k)).collect(),
-                series: bar_years
-                    .iter()
-                    .map(|&y| {
-                        let t = r.year_position(y).unwrap_or(0);
-                        let kind = if Some(y) == r.last_observed_year() && y != r.to_year() {
-                            " (last observed)"
-                        } else {
-                            ""
-                        };
-                        BarSeries {
-                            label: format!("{y}{kind}"),
-                            values: kids
-                                .iter()
-                                .map(|&k| r.cell_at(k, u, t).and_then(|c| c.index))
-                                .collect(),
-                        }
-                    })
-                    .collect(),
-                reference_y: Some(100.0),
+        .map(|y| y.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    for &c in &fw.nodes()[root].children {
+        let kids = &fw.nodes()[c].children;
+        if kids.is_empty() {
+            continue;
+        }
+        let series = bar_years
+            .iter()
+            .map(|&y| {
+                let t = r.year_position(y).unwrap_or(0);
+                let label = if Some(y) == r.last_observed_year() && y != r.to_year() {
+                    fill("chart.last_observed", lang, &[("year", &y)])
+                } else {
+                    fill("chart.year_label", lang, &[("year", &y)])
+                };
+                BarSeries {
+                    label,
+                    values: kids
+                        .iter()
+                        .map(|&k| r.cell_at(k, u, t).and_then(|c| c.index))
+                        .collect(),
+                }
             })
-        })
-        .collect();
-    let mut rows = vec![vec![line]];
-    for pair in bars.chunks(2) {
-        rows.push(pair.to_vec());
+            .collect();
+        charts.push(Chart::Bar(BarChart {
+            title: fill(
+                "chart.index_children",
+                lang,
+                &[
+                    ("name", &node_name(fw, c, lang)),
+                    ("years", &years_label),
+                    ("base", &base),
+                ],
+            ),
+            value_label: fill("chart.index_axis", lang, &[("base", &base)]),
+            categories: kids.iter().map(|&k| node_name(fw, k, lang)).collect(),
+            series,
+            references: vec![base_line(lang)],
+            horizontal: true,
+            overlay: false,
+            value_digits: 1,
+            notes: Vec::new(),
+        }));
     }
     Ok(Figure {
         title: None,
-        rows,
-        width: 1200,
-        row_height: 420,
+        charts,
+        source: None,
     })
 }

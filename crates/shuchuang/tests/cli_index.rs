@@ -12,6 +12,7 @@ fn caict_dir() -> PathBuf {
 
 fn shuchuang(data: &TempDir) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
+    c.env("LC_ALL", "C");
     c.env("SHUCHUANG_DATA_DIR", data.path().join("state"));
     c
 }

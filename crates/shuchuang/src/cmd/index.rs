@@ -20,7 +20,7 @@ use index_engine::{
     Normalisation, Panel, PanelBuilder, Year, compute_with_owned,
 };
 
-use crate::output::{Format, Table};
+use crate::output::{Format, Table, lang};
 use crate::progress;
 use report::index::{index_figure, write_result_to};
 
@@ -171,6 +171,9 @@ struct SensitivityArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Also draw a tornado chart of the change of the total per weight into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +192,12 @@ struct UncertaintyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Also draw the total's 5–95 % band over the years into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+    /// Unit drawn in the chart (default: the first unit).
+    #[arg(long)]
+    unit: Option<String>,
     /// Print load_ms=… compute_ms=… on stderr.
     #[arg(long)]
     timings: bool,
@@ -297,7 +306,7 @@ fn compute(a: ComputeArgs) -> Result<()> {
     }
     print_notes(result.notes());
     if let Some(path) = &a.chart {
-        let fig = index_figure(&fw, &result, a.unit.as_deref())?;
+        let fig = index_figure(&fw, &result, a.unit.as_deref(), lang())?;
         crate::chart::write_svg(&fig, path)?;
     }
     write_result(&result, a.format)
@@ -323,6 +332,10 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
         MethodArg::Chain => one_at_a_time(&Chain, &fw, &filled, &opts)?,
         MethodArg::Level => one_at_a_time(&a.data.level(), &fw, &filled, &opts)?,
     };
+    if let Some(path) = &a.chart {
+        let fig = report::robustness::tornado_figure(&fw, &report, lang())?;
+        crate::chart::write_svg(&fig, path)?;
+    }
     let mut t = Table::new([
         "node",
         "unit",
@@ -364,7 +377,7 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
             hd,
         ]);
     }
-    t.print(a.format)?;
+    t.print_in(a.format, lang())?;
     if a.format == Format::Table {
         let mut c = Table::new(["weight", "direction", "total_change_pct", "unit"]);
         for case in &report.cases {
@@ -381,7 +394,7 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
             report.year,
             a.perturb * 100.0
         );
-        c.print(Format::Table)?;
+        c.print_in(Format::Table, lang())?;
     }
     if let Some(l) = &report.largest {
         // On stderr so CSV and JSON on stdout keep exactly their header.
@@ -423,6 +436,10 @@ fn uncertainty(a: UncertaintyArgs) -> Result<()> {
             (t2 - t1).as_secs_f64() * 1e3
         );
     }
+    if let Some(path) = &a.chart {
+        let fig = report::robustness::band_figure(&fw, &report, a.unit.as_deref(), lang())?;
+        crate::chart::write_svg(&fig, path)?;
+    }
     let mut t = Table::new(["node", "unit", "year", "nominal", "p5", "p50", "p95"]);
     let fmt = |x: Option<f64>| {
         if a.format == Format::Table {
@@ -442,7 +459,7 @@ fn uncertainty(a: UncertaintyArgs) -> Result<()> {
             fmt(b.p95),
         ]);
     }
-    t.print(a.format)
+    t.print_in(a.format, lang())
 }
 
 fn synth(a: SynthArgs) -> Result<()> {
