@@ -55,6 +55,7 @@ pub mod error;
 pub mod eval;
 pub mod facts;
 pub mod inspection;
+mod load;
 pub mod matching;
 pub mod model;
 pub mod shipped;

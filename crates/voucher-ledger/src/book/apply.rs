@@ -4,41 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use registry_model::{EnterpriseId, Year};
-
 use crate::error::{LedgerError, Result};
 use crate::journal::{GROUP_ENTRIES_MAX, Head, Journal, JournalEntry};
-use crate::program::Provider;
 
 use super::VoucherBook;
 use super::plan::{Effect, Plan};
 use super::record::Record;
 use super::replay::Replay;
 use super::request::{Command, Reply, check_request_id, hash_command, summarize};
-use super::state::{AccountMeta, Contract, ContractStatus, FirmYear, ProgramState, RequestRecord};
-
-/// One change to the book's own state (outside the ledger), with what it replaced.
-#[derive(Debug)]
-pub(super) enum BookUndo {
-    /// A request recorded (and pushed onto `request_ids`).
-    Request(String, Option<RequestRecord>),
-    Meta(u64, Option<AccountMeta>),
-    /// A program added (it was absent).
-    Program(String),
-    Provider {
-        program: String,
-        id: String,
-        prev: Option<Provider>,
-    },
-    /// A relation added (it was absent).
-    Related((EnterpriseId, String)),
-    FirmYear {
-        program: String,
-        key: (Year, EnterpriseId),
-        prev: Option<FirmYear>,
-    },
-    Contract(String, Option<Contract>),
-}
+use super::state::{BookUndo, ContractStatus, ProgramState, RequestRecord};
 
 impl<J: Journal> VoucherBook<J> {
     /// Runs one request: idempotency check, plan, ledger, journal, state.

@@ -6,22 +6,7 @@ use crate::error::{LedgerError, Result};
 use crate::journal::{GROUP_REQUESTS_MAX, Head, Journal, JournalEntry};
 
 use super::VoucherBook;
-use super::apply::BookUndo;
-
-/// What an open group holds: the journal batches of its requests, not yet written, and how
-/// to undo each change its requests made to the book's program state (the ledger has its own
-/// undo log, opened by a checkpoint when the group began).
-#[derive(Debug, Default)]
-pub(super) struct GroupState {
-    /// Open frames: 1 for a group, 2 and more inside nested groups.
-    pub(super) depth: usize,
-    /// One journal batch per request, in order, chained from the book's head.
-    pub(super) batches: Vec<Vec<JournalEntry>>,
-    /// Σ entries of `batches`.
-    pub(super) entries: usize,
-    /// How to undo each change to the book's state, in the order made.
-    pub(super) undo: Vec<BookUndo>,
-}
+use super::state::GroupState;
 
 /// Where a group (or a nested group) began: what its rollback returns to.
 #[derive(Debug, Clone, Copy)]

@@ -78,7 +78,7 @@ pub use request::{
 pub(crate) use state::ProgramState;
 pub use state::{AccountMeta, Contract, ContractLeg, ContractStatus, FirmYear};
 
-use group::GroupState;
+use state::GroupState;
 use state::RequestRecord;
 
 /// Vouchers on a double-entry ledger, with a journal `J`.

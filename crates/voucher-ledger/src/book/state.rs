@@ -9,6 +9,7 @@ use registry_model::{EnterpriseId, Tier, Year};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::journal::JournalEntry;
 use crate::program::{Program, Provider, Rating};
 
 use super::request::Reply;
@@ -150,4 +151,42 @@ pub(super) struct RequestRecord {
     pub(super) content_hash: [u8; 32],
     pub(super) reply: Reply,
     pub(super) summary: String,
+}
+
+/// What an open group holds: the journal batches of its requests, not yet written, and how
+/// to undo each change its requests made to the book's program state (the ledger has its own
+/// undo log, opened by a checkpoint when the group began).
+#[derive(Debug, Default)]
+pub(super) struct GroupState {
+    /// Open frames: 1 for a group, 2 and more inside nested groups.
+    pub(super) depth: usize,
+    /// One journal batch per request, in order, chained from the book's head.
+    pub(super) batches: Vec<Vec<JournalEntry>>,
+    /// Σ entries of `batches`.
+    pub(super) entries: usize,
+    /// How to undo each change to the book's state, in the order made.
+    pub(super) undo: Vec<BookUndo>,
+}
+
+/// One change to the book's own state (outside the ledger), with what it replaced.
+#[derive(Debug)]
+pub(super) enum BookUndo {
+    /// A request recorded (and pushed onto `request_ids`).
+    Request(String, Option<RequestRecord>),
+    Meta(u64, Option<AccountMeta>),
+    /// A program added (it was absent).
+    Program(String),
+    Provider {
+        program: String,
+        id: String,
+        prev: Option<Provider>,
+    },
+    /// A relation added (it was absent).
+    Related((EnterpriseId, String)),
+    FirmYear {
+        program: String,
+        key: (Year, EnterpriseId),
+        prev: Option<FirmYear>,
+    },
+    Contract(String, Option<Contract>),
 }

@@ -9,7 +9,7 @@ use crate::error::{LedgerError, Result};
 use crate::money::AMOUNT_FEN_MAX;
 
 use super::types::{Account, NewAccount, PendingState, Transfer};
-use super::undo::{PendingInfo, Undo};
+use super::types::{PendingInfo, Undo};
 use super::{BATCH_MAX, BatchFailure, Ledger};
 
 impl Ledger {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use crate::error::{LedgerError, Result};
 
 use super::Ledger;
+use super::types::Balances;
 use super::types::PendingState;
-use super::undo::Balances;
 
 impl Ledger {
     // ---- invariants ------------------------------------------------------------------------

@@ -38,10 +38,11 @@ mod pending;
 mod types;
 mod undo;
 
-pub use types::{Account, AccountFlags, NewAccount, PendingState, Transfer, TransferFlags};
-pub use undo::Checkpoint;
+pub use types::{
+    Account, AccountFlags, Checkpoint, NewAccount, PendingState, Transfer, TransferFlags,
+};
 
-use undo::{PendingInfo, Undo};
+use types::{PendingInfo, Undo};
 
 /// The most transfers (or accounts) in one batch, as in TigerBeetle.
 pub const BATCH_MAX: usize = 8_190;

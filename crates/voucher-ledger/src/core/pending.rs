@@ -4,8 +4,8 @@
 use crate::error::{LedgerError, Result};
 
 use super::Ledger;
+use super::types::{PendingInfo, Undo};
 use super::types::{PendingState, Transfer};
-use super::undo::{PendingInfo, Undo};
 
 impl Ledger {
     // ---- time ------------------------------------------------------------------------------

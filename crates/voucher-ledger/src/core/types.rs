@@ -1,6 +1,7 @@
 //! The ledger's data: accounts with their limit flags and balances, transfers with their
-//! flags, and the states of a pending transfer.
+//! flags, the states of a pending transfer, and the records of the undo log.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Limit flags of an account.
@@ -200,3 +201,38 @@ impl PendingState {
         }
     }
 }
+
+// ---- the ledger's own bookkeeping: pending transfers and the undo log ----------------------
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PendingInfo {
+    pub(super) state: PendingState,
+    pub(super) index: usize,
+    pub(super) deadline_s: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Balances {
+    pub(super) dp: u64,
+    pub(super) dpo: u64,
+    pub(super) cp: u64,
+    pub(super) cpo: u64,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum Undo {
+    Balances { index: usize, prev: Balances },
+    TransferPushed { id: u64 },
+    AccountPushed { id: u64 },
+    AccountClosed { index: usize },
+    Pending { id: u64, prev: Option<PendingInfo> },
+    ExpiryInserted { deadline_s: i64, id: u64 },
+    ExpiryRemoved { deadline_s: i64, id: u64 },
+    Totals { posted: u128, pending: u128 },
+    LastTimestamp { prev: i64 },
+    ClosedThrough { prev: Option<NaiveDate> },
+}
+
+/// A position in the undo log, to roll back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint(pub(super) usize);

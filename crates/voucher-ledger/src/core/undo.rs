@@ -1,43 +1,8 @@
 //! The ledger's undo log: every change made while a [`Checkpoint`] is open is recorded with
 //! what it replaced, so a batch, a request or a group of requests can be rolled back exactly.
 
-use chrono::NaiveDate;
-
 use super::Ledger;
-use super::types::PendingState;
-
-#[derive(Debug, Clone, Copy)]
-pub(super) struct PendingInfo {
-    pub(super) state: PendingState,
-    pub(super) index: usize,
-    pub(super) deadline_s: Option<i64>,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Balances {
-    pub(super) dp: u64,
-    pub(super) dpo: u64,
-    pub(super) cp: u64,
-    pub(super) cpo: u64,
-}
-
-#[derive(Debug, Clone)]
-pub(super) enum Undo {
-    Balances { index: usize, prev: Balances },
-    TransferPushed { id: u64 },
-    AccountPushed { id: u64 },
-    AccountClosed { index: usize },
-    Pending { id: u64, prev: Option<PendingInfo> },
-    ExpiryInserted { deadline_s: i64, id: u64 },
-    ExpiryRemoved { deadline_s: i64, id: u64 },
-    Totals { posted: u128, pending: u128 },
-    LastTimestamp { prev: i64 },
-    ClosedThrough { prev: Option<NaiveDate> },
-}
-
-/// A position in the undo log, to roll back to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Checkpoint(pub(super) usize);
+use super::types::{Balances, Checkpoint, Undo};
 
 impl Ledger {
     // ---- undo ------------------------------------------------------------------------------
