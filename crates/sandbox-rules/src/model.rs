@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -380,11 +379,7 @@ impl RuleSet {
     }
 }
 
-/// Rounds a non-negative amount down to the fen (0.01 yuan): subsidies never round up.
-/// The result always carries two decimal places (`200000.00`), so amounts print alike.
-pub fn round_down_to_fen(yuan: Decimal) -> Decimal {
-    let mut fen =
-        yuan.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToNegativeInfinity);
-    fen.rescale(2);
-    fen
-}
+/// Rounds an amount of yuan down to the fen (0.01 yuan): subsidies never round up. The
+/// result always carries two decimal places (`200000.00`), so amounts print alike. The rule is
+/// the workspace's one money implementation (the `money` crate).
+pub use ::money::round_down_to_fen;
