@@ -66,6 +66,7 @@ pub mod clock;
 pub mod core;
 pub mod defaults;
 pub mod error;
+pub mod ids;
 pub mod journal;
 pub mod money;
 pub mod program;

@@ -69,7 +69,8 @@ pub struct Part {
 }
 
 /// Splits `total_fen` among parties in proportion to their weights, by the largest
-/// remainder rule of this module. Weights must be non-negative with a positive sum.
+/// remainder rule of this module. Weights must be non-negative with a positive sum; party
+/// names must be distinct and not blank.
 ///
 /// ```
 /// use rust_decimal_macros::dec;
@@ -87,6 +88,22 @@ pub fn split_by_weights<S: AsRef<str>>(
         return Err(LedgerError::InvalidShares {
             reason: format!("total {total_fen} fen is above the maximum of 10^15 fen"),
         });
+    }
+    // Parties are told apart by name: a name given twice (white space aside) or blank would
+    // leave two parts nobody can tell apart.
+    let mut names = std::collections::HashSet::with_capacity(weights.len());
+    for (party, _) in weights {
+        let name = party.as_ref().trim();
+        if name.is_empty() {
+            return Err(LedgerError::InvalidShares {
+                reason: "a party has no name".into(),
+            });
+        }
+        if !names.insert(name) {
+            return Err(LedgerError::InvalidShares {
+                reason: format!("party '{name}' is named twice"),
+            });
+        }
     }
     // The rule itself is the workspace's one implementation (the `money` crate).
     let floors =

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::clock::date_of;
 use crate::error::{LedgerError, Result};
 use crate::journal::{GROUP_ENTRIES_MAX, Head, Journal, JournalEntry};
 
@@ -16,8 +17,14 @@ use super::state::{BookUndo, ContractStatus, ProgramState, RequestRecord};
 
 impl<J: Journal> VoucherBook<J> {
     /// Runs one request: idempotency check, plan, ledger, journal, state.
+    ///
+    /// The command's identifiers are first put in their normal form ([`crate::ids`]), so two
+    /// spellings of one request are one request. Checks that only new requests get (a journal
+    /// written before them replays as recorded) are made here too: a period cannot be closed
+    /// through a day after the request's ledger date.
     pub fn execute(&mut self, request_id: &str, command: Command) -> Result<Reply> {
         check_request_id(request_id)?;
+        let command = command.normalized()?;
         let content_hash = hash_command(&command)?;
         if let Some(r) = self.requests.get(request_id) {
             if r.content_hash == content_hash {
@@ -30,6 +37,18 @@ impl<J: Journal> VoucherBook<J> {
             });
         }
         let now = self.clock.now_s().max(self.ledger.last_timestamp_s());
+        if let Command::ClosePeriod { through } = &command {
+            let date = date_of(now);
+            if *through > date {
+                // A closed day refuses every transfer dated on it: closing days that have not
+                // begun would lock the ledger against its own future.
+                return Err(LedgerError::NothingToDo {
+                    what: format!(
+                        "close period through {through} is after the ledger date {date}: only days that have begun can be closed"
+                    ),
+                });
+            }
+        }
         self.run(request_id, command, content_hash, now, None)
     }
 

@@ -291,7 +291,8 @@ impl<J: Journal> VoucherBook<J> {
             provider: provider.to_string(),
             contract_id: contract_id.to_string(),
             contract_amount_fen,
-        };
+        }
+        .normalized()?;
         match self.plan("quote", &cmd, now)?.reply {
             Some(Reply::Redeemed(r)) => Ok(r),
             other => Err(LedgerError::Invariant {

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::core::{NewAccount, Transfer};
 use crate::error::{LedgerError, Result};
+use crate::ids::{self, IdFault, check_id_text};
 use crate::money::fen_to_yuan;
 use crate::program::{Firm, Program, Provider, Rating};
 
@@ -333,20 +334,76 @@ pub(super) fn hash_command(c: &Command) -> Result<[u8; 32]> {
 }
 
 pub(super) fn check_request_id(request_id: &str) -> Result<()> {
-    let bad = |reason| LedgerError::InvalidRequestId {
+    check_id_text(request_id, REQUEST_ID_LEN_MAX).map_err(|fault| LedgerError::InvalidRequestId {
         request_id: request_id.to_string(),
-        reason,
-    };
-    if request_id.trim().is_empty() {
-        return Err(bad("empty"));
+        reason: match fault {
+            IdFault::Empty => "empty",
+            IdFault::TooLong => "longer than 200 bytes",
+            IdFault::ControlCharacter => "contains control characters",
+        },
+    })
+}
+
+impl Command {
+    /// The command with every identifier in its normal form (see [`crate::ids`]); an error
+    /// naming the first that is not an identifier at all. Applied to new requests before they
+    /// are hashed, so two spellings of one request are one request.
+    pub(super) fn normalized(self) -> Result<Command> {
+        Ok(match self {
+            Command::AddProgram { mut program } => {
+                for p in &mut program.providers.approved {
+                    p.id = ids::provider_id(&p.id, &program.id)?;
+                }
+                Command::AddProgram { program }
+            }
+            Command::AddProvider {
+                program,
+                mut provider,
+            } => {
+                provider.id = ids::provider_id(&provider.id, &program)?;
+                Command::AddProvider { program, provider }
+            }
+            Command::DeclareRelated { firm, provider } => Command::DeclareRelated {
+                firm,
+                provider: ids::provider_id(&provider, "-")?,
+            },
+            Command::Redeem {
+                program,
+                firm,
+                provider,
+                contract_id,
+                contract_amount_fen,
+            } => Command::Redeem {
+                provider: ids::provider_id(&provider, &program)?,
+                contract_id: ids::contract_id(&contract_id)?,
+                program,
+                firm,
+                contract_amount_fen,
+            },
+            Command::Hold {
+                program,
+                firm,
+                provider,
+                contract_id,
+                contract_amount_fen,
+                timeout_s,
+            } => Command::Hold {
+                provider: ids::provider_id(&provider, &program)?,
+                contract_id: ids::contract_id(&contract_id)?,
+                program,
+                firm,
+                contract_amount_fen,
+                timeout_s,
+            },
+            Command::Settle { contract_id } => Command::Settle {
+                contract_id: ids::contract_id(&contract_id)?,
+            },
+            Command::Release { contract_id } => Command::Release {
+                contract_id: ids::contract_id(&contract_id)?,
+            },
+            other => other,
+        })
     }
-    if request_id.len() > REQUEST_ID_LEN_MAX {
-        return Err(bad("longer than 200 bytes"));
-    }
-    if request_id.chars().any(char::is_control) {
-        return Err(bad("contains control characters"));
-    }
-    Ok(())
 }
 
 pub(super) fn summarize(c: &Command) -> String {
