@@ -80,5 +80,5 @@ pub use book::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use core::{Account, AccountFlags, Ledger, NewAccount, PendingState, Transfer, TransferFlags};
 pub use error::{LedgerError, Result};
-pub use journal::{Journal, JournalEntry, MemoryJournal, SqliteJournal};
+pub use journal::{Anchor, Journal, JournalEntry, MemoryJournal, SqliteJournal};
 pub use program::{Firm, Program, Provider, Rating, VoucherKind};

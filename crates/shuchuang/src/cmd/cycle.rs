@@ -431,18 +431,30 @@ fn with_ledger_snapshot<T>(
     }
 }
 
-/// A consistent copy of a SQLite file (`VACUUM INTO`), or the note that there was none.
+/// A consistent copy of a SQLite file (`VACUUM INTO`), or the note that there was none, and
+/// the ledger's anchor file as it was (restoring the copy restores the anchor with it: the
+/// anchor would otherwise report the restored ledger as cut short).
 struct Snapshot {
     target: PathBuf,
     copy: Option<PathBuf>,
+    anchor: Option<Vec<u8>>,
 }
 
 impl Snapshot {
     fn take(target: &Path) -> Result<Self> {
+        let anchor_path = voucher_ledger::journal::anchor_path_for(target);
+        let anchor = match std::fs::read(&anchor_path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(e).with_context(|| format!("reading {}", anchor_path.display()));
+            }
+        };
         if !target.exists() {
             return Ok(Self {
                 target: target.to_path_buf(),
                 copy: None,
+                anchor,
             });
         }
         let copy = target.with_extension("sqlite.before-step");
@@ -458,6 +470,7 @@ impl Snapshot {
         Ok(Self {
             target: target.to_path_buf(),
             copy: Some(copy),
+            anchor,
         })
     }
 
@@ -479,6 +492,23 @@ impl Snapshot {
         for s in sidecars(&self.target) {
             if s.exists() {
                 std::fs::remove_file(&s).with_context(|| format!("removing {}", s.display()))?;
+            }
+        }
+        let anchor_path = voucher_ledger::journal::anchor_path_for(&self.target);
+        match &self.anchor {
+            Some(bytes) => voucher_ledger::journal::write_anchor_file(
+                &anchor_path,
+                &String::from_utf8_lossy(bytes)
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("the anchor {} as it was", anchor_path.display()))?,
+            )
+            .with_context(|| format!("restoring {}", anchor_path.display()))?,
+            None => {
+                if anchor_path.exists() {
+                    std::fs::remove_file(&anchor_path)
+                        .with_context(|| format!("removing {}", anchor_path.display()))?;
+                }
             }
         }
         match &self.copy {

@@ -136,7 +136,11 @@ impl<J: Journal> VoucherBook<J> {
     pub(super) fn begin_group(&mut self) -> GroupFrame {
         let ledger_depth = self.ledger.checkpoint_depth();
         let ledger_cp = self.ledger.checkpoint();
-        let g = self.group.get_or_insert_with(GroupState::default);
+        let head = self.head;
+        let g = self.group.get_or_insert_with(|| GroupState {
+            durable_head: head,
+            ..GroupState::default()
+        });
         g.depth += 1;
         GroupFrame {
             depth: g.depth,

@@ -54,7 +54,7 @@ use registry_model::{EnterpriseId, Year};
 use crate::clock::{Clock, SystemClock, date_of};
 use crate::core::Ledger;
 use crate::error::{LedgerError, Result};
-use crate::journal::{GROUP_REQUESTS_MAX, Head, Journal, MemoryJournal, SqliteJournal};
+use crate::journal::{Anchor, GROUP_REQUESTS_MAX, Head, Journal, MemoryJournal, SqliteJournal};
 use crate::program::{Firm, Program, RuleContext, standard_rules};
 
 mod apply;
@@ -70,7 +70,7 @@ mod write;
 
 pub use chart::{account_code, account_id, contract_ref, grant_key, names, transfer_code};
 pub use record::Record;
-pub use replay::{VerifyReport, verify_journal};
+pub use replay::{VerifyReport, verify_journal, verify_journal_against};
 pub use request::{
     ClawbackReceipt, Command, ExpireReceipt, GrantReceipt, REQUEST_ID_LEN_MAX, RedeemReceipt,
     Reply, SubsidyLimit,
@@ -206,6 +206,14 @@ impl<J: Journal> VoucherBook<J> {
     /// Number of requests applied.
     pub fn request_count(&self) -> usize {
         self.request_ids.len()
+    }
+
+    /// The anchor of what this book has written durably: its journal's head (before the open
+    /// group, if one is open). Keep it outside the journal (its text form is one line) and
+    /// check the journal against it later with [`VoucherBook::verify_against`] or
+    /// [`verify_journal_against`]: a journal cut short since is caught.
+    pub fn anchor(&self) -> Anchor {
+        Anchor::of_head(self.group.as_ref().map_or(&self.head, |g| &g.durable_head))
     }
 
     /// The ledger date now (the clock's, never before the last applied request).

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::clock::SystemClock;
 use crate::core::Transfer;
 use crate::error::{LedgerError, Result};
-use crate::journal::{ChainReport, GENESIS_HASH, Journal, MemoryJournal, verify_chain};
+use crate::journal::{
+    Anchor, AnchorCheck, ChainReport, GENESIS_HASH, Journal, MemoryJournal, check_anchor,
+    verify_chain,
+};
 use crate::money::{ratio_floor_fen, yuan_to_fen};
 
 use super::VoucherBook;
@@ -33,6 +36,10 @@ pub struct VerifyReport {
     pub transfers: u64,
     /// Σ posted (= Σ debits = Σ credits).
     pub posted_total_fen: u128,
+    /// The anchor the journal was checked against (its own anchor file, or one the caller
+    /// gave) and how far the journal is ahead of it; `None` when there was none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<AnchorCheck>,
 }
 
 pub(super) struct Replay<'a> {
@@ -44,8 +51,10 @@ pub(super) struct Replay<'a> {
 impl<J: Journal> VoucherBook<J> {
     pub(super) fn replay_all(&mut self) -> Result<()> {
         let name = self.journal.describe();
-        let entries = self.journal.entries()?;
-        let head = self.journal.head()?;
+        // The anchor first: it never leads the journal, so read before the journal it cannot
+        // make a sound journal look cut, whatever is committed in between.
+        let anchor = self.journal.anchor()?;
+        let (entries, head) = self.journal.read_all()?;
         verify_chain(&name, &entries, &head, request_of)?;
         let mut i = 0;
         while i < entries.len() {
@@ -158,7 +167,13 @@ impl<J: Journal> VoucherBook<J> {
         if head.seq == 0 {
             self.head.hash = GENESIS_HASH;
         }
-        self.check_invariants()
+        self.check_invariants()?;
+        // A journal cut short (its tail dropped and its head moved back) is a valid, shorter
+        // chain: only the anchor kept outside it tells. Nothing is appended to such a journal.
+        if let Some(a) = anchor {
+            check_anchor(&name, &entries, &a, "its anchor file")?;
+        }
+        Ok(())
     }
 
     /// Verifies the journal in full: the hash chain (naming any edited or missing entry), a
@@ -166,6 +181,12 @@ impl<J: Journal> VoucherBook<J> {
     /// invariant. Leaves this book untouched.
     pub fn verify(&self) -> Result<VerifyReport> {
         verify_journal(&self.journal)
+    }
+
+    /// [`VoucherBook::verify`] against an anchor the caller kept (see
+    /// [`verify_journal_against`]).
+    pub fn verify_against(&self, anchor: &Anchor) -> Result<VerifyReport> {
+        verify_journal_against(&self.journal, anchor)
     }
 
     /// Checks the ledger's invariants and the programs' against it: every firm year's
@@ -231,12 +252,38 @@ impl<J: Journal> VoucherBook<J> {
 
 /// Verifies a journal without opening a book on it: the hash chain (naming any edited or
 /// missing entry), then a replay of every request into a fresh in-memory book, compared with
-/// what was recorded, and every invariant.
+/// what was recorded, and every invariant; then, if the journal keeps an anchor (the anchor
+/// file of a [`crate::SqliteJournal`]), that the journal still holds everything the anchor
+/// records. The journal is read in one consistent snapshot (its anchor just before), so a
+/// verification running while another process appends reports what was committed, never a
+/// false alarm.
 pub fn verify_journal<J: Journal + ?Sized>(journal: &J) -> Result<VerifyReport> {
+    let anchor = journal.anchor()?;
+    verify_with(journal, anchor, "its anchor file")
+}
+
+/// [`verify_journal`] against an anchor the caller kept elsewhere (an auditor's copy of
+/// [`VoucherBook::anchor`], or of the anchor file's line), instead of the journal's own: a
+/// journal cut short, emptied or replaced since that anchor was taken is an error
+/// ([`LedgerError::Tampered`] at the anchor's entry).
+pub fn verify_journal_against<J: Journal + ?Sized>(
+    journal: &J,
+    anchor: &Anchor,
+) -> Result<VerifyReport> {
+    verify_with(journal, Some(*anchor), "the anchor given")
+}
+
+fn verify_with<J: Journal + ?Sized>(
+    journal: &J,
+    anchor: Option<Anchor>,
+    source: &str,
+) -> Result<VerifyReport> {
     let name = journal.describe();
-    let entries = journal.entries()?;
-    let head = journal.head()?;
+    let (entries, head) = journal.read_all()?;
     let chain = verify_chain(&name, &entries, &head, request_of)?;
+    // Checked now, while the entries are at hand, and reported after the replay: an entry
+    // edited inside the chain is named by the replay first.
+    let anchor = anchor.map(|a| check_anchor(&name, &entries, &a, source));
     let mut copy = MemoryJournal::new();
     *copy.entries_mut() = entries;
     let fresh = VoucherBook::with_journal(copy, Box::new(SystemClock))?;
@@ -247,5 +294,6 @@ pub fn verify_journal<J: Journal + ?Sized>(journal: &J) -> Result<VerifyReport> 
         accounts: fresh.ledger.accounts().len() as u64,
         transfers: fresh.ledger.transfers().len() as u64,
         posted_total_fen: fresh.ledger.posted_total_fen(),
+        anchor: anchor.transpose()?,
     })
 }

@@ -9,7 +9,7 @@ use registry_model::{EnterpriseId, Tier, Year};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::journal::JournalEntry;
+use crate::journal::{Head, JournalEntry};
 use crate::program::{Program, Provider, Rating};
 
 use super::request::Reply;
@@ -166,6 +166,8 @@ pub(super) struct GroupState {
     pub(super) entries: usize,
     /// How to undo each change to the book's state, in the order made.
     pub(super) undo: Vec<BookUndo>,
+    /// The journal's head when the outermost group began: what is durable until it commits.
+    pub(super) durable_head: Head,
 }
 
 /// One change to the book's own state (outside the ledger), with what it replaced.

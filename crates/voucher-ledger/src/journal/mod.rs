@@ -15,8 +15,13 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{LedgerError, Result};
 
+mod anchor;
 mod sqlite;
 
+pub use anchor::{
+    ANCHOR_BYTES_MAX, ANCHOR_MAGIC, Anchor, AnchorCheck, AnchorParseError, anchor_path_for,
+    check_anchor, read_anchor_file, write_anchor_file,
+};
 pub use sqlite::SqliteJournal;
 
 /// The most entries in one appended batch (a request of [`crate::core::BATCH_MAX`] transfers
@@ -107,6 +112,22 @@ pub trait Journal {
     fn entries(&self) -> Result<Vec<JournalEntry>>;
     /// The stored head (written with each batch).
     fn head(&self) -> Result<Head>;
+    /// Every entry and the head, read as of one instant: a write committed by another
+    /// process while they are read is either wholly in both or in neither. Verification and
+    /// replay read through this.
+    ///
+    /// The default reads [`Journal::entries`] then [`Journal::head`], which is consistent for
+    /// a journal no one else writes (such as [`MemoryJournal`]); [`SqliteJournal`] reads both
+    /// in one read transaction.
+    fn read_all(&self) -> Result<(Vec<JournalEntry>, Head)> {
+        Ok((self.entries()?, self.head()?))
+    }
+    /// The anchor recorded outside the journal, if it keeps one ([`SqliteJournal`] does, in a
+    /// file beside its database); `None` by default. Read it *before* [`Journal::read_all`]:
+    /// an anchor never leads the journal it was taken from.
+    fn anchor(&self) -> Result<Option<Anchor>> {
+        Ok(None)
+    }
     /// Where the journal lives, for messages ("memory" or the file path).
     fn describe(&self) -> String;
 }
@@ -291,6 +312,12 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
     fn head(&self) -> Result<Head> {
         (**self).head()
+    }
+    fn read_all(&self) -> Result<(Vec<JournalEntry>, Head)> {
+        (**self).read_all()
+    }
+    fn anchor(&self) -> Result<Option<Anchor>> {
+        (**self).anchor()
     }
     fn describe(&self) -> String {
         (**self).describe()

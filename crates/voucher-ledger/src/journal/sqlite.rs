@@ -1,26 +1,41 @@
 //! [`SqliteJournal`]: the journal in one SQLite file (WAL, `synchronous=FULL`), one
-//! IMMEDIATE transaction per batch or group, and its anchor file beside it.
+//! IMMEDIATE transaction per batch or group, reads in one read transaction, and its anchor
+//! file beside it (see [`super::anchor`]).
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::error::{LedgerError, Result};
 
-use super::{Head, Journal, JournalEntry, check_group, check_group_size, hash_hex};
+use super::{
+    Anchor, Head, Journal, JournalEntry, anchor_path_for, check_group, check_group_size, hash_hex,
+    read_anchor_file, write_anchor_file,
+};
 
 /// A journal in one SQLite file, in WAL mode with `synchronous=FULL`: a batch is one
-/// transaction, durable when `append` returns.
+/// transaction, durable when `append` returns. After every commit it replaces the anchor
+/// file beside the database ([`anchor_path_for`]) with the new head, so that a journal cut
+/// short later is caught by [`crate::book::verify_journal`] and by reopening.
+///
+/// Opening refuses what is not a ledger rather than starting a new one in its place: an
+/// empty (0-byte) file, or a missing file where the anchor records entries.
 #[derive(Debug)]
 pub struct SqliteJournal {
     conn: Connection,
     path: PathBuf,
+    anchor_path: PathBuf,
+    read_only: bool,
+    /// Why the last anchor could not be written, if it could not (the commit itself stood).
+    anchor_error: Option<String>,
 }
 
 impl SqliteJournal {
-    /// Opens (creating if needed) the journal at `path`.
+    /// Opens the journal at `path` for reading and writing, creating a new, empty ledger when
+    /// no file is there (and no anchor says there was one).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        let anchor_path = Self::check_file(&path, true)?;
         let err = |e: rusqlite::Error| LedgerError::Storage {
             journal: path.display().to_string(),
             message: e.to_string(),
@@ -56,7 +71,97 @@ impl SqliteJournal {
              );",
         )
         .map_err(err)?;
-        Ok(Self { conn, path })
+        Ok(Self {
+            conn,
+            path,
+            anchor_path,
+            read_only: false,
+            anchor_error: None,
+        })
+    }
+
+    /// Opens an existing journal for reading only (to verify or audit it): never creates,
+    /// changes or rewrites the ledger file, and refuses a missing or empty file or one that
+    /// holds no journal. (To read a WAL database SQLite may create its `-wal` and `-shm`
+    /// side files, as for any reader.) Appending to it is refused.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let anchor_path = Self::check_file(&path, false)?;
+        let name = path.display().to_string();
+        let err = |e: rusqlite::Error| LedgerError::Storage {
+            journal: name.clone(),
+            message: e.to_string(),
+        };
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
+        let tables: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('journal', 'head')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if tables != 2 {
+            return Err(LedgerError::Storage {
+                journal: name,
+                message: "not a ledger: the file holds no journal and head tables".into(),
+            });
+        }
+        Ok(Self {
+            conn,
+            path,
+            anchor_path,
+            read_only: true,
+            anchor_error: None,
+        })
+    }
+
+    /// Refuses a file that is not a ledger before SQLite sees it (SQLite would take an empty
+    /// or missing file for a new database): an empty file always; a missing one when reading
+    /// only, or when the anchor beside it records entries. Returns the anchor's path.
+    fn check_file(path: &Path, may_create: bool) -> Result<PathBuf> {
+        let name = path.display().to_string();
+        let anchor_path = anchor_path_for(path);
+        let anchor = read_anchor_file(&anchor_path, &name)?;
+        let recorded = anchor.filter(|a| a.entries > 0);
+        let gone = |what: &str, a: &Anchor| LedgerError::Tampered {
+            journal: name.clone(),
+            seq: a.entries,
+            request: String::new(),
+            reason: format!(
+                "the ledger file is {what}, but its anchor {} records {} entries in {} batches: restore the ledger from a copy (to start a new ledger here on purpose, remove the anchor first)",
+                anchor_path.display(),
+                a.entries,
+                a.batches
+            ),
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() == 0 => Err(match recorded {
+                Some(a) => gone("empty (0 bytes)", &a),
+                None => LedgerError::Storage {
+                    journal: name.clone(),
+                    message: "the ledger file is empty (0 bytes), which is not a ledger: restore it from a copy, or remove it to start a new ledger".into(),
+                },
+            }),
+            Ok(_) => Ok(anchor_path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match recorded {
+                Some(a) => Err(gone("missing", &a)),
+                None if may_create => Ok(anchor_path),
+                None => Err(LedgerError::Storage {
+                    journal: name.clone(),
+                    message: "no ledger file here".into(),
+                }),
+            },
+            Err(e) => Err(LedgerError::Storage {
+                journal: name.clone(),
+                message: e.to_string(),
+            }),
+        }
     }
 
     /// The file.
@@ -64,11 +169,65 @@ impl SqliteJournal {
         &self.path
     }
 
+    /// The anchor file beside the database.
+    pub fn anchor_path(&self) -> &Path {
+        &self.anchor_path
+    }
+
+    /// Why the anchor could not be replaced after the last commit, if it could not (a full
+    /// disk, a read-only directory, or an anchor that disagrees with this journal and is
+    /// kept as evidence). The commit itself stood; the anchor lags until a later one succeeds.
+    pub fn anchor_error(&self) -> Option<&str> {
+        self.anchor_error.as_deref()
+    }
+
     fn storage(&self, e: impl std::fmt::Display) -> LedgerError {
         LedgerError::Storage {
             journal: self.path.display().to_string(),
             message: e.to_string(),
         }
+    }
+
+    /// Replaces the anchor with `head` after a commit. It never moves the anchor back (a
+    /// concurrent writer may have recorded a later head already: then this one lags), and it
+    /// never replaces an anchor that is not on this journal's chain (that anchor is the
+    /// evidence of a cut or a replaced history, and verification reports it).
+    fn update_anchor(&mut self, head: &Head) -> Result<()> {
+        let name = self.path.display().to_string();
+        let new = Anchor::of_head(head);
+        if let Some(old) = read_anchor_file(&self.anchor_path, &name)? {
+            if old.entries > new.entries {
+                return Ok(());
+            }
+            if old.entries > 0 {
+                let at: Option<(i64, String)> = self
+                    .conn
+                    .query_row(
+                        "SELECT batch, hash FROM journal WHERE seq = ?1",
+                        params![to_i64(old.entries, "seq", &name)?],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(|e| self.storage(e))?;
+                let on_chain = at.is_some_and(|(batch, hash)| {
+                    u64::try_from(batch).ok() == Some(old.batches)
+                        && hash == hash_hex(&old.head_hash)
+                });
+                if !on_chain {
+                    return Err(LedgerError::Tampered {
+                        journal: name,
+                        seq: old.entries,
+                        request: String::new(),
+                        reason: format!(
+                            "the anchor {} is not on this journal's chain; it is kept, not replaced",
+                            self.anchor_path.display()
+                        ),
+                    });
+                }
+            }
+        }
+        write_anchor_file(&self.anchor_path, &new)
+            .map_err(|e| self.storage(format!("anchor {}: {e}", self.anchor_path.display())))
     }
 }
 
@@ -102,6 +261,12 @@ impl Journal for SqliteJournal {
             return Ok(());
         };
         let name = self.path.display().to_string();
+        if self.read_only {
+            return Err(LedgerError::Storage {
+                journal: name,
+                message: "the journal was opened read-only".into(),
+            });
+        }
         let storage = |message: String| LedgerError::Storage {
             journal: name.clone(),
             message,
@@ -141,7 +306,17 @@ impl Journal for SqliteJournal {
             )
             .map_err(|e| storage(e.to_string()))?;
         }
-        tx.commit().map_err(|e| storage(e.to_string()))
+        tx.commit().map_err(|e| storage(e.to_string()))?;
+        // Durable now. The anchor follows (it may lag the database after a crash here, never
+        // lead it); failing to write it does not undo the commit, which was acknowledged by
+        // SQLite and may not be withdrawn: the failure is kept for `anchor_error`.
+        let head = Head {
+            seq: last.seq,
+            batch: last.batch,
+            hash: last.hash,
+        };
+        self.anchor_error = self.update_anchor(&head).err().map(|e| e.to_string());
+        Ok(())
     }
 
     fn entries(&self) -> Result<Vec<JournalEntry>> {
@@ -181,6 +356,24 @@ impl Journal for SqliteJournal {
     fn head(&self) -> Result<Head> {
         let name = self.path.display().to_string();
         read_head(&self.conn, &name)
+    }
+
+    /// Entries and head in one read transaction: in WAL mode it reads one snapshot of the
+    /// database, which commits by other processes do not change while it is open.
+    fn read_all(&self) -> Result<(Vec<JournalEntry>, Head)> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.storage(e))?;
+        let entries = self.entries()?;
+        let head = self.head()?;
+        // Nothing was written: ending the read transaction either way is the same.
+        tx.rollback().map_err(|e| self.storage(e))?;
+        Ok((entries, head))
+    }
+
+    fn anchor(&self) -> Result<Option<Anchor>> {
+        read_anchor_file(&self.anchor_path, &self.path.display().to_string())
     }
 
     fn describe(&self) -> String {
