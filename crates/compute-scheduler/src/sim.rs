@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::job::{Job, validate_jobs};
+use crate::job::{Job, validate_jobs_for};
 use crate::metrics::Accumulators;
 use crate::payment::Payment;
 use crate::pipeline::{Capacity, Pipeline};
@@ -110,7 +110,7 @@ pub fn run(
     jobs: &[Job],
     options: &SimOptions,
 ) -> Result<Schedule> {
-    validate_jobs(jobs)?;
+    validate_jobs_for(jobs, catalog)?;
     if jobs.len() > u32::MAX as usize / 2 {
         return Err(Error::Limit {
             what: "jobs".into(),
