@@ -22,6 +22,18 @@ use crate::value::{FactType, Value};
 /// The most conjunctions a condition's normal form may have before analysis gives up on it.
 pub const DNF_TERMS_MAX: usize = 2048;
 
+/// The most overlaps [`RuleSet::analyze`] lists in full ([`Analysis::overlaps`]); beyond it
+/// overlaps are only counted ([`Analysis::overlaps_total`]). Each listed overlap holds its
+/// situation in words, so this bounds the report's memory: a set of 10,000 rules that all
+/// overlap has 49,995,000 overlapping pairs.
+pub const OVERLAPS_LISTED_MAX: usize = 1_000;
+
+/// The most pairs of sibling rules [`RuleSet::analyze`] examines for an overlap; the pairs
+/// beyond it are counted as unchecked ([`Analysis::pairs_unchecked`]), so the analysis of the
+/// largest set ([`crate::model::RULES_MAX`] rules) ends in bounded time. Pairs are examined in
+/// rule order. (Measured figures are in docs/sandbox-rules.md.)
+pub const OVERLAP_PAIRS_MAX: u64 = 2_000_000;
+
 /// Two rules that can apply to the same facts on the same date with different outcomes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overlap {
@@ -60,8 +72,17 @@ pub struct DeadException {
 /// The report of [`RuleSet::analyze`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Analysis {
-    /// Possible conflicts a program office should settle before a firm meets them.
+    /// Possible conflicts a program office should settle before a firm meets them: the
+    /// first [`OVERLAPS_LISTED_MAX`] found, in rule order.
     pub overlaps: Vec<Overlap>,
+    /// Every overlap found among the pairs examined, listed or not.
+    #[serde(default)]
+    pub overlaps_total: u64,
+    /// Pairs of sibling rules not examined because the analysis reached
+    /// [`OVERLAP_PAIRS_MAX`] (0 when every pair was examined): overlaps among them are not
+    /// counted, so `overlaps_total` is then a lower bound.
+    #[serde(default)]
+    pub pairs_unchecked: u64,
     /// Exceptions that can never apply.
     pub dead_exceptions: Vec<DeadException>,
     /// Rules whose conditions were too large to analyse fully.
@@ -69,9 +90,12 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Whether nothing was found.
+    /// Whether nothing was found (and nothing was left unchecked).
     pub fn is_clean(&self) -> bool {
-        self.overlaps.is_empty() && self.dead_exceptions.is_empty()
+        self.overlaps_total == 0
+            && self.overlaps.is_empty()
+            && self.dead_exceptions.is_empty()
+            && self.pairs_unchecked == 0
     }
 }
 
@@ -491,9 +515,6 @@ impl Window {
             _ => Some(Window { from, until }),
         }
     }
-    fn contains(self, d: NaiveDate) -> bool {
-        self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
-    }
 }
 
 fn own_window(set: &RuleSet, r: usize) -> Window {
@@ -562,9 +583,9 @@ fn path_cond(set: &RuleSet, r: usize, depth: usize) -> Cond {
     }
 }
 
-/// Dates on which something changes (a parameter value, a validity bound), within `w`,
-/// plus `w`'s start: checking on each is checking on every day.
-fn epochs(set: &RuleSet, w: Window) -> Vec<NaiveDate> {
+/// Every date on which something changes in a set (a parameter value, a validity bound),
+/// sorted and without repeats: computed once per analysis, not once per question.
+fn change_dates(set: &RuleSet) -> Vec<NaiveDate> {
     let mut ds: BTreeSet<NaiveDate> = BTreeSet::new();
     for p in &set.params {
         for v in &p.values {
@@ -579,37 +600,57 @@ fn epochs(set: &RuleSet, w: Window) -> Vec<NaiveDate> {
             ds.insert(u);
         }
     }
-    // Before any parameter has a value its tests are left unconstrained (the loader already
-    // refuses rules in force before their parameters exist).
-    ds.insert(w.from.unwrap_or(NaiveDate::MIN));
-    ds.into_iter().filter(|d| w.contains(*d)).collect()
+    ds.into_iter().collect()
 }
 
-/// `Ok(Some((date, labels)))` when satisfiable, `Ok(None)` when proved not, `Err(())` when too big.
+/// The change dates within `w`, after `w`'s start (which comes first): checking on each is
+/// checking on every day.
+fn epochs(dates: &[NaiveDate], w: Window) -> Vec<NaiveDate> {
+    // Before any parameter has a value its tests are left unconstrained (the loader already
+    // refuses rules in force before their parameters exist).
+    let start = w.from.unwrap_or(NaiveDate::MIN);
+    let mut out = vec![start];
+    let first = dates.partition_point(|d| *d <= start);
+    out.extend(
+        dates
+            .get(first..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|d| w.until.is_none_or(|u| **d <= u))
+            .copied(),
+    );
+    out
+}
+
+/// `Ok(Some((date, labels)))` when satisfiable (the labels of the conjunction that holds,
+/// when `labels` is asked for), `Ok(None)` when proved not, `Err(_)` when too big.
 fn satisfiable(
     set: &RuleSet,
+    dates: &[NaiveDate],
     c: &Cond,
     w: Window,
+    labels: bool,
 ) -> Result<Option<(NaiveDate, Vec<String>)>, String> {
     let Some(d) = dnf(set, c, true) else {
         return Err("too large to analyse".to_string());
     };
-    for date in epochs(set, w) {
+    for date in epochs(dates, w) {
         let ck = Checker { set, date };
         for term in &d {
             if ck.term(term).is_ok() {
-                return Ok(Some((date, ck.labels(term))));
+                let words = if labels { ck.labels(term) } else { Vec::new() };
+                return Ok(Some((date, words)));
             }
         }
     }
     Ok(None)
 }
 
-fn why_unsat(set: &RuleSet, c: &Cond, w: Window) -> String {
+fn why_unsat(set: &RuleSet, dates: &[NaiveDate], c: &Cond, w: Window) -> String {
     let Some(d) = dnf(set, c, true) else {
         return String::new();
     };
-    let Some(date) = epochs(set, w).into_iter().next() else {
+    let Some(date) = epochs(dates, w).into_iter().next() else {
         return "it is never in force".to_string();
     };
     let ck = Checker { set, date };
@@ -620,6 +661,7 @@ fn why_unsat(set: &RuleSet, c: &Cond, w: Window) -> String {
 
 /// Load-time check: every rule can apply on some date to some facts.
 pub(crate) fn check_reachable(set: &RuleSet) -> Result<(), Error> {
+    let dates = change_dates(set);
     for (i, rule) in set.rules.iter().enumerate() {
         let Some(w) = reach_window(set, i, 0) else {
             return Err(Error::Unreachable {
@@ -632,14 +674,14 @@ pub(crate) fn check_reachable(set: &RuleSet) -> Result<(), Error> {
                 ),
             });
         };
-        if let Ok(None) = satisfiable(set, &rule.cond, w) {
+        if let Ok(None) = satisfiable(set, &dates, &rule.cond, w, false) {
             return Err(Error::Unreachable {
                 file: set.file.clone(),
                 line: rule.line,
                 rule: rule.id.clone(),
                 reason: format!(
                     "its condition can never hold: {}",
-                    why_unsat(set, &rule.cond, w)
+                    why_unsat(set, &dates, &rule.cond, w)
                 ),
             });
         }
@@ -650,9 +692,17 @@ pub(crate) fn check_reachable(set: &RuleSet) -> Result<(), Error> {
 impl RuleSet {
     /// Reports overlapping rules (siblings that can both apply with different outcomes) and
     /// exceptions that can never apply.
+    ///
+    /// Bounded: at most [`OVERLAP_PAIRS_MAX`] pairs of siblings are examined (the rest are
+    /// counted in [`Analysis::pairs_unchecked`]) and at most [`OVERLAPS_LISTED_MAX`] overlaps
+    /// are listed in full (all are counted in [`Analysis::overlaps_total`]). Memory is linear
+    /// in the size of the set; time is linear in it plus the pairs examined.
     pub fn analyze(&self) -> Analysis {
         let mut out = Analysis::default();
         let n = self.rules.len();
+        let dates = change_dates(self);
+        let reach: Vec<Option<Window>> = (0..n).map(|r| reach_window(self, r, 0)).collect();
+        let reach_of = |r: usize| reach.get(r).copied().flatten();
         // Exceptions that can never apply under any of their parents.
         for (i, rule) in self.rules.iter().enumerate() {
             if rule.parents.is_empty() {
@@ -661,18 +711,17 @@ impl RuleSet {
             let mut alive = false;
             let mut reason = String::new();
             for &p in &rule.parents {
-                let Some(w) = reach_window(self, p, 0).and_then(|pw| pw.meet(own_window(self, i)))
-                else {
+                let Some(w) = reach_of(p).and_then(|pw| pw.meet(own_window(self, i))) else {
                     reason = "its validity never meets its base rule's".to_string();
                     continue;
                 };
                 let c = Cond::All(vec![path_cond(self, p, 0), rule.cond.clone()]);
-                match satisfiable(self, &c, w) {
+                match satisfiable(self, &dates, &c, w, false) {
                     Ok(Some(_)) => alive = true,
                     Ok(None) => {
                         reason = format!(
                             "whenever its base rule applies, its own condition fails: {}",
-                            why_unsat(self, &c, w)
+                            why_unsat(self, &dates, &c, w)
                         );
                     }
                     Err(_) => {
@@ -694,13 +743,13 @@ impl RuleSet {
             }
         }
         // Sibling groups: base rules of a decision set, and the exceptions of each rule.
-        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut groups: Vec<(&str, &[usize])> = Vec::new();
         if self.mode == Mode::Decision {
-            groups.push(("*".to_string(), self.bases.clone()));
+            groups.push(("*", &self.bases));
         }
         for r in &self.rules {
             if r.children.len() > 1 {
-                groups.push((r.id.clone(), r.children.clone()));
+                groups.push((&r.id, &r.children));
             }
         }
         let dead: BTreeSet<&str> = out
@@ -708,9 +757,16 @@ impl RuleSet {
             .iter()
             .map(|d| d.rule.as_str())
             .collect();
-        for (under, members) in groups {
+        let pairs_in = |m: usize| (m as u64) * (m as u64).saturating_sub(1) / 2;
+        let pairs_all: u64 = groups.iter().map(|(_, m)| pairs_in(m.len())).sum();
+        let mut examined: u64 = 0;
+        'groups: for (under, members) in &groups {
             for (x, &a) in members.iter().enumerate() {
                 for &b in members.iter().skip(x + 1) {
+                    if examined >= OVERLAP_PAIRS_MAX {
+                        break 'groups;
+                    }
+                    examined += 1;
                     if a >= n || b >= n {
                         continue;
                     }
@@ -727,27 +783,32 @@ impl RuleSet {
                     if descends(self, a, b, 0) || descends(self, b, a, 0) {
                         continue;
                     }
-                    let Some(w) = reach_window(self, a, 0)
-                        .and_then(|wa| reach_window(self, b, 0).and_then(|wb| wa.meet(wb)))
+                    let Some(w) = reach_of(a).and_then(|wa| reach_of(b).and_then(|wb| wa.meet(wb)))
                     else {
                         continue;
                     };
                     let c = Cond::All(vec![path_cond(self, a, 0), path_cond(self, b, 0)]);
-                    if let Ok(Some((from, when))) = satisfiable(self, &c, w) {
-                        out.overlaps.push(Overlap {
-                            under: under.clone(),
-                            a: ra.id.clone(),
-                            a_line: ra.line,
-                            b: rb.id.clone(),
-                            b_line: rb.line,
-                            outcomes: [ra.outcome.clone(), rb.outcome.clone()],
-                            when,
-                            from,
-                        });
+                    let listing = out.overlaps.len() < OVERLAPS_LISTED_MAX;
+                    if let Ok(Some((from, when))) = satisfiable(self, &dates, &c, w, listing) {
+                        out.overlaps_total += 1;
+                        if listing {
+                            out.overlaps.push(Overlap {
+                                under: (*under).to_string(),
+                                a: ra.id.clone(),
+                                a_line: ra.line,
+                                b: rb.id.clone(),
+                                b_line: rb.line,
+                                outcomes: [ra.outcome.clone(), rb.outcome.clone()],
+                                when,
+                                from,
+                            });
+                        }
                     }
                 }
             }
         }
+        out.pairs_unchecked = pairs_all - examined;
+        debug_assert!(out.overlaps.len() as u64 <= out.overlaps_total);
         out.not_analysed.sort();
         out.not_analysed.dedup();
         out

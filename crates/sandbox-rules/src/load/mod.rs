@@ -35,7 +35,11 @@ impl RuleSet {
             });
         }
         let raw: RawFile = toml::from_str(text).map_err(|e| Error::syntax(file, text, &e))?;
-        Loader { file, text }.load(raw)
+        Loader {
+            file,
+            lines: crate::LineIndex::new(text),
+        }
+        .load(raw)
     }
 }
 

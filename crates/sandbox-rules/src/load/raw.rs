@@ -138,12 +138,12 @@ pub(super) struct RawCond {
 
 pub(super) struct Loader<'a> {
     pub(super) file: &'a str,
-    pub(super) text: &'a str,
+    pub(super) lines: crate::LineIndex,
 }
 
 impl Loader<'_> {
     pub(super) fn line(&self, offset: usize) -> usize {
-        crate::line_of(self.text, offset)
+        self.lines.line(offset)
     }
 
     pub(super) fn invalid(&self, line: usize, message: String) -> Error {
