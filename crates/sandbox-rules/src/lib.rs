@@ -58,6 +58,7 @@ pub mod inspection;
 mod load;
 pub mod matching;
 pub mod model;
+mod sat;
 pub mod shipped;
 pub mod value;
 

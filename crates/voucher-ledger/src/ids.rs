@@ -21,11 +21,14 @@ use registry_model::{EnterpriseId, LegacyPolicy};
 
 use crate::error::{LedgerError, Result};
 
+/// The longest request id, in bytes.
+pub const REQUEST_ID_LEN_MAX: usize = 200;
+
 /// The longest provider id, in bytes.
 pub const PROVIDER_ID_LEN_MAX: usize = 64;
 
 /// The longest contract id, in bytes (as long as a request id).
-pub const CONTRACT_ID_LEN_MAX: usize = crate::book::REQUEST_ID_LEN_MAX;
+pub const CONTRACT_ID_LEN_MAX: usize = REQUEST_ID_LEN_MAX;
 
 /// Why an identifier's text is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

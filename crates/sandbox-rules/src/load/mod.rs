@@ -372,7 +372,7 @@ impl Loader<'_> {
                 out
             })
             .collect();
-        crate::analysis::check_reachable(&rs)?;
+        crate::sat::check_reachable(&rs)?;
         Ok(rs)
     }
 

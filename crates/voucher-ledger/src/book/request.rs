@@ -14,8 +14,7 @@ use crate::ids::{self, IdFault, check_id_text};
 use crate::money::fen_to_yuan;
 use crate::program::{Firm, Program, Provider, Rating};
 
-/// The longest request id.
-pub const REQUEST_ID_LEN_MAX: usize = 200;
+pub use crate::ids::REQUEST_ID_LEN_MAX;
 
 /// A write request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
