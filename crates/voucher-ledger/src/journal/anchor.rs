@@ -11,9 +11,9 @@
 //! ([`check_anchor`]).
 //!
 //! [`super::SqliteJournal`] writes one beside its database after every durable commit (the
-//! anchor file, [`anchor_path_for`]), atomically (temporary file, `fsync`, rename, `fsync` of
-//! the directory). It is written only after the commit, so it may lag the database by the
-//! commits a crash interrupted, but never leads it. Readers take the anchor *before* they
+//! anchor file, [`anchor_path_for`]), atomically (temporary file, `fsync`, rename). It is
+//! written only after the commit, so it may lag the database by the commits a crash
+//! interrupted, but never leads it. Readers take the anchor *before* they
 //! read the journal, so a commit between the two cannot make a sound journal look cut. An
 //! auditor can also keep an anchor elsewhere (its text form, one line) and verify against it
 //! with [`crate::book::verify_journal_against`].
@@ -254,8 +254,12 @@ pub fn read_anchor_file(path: &Path, journal: &str) -> Result<Option<Anchor>> {
 }
 
 /// Replaces the anchor file atomically: the new text goes to a temporary file beside it,
-/// which is flushed to disk and renamed over the old one, and the directory is flushed, so a
-/// crash leaves either the old anchor or the new one, whole.
+/// which is flushed to disk and then renamed over the old one, so the anchor file is always
+/// one whole anchor, the old or the new.
+///
+/// The directory is not flushed after the rename: that would cost a second `fsync` on every
+/// commit, and all a lost rename can do after a power cut is bring back the previous anchor,
+/// which lags the journal (allowed) and never leads it.
 pub fn write_anchor_file(path: &Path, anchor: &Anchor) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
@@ -269,22 +273,6 @@ pub fn write_anchor_file(path: &Path, anchor: &Anchor) -> std::io::Result<()> {
     if written.is_err() {
         // Best effort: the temporary file is ours and useless now.
         let _ = fs::remove_file(&tmp);
-        return written;
     }
-    sync_parent_dir(path)
-}
-
-#[cfg(unix)]
-fn sync_parent_dir(path: &Path) -> std::io::Result<()> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => File::open(dir)?.sync_all(),
-        _ => File::open(".")?.sync_all(),
-    }
-}
-
-#[cfg(not(unix))]
-fn sync_parent_dir(_path: &Path) -> std::io::Result<()> {
-    // Directories cannot be opened for flushing here; the rename is atomic regardless, and a
-    // rename lost in a crash only leaves the older anchor (a lag, which is allowed).
-    Ok(())
+    written
 }
