@@ -214,3 +214,49 @@ fn the_anchor_follows_every_commit_and_may_only_lag() {
     let e = verify_journal(&j).unwrap_err();
     assert!(e.to_string().contains("anchor"), "{e}");
 }
+
+#[test]
+fn the_anchor_file_keeps_two_checksummed_slots_and_survives_a_torn_one() {
+    use voucher_ledger::journal::{ANCHOR_SLOT_BYTES, read_anchor_file};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    setup(&path);
+    let anchor_file = anchor_path_for(&path);
+    let text = std::fs::read_to_string(&anchor_file).unwrap();
+    // Two slots of fixed size, each a whole anchor with its checksum.
+    assert_eq!(text.len(), 2 * ANCHOR_SLOT_BYTES);
+    let slots: Vec<Anchor> = text.lines().map(|l| l.trim().parse().unwrap()).collect();
+    assert_eq!(slots.len(), 2);
+    let (newer, older) = if slots[0].entries > slots[1].entries {
+        (slots[0], slots[1])
+    } else {
+        (slots[1], slots[0])
+    };
+    assert!(text.contains(" crc="), "{text}");
+    let book = VoucherBook::open(&path).unwrap();
+    assert_eq!(newer, book.anchor());
+    drop(book);
+    // A power cut tears the write of the newer slot: its checksum no longer matches, and the
+    // older slot is read instead (a lag, allowed).
+    let torn = text.replacen(
+        &newer.to_string(),
+        &format!(
+            "{}",
+            Anchor {
+                entries: newer.entries + 1,
+                ..newer
+            }
+        ),
+        1,
+    );
+    std::fs::write(&anchor_file, &torn).unwrap();
+    assert_eq!(read_anchor_file(&anchor_file, "t").unwrap(), Some(older));
+    let j = SqliteJournal::open_read_only(&path).unwrap();
+    let report = verify_journal(&j).unwrap();
+    assert_eq!(report.anchor.unwrap().anchor, older);
+    // Both slots damaged: an error naming the anchor, never "no anchor".
+    std::fs::write(&anchor_file, "x".repeat(2 * ANCHOR_SLOT_BYTES)).unwrap();
+    let e = verify_journal(&j).unwrap_err();
+    assert!(e.to_string().contains("anchor"), "{e}");
+    assert!(VoucherBook::open(&path).is_err());
+}

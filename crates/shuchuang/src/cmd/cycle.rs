@@ -437,19 +437,14 @@ fn with_ledger_snapshot<T>(
 struct Snapshot {
     target: PathBuf,
     copy: Option<PathBuf>,
-    anchor: Option<Vec<u8>>,
+    anchor: Option<voucher_ledger::journal::Anchor>,
 }
 
 impl Snapshot {
     fn take(target: &Path) -> Result<Self> {
         let anchor_path = voucher_ledger::journal::anchor_path_for(target);
-        let anchor = match std::fs::read(&anchor_path) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(e).with_context(|| format!("reading {}", anchor_path.display()));
-            }
-        };
+        let anchor =
+            voucher_ledger::journal::read_anchor_file(&anchor_path, &target.display().to_string())?;
         if !target.exists() {
             return Ok(Self {
                 target: target.to_path_buf(),
@@ -496,14 +491,8 @@ impl Snapshot {
         }
         let anchor_path = voucher_ledger::journal::anchor_path_for(&self.target);
         match &self.anchor {
-            Some(bytes) => voucher_ledger::journal::write_anchor_file(
-                &anchor_path,
-                &String::from_utf8_lossy(bytes)
-                    .trim()
-                    .parse()
-                    .with_context(|| format!("the anchor {} as it was", anchor_path.display()))?,
-            )
-            .with_context(|| format!("restoring {}", anchor_path.display()))?,
+            Some(anchor) => voucher_ledger::journal::write_anchor_file(&anchor_path, anchor)
+                .with_context(|| format!("restoring {}", anchor_path.display()))?,
             None => {
                 if anchor_path.exists() {
                     std::fs::remove_file(&anchor_path)

@@ -10,21 +10,33 @@
 //! anchor's entries and its entry at the anchor's position has the anchor's hash
 //! ([`check_anchor`]).
 //!
-//! [`super::SqliteJournal`] writes one beside its database after every durable commit (the
-//! anchor file, [`anchor_path_for`]), atomically (temporary file, `fsync`, rename). It is
-//! written only after the commit, so it may lag the database by the commits a crash
-//! interrupted, but never leads it. Readers take the anchor *before* they
-//! read the journal, so a commit between the two cannot make a sound journal look cut. An
-//! auditor can also keep an anchor elsewhere (its text form, one line) and verify against it
-//! with [`crate::book::verify_journal_against`].
+//! [`super::SqliteJournal`] keeps one beside its database (the anchor file,
+//! [`anchor_path_for`]) and records its head there after every durable commit. The file has
+//! two slots, one line each, each line carrying a checksum of itself (`crc=`, the first 8 hex
+//! digits of its SHA-256); a commit overwrites the slot holding the older anchor, in place,
+//! and readers take the valid slot with the most entries. So:
+//!
+//! - the anchor is written only after the commit is durable: it may lag the database by the
+//!   commits a crash interrupted, never lead it;
+//! - a write torn by a power cut damages at most the slot being written, and the other still
+//!   holds the previous anchor: the file never reads as garbage, and needs no `fsync` of its
+//!   own on each commit (which would double the cost of a commit); the file is created whole,
+//!   through a temporary file that is flushed and renamed into place;
+//! - readers take the anchor *before* they read the journal, so a commit in between cannot
+//!   make a sound journal look cut.
+//!
+//! An auditor can also keep an anchor elsewhere (its text form, one line) and verify against
+//! it with [`crate::book::verify_journal_against`]; a hand-written anchor file of one line
+//! without a checksum is read too.
 
 use std::fmt;
-use std::fs::{self, File};
-use std::io::Write as _;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::{LedgerError, Result};
 
@@ -33,8 +45,12 @@ use super::{Head, JournalEntry, hash_hex};
 /// The first word of an anchor's text form (and of the anchor file).
 pub const ANCHOR_MAGIC: &str = "shuchuang-ledger-anchor";
 
-/// The largest anchor file read, in bytes (one line of about 150).
+/// The largest anchor file read, in bytes (two slots of [`ANCHOR_SLOT_BYTES`]).
 pub const ANCHOR_BYTES_MAX: u64 = 4096;
+
+/// The bytes of one slot of the anchor file: its line (at most about 170 characters) padded
+/// with spaces, and a newline.
+pub const ANCHOR_SLOT_BYTES: usize = 192;
 
 /// A journal's head as recorded outside the journal: how many entries and batches it held
 /// and the hash of its last entry.
@@ -119,8 +135,21 @@ impl FromStr for Anchor {
         let mut head_hash = [0u8; 32];
         hex::decode_to_slice(hex, &mut head_hash)
             .map_err(|_| bad(format!("head={hex} is not 64 hex digits")))?;
+        // A slot of the anchor file ends with the checksum of what comes before it.
         if let Some(w) = words.next() {
-            return Err(bad(format!("unexpected '{w}' at the end")));
+            let Some(crc) = w.strip_prefix("crc=") else {
+                return Err(bad(format!("unexpected '{w}' at the end")));
+            };
+            let body = s.trim();
+            let body = body.get(..body.len() - w.len()).unwrap_or("").trim_end();
+            if crc != line_crc(body) {
+                return Err(bad(format!(
+                    "crc={crc} does not match the line (torn or edited)"
+                )));
+            }
+            if let Some(w) = words.next() {
+                return Err(bad(format!("unexpected '{w}' at the end")));
+            }
         }
         if batches > entries || (entries > 0 && batches == 0) {
             return Err(bad(format!(
@@ -228,9 +257,29 @@ pub fn anchor_path_for(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Reads an anchor file: `None` when there is none; an error naming the file when it cannot
-/// be read or is not an anchor (a damaged anchor is never taken as absent).
-pub fn read_anchor_file(path: &Path, journal: &str) -> Result<Option<Anchor>> {
+/// The checksum of a slot's line: the first 8 hex digits of its SHA-256.
+fn line_crc(line: &str) -> String {
+    hash_hex(&Sha256::digest(line.as_bytes()).into())
+        .get(..8)
+        .unwrap_or("")
+        .to_string()
+}
+
+/// One slot's bytes: the anchor's line with its checksum, padded to [`ANCHOR_SLOT_BYTES`].
+fn slot_bytes(anchor: &Anchor) -> Vec<u8> {
+    let line = anchor.to_string();
+    let mut out = format!("{line} crc={}", line_crc(&line));
+    while out.len() < ANCHOR_SLOT_BYTES - 1 {
+        out.push(' ');
+    }
+    out.push('\n');
+    out.into_bytes()
+}
+
+/// What an anchor file holds: its valid lines (slots), in file order; `None` when there is
+/// no file or it holds nothing but white space. A file with text but no valid line is an
+/// error naming it: a damaged anchor is never taken as absent.
+pub(super) fn read_anchor_slots(path: &Path, journal: &str) -> Result<Option<Vec<Option<Anchor>>>> {
     let bad = |message: String| LedgerError::Storage {
         journal: journal.to_string(),
         message: format!("anchor {}: {message}", path.display()),
@@ -247,26 +296,49 @@ pub fn read_anchor_file(path: &Path, journal: &str) -> Result<Option<Anchor>> {
         )));
     }
     let text = fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-    text.trim()
-        .parse()
-        .map(Some)
-        .map_err(|e: AnchorParseError| bad(e.to_string()))
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let mut first_error = None;
+    let slots: Vec<Option<Anchor>> = text
+        .lines()
+        .map(|line| match line.trim().parse::<Anchor>() {
+            Ok(a) => Some(a),
+            Err(e) => {
+                if !line.trim().is_empty() && first_error.is_none() {
+                    first_error = Some(e);
+                }
+                None
+            }
+        })
+        .collect();
+    if slots.iter().all(Option::is_none) {
+        let why = first_error.map(|e| e.to_string()).unwrap_or_default();
+        return Err(bad(why));
+    }
+    Ok(Some(slots))
 }
 
-/// Replaces the anchor file atomically: the new text goes to a temporary file beside it,
-/// which is flushed to disk and then renamed over the old one, so the anchor file is always
-/// one whole anchor, the old or the new.
-///
-/// The directory is not flushed after the rename: that would cost a second `fsync` on every
-/// commit, and all a lost rename can do after a power cut is bring back the previous anchor,
-/// which lags the journal (allowed) and never leads it.
+/// Reads an anchor file: the valid slot with the most entries; `None` when there is no file
+/// (or only white space); an error naming the file when it cannot be read or no slot in it
+/// is an anchor (a damaged anchor is never taken as absent).
+pub fn read_anchor_file(path: &Path, journal: &str) -> Result<Option<Anchor>> {
+    Ok(read_anchor_slots(path, journal)?
+        .and_then(|slots| slots.into_iter().flatten().max_by_key(|a| a.entries)))
+}
+
+/// Writes a new anchor file holding `anchor` (and an empty second slot), whole: through a
+/// temporary file beside it that is flushed to disk and then renamed over the path.
 pub fn write_anchor_file(path: &Path, anchor: &Anchor) -> std::io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
     let written = (|| {
         let mut f = File::create(&tmp)?;
-        f.write_all(format!("{anchor}\n").as_bytes())?;
+        let mut bytes = slot_bytes(anchor);
+        bytes.extend(std::iter::repeat_n(b' ', ANCHOR_SLOT_BYTES - 1));
+        bytes.push(b'\n');
+        f.write_all(&bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
     })();
@@ -275,4 +347,13 @@ pub fn write_anchor_file(path: &Path, anchor: &Anchor) -> std::io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     written
+}
+
+/// Overwrites slot `slot` (0 or 1) of an existing anchor file with `anchor`, in place, in one
+/// write and without a flush of its own (see the module notes: the other slot keeps the
+/// previous anchor should this write be lost or torn).
+pub(super) fn write_anchor_slot(path: &Path, slot: usize, anchor: &Anchor) -> std::io::Result<()> {
+    let mut f = OpenOptions::new().write(true).open(path)?;
+    f.seek(SeekFrom::Start((slot.min(1) * ANCHOR_SLOT_BYTES) as u64))?;
+    f.write_all(&slot_bytes(anchor))
 }

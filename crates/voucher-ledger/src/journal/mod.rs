@@ -19,8 +19,8 @@ mod anchor;
 mod sqlite;
 
 pub use anchor::{
-    ANCHOR_BYTES_MAX, ANCHOR_MAGIC, Anchor, AnchorCheck, AnchorParseError, anchor_path_for,
-    check_anchor, read_anchor_file, write_anchor_file,
+    ANCHOR_BYTES_MAX, ANCHOR_MAGIC, ANCHOR_SLOT_BYTES, Anchor, AnchorCheck, AnchorParseError,
+    anchor_path_for, check_anchor, read_anchor_file, write_anchor_file,
 };
 pub use sqlite::SqliteJournal;
 

@@ -8,15 +8,16 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::error::{LedgerError, Result};
 
+use super::anchor::{read_anchor_slots, write_anchor_slot};
 use super::{
     Anchor, Head, Journal, JournalEntry, anchor_path_for, check_group, check_group_size, hash_hex,
     read_anchor_file, write_anchor_file,
 };
 
 /// A journal in one SQLite file, in WAL mode with `synchronous=FULL`: a batch is one
-/// transaction, durable when `append` returns. After every commit it replaces the anchor
-/// file beside the database ([`anchor_path_for`]) with the new head, so that a journal cut
-/// short later is caught by [`crate::book::verify_journal`] and by reopening.
+/// transaction, durable when `append` returns. After every commit it records the new head in
+/// the anchor file beside the database ([`anchor_path_for`]), so that a journal cut short
+/// later is caught by [`crate::book::verify_journal`] and by reopening.
 ///
 /// Opening refuses what is not a ledger rather than starting a new one in its place: an
 /// empty (0-byte) file, or a missing file where the anchor records entries.
@@ -188,46 +189,63 @@ impl SqliteJournal {
         }
     }
 
-    /// Replaces the anchor with `head` after a commit. It never moves the anchor back (a
+    /// Records `head` in the anchor file after a commit: over the slot holding the older
+    /// anchor (creating the file whole the first time). It never moves the anchor back (a
     /// concurrent writer may have recorded a later head already: then this one lags), and it
     /// never replaces an anchor that is not on this journal's chain (that anchor is the
     /// evidence of a cut or a replaced history, and verification reports it).
     fn update_anchor(&mut self, head: &Head) -> Result<()> {
         let name = self.path.display().to_string();
         let new = Anchor::of_head(head);
-        if let Some(old) = read_anchor_file(&self.anchor_path, &name)? {
+        let io = |e: std::io::Error| LedgerError::Storage {
+            journal: name.clone(),
+            message: format!("anchor {}: {e}", self.anchor_path.display()),
+        };
+        let Some(slots) = read_anchor_slots(&self.anchor_path, &name)? else {
+            return write_anchor_file(&self.anchor_path, &new).map_err(io);
+        };
+        let slot = |k: usize| slots.get(k).copied().flatten();
+        let newest = slots.iter().flatten().max_by_key(|a| a.entries).copied();
+        if let Some(old) = newest {
             if old.entries > new.entries {
                 return Ok(());
             }
-            if old.entries > 0 {
-                let at: Option<(i64, String)> = self
-                    .conn
-                    .query_row(
-                        "SELECT batch, hash FROM journal WHERE seq = ?1",
-                        params![to_i64(old.entries, "seq", &name)?],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()
-                    .map_err(|e| self.storage(e))?;
-                let on_chain = at.is_some_and(|(batch, hash)| {
-                    u64::try_from(batch).ok() == Some(old.batches)
-                        && hash == hash_hex(&old.head_hash)
+            if old.entries > 0 && !self.on_chain(&old)? {
+                return Err(LedgerError::Tampered {
+                    journal: name.clone(),
+                    seq: old.entries,
+                    request: String::new(),
+                    reason: format!(
+                        "the anchor {} is not on this journal's chain; it is kept, not replaced",
+                        self.anchor_path.display()
+                    ),
                 });
-                if !on_chain {
-                    return Err(LedgerError::Tampered {
-                        journal: name,
-                        seq: old.entries,
-                        request: String::new(),
-                        reason: format!(
-                            "the anchor {} is not on this journal's chain; it is kept, not replaced",
-                            self.anchor_path.display()
-                        ),
-                    });
-                }
             }
         }
-        write_anchor_file(&self.anchor_path, &new)
-            .map_err(|e| self.storage(format!("anchor {}: {e}", self.anchor_path.display())))
+        // Overwrite the older (or empty) slot; the newer one stays as it is.
+        let older = match (slot(0), slot(1)) {
+            (None, _) => 0,
+            (_, None) => 1,
+            (Some(a), Some(b)) => usize::from(b.entries < a.entries),
+        };
+        write_anchor_slot(&self.anchor_path, older, &new).map_err(io)
+    }
+
+    /// Whether the journal's entry at the anchor's position has the anchor's batch and hash.
+    fn on_chain(&self, anchor: &Anchor) -> Result<bool> {
+        let name = self.path.display().to_string();
+        let at: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT batch, hash FROM journal WHERE seq = ?1",
+                params![to_i64(anchor.entries, "seq", &name)?],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.storage(e))?;
+        Ok(at.is_some_and(|(batch, hash)| {
+            u64::try_from(batch).ok() == Some(anchor.batches) && hash == hash_hex(&anchor.head_hash)
+        }))
     }
 }
 
