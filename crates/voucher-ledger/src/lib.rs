@@ -15,9 +15,16 @@
 //!   [`Journal`] (in memory or SQLite) whose hash chain [`VoucherBook::verify`] checks.
 //!   [`VoucherBook::group`] runs many requests as one group: all or nothing, written to the
 //!   journal in one durable transaction (one fsync instead of one per request).
+//!   The SQLite journal records its head outside the database after every commit (an
+//!   [`Anchor`], see [`journal`]), so a journal cut short is caught by reopening and by
+//!   [`book::verify_journal`]; an auditor can keep an anchor elsewhere
+//!   ([`VoucherBook::anchor`], [`book::verify_journal_against`]).
+//! - [`ids`]: identifiers normalised and validated once, at the boundary (a USCC by
+//!   `registry_model::EnterpriseId`, provider and contract ids like request ids).
 //! - [`audit`]: balances at a date, firm statements, program reports, CSV and beancount.
 //! - [`share`]: cost and revenue sharing exact to the fen (largest remainder rule).
-//! - [`money`]: yuan ↔ fen and the rounding rule (subsidies round down to the fen).
+//! - [`money`]: yuan ↔ fen at the ledger's boundary, over the workspace's `money` crate (the
+//!   one money type and its rounding rules: subsidies round down to the fen).
 //!
 //! ```
 //! use chrono::NaiveDate;

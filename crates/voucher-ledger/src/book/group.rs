@@ -30,7 +30,7 @@ impl<J: Journal> VoucherBook<J> {
     /// its first reply), conflicts, replies and errors; a request that fails changes nothing
     /// and `f` may go on after it. Each request's journal batch is kept in memory, chained
     /// from the previous one, and the group's commit appends them all with
-    /// [`Journal::append_batches`] (for [`SqliteJournal`], one IMMEDIATE transaction).
+    /// [`Journal::append_batches`] (for [`SqliteJournal`](crate::SqliteJournal), one IMMEDIATE transaction).
     ///
     /// - `f` returns `Ok`: the group commits. If the journal write fails, the group is rolled
     ///   back and the error returned (`E::from(LedgerError)`).
@@ -44,7 +44,7 @@ impl<J: Journal> VoucherBook<J> {
     /// outer one may go on), an inner group that succeeds joins the outer one, and only the
     /// outermost commit writes to the journal.
     ///
-    /// A group holds at most [`GROUP_REQUESTS_MAX`] requests and [`GROUP_ENTRIES_MAX`]
+    /// A group holds at most [`GROUP_REQUESTS_MAX`] requests and [`GROUP_ENTRIES_MAX`](crate::journal::GROUP_ENTRIES_MAX)
     /// journal entries: the request that would go over is refused with
     /// [`LedgerError::GroupTooLarge`] (and changes nothing). Until the group commits, the
     /// journal (and so [`VoucherBook::verify`]) holds none of it, while the book's reads
