@@ -41,6 +41,9 @@ impl SqliteJournal {
             journal: path.display().to_string(),
             message: e.to_string(),
         };
+        if !path.exists() {
+            Self::create(&path)?;
+        }
         let conn = Connection::open(&path).map_err(err)?;
         // Another process holding the write lock is waited for (bounded), not failed at once.
         conn.busy_timeout(std::time::Duration::from_secs(5))
@@ -54,23 +57,12 @@ impl SqliteJournal {
                 message: format!("could not switch to WAL mode (got {mode})"),
             });
         }
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             "PRAGMA synchronous=FULL;
              PRAGMA foreign_keys=ON;
              PRAGMA wal_autocheckpoint=10000;
-             CREATE TABLE IF NOT EXISTS journal (
-                 seq   INTEGER PRIMARY KEY,
-                 batch INTEGER NOT NULL,
-                 body  TEXT NOT NULL,
-                 hash  TEXT NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS head (
-                 id    INTEGER PRIMARY KEY CHECK (id = 1),
-                 seq   INTEGER NOT NULL,
-                 batch INTEGER NOT NULL,
-                 hash  TEXT NOT NULL
-             );",
-        )
+             {SCHEMA}"
+        ))
         .map_err(err)?;
         Ok(Self {
             conn,
@@ -79,6 +71,54 @@ impl SqliteJournal {
             read_only: false,
             anchor_error: None,
         })
+    }
+
+    /// Creates a new, empty ledger at `path` whole: the database is made under a temporary
+    /// name (WAL mode, its tables) and only then linked to `path`, so `path` never exists as
+    /// the empty file SQLite starts from (which a crash at that moment would leave behind, and
+    /// which [`SqliteJournal::open`] refuses). A ledger another process created at `path`
+    /// meanwhile is kept and used.
+    fn create(path: &Path) -> Result<()> {
+        let name = path.display().to_string();
+        let storage = |message: String| LedgerError::Storage {
+            journal: name.clone(),
+            message,
+        };
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(format!(".new-{}", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        let side = |suffix: &str| {
+            let mut p = tmp.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p)
+        };
+        let clean = || {
+            for p in [tmp.clone(), side("-wal"), side("-shm")] {
+                // A leftover of this process's own earlier attempt, or nothing.
+                let _ = std::fs::remove_file(p);
+            }
+        };
+        clean();
+        {
+            let conn = Connection::open(&tmp).map_err(|e| storage(e.to_string()))?;
+            conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+                .map_err(|e| storage(e.to_string()))?;
+            conn.execute_batch(&format!("PRAGMA synchronous=FULL; {SCHEMA}"))
+                .map_err(|e| storage(e.to_string()))?;
+            // Closing checkpoints the WAL into the file: it is complete on its own.
+        }
+        // A hard link does not replace an existing file: whoever links first wins, the other
+        // uses that ledger. (Where links are not supported, a rename of a file that is still
+        // absent.)
+        let linked = match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(_) if !path.exists() => std::fs::rename(&tmp, path),
+            Err(e) => Err(e),
+        };
+        clean();
+        linked.map_err(|e| storage(format!("creating the ledger: {e}")))?;
+        sync_dir(path).map_err(|e| storage(format!("creating the ledger: {e}")))
     }
 
     /// Opens an existing journal for reading only (to verify or audit it): never creates,
@@ -247,6 +287,35 @@ impl SqliteJournal {
             u64::try_from(batch).ok() == Some(anchor.batches) && hash == hash_hex(&anchor.head_hash)
         }))
     }
+}
+
+/// The journal's tables.
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS journal (
+                 seq   INTEGER PRIMARY KEY,
+                 batch INTEGER NOT NULL,
+                 body  TEXT NOT NULL,
+                 hash  TEXT NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS head (
+                 id    INTEGER PRIMARY KEY CHECK (id = 1),
+                 seq   INTEGER NOT NULL,
+                 batch INTEGER NOT NULL,
+                 hash  TEXT NOT NULL
+             );";
+
+/// Flushes the directory holding `path`, so a file just linked into it survives a power cut.
+#[cfg(unix)]
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::File::open(dir)?.sync_all(),
+        _ => std::fs::File::open(".")?.sync_all(),
+    }
+}
+
+/// Directories cannot be opened for flushing here; the link stands once the system flushes.
+#[cfg(not(unix))]
+fn sync_dir(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 fn parse_hash(s: &str, seq: u64, journal: &str) -> Result<[u8; 32]> {
