@@ -78,7 +78,7 @@ pub(crate) fn money(field: &str, text: &str) -> Result<Money, FieldError> {
     let m: Money = text
         .trim()
         .parse()
-        .map_err(|e: registry_model::money::MoneyError| FieldError::new(field, text, e.reason))?;
+        .map_err(|e: registry_model::money::MoneyError| FieldError::new(field, text, e.reason()))?;
     if m.fen() < 0 {
         return Err(FieldError::new(field, text, "is negative"));
     }
