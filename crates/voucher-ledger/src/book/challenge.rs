@@ -248,7 +248,7 @@ impl<J: Journal> VoucherBook<J> {
                 if !p.is_open_on(date) {
                     return Err(LedgerError::OutsideValidity {
                         program: p.id.clone(),
-                        what: "reserve".into(),
+                        what: "reserve",
                         date,
                         from: p.validity.from,
                         until: p.validity.until,
