@@ -53,6 +53,7 @@ pub mod number;
 pub mod record;
 pub mod registry;
 pub mod robustness;
+pub mod robustness_table;
 pub mod rules;
 pub mod table;
 pub mod voucher;
