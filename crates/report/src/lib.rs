@@ -44,6 +44,7 @@ pub mod chart;
 pub mod compute;
 pub mod cycle;
 pub mod error;
+pub mod finance;
 pub mod format;
 pub mod index;
 pub mod lang;

@@ -7,6 +7,7 @@ use registry_model::Year;
 
 pub mod compute;
 pub mod cycle;
+pub mod finance;
 pub mod index;
 pub mod registry;
 pub mod rules;
