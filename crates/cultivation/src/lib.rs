@@ -55,6 +55,7 @@ pub mod payment;
 pub mod registry;
 pub mod registry_view;
 pub mod result;
+pub mod scenario_files;
 pub mod spend_evidence;
 pub mod step;
 pub mod supervision;

@@ -56,6 +56,7 @@ pub mod registry;
 pub mod robustness;
 pub mod robustness_table;
 pub mod rules;
+pub mod scenario;
 pub mod table;
 pub mod voucher;
 

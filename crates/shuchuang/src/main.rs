@@ -45,6 +45,8 @@ enum Command {
     Cycle(cmd::cycle::CycleArgs),
     /// 云量贷 credit lines from verified spend on the ledger and registry facts.
     Finance(cmd::finance::FinanceArgs),
+    /// Application scenarios and the firms' offers, matched (场景 and 四新).
+    Scenario(cmd::scenario::ScenarioArgs),
 }
 
 /// Whether an error is a write into a closed pipe (`| head`): the reader has what it
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
         Command::Rules(a) => cmd::rules::run(a),
         Command::Cycle(a) => cmd::cycle::run(a),
         Command::Finance(a) => cmd::finance::run(a),
+        Command::Scenario(a) => cmd::scenario::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

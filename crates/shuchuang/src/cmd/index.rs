@@ -265,15 +265,8 @@ fn load(data: &DataArgs) -> Result<(Framework, Panel)> {
 }
 
 fn print_notes(notes: &[FillNote]) {
-    const SHOWN: usize = 20;
-    for n in notes.iter().take(SHOWN) {
-        eprintln!(
-            "note: {} / {} {}–{}: {}",
-            n.indicator, n.unit, n.from_year, n.to_year, n.message
-        );
-    }
-    if notes.len() > SHOWN {
-        eprintln!("note: … and {} more such gaps", notes.len() - SHOWN);
+    for line in report::index::fill_notes(notes) {
+        eprintln!("{line}");
     }
 }
 

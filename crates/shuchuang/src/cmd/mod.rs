@@ -11,6 +11,7 @@ pub mod finance;
 pub mod index;
 pub mod registry;
 pub mod rules;
+pub mod scenario;
 pub mod voucher;
 
 /// The placement policies, as named on the command line (`--placement`).
