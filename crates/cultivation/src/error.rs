@@ -23,6 +23,12 @@ pub enum CultivationError {
     /// The index engine refused or failed.
     #[error(transparent)]
     Index(#[from] index_engine::IndexError),
+    /// A scenario-market error (a file refused, a matching that failed).
+    #[error(transparent)]
+    Market(#[from] scenario_market::MarketError),
+    /// A finance error (a parameter file refused, a source that failed).
+    #[error(transparent)]
+    Finance(#[from] finance::FinanceError),
     /// Another process holds the data directory's lock.
     #[error("data directory {} in use by {holder}", dir.display())]
     InUse {

@@ -43,6 +43,10 @@ enum Command {
     Rules(cmd::rules::RulesArgs),
     /// One annual cultivation cycle, end to end, on the embedded default.
     Cycle(cmd::cycle::CycleArgs),
+    /// 云量贷 credit lines from verified spend on the ledger and registry facts.
+    Finance(cmd::finance::FinanceArgs),
+    /// Application scenarios and the firms' offers, matched (场景 and 四新).
+    Scenario(cmd::scenario::ScenarioArgs),
 }
 
 /// Whether an error is a write into a closed pipe (`| head`): the reader has what it
@@ -67,6 +71,8 @@ fn main() -> ExitCode {
         Command::Compute(a) => cmd::compute::run(a),
         Command::Rules(a) => cmd::rules::run(a),
         Command::Cycle(a) => cmd::cycle::run(a),
+        Command::Finance(a) => cmd::finance::run(a),
+        Command::Scenario(a) => cmd::scenario::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -58,7 +58,10 @@ use crate::journal::{Anchor, GROUP_REQUESTS_MAX, Head, Journal, MemoryJournal, S
 use crate::program::{Firm, Program, RuleContext, standard_rules};
 
 mod apply;
+pub mod challenge;
 mod chart;
+pub mod credit;
+pub mod document;
 mod group;
 mod plan;
 mod record;
@@ -68,7 +71,10 @@ mod request;
 mod state;
 mod write;
 
+pub use challenge::{ChallengeReceipt, ChallengeStep, ChallengeTeam};
 pub use chart::{account_code, account_id, contract_ref, grant_key, names, transfer_code};
+pub use credit::{CreditAccount, CreditAccountKind, CreditCode, CreditPosting, CreditSide};
+pub use document::{Document, StoredDocument};
 pub use record::Record;
 pub use replay::{VerifyReport, verify_journal, verify_journal_against};
 pub use request::{
@@ -99,6 +105,10 @@ pub struct VoucherBook<J: Journal = SqliteJournal> {
     group: Option<GroupState>,
     /// The most requests in one group (≤ [`GROUP_REQUESTS_MAX`]).
     group_requests_max: usize,
+    /// The teams of challenge programs.
+    teams: BTreeMap<challenge::TeamKey, challenge::ChallengeTeam>,
+    /// Documents by (collection, key), their latest version.
+    documents: BTreeMap<(String, String), document::StoredDocument>,
 }
 
 impl VoucherBook<SqliteJournal> {
@@ -125,6 +135,8 @@ impl VoucherBook<MemoryJournal> {
             request_ids: Vec::new(),
             group: None,
             group_requests_max: GROUP_REQUESTS_MAX,
+            teams: BTreeMap::new(),
+            documents: BTreeMap::new(),
         }
     }
 }
@@ -146,6 +158,8 @@ impl<J: Journal> VoucherBook<J> {
             request_ids: Vec::new(),
             group: None,
             group_requests_max: GROUP_REQUESTS_MAX,
+            teams: BTreeMap::new(),
+            documents: BTreeMap::new(),
         };
         book.replay_all()?;
         Ok(book)
@@ -275,7 +289,8 @@ impl<J: Journal> VoucherBook<J> {
                 let room = Self::cap_fen(p, fy)
                     .map(|cap| cap > fy.map(|f| f.granted_fen).unwrap_or(0))
                     .unwrap_or(false);
-                room && !fy.is_some_and(|f| f.clawed_back)
+                room && p.kind != crate::program::VoucherKind::Challenge
+                    && !fy.is_some_and(|f| f.clawed_back)
                     && standard_rules().iter().all(|r| r.check(p, &ctx).is_ok())
             })
             .map(|s| &s.program)
