@@ -43,6 +43,7 @@
 //! | `redeem.rs` | planning of redemptions and holds, and their settlement or release |
 //! | `apply.rs` | running one request: apply a plan to the ledger, journal it, fold its effects in; the undo log |
 //! | `group.rs` | group commit: many requests in one journal transaction, all or nothing |
+//! | `session.rs` | several writers on one journal: the write session, catching up, `refresh` |
 //! | `replay.rs` | replay of the journal at open, [`VoucherBook::verify`], [`verify_journal`], `check_invariants` |
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -65,11 +66,12 @@ mod record;
 mod redeem;
 mod replay;
 mod request;
+mod session;
 mod state;
 mod write;
 
 pub use chart::{account_code, account_id, contract_ref, grant_key, names, transfer_code};
-pub use record::Record;
+pub use record::{Record, request_of};
 pub use replay::{VerifyReport, verify_journal, verify_journal_against};
 pub use request::{
     ClawbackReceipt, Command, ExpireReceipt, GrantReceipt, REQUEST_ID_LEN_MAX, RedeemReceipt,
@@ -99,6 +101,8 @@ pub struct VoucherBook<J: Journal = SqliteJournal> {
     group: Option<GroupState>,
     /// The most requests in one group (≤ [`GROUP_REQUESTS_MAX`]).
     group_requests_max: usize,
+    /// Why catching up with other writers failed, if it did: the book then refuses writes.
+    stale: Option<String>,
 }
 
 impl VoucherBook<SqliteJournal> {
@@ -125,6 +129,7 @@ impl VoucherBook<MemoryJournal> {
             request_ids: Vec::new(),
             group: None,
             group_requests_max: GROUP_REQUESTS_MAX,
+            stale: None,
         }
     }
 }
@@ -146,6 +151,7 @@ impl<J: Journal> VoucherBook<J> {
             request_ids: Vec::new(),
             group: None,
             group_requests_max: GROUP_REQUESTS_MAX,
+            stale: None,
         };
         book.replay_all()?;
         Ok(book)
