@@ -194,7 +194,7 @@ pub fn firms_and_reports_round_trip<F: StoreFactory>(f: &mut F) {
     };
     let dup = reports.first().cloned().expect("a report");
     let e = store
-        .insert(&[newcomer.clone()], &[dup])
+        .insert(std::slice::from_ref(&newcomer), &[dup])
         .expect_err("a report stored already");
     assert!(matches!(e, RegistryError::Duplicate { .. }), "{e}");
     // A firm stored with other data: refused whole.
