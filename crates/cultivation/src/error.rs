@@ -23,6 +23,9 @@ pub enum CultivationError {
     /// The index engine refused or failed.
     #[error(transparent)]
     Index(#[from] index_engine::IndexError),
+    /// The PostgreSQL server refused or failed (opening a store, the cycle's memory).
+    #[error(transparent)]
+    Database(#[from] store_postgres::PgError),
     /// Another process holds the data directory's lock.
     #[error("data directory {} in use by {holder}", dir.display())]
     InUse {

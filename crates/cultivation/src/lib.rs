@@ -48,6 +48,7 @@ pub mod observer;
 pub mod payment;
 pub mod registry;
 pub mod result;
+pub mod server;
 pub mod step;
 pub mod supervision;
 
@@ -61,3 +62,4 @@ pub use result::{
     VoucherLine,
 };
 pub use step::Step;
+pub use store_postgres::DatabaseUrl;

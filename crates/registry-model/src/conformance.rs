@@ -89,7 +89,9 @@ fn odd_firms() -> (Vec<Enterprise>, Vec<AnnualReport>) {
     set(
         &mut full,
         "revenue_yuan",
-        FactValue::Money(Some(crate::money::Money::from_fen(123_456_789).unwrap_or_default())),
+        FactValue::Money(Some(
+            crate::money::Money::from_fen(123_456_789).unwrap_or_default(),
+        )),
     );
     set(
         &mut full,
@@ -108,7 +110,11 @@ fn assert_reads_equal<A: RegistryStore + ?Sized, B: RegistryStore + ?Sized>(
     want: &B,
 ) {
     assert_eq!(got.firms().ok(), want.firms().ok(), "{what}: firms");
-    assert_eq!(got.firm_count().ok(), want.firm_count().ok(), "{what}: firm count");
+    assert_eq!(
+        got.firm_count().ok(),
+        want.firm_count().ok(),
+        "{what}: firm count"
+    );
     assert_eq!(
         got.reports_between(2000, 2100).ok(),
         want.reports_between(2000, 2100).ok(),
@@ -125,7 +131,12 @@ fn assert_reads_equal<A: RegistryStore + ?Sized, B: RegistryStore + ?Sized>(
             want.adjustment(y).ok(),
             "{what}: adjustment {y}"
         );
-        for tier in [None, Some(Tier::Potential), Some(Tier::Growth), Some(Tier::Leading)] {
+        for tier in [
+            None,
+            Some(Tier::Potential),
+            Some(Tier::Growth),
+            Some(Tier::Leading),
+        ] {
             assert_eq!(
                 got.list(y, tier).ok(),
                 want.list(y, tier).ok(),
@@ -139,7 +150,12 @@ fn assert_reads_equal<A: RegistryStore + ?Sized, B: RegistryStore + ?Sized>(
         "{what}: counts by year"
     );
     for f in want.firms().unwrap_or_default().iter().step_by(7) {
-        assert_eq!(got.firm(&f.id).ok(), want.firm(&f.id).ok(), "{what}: firm {}", f.id);
+        assert_eq!(
+            got.firm(&f.id).ok(),
+            want.firm(&f.id).ok(),
+            "{what}: firm {}",
+            f.id
+        );
         assert_eq!(
             got.reports_of(&f.id).ok(),
             want.reports_of(&f.id).ok(),
@@ -159,7 +175,11 @@ fn assert_reads_equal<A: RegistryStore + ?Sized, B: RegistryStore + ?Sized>(
             f.id
         );
     }
-    assert_eq!(got.resources().ok(), want.resources().ok(), "{what}: resources");
+    assert_eq!(
+        got.resources().ok(),
+        want.resources().ok(),
+        "{what}: resources"
+    );
 }
 
 /// Firms and reports (a legacy code, names with quotes, tabs, backslashes and line breaks, a
@@ -175,7 +195,9 @@ pub fn firms_and_reports_round_trip<F: StoreFactory>(f: &mut F) {
         let sum = s.insert(&firms, &reports).expect("inserting the cohort");
         assert_eq!(sum.firms_added, 60);
         assert_eq!(sum.reports_added as usize, reports.len());
-        let sum = s.insert(&odd, &odd_reports).expect("inserting the odd firms");
+        let sum = s
+            .insert(&odd, &odd_reports)
+            .expect("inserting the odd firms");
         assert_eq!(sum.reports_added, 2);
         // The same firms again, without reports: left alone.
         let again = s.insert(&firms[..5], &[]).expect("identical firms");
@@ -204,7 +226,11 @@ pub fn firms_and_reports_round_trip<F: StoreFactory>(f: &mut F) {
         .insert(&[newcomer.clone(), renamed], &[])
         .expect_err("other data for a stored firm");
     assert!(matches!(e, RegistryError::InvalidField { .. }), "{e}");
-    assert_eq!(store.firm(&newcomer.id).ok(), Some(None), "nothing was written");
+    assert_eq!(
+        store.firm(&newcomer.id).ok(),
+        Some(None),
+        "nothing was written"
+    );
     assert_reads_equal("after the refusals", &store, &reference);
     let reopened = f.reopen(&store);
     assert_reads_equal("reopened", &reopened, &reference);
@@ -247,7 +273,9 @@ pub fn adjustments_match_memory<F: StoreFactory>(f: &mut F) {
     let set = book.get("cn-2022").expect("cn-2022");
     let e = store.adjust(2023, set, &policy).expect_err("a rewrite");
     assert!(matches!(e, RegistryError::AdjustmentOrder { .. }), "{e}");
-    let e = store.adjust(2025, set, &policy).expect_err("a skipped year");
+    let e = store
+        .adjust(2025, set, &policy)
+        .expect_err("a skipped year");
     assert!(matches!(e, RegistryError::AdjustmentOrder { .. }), "{e}");
     let late = reports
         .iter()
@@ -258,7 +286,9 @@ pub fn adjustments_match_memory<F: StoreFactory>(f: &mut F) {
             r
         });
     if let Some(late) = late.filter(|r| store.report(&r.id, 2022).ok() == Some(None)) {
-        let e = store.insert(&[], &[late]).expect_err("a report of a frozen year");
+        let e = store
+            .insert(&[], &[late])
+            .expect_err("a report of a frozen year");
         assert!(matches!(e, RegistryError::InvalidField { .. }), "{e}");
     }
     // A failing review commits nothing.
@@ -333,7 +363,9 @@ pub fn concurrent_adjustments_one_wins<F: StoreFactory>(f: &mut F) {
     }
     let (firms, reports) = cohort();
     let mut store = f.create();
-    store.insert(&firms, &reports).expect("inserting the cohort");
+    store
+        .insert(&firms, &reports)
+        .expect("inserting the cohort");
     let handles: Vec<F::Store> = (0..3).map(|_| f.reopen(&store)).collect();
     let barrier = std::sync::Barrier::new(handles.len());
     let outcomes: Vec<Result<Adjustment, RegistryError>> = std::thread::scope(|s| {
@@ -366,7 +398,10 @@ pub fn concurrent_adjustments_one_wins<F: StoreFactory>(f: &mut F) {
             );
         }
     }
-    assert_eq!(store.adjustment(2021).ok().flatten().as_ref(), won.first().copied());
+    assert_eq!(
+        store.adjustment(2021).ok().flatten().as_ref(),
+        won.first().copied()
+    );
 }
 
 /// Writes one `#[test]` per conformance check. `$make` is an expression giving

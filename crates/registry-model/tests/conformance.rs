@@ -26,8 +26,12 @@ impl StoreFactory for Sqlite {
     type Store = SqliteStore;
     fn create(&mut self) -> SqliteStore {
         self.files += 1;
-        SqliteStore::open(self.dir.path().join(format!("registry-{}.sqlite", self.files)))
-            .expect("a new SQLite store")
+        SqliteStore::open(
+            self.dir
+                .path()
+                .join(format!("registry-{}.sqlite", self.files)),
+        )
+        .expect("a new SQLite store")
     }
     fn reopen(&mut self, store: &SqliteStore) -> SqliteStore {
         SqliteStore::open(store.path()).expect("reopening the SQLite store")

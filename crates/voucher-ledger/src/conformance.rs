@@ -170,7 +170,11 @@ fn batches(n: u64) -> Vec<Vec<JournalEntry>> {
 /// broken, store nothing.
 pub fn journal_appends_and_reads_back<F: JournalFactory>(f: &mut F) {
     let mut j = f.create();
-    assert_eq!(j.head().expect("head"), Head::default(), "a new journal is empty");
+    assert_eq!(
+        j.head().expect("head"),
+        Head::default(),
+        "a new journal is empty"
+    );
     assert!(j.entries().expect("entries").is_empty());
     let all = batches(6);
     j.append(&all[0]).expect("appending batch 1");
@@ -197,7 +201,10 @@ pub fn journal_appends_and_reads_back<F: JournalFactory>(f: &mut F) {
     let mut broken = all[5].clone();
     broken[0].body.push(' ');
     let group: Vec<&[JournalEntry]> = vec![&all[3], &all[4], &broken];
-    assert!(j.append_batches(&group).is_err(), "a broken group is refused");
+    assert!(
+        j.append_batches(&group).is_err(),
+        "a broken group is refused"
+    );
     assert_eq!(j.read_all().expect("read_all"), (stored.clone(), head));
 
     let reopened = f.reopen(&j);
@@ -231,50 +238,125 @@ fn script<J: Journal>(book: &mut VoucherBook<J>) {
         book.declare_related("rel:1", chengdu_firm(3), "cd-cloud"),
     );
     for n in 1..=3 {
-        book.grant(&format!("g:{n}"), CD, &Firm::new(chengdu_firm(n)), Decimal::from(1000 * n))
-            .unwrap_or_else(|e| panic!("grant {n}: {e}"));
+        book.grant(
+            &format!("g:{n}"),
+            CD,
+            &Firm::new(chengdu_firm(n)),
+            Decimal::from(1000 * n),
+        )
+        .unwrap_or_else(|e| panic!("grant {n}: {e}"));
     }
     // Over the cap (¥5M per firm): refused, nothing written.
     assert!(
-        book.grant("g:over", CD, &Firm::new(chengdu_firm(1)), Decimal::from(5_000_000))
-            .is_err()
+        book.grant(
+            "g:over",
+            CD,
+            &Firm::new(chengdu_firm(1)),
+            Decimal::from(5_000_000)
+        )
+        .is_err()
     );
-    book.redeem("r:1", CD, &chengdu_firm(1), "cd-cloud", "C-1", Decimal::from(700))
-        .expect("redeem 1");
+    book.redeem(
+        "r:1",
+        CD,
+        &chengdu_firm(1),
+        "cd-cloud",
+        "C-1",
+        Decimal::from(700),
+    )
+    .expect("redeem 1");
     // A contract is claimed once: refused.
     assert!(
-        book.redeem("r:1b", CD, &chengdu_firm(2), "cd-cloud", "C-1", Decimal::from(10))
-            .is_err()
+        book.redeem(
+            "r:1b",
+            CD,
+            &chengdu_firm(2),
+            "cd-cloud",
+            "C-1",
+            Decimal::from(10)
+        )
+        .is_err()
     );
-    book.hold_fen("h:2", CD, &chengdu_firm(2), "cd-cloud", "JOB-2", 50_000, 3600)
-        .expect("hold 2");
+    book.hold_fen(
+        "h:2",
+        CD,
+        &chengdu_firm(2),
+        "cd-cloud",
+        "JOB-2",
+        50_000,
+        3600,
+    )
+    .expect("hold 2");
     ok("settle", book.settle("s:2", "JOB-2"));
-    book.hold_fen("h:3", CD, &chengdu_firm(1), "other-cloud", "JOB-3", 10_000, 0)
-        .expect("hold 3");
+    book.hold_fen(
+        "h:3",
+        CD,
+        &chengdu_firm(1),
+        "other-cloud",
+        "JOB-3",
+        10_000,
+        0,
+    )
+    .expect("hold 3");
     ok("release", book.release("rl:3", "JOB-3"));
     book.group(|b| -> Result<(), LedgerError> {
-        b.grant("g:grp:4", CD, &Firm::new(chengdu_firm(4)), Decimal::from(400))?;
-        b.redeem("r:grp:4", CD, &chengdu_firm(4), "cd-cloud", "C-4", Decimal::from(300))?;
+        b.grant(
+            "g:grp:4",
+            CD,
+            &Firm::new(chengdu_firm(4)),
+            Decimal::from(400),
+        )?;
+        b.redeem(
+            "r:grp:4",
+            CD,
+            &chengdu_firm(4),
+            "cd-cloud",
+            "C-4",
+            Decimal::from(300),
+        )?;
         Ok(())
     })
     .expect("a committed group");
     let rolled_back = book.group(|b| -> Result<(), LedgerError> {
-        b.grant("g:grp:5", CD, &Firm::new(chengdu_firm(5)), Decimal::from(400))?;
-        b.grant("g:grp:bad", CD, &Firm::new(chengdu_firm(5)), Decimal::from(-1))?;
+        b.grant(
+            "g:grp:5",
+            CD,
+            &Firm::new(chengdu_firm(5)),
+            Decimal::from(400),
+        )?;
+        b.grant(
+            "g:grp:bad",
+            CD,
+            &Firm::new(chengdu_firm(5)),
+            Decimal::from(-1),
+        )?;
         Ok(())
     });
-    assert!(rolled_back.is_err(), "a group with a refused request rolls back");
+    assert!(
+        rolled_back.is_err(),
+        "a group with a refused request rolls back"
+    );
     let sd = Firm::new(shandong_firm(1));
     book.grant("g:sd", SD, &sd, Decimal::from(20_000))
         .expect("Shandong grant");
     book.rate("rate:sd", SD, &sd.id, 2025, Rating::Failing)
         .expect("a failing rating");
-    book.grant("g:race:1", RACE_PROGRAM, &Firm::new(chengdu_firm(1)), Decimal::from(600))
-        .expect("race grant 1");
+    book.grant(
+        "g:race:1",
+        RACE_PROGRAM,
+        &Firm::new(chengdu_firm(1)),
+        Decimal::from(600),
+    )
+    .expect("race grant 1");
     // ¥400 left in the race budget: refused.
     assert!(
-        book.grant("g:race:2", RACE_PROGRAM, &Firm::new(chengdu_firm(2)), Decimal::from(500))
-            .is_err()
+        book.grant(
+            "g:race:2",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(2)),
+            Decimal::from(500)
+        )
+        .is_err()
     );
 }
 
@@ -333,12 +415,22 @@ pub fn failures_write_nothing<F: JournalFactory>(f: &mut F) {
         .expect("adding the race program");
     let before = observe(&book);
     assert!(
-        book.grant("g:bad", RACE_PROGRAM, &Firm::new(chengdu_firm(1)), Decimal::from(601))
-            .is_err(),
+        book.grant(
+            "g:bad",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(1)),
+            Decimal::from(601)
+        )
+        .is_err(),
         "over the cap"
     );
     let failed = book.group(|b| -> Result<(), LedgerError> {
-        b.grant("g:a", RACE_PROGRAM, &Firm::new(chengdu_firm(1)), Decimal::from(100))?;
+        b.grant(
+            "g:a",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(1)),
+            Decimal::from(100),
+        )?;
         Err(LedgerError::NothingToDo {
             what: "the caller gives up".into(),
         })
@@ -348,8 +440,13 @@ pub fn failures_write_nothing<F: JournalFactory>(f: &mut F) {
     let reopened = book_on(f.reopen(book.journal()), day(3, 1));
     assert_same("reopened after the failures", &observe(&reopened), &before);
     // The ids are free: the same requests run now.
-    book.grant("g:a", RACE_PROGRAM, &Firm::new(chengdu_firm(1)), Decimal::from(100))
-        .expect("the id of a rolled-back group is free");
+    book.grant(
+        "g:a",
+        RACE_PROGRAM,
+        &Firm::new(chengdu_firm(1)),
+        Decimal::from(100),
+    )
+    .expect("the id of a rolled-back group is free");
 }
 
 /// Two writers on one journal (skipped when the factory has no write sessions): each catches
@@ -366,20 +463,40 @@ pub fn two_writers_see_each_other<F: JournalFactory>(f: &mut F) {
         .expect("adding the race program");
     // b has not seen the program yet; it catches up before planning.
     let g1 = b
-        .grant("g:1", RACE_PROGRAM, &Firm::new(chengdu_firm(1)), Decimal::from(600))
+        .grant(
+            "g:1",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(1)),
+            Decimal::from(600),
+        )
         .expect("b grants after catching up with a's program");
     // a does not know of b's grant: it catches up, and the budget (¥1,000) refuses ¥500 more.
     let over = a
-        .grant("g:2", RACE_PROGRAM, &Firm::new(chengdu_firm(2)), Decimal::from(500))
+        .grant(
+            "g:2",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(2)),
+            Decimal::from(500),
+        )
         .expect_err("the budget holds across writers");
     assert!(over.is_refusal(), "{over}");
     // The same id and content from the other writer: the first reply.
     let again = a
-        .grant("g:1", RACE_PROGRAM, &Firm::new(chengdu_firm(1)), Decimal::from(600))
+        .grant(
+            "g:1",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(1)),
+            Decimal::from(600),
+        )
         .expect("a repeat of b's request");
     assert_eq!(again, g1);
     let conflict = a
-        .grant("g:1", RACE_PROGRAM, &Firm::new(chengdu_firm(2)), Decimal::from(1))
+        .grant(
+            "g:1",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(2)),
+            Decimal::from(1),
+        )
         .expect_err("other content under b's id");
     assert!(
         matches!(conflict, LedgerError::RequestConflict { .. }),
@@ -387,13 +504,30 @@ pub fn two_writers_see_each_other<F: JournalFactory>(f: &mut F) {
     );
     // A group on a, then a redemption on b of what the group granted.
     a.group(|a| -> Result<(), LedgerError> {
-        a.grant("g:3", RACE_PROGRAM, &Firm::new(chengdu_firm(3)), Decimal::from(200))?;
-        a.grant("g:4", RACE_PROGRAM, &Firm::new(chengdu_firm(4)), Decimal::from(200))?;
+        a.grant(
+            "g:3",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(3)),
+            Decimal::from(200),
+        )?;
+        a.grant(
+            "g:4",
+            RACE_PROGRAM,
+            &Firm::new(chengdu_firm(4)),
+            Decimal::from(200),
+        )?;
         Ok(())
     })
     .expect("a group");
     let r = b
-        .redeem("r:3", RACE_PROGRAM, &chengdu_firm(3), "p", "C-3", Decimal::from(100))
+        .redeem(
+            "r:3",
+            RACE_PROGRAM,
+            &chengdu_firm(3),
+            "p",
+            "C-3",
+            Decimal::from(100),
+        )
         .expect("b redeems a's grant");
     assert_eq!(r.subsidy_fen, 5_000);
     assert_eq!(b.refresh().expect("refresh"), 0, "b is up to date");
@@ -457,7 +591,11 @@ pub fn writers_on_threads_keep_one_chain<F: JournalFactory>(f: &mut F) {
     book.verify().expect("verify after the writers");
     let acks: Vec<(String, Reply)> = acknowledged.into_iter().flatten().collect();
     // Every acknowledged request is in the journal with its reply, and nothing else is.
-    assert_eq!(book.request_count(), acks.len() + 1, "requests in the journal");
+    assert_eq!(
+        book.request_count(),
+        acks.len() + 1,
+        "requests in the journal"
+    );
     let mut granted = 0u64;
     let mut subsidies = 0u64;
     for (id, reply) in &acks {
@@ -489,7 +627,10 @@ pub fn writers_on_threads_keep_one_chain<F: JournalFactory>(f: &mut F) {
     );
     for n in 1..=5 {
         let fy = book.firm_year(RACE_PROGRAM, 2025, &chengdu_firm(n));
-        assert!(fy.is_none_or(|fy| fy.granted_fen <= 60_000), "cap of firm {n}");
+        assert!(
+            fy.is_none_or(|fy| fy.granted_fen <= 60_000),
+            "cap of firm {n}"
+        );
     }
 }
 

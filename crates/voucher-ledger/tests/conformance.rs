@@ -42,8 +42,12 @@ impl JournalFactory for Sqlite {
     type Journal = SqliteJournal;
     fn create(&mut self) -> SqliteJournal {
         self.files += 1;
-        SqliteJournal::open(self.dir.path().join(format!("ledger-{}.sqlite", self.files)))
-            .expect("a new SQLite journal")
+        SqliteJournal::open(
+            self.dir
+                .path()
+                .join(format!("ledger-{}.sqlite", self.files)),
+        )
+        .expect("a new SQLite journal")
     }
     fn reopen(&mut self, journal: &SqliteJournal) -> SqliteJournal {
         SqliteJournal::open(journal.path()).expect("reopening the SQLite journal")

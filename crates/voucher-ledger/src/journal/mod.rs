@@ -156,7 +156,11 @@ pub trait Journal {
     /// [`Journal::begin_write`] returned; outside one, as of one instant (whole batches).
     /// The default filters [`Journal::entries`].
     fn entries_since(&self, seq: u64) -> Result<Vec<JournalEntry>> {
-        Ok(self.entries()?.into_iter().filter(|e| e.seq > seq).collect())
+        Ok(self
+            .entries()?
+            .into_iter()
+            .filter(|e| e.seq > seq)
+            .collect())
     }
 
     /// Ends the open write session without writing (releasing its lock); nothing when none

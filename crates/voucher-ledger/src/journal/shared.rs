@@ -69,10 +69,14 @@ impl SharedJournal {
     fn wait_free(&self) -> Result<MutexGuard<'_, State>> {
         let mut st = self.lock()?;
         while st.holder.is_some_and(|h| h != self.id) {
-            st = self.inner.freed.wait(st).map_err(|_| LedgerError::Storage {
-                journal: self.describe(),
-                message: "a writer panicked while holding the journal".into(),
-            })?;
+            st = self
+                .inner
+                .freed
+                .wait(st)
+                .map_err(|_| LedgerError::Storage {
+                    journal: self.describe(),
+                    message: "a writer panicked while holding the journal".into(),
+                })?;
         }
         Ok(st)
     }
@@ -146,9 +150,15 @@ impl Journal for SharedJournal {
 
     fn entries_since(&self, seq: u64) -> Result<Vec<JournalEntry>> {
         let st = self.lock()?;
-        let from = usize::try_from(seq).unwrap_or(usize::MAX).min(st.entries.len());
+        let from = usize::try_from(seq)
+            .unwrap_or(usize::MAX)
+            .min(st.entries.len());
         // Seqs are 1, 2, 3, … without gaps, so entry `seq + 1` is at index `seq`.
-        Ok(st.entries.get(from..).map(<[_]>::to_vec).unwrap_or_default())
+        Ok(st
+            .entries
+            .get(from..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default())
     }
 
     fn end_write(&mut self) -> Result<()> {
