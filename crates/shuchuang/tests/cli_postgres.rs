@@ -242,3 +242,120 @@ fn processes_granting_at_once_lose_nothing_and_verify() {
     let verify = String::from_utf8(stdout(on_pg(&url), &["voucher", "verify"])).unwrap();
     assert!(verify.contains("verified"), "{verify}");
 }
+
+/// A login role of the test server, dropped (after the schemas it was granted) at the end.
+struct Role {
+    server: String,
+    name: String,
+}
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.name));
+        }
+    }
+}
+
+#[test]
+fn an_auditor_role_reads_everything_and_writes_nothing() {
+    let Some(server) = server() else { return };
+    let role = Role {
+        server: server.clone(),
+        name: format!("auditor_{}", std::process::id()),
+    };
+    let schema = Schema::new(&server, "roles");
+    let owner = schema.url();
+    stdout(
+        on_pg(&owner),
+        &[
+            "voucher",
+            "program",
+            "add-defaults",
+            "--request-id",
+            "defaults",
+        ],
+    );
+    assert!(grant(on_pg(&owner), "g1", "1000").status.success());
+    stdout(
+        on_pg(&owner),
+        &[
+            "registry",
+            "generate",
+            "--count",
+            "20",
+            "--years",
+            "2023..2024",
+        ],
+    );
+    stdout(on_pg(&owner), &["registry", "adjust", "--year", "2024"]);
+    // The auditor of docs/store-postgres.md.
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {r} LOGIN PASSWORD 'audit-Pa55';
+             GRANT USAGE ON SCHEMA {s} TO {r};
+             GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r};",
+            r = role.name,
+            s = schema.name
+        ))
+        .unwrap();
+    let (scheme, rest) = owner.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let auditor = format!("{scheme}://{}:audit-Pa55@{host}", role.name);
+    let export = ["voucher", "export", "--format", "csv"];
+    let before = stdout(on_pg(&owner), &export);
+    let list = ["registry", "list", "--year", "2024", "--format", "csv"];
+    let listed = stdout(on_pg(&owner), &list);
+    for args in [
+        &list[..],
+        &export,
+        &["voucher", "balance", "--format", "csv"],
+        &["voucher", "verify"],
+        &["voucher", "statement", FIRM],
+        &["voucher", "report", PROGRAM],
+        &["voucher", "program", "list"],
+    ] {
+        stdout(on_pg(&auditor), args);
+    }
+    let refused = [
+        grant(on_pg(&auditor), "g2", "1000"),
+        on_pg(&auditor)
+            .args(["voucher", "program", "add-defaults", "--request-id", "d2"])
+            .output()
+            .unwrap(),
+        on_pg(&auditor)
+            .args(["registry", "adjust", "--year", "2025"])
+            .output()
+            .unwrap(),
+        on_pg(&auditor)
+            .args([
+                "registry",
+                "generate",
+                "--count",
+                "5",
+                "--years",
+                "2025..2025",
+            ])
+            .output()
+            .unwrap(),
+    ];
+    for out in refused {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "a write with the auditor's role succeeded"
+        );
+        assert!(err.contains("permission denied"), "{err}");
+        assert!(!err.contains("audit-Pa55"), "the password was shown: {err}");
+    }
+    assert!(
+        before == stdout(on_pg(&owner), &export),
+        "the auditor changed the ledger"
+    );
+    assert!(
+        listed == stdout(on_pg(&owner), &list),
+        "the auditor changed the registry"
+    );
+    drop(schema);
+}
