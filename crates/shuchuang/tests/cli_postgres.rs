@@ -359,3 +359,76 @@ fn an_auditor_role_reads_everything_and_writes_nothing() {
     );
     drop(schema);
 }
+
+/// Entries in the schema's journal (0 before the ledger's tables exist).
+fn journal_len(server: &str, schema: &str) -> i64 {
+    let mut c = postgres::Client::connect(server, postgres::NoTls).unwrap();
+    let exists: bool = c
+        .query_one(
+            "SELECT to_regclass($1) IS NOT NULL",
+            &[&format!("\"{schema}\".journal")],
+        )
+        .unwrap()
+        .get(0);
+    if !exists {
+        return 0;
+    }
+    c.query_one(&format!("SELECT COUNT(*) FROM \"{schema}\".journal"), &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_client_killed_mid_write_leaves_whole_groups_and_a_rerun_completes() {
+    let Some(server) = server() else { return };
+    let killed = Schema::new(&server, "kill");
+    let clean = Schema::new(&server, "clean");
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("report");
+    let cycle = [
+        "cycle", "--firms", "200", "--year", "2025", "--format", "json", "--out",
+    ];
+    let cycle: Vec<&str> = cycle
+        .into_iter()
+        .chain([out_dir.to_str().unwrap()])
+        .collect();
+    // Kill the cycle once its ledger writes have begun, and before they end.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("shuchuang"))
+        .args(&cycle)
+        .env("LC_ALL", "C")
+        .env("SHUCHUANG_DATABASE_URL", killed.url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while journal_len(&server, &killed.name) == 0 && std::time::Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill(); // SIGKILL on Unix
+    let status = child.wait().unwrap();
+    let at_kill = journal_len(&server, &killed.name);
+    assert!(
+        at_kill > 0,
+        "the cycle wrote nothing before it ended ({status})"
+    );
+    // What the killed client left verifies: whole groups only, one chain.
+    let verify = String::from_utf8(stdout(on_pg(&killed.url()), &["voucher", "verify"])).unwrap();
+    assert!(verify.contains("verified"), "{verify}");
+    // A rerun completes the year; the ledger then equals one uninterrupted run.
+    stdout(on_pg(&killed.url()), &cycle);
+    stdout(on_pg(&clean.url()), &cycle);
+    let export = ["voucher", "export", "--format", "csv"];
+    let resumed = stdout(on_pg(&killed.url()), &export);
+    assert!(
+        resumed == stdout(on_pg(&clean.url()), &export),
+        "the rerun differs from a clean run"
+    );
+    assert!(
+        journal_len(&server, &killed.name) > at_kill,
+        "the kill came after the last write: nothing was interrupted"
+    );
+}
