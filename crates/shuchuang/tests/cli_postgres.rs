@@ -432,3 +432,106 @@ fn a_client_killed_mid_write_leaves_whole_groups_and_a_rerun_completes() {
         "the kill came after the last write: nothing was interrupted"
     );
 }
+
+/// `pg_ctlcluster` on the newest local cluster named main (as .ci/postgres.sh starts it).
+fn pg_ctlcluster(action: &[&str]) {
+    let mut versions: Vec<String> = std::fs::read_dir("/etc/postgresql")
+        .expect("a local PostgreSQL cluster (/etc/postgresql)")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    versions.sort_by_key(|v| v.parse::<u32>().unwrap_or(0));
+    let version = versions.last().expect("a cluster version");
+    let status = std::process::Command::new("pg_ctlcluster")
+        .args(["--skip-systemctl-redirect", version, "main"])
+        .args(action)
+        .status()
+        .unwrap();
+    assert!(status.success(), "pg_ctlcluster {action:?}: {status}");
+}
+
+/// Stops the local server with `-m immediate` (a crash: no checkpoint, no goodbye to
+/// clients) while a client grants, restarts it, and checks that nothing acknowledged was
+/// lost and nothing half-written remains. Ignored by default: it stops the server every
+/// other test uses; .ci/run runs it alone after the others.
+#[test]
+#[ignore = "stops the local PostgreSQL server; run alone, as root: cargo test -p shuchuang --test cli_postgres -- --ignored"]
+fn the_server_stopped_mid_write_loses_nothing_acknowledged() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let Some(server) = server() else { return };
+    let schema = Schema::new(&server, "crash");
+    let url = schema.url();
+    stdout(
+        on_pg(&url),
+        &[
+            "voucher",
+            "program",
+            "add-defaults",
+            "--request-id",
+            "defaults",
+        ],
+    );
+    let acked = AtomicUsize::new(0);
+    let done = AtomicBool::new(false);
+    let wait_for = |n: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+        while acked.load(Ordering::SeqCst) < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "grants stopped succeeding"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let acknowledged: Vec<(String, String)> = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let mut ok = Vec::new();
+            for g in 0..10_000 {
+                if done.load(Ordering::SeqCst) {
+                    break;
+                }
+                let (id, amount) = (format!("c{g}"), format!("{}.{:02}", 100 + g % 50, g % 100));
+                if grant(on_pg(&url), &id, &amount).status.success() {
+                    ok.push((id, amount));
+                    acked.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            ok
+        });
+        wait_for(3);
+        pg_ctlcluster(&["stop", "-m", "immediate"]);
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        pg_ctlcluster(&["start"]);
+        let after_restart = acked.load(Ordering::SeqCst) + 3;
+        wait_for(after_restart);
+        done.store(true, Ordering::SeqCst);
+        writer.join().unwrap()
+    });
+    let verify = String::from_utf8(stdout(on_pg(&url), &["voucher", "verify"])).unwrap();
+    assert!(verify.contains("verified"), "{verify}");
+    // Every acknowledged grant is there: retried with its id and content, each is answered
+    // from the journal and adds nothing.
+    let export = ["voucher", "export", "--format", "csv"];
+    let before = stdout(on_pg(&url), &export);
+    for (id, amount) in &acknowledged {
+        let out = grant(on_pg(&url), id, amount);
+        assert!(
+            out.status.success(),
+            "{id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(
+        before == stdout(on_pg(&url), &export),
+        "an acknowledged grant was missing"
+    );
+    let grants = String::from_utf8(before)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains(",grant,"))
+        .count();
+    assert!(
+        grants >= acknowledged.len(),
+        "{grants} grants, {} acknowledged",
+        acknowledged.len()
+    );
+}
