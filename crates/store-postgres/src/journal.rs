@@ -16,8 +16,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use postgres::Client;
 use voucher_ledger::journal::{
-    BATCH_ENTRIES_MAX, GENESIS_HASH, GROUP_ENTRIES_MAX, GROUP_REQUESTS_MAX, Head, Journal,
-    JournalEntry, chain_hash, hash_hex,
+    GENESIS_HASH, Head, Journal, JournalEntry, check_group, hash_hex, parse_hash_hex,
 };
 use voucher_ledger::{LedgerError, Result};
 
@@ -79,17 +78,6 @@ impl std::fmt::Debug for PgJournal {
             .field("read_only", &self.read_only)
             .finish()
     }
-}
-
-fn parse_hash(s: &str, seq: u64, journal: &str) -> Result<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).map_err(|e| LedgerError::Tampered {
-        journal: journal.to_string(),
-        seq,
-        request: String::new(),
-        reason: format!("stored hash '{s}' is not 64 hex digits ({e})"),
-    })?;
-    Ok(out)
 }
 
 fn to_i64(v: u64, what: &str, journal: &str) -> Result<i64> {
@@ -187,7 +175,7 @@ impl PgJournal {
         Ok(Head {
             seq,
             batch: to_u64(row.get(1), "head batch", &name)?,
-            hash: parse_hash(row.get(2), seq, &name)?,
+            hash: parse_hash_hex(row.get(2), seq, &name)?,
         })
     }
 
@@ -210,66 +198,10 @@ impl PgJournal {
                 seq,
                 batch: to_u64(r.get(1), "batch", &name)?,
                 body: r.get(2),
-                hash: parse_hash(r.get(3), seq, &name)?,
+                hash: parse_hash_hex(r.get(3), seq, &name)?,
             });
         }
         Ok(out)
-    }
-
-    /// Checks the batches against `head` exactly as the journal's own check does (each batch
-    /// within its size, continuing the one before, hashes chained) and returns the new head.
-    fn check(&self, head: &Head, batches: &[&[JournalEntry]]) -> Result<Head> {
-        let name = self.describe();
-        let total: usize = batches.iter().map(|b| b.len()).sum();
-        if batches.len() > GROUP_REQUESTS_MAX || total > GROUP_ENTRIES_MAX {
-            return Err(LedgerError::BatchTooLarge {
-                what: "journal entries in one group",
-                len: total,
-                max: GROUP_ENTRIES_MAX,
-            });
-        }
-        let mut prev = *head;
-        for b in batches {
-            if b.len() > BATCH_ENTRIES_MAX {
-                return Err(LedgerError::BatchTooLarge {
-                    what: "journal entries",
-                    len: b.len(),
-                    max: BATCH_ENTRIES_MAX,
-                });
-            }
-            if let Some(first) = b.first()
-                && (first.seq != prev.seq + 1 || first.batch != prev.batch + 1)
-            {
-                return Err(LedgerError::Storage {
-                    journal: name,
-                    message: format!(
-                        "the journal ends at entry {} but this batch continues entry {}: another writer appended since this book read the journal; retry",
-                        prev.seq,
-                        first.seq.saturating_sub(1)
-                    ),
-                });
-            }
-            for e in b.iter() {
-                let ok = e.seq == prev.seq + 1
-                    && (e.batch == prev.batch || e.batch == prev.batch + 1)
-                    && e.body.len() <= voucher_ledger::journal::BODY_BYTES_MAX
-                    && chain_hash(&prev.hash, e.seq, e.batch, &e.body) == e.hash;
-                if !ok {
-                    return Err(LedgerError::Tampered {
-                        journal: name,
-                        seq: e.seq,
-                        request: String::new(),
-                        reason: "does not continue the chain from the head".into(),
-                    });
-                }
-                prev = Head {
-                    seq: e.seq,
-                    batch: e.batch,
-                    hash: e.hash,
-                };
-            }
-        }
-        Ok(prev)
     }
 
     /// Writes checked batches and the new head in the open transaction.
@@ -359,7 +291,7 @@ impl Journal for PgJournal {
                     this.read_head_in(client, true)?
                 }
             };
-            let new_head = this.check(&head, batches)?;
+            let new_head = check_group(&head, batches, &this.store)?;
             this.write(client, batches, &new_head)?;
             client
                 .batch_execute("COMMIT")

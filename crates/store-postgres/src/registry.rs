@@ -658,7 +658,7 @@ impl RegistryStore for PgRegistry {
         review: &mut dyn FnMut(&mut Adjustment) -> Result<()>,
     ) -> Result<Adjustment> {
         self.write_tx("adjusting", |s| {
-            let mut adj = registry_model::preview::preview_adjustment(s, year, set, policy)?;
+            let mut adj = s.preview_adjustment(year, set, policy)?;
             review(&mut adj)?;
             s.commit_in_tx(&adj)?;
             Ok(adj)

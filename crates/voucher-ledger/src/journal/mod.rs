@@ -245,9 +245,11 @@ fn check_group_size(batches: &[&[JournalEntry]]) -> Result<()> {
     Ok(())
 }
 
-/// Checks a group of batches against `head` (each batch as [`check_batch`] would, each
-/// continuing the one before), returning the head after the last one.
-fn check_group(head: &Head, batches: &[&[JournalEntry]], journal: &str) -> Result<Head> {
+/// Checks a group of batches against `head` before it is written — the group's size, each
+/// batch within its size, continuing the one before, its hashes chained — and returns the
+/// head after the last one. Every journal runs it on its append path (including those
+/// outside this crate), so what verify checks after reading was checked before writing.
+pub fn check_group(head: &Head, batches: &[&[JournalEntry]], journal: &str) -> Result<Head> {
     check_group_size(batches)?;
     let mut head = *head;
     for b in batches {
@@ -383,6 +385,20 @@ pub fn hash_hex(hash: &[u8; 32]) -> String {
         out.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     out
+}
+
+/// A stored hash read back from its hex (as [`hash_hex`] writes it); a malformed one is
+/// [`LedgerError::Tampered`] at entry `seq` of `journal`. For the journals that store hashes
+/// as text (SQLite, a server).
+pub fn parse_hash_hex(s: &str, seq: u64, journal: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).map_err(|e| LedgerError::Tampered {
+        journal: journal.to_string(),
+        seq,
+        request: String::new(),
+        reason: format!("stored hash '{s}' is not 64 hex digits ({e})"),
+    })?;
+    Ok(out)
 }
 
 /// What [`verify_chain`] found.
