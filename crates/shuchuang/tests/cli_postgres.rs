@@ -156,10 +156,37 @@ fn grant(c: Command, id: &str, amount: &str) -> Output {
     .unwrap()
 }
 
+/// A grant (`contract` None) or a redemption against `contract`, as one process.
+fn write(c: Command, id: &str, amount: &str, contract: Option<&str>) -> Output {
+    let Some(contract) = contract else {
+        return grant(c, id, amount);
+    };
+    let mut c = c;
+    c.args([
+        "voucher",
+        "--date",
+        "2024-03-01",
+        "redeem",
+        "--program",
+        PROGRAM,
+    ])
+    .args([
+        "--firm",
+        FIRM,
+        "--provider",
+        "some-cloud",
+        "--contract",
+        contract,
+    ])
+    .args(["--amount", amount, "--request-id", id])
+    .output()
+    .unwrap()
+}
+
 #[test]
-fn processes_granting_at_once_lose_nothing_and_verify() {
+fn processes_granting_and_redeeming_at_once_lose_nothing_and_verify() {
     const WRITERS: usize = 4;
-    const GRANTS: usize = 6;
+    const REQUESTS: usize = 6;
     let Some(server) = server() else { return };
     let schema = Schema::new(&server, "writers");
     let url = schema.url();
@@ -171,24 +198,29 @@ fn processes_granting_at_once_lose_nothing_and_verify() {
         "defaults",
     ];
     stdout(on_pg(&url), &defaults);
-    // WRITERS processes at a time, each granting GRANTS times in a row: every grant is a
-    // process of its own that replays the journal, then catches up under the head's lock.
-    let acknowledged: Vec<(String, String)> = std::thread::scope(|s| {
+    assert!(grant(on_pg(&url), "base", "100000").status.success());
+    // WRITERS processes at a time, each writing REQUESTS times in a row, grants and
+    // redemptions in turn: every request is a process of its own that replays the journal,
+    // then catches up with the others under the head's lock before it plans. The balance
+    // never runs short (the base grant), so each subsidy is its ratio's whatever the order.
+    type Request = (String, String, Option<String>);
+    let acknowledged: Vec<Request> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..WRITERS)
             .map(|w| {
                 let url = url.clone();
                 s.spawn(move || {
-                    (0..GRANTS)
-                        .map(|g| {
-                            let id = format!("w{w}-g{g}");
-                            let amount = format!("{}.{:02}", 100 + w * 10 + g, w + g);
-                            let out = grant(on_pg(&url), &id, &amount);
+                    (0..REQUESTS)
+                        .map(|r| {
+                            let id = format!("w{w}-r{r}");
+                            let amount = format!("{}.{:02}", 100 + w * 10 + r, w + r);
+                            let contract = (r % 2 == 1).then(|| format!("HZ-{w}-{r}"));
+                            let out = write(on_pg(&url), &id, &amount, contract.as_deref());
                             assert!(
                                 out.status.success(),
                                 "{id}: {}",
                                 String::from_utf8_lossy(&out.stderr)
                             );
-                            (id, amount)
+                            (id, amount, contract)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -199,11 +231,15 @@ fn processes_granting_at_once_lose_nothing_and_verify() {
             .flat_map(|h| h.join().unwrap())
             .collect()
     });
-    assert_eq!(acknowledged.len(), WRITERS * GRANTS);
+    assert_eq!(acknowledged.len(), WRITERS * REQUESTS);
     // A retry of an acknowledged request from another process is the same request: no double.
-    let (id, amount) = &acknowledged[0];
-    assert!(grant(on_pg(&url), id, amount).status.success());
-    let out = grant(on_pg(&url), id, "1.00");
+    let (id, amount, contract) = &acknowledged[1];
+    assert!(
+        write(on_pg(&url), id, amount, contract.as_deref())
+            .status
+            .success()
+    );
+    let out = write(on_pg(&url), id, "1.00", contract.as_deref());
     assert!(
         !out.status.success(),
         "the same id with other content was accepted"
@@ -211,8 +247,18 @@ fn processes_granting_at_once_lose_nothing_and_verify() {
     // The serial model: the acknowledged requests one after another on SQLite.
     let tmp = tempfile::tempdir().unwrap();
     stdout(on_sqlite(tmp.path()), &defaults);
-    for (id, amount) in &acknowledged {
-        assert!(grant(on_sqlite(tmp.path()), id, amount).status.success());
+    assert!(
+        grant(on_sqlite(tmp.path()), "base", "100000")
+            .status
+            .success()
+    );
+    for (id, amount, contract) in &acknowledged {
+        let out = write(on_sqlite(tmp.path()), id, amount, contract.as_deref());
+        assert!(
+            out.status.success(),
+            "{id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let balances = ["voucher", "balance", "--format", "csv"];
     let pg = stdout(on_pg(&url), &balances);
@@ -237,7 +283,11 @@ fn processes_granting_at_once_lose_nothing_and_verify() {
     };
     let pg = sorted(stdout(on_pg(&url), &export));
     let serial = sorted(stdout(on_sqlite(tmp.path()), &export));
-    assert!(pg.len() > WRITERS * GRANTS, "{pg:?}");
+    assert!(pg.len() > WRITERS * REQUESTS, "{pg:?}");
+    assert!(
+        pg.iter().any(|l| l.contains("redeem")),
+        "no redemption in {pg:?}"
+    );
     assert_eq!(pg, serial);
     let verify = String::from_utf8(stdout(on_pg(&url), &["voucher", "verify"])).unwrap();
     assert!(verify.contains("verified"), "{verify}");
