@@ -119,6 +119,24 @@ impl DataDir {
         self.database.as_ref()
     }
 
+    /// Where the stores are, as said in messages: the directory, or the database URL
+    /// (password hidden).
+    pub fn location(&self) -> PathBuf {
+        match &self.database {
+            Some(url) => url.to_string().into(),
+            None => self.path.clone(),
+        }
+    }
+
+    /// The registry's durability settings, as said after its location (none to say for a
+    /// server, whose settings are its administrator's).
+    pub fn registry_settings(&self) -> &'static str {
+        match &self.database {
+            Some(_) => "",
+            None => ", WAL, synchronous=FULL",
+        }
+    }
+
     /// Where the registry is, as said in messages: its file, or the database URL (password
     /// hidden) with its schema.
     pub fn registry_location(&self) -> String {

@@ -26,6 +26,12 @@ pub enum CultivationError {
     /// The PostgreSQL server refused or failed (opening a store, the cycle's memory).
     #[error(transparent)]
     Database(#[from] store_postgres::PgError),
+    /// A scenario-market error (a file refused, a matching that failed).
+    #[error(transparent)]
+    Market(#[from] scenario_market::MarketError),
+    /// A finance error (a parameter file refused, a source that failed).
+    #[error(transparent)]
+    Finance(#[from] finance::FinanceError),
     /// Another process holds the data directory's lock.
     #[error("data directory {} in use by {holder}", dir.display())]
     InUse {

@@ -10,7 +10,11 @@
 //! printed: an [`Observer`] hears of progress and of each step's result as it comes.
 //!
 //! The adapters between the crates live here: registry profiles as rule facts
-//! ([`facts`]), compute bills paid through the ledger ([`payment`]). [`DataDir`] owns the
+//! ([`facts`]), compute bills paid through the ledger ([`payment`]), scenario-market's
+//! ledger on the voucher book ([`market_ledger`]), finance's books on the ledger's credit
+//! books ([`credit_books`]), its spend evidence from the ledger's contracts
+//! ([`spend_evidence`]), and the registry as finance's facts and growth criteria and the
+//! market's firm directory ([`registry_view`]). [`DataDir`] owns the
 //! embedded data directory (its layout, its writers' lock, the stores behind their traits).
 //!
 //! ```
@@ -39,27 +43,36 @@
 pub mod benefits;
 pub mod cohort;
 pub mod compute;
+pub mod credit_books;
 pub mod cycle;
 pub mod data_dir;
 pub mod error;
 pub mod facts;
+pub mod market_ledger;
 pub mod measure;
 pub mod observer;
 pub mod payment;
 pub mod registry;
+pub mod registry_view;
 pub mod result;
+pub mod scenario_files;
 pub mod server;
+pub mod spend_evidence;
 pub mod step;
 pub mod supervision;
 
 pub use cohort::{CohortMemory, CohortMeta};
+pub use credit_books::LedgerBooks;
 pub use cycle::{CycleConfig, Stores, run_cycle};
 pub use data_dir::{DataDir, DirLock, LedgerHandle, RegistryHandle, RegistryInit};
 pub use error::{CultivationError, Result};
+pub use market_ledger::LedgerMarket;
 pub use observer::{Observer, Quiet, StepDone};
+pub use registry_view::RegistryView;
 pub use result::{
     BenefitStep, ComputeStep, CycleOutcome, IndexStep, RegistryStep, Summary, SupervisionStep,
     VoucherLine,
 };
+pub use spend_evidence::LedgerEvidence;
 pub use step::Step;
 pub use store_postgres::DatabaseUrl;

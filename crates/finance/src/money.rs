@@ -1,5 +1,8 @@
-//! Exact money: `Decimal` yuan at the API, integer fen inside, and every rounding rule of the
-//! crate, written once here.
+//! Exact money: `Decimal` yuan at the API, integer fen inside, and every rounding rule the
+//! crate applies. The amounts, bounds and rounding rules are the workspace's one money type
+//! and its written rules (the `money` crate, re-exported as `registry_model::Money`): this
+//! file names which rule each amount of the scheme follows and adds the scheme's own bounds
+//! (day counts, ratio limits, a century of accrual at most).
 //!
 //! - An amount given in yuan must be a whole number of fen and non-negative; anything else is
 //!   refused, never rounded.
@@ -16,7 +19,6 @@
 //! [`RATIO_SCALE_MAX`] decimal places, so every product below fits in `i128`.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use registry_model::Money;
@@ -68,7 +70,7 @@ impl DayCount {
 }
 
 /// Converts yuan to fen: refuses negatives, fractions of a fen and amounts beyond
-/// [`AMOUNT_FEN_MAX`].
+/// [`AMOUNT_FEN_MAX`] (the workspace's money type parses; the reasons are its own).
 ///
 /// ```
 /// use rust_decimal_macros::dec;
@@ -77,22 +79,16 @@ impl DayCount {
 /// assert!(finance::money::yuan_to_fen(dec!(-1), "line L1", "amount_yuan").is_err());
 /// ```
 pub fn yuan_to_fen(yuan: Decimal, record: &str, field: &str) -> Result<i64> {
-    let bad = |reason: &str| invalid(record, field, yuan, reason);
     if yuan.is_sign_negative() && !yuan.is_zero() {
-        return Err(bad("must not be negative"));
+        return Err(invalid(record, field, yuan, "must not be negative"));
     }
-    let fen = yuan
-        .checked_mul(Decimal::ONE_HUNDRED)
-        .ok_or_else(|| bad("is beyond ¥10^15"))?
-        .normalize();
-    if fen.scale() != 0 {
-        return Err(bad("has a fraction of a fen (at most two decimal places)"));
+    match Money::from_yuan(yuan) {
+        Ok(m) => Ok(m.fen()),
+        Err(::money::MoneyError::Amount { reason, .. }) => {
+            Err(invalid(record, field, yuan, reason))
+        }
+        Err(e) => Err(invalid(record, field, yuan, e.to_string())),
     }
-    let fen = fen.to_i64().ok_or_else(|| bad("is beyond ¥10^15"))?;
-    if fen > AMOUNT_FEN_MAX {
-        return Err(bad("is beyond ¥10^15"));
-    }
-    Ok(fen)
 }
 
 /// Converts yuan to a positive number of fen (zero refused too).
@@ -106,7 +102,7 @@ pub fn yuan_to_fen_positive(yuan: Decimal, record: &str, field: &str) -> Result<
 
 /// Fen as exact yuan with two decimals.
 pub fn fen_to_yuan(fen: i64) -> Decimal {
-    Decimal::new(fen, 2)
+    ::money::yuan_of_fen(fen)
 }
 
 /// Fen as registry-model's [`Money`]; saturates at the bound (never reached by amounts the
@@ -194,7 +190,7 @@ impl Fraction {
             return None;
         }
         let p = i128::from(amount_fen).checked_mul(self.num)?;
-        i64::try_from(div_floor(p, self.den)).ok()
+        i64::try_from(::money::div_floor(p, self.den)?).ok()
     }
 
     /// Interest at this annual rate: as [`interest_fen`], half up to the fen.
@@ -206,22 +202,10 @@ impl Fraction {
             .checked_mul(self.num)?
             .checked_mul(i128::from(days))?;
         let den = self.den.checked_mul(i128::from(dc.basis_days()))?;
-        i64::try_from(div_half_up(num, den))
+        i64::try_from(::money::div_half_up(num, den)?)
             .ok()
             .filter(|v| *v <= AMOUNT_FEN_MAX)
     }
-}
-
-/// `num / den` rounded down (toward −∞), for `den > 0`.
-fn div_floor(num: i128, den: i128) -> i128 {
-    num.div_euclid(den)
-}
-
-/// `num / den` rounded half up (half away from zero for the non-negative values used here),
-/// for `den > 0`.
-fn div_half_up(num: i128, den: i128) -> i128 {
-    // floor((2·num + den) / (2·den)) rounds halves up for any sign of num.
-    (2 * num + den).div_euclid(2 * den)
 }
 
 /// `amount × ratio`, rounded down to the fen: the rule for everything the program pays by a
@@ -234,13 +218,7 @@ fn div_half_up(num: i128, den: i128) -> i128 {
 /// assert_eq!(share_down_fen(999, dec!(1)), Some(999));
 /// ```
 pub fn share_down_fen(amount_fen: i64, ratio: Decimal) -> Option<i64> {
-    if amount_fen < 0 {
-        return None;
-    }
-    let (m, d) = fraction(ratio)?;
-    let p = i128::from(amount_fen).checked_mul(m)?;
-    let v = div_floor(p, d);
-    i64::try_from(v).ok().filter(|v| *v <= AMOUNT_FEN_MAX)
+    ::money::scale_floor_fen(amount_fen, ratio).filter(|v| *v <= AMOUNT_FEN_MAX)
 }
 
 /// `amount × num ÷ den` for decimal `num` ≥ 0 and `den` > 0, rounded down to the fen: a
@@ -265,7 +243,7 @@ pub fn fraction_down_fen(amount_fen: i64, num: Decimal, den: Decimal) -> Option<
     if q <= 0 {
         return None;
     }
-    i64::try_from(div_floor(p, q))
+    i64::try_from(::money::div_floor(p, q)?)
         .ok()
         .filter(|v| *v <= AMOUNT_FEN_MAX)
 }
@@ -276,7 +254,7 @@ pub fn prorate_down_fen(amount_fen: i64, num: i64, den: i64) -> Option<i64> {
     if amount_fen < 0 || num < 0 || den <= 0 {
         return None;
     }
-    let v = div_floor(i128::from(amount_fen) * i128::from(num), i128::from(den));
+    let v = ::money::div_floor(i128::from(amount_fen) * i128::from(num), i128::from(den))?;
     i64::try_from(v).ok()
 }
 
@@ -298,16 +276,11 @@ pub fn interest_fen(
     days: i64,
     dc: DayCount,
 ) -> Option<i64> {
-    if principal_fen < 0 || !(0..=ACCRUAL_DAYS_MAX).contains(&days) {
+    if !(0..=ACCRUAL_DAYS_MAX).contains(&days) {
         return None;
     }
-    let (m, d) = fraction(annual_rate)?;
-    let num = i128::from(principal_fen)
-        .checked_mul(m)?
-        .checked_mul(i128::from(days))?;
-    let den = d.checked_mul(i128::from(dc.basis_days()))?;
-    let v = div_half_up(num, den);
-    i64::try_from(v).ok().filter(|v| *v <= AMOUNT_FEN_MAX)
+    ::money::interest_fen(principal_fen, annual_rate, days, dc.basis_days())
+        .filter(|v| *v <= AMOUNT_FEN_MAX)
 }
 
 /// Rounds an amount down to a whole multiple of `unit_fen` (a limit to whole thousands of

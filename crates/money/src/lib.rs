@@ -18,6 +18,10 @@
 //!   exact product.
 //! - **Bills round half up.** A price × quantity (a provider's usage bill) is rounded half up
 //!   to the fen ([`div_half_up`]), as a provider bills.
+//! - **Multiples round down, interest rounds half up.** An amount times a factor beyond 1 (a
+//!   credit limit of 2 × spend) rounds DOWN like a subsidy ([`scale_floor_fen`]); interest
+//!   `principal × annual rate × days ÷ basis` rounds HALF UP to the fen, as banks state it
+//!   ([`interest_fen`]).
 //! - **Splits hand out the whole.** A total split by weights gives every part its exact quota
 //!   rounded down, then the fen left over one each to the largest remainders (Hamilton's
 //!   method; ties to the larger weight, then the earlier party): the parts always sum to the
@@ -50,6 +54,7 @@
 
 mod amount;
 mod error;
+mod rate;
 mod ratio;
 mod round;
 mod split;
@@ -57,6 +62,7 @@ mod wide;
 
 pub use amount::{FEN_PER_YUAN, MONEY_FEN_MAX, Money, yuan_of_fen, yuan_of_fen_i128};
 pub use error::MoneyError;
+pub use rate::{interest_fen, scale_floor_fen};
 pub use ratio::{Ratio, ratio_cmp, ratio_floor_fen};
 pub use round::{div_floor, div_half_up, round_down_to_fen};
 pub use split::{PARTS_MAX, split_by_weights};

@@ -92,3 +92,37 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A multiple rounds down: never above the exact product, less than a fen below it.
+    #[test]
+    fn multiples_round_down(amount in 0i64..=1_000_000_000_000, m in 0i64..=10_000, scale in 0u32..=4) {
+        let factor = Decimal::new(m, scale);
+        let exact = Decimal::from(amount) * factor;
+        match money::scale_floor_fen(amount, factor) {
+            Some(v) => {
+                prop_assert!(Decimal::from(v) <= exact);
+                prop_assert!(exact - Decimal::from(v) < Decimal::ONE);
+            }
+            None => prop_assert!(exact > Decimal::from(MONEY_FEN_MAX)),
+        }
+    }
+
+    /// Interest is the exact `principal × rate × days ÷ basis` rounded half up: within half a
+    /// fen, and a remainder of exactly half rounds up.
+    #[test]
+    fn interest_is_within_half_a_fen(
+        principal in 0i64..=10_000_000_000_000,
+        rate_bp in 0i64..=5_000,
+        days in 0i64..=3_660,
+        basis in prop::sample::select(vec![360i64, 365]),
+    ) {
+        let rate = Decimal::new(rate_bp, 4);
+        let exact = Decimal::from(principal) * rate * Decimal::from(days) / Decimal::from(basis);
+        let got = Decimal::from(money::interest_fen(principal, rate, days, basis).unwrap());
+        let half = Decimal::new(5, 1);
+        prop_assert!(got - exact <= half && exact - got < half, "{got} vs {exact}");
+    }
+}

@@ -379,3 +379,17 @@ pub fn compare_table(runs: &[CompareRun], optimum: Option<&Optimum>) -> Table {
     }
     t
 }
+
+/// The notes under `compute compare`'s table: what the optimum said or why it was skipped, and
+/// what the modelled cost means.
+pub fn compare_notes(optimum: Option<&Optimum>, jobs: usize, optimum_max: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    match optimum {
+        Some(o) => lines.extend(o.note.as_ref().map(|n| format!("optimum: {n}"))),
+        None => lines.push(format!(
+            "optimum: skipped, {jobs} jobs is above --optimum-max {optimum_max}"
+        )),
+    }
+    lines.push("modelled cost = cost to firms after each job's voucher coverage, no budget caps; the optimum bounds it for schedules that meet every deadline (bounded = yes)".to_string());
+    lines
+}

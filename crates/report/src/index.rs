@@ -225,3 +225,27 @@ pub fn index_figure(
         source: None,
     })
 }
+
+/// Most gaps `fill_notes` lists one by one; the rest are counted.
+pub const NOTES_SHOWN: usize = 20;
+
+/// The gaps filled in a panel, one line each (the first [`NOTES_SHOWN`], then a count).
+pub fn fill_notes(notes: &[index_engine::FillNote]) -> Vec<String> {
+    let mut lines: Vec<String> = notes
+        .iter()
+        .take(NOTES_SHOWN)
+        .map(|n| {
+            format!(
+                "note: {} / {} {}–{}: {}",
+                n.indicator, n.unit, n.from_year, n.to_year, n.message
+            )
+        })
+        .collect();
+    if notes.len() > NOTES_SHOWN {
+        lines.push(format!(
+            "note: … and {} more such gaps",
+            notes.len() - NOTES_SHOWN
+        ));
+    }
+    lines
+}

@@ -44,6 +44,7 @@ pub mod chart;
 pub mod compute;
 pub mod cycle;
 pub mod error;
+pub mod finance;
 pub mod format;
 pub mod index;
 pub mod lang;
@@ -53,7 +54,9 @@ pub mod number;
 pub mod record;
 pub mod registry;
 pub mod robustness;
+pub mod robustness_table;
 pub mod rules;
+pub mod scenario;
 pub mod table;
 pub mod voucher;
 

@@ -1,7 +1,11 @@
 //! Registry results as tables: the change log of an adjustment, shared by `registry adjust`
-//! and the cycle's report folder.
+//! and the cycle's report folder; a firm's verdicts and tier decision (`registry show`) and
+//! its history (`registry history`).
 
-use registry_model::{Adjustment, Change, EnterpriseId, Tier};
+use registry_model::store::HistoryEntry;
+use registry_model::{
+    Adjustment, Change, Enterprise, EnterpriseId, Tier, TierDecision, Verdicts, Year,
+};
 
 use crate::cell::Cell;
 use crate::table::Table;
@@ -45,6 +49,109 @@ pub fn change_log_table(
             Cell::from(e.stage.map_or_else(String::new, |s| s.key().to_string())),
             Cell::from(e.reasons.join("; ")),
             Cell::from(e.missing.join("; ")),
+        ]);
+    }
+    t
+}
+
+/// A tier as `key 中文名`, `-` for none.
+pub fn tier_text(t: Option<Tier>) -> String {
+    t.map_or_else(
+        || "-".to_string(),
+        |t| format!("{} {}", t.key(), t.name_zh()),
+    )
+}
+
+/// The lines above `registry show`'s table: the firm, the year judged and the criteria set,
+/// then the tier decision and its reasons.
+pub fn show_heading(
+    firm: &Enterprise,
+    year: Year,
+    set_id: &str,
+    decision: &TierDecision,
+) -> Vec<String> {
+    let mut lines = vec![
+        format!(
+            "{} {} ({}, founded {}), judged for {year} under {set_id}",
+            firm.id,
+            firm.name,
+            firm.region().province_name_zh().unwrap_or("?"),
+            firm.founded,
+        ),
+        format!(
+            "tier: {}; stage: {}; borderline: {}",
+            tier_text(decision.tier),
+            decision.stage.map_or_else(
+                || "unknown".to_string(),
+                |s| format!("{} {}", s.key(), s.name_zh())
+            ),
+            decision.borderline
+        ),
+    ];
+    lines.extend(decision.reasons.iter().map(|r| format!("  {r}")));
+    lines
+}
+
+/// Every condition of every criterion: its threshold, the firm's value (or what is missing),
+/// its result and citation.
+pub fn verdicts_table(verdicts: &Verdicts<'_>) -> Table {
+    let mut t = Table::new([
+        "criterion",
+        "verdict",
+        "condition",
+        "threshold",
+        "actual",
+        "result",
+        "citation",
+    ]);
+    for v in &verdicts.verdicts {
+        for c in &v.conditions {
+            let cond = match &c.alternative_of {
+                Some(g) => format!("{} (one of {g})", c.key),
+                None => c.key.to_string(),
+            };
+            t.push([
+                v.criterion.key().to_string(),
+                v.outcome.key().to_string(),
+                cond,
+                c.threshold.to_string(),
+                c.actual.map_or_else(
+                    || format!("missing: {}", c.missing.join(", ")),
+                    |x| x.to_string(),
+                ),
+                c.outcome.key().to_string(),
+                format!("{} {}", c.citation, c.clause),
+            ]);
+        }
+    }
+    t
+}
+
+/// A firm's entries in every adjustment, oldest first.
+pub fn history_table(hist: &[HistoryEntry]) -> Table {
+    let mut t = Table::new([
+        "year",
+        "tier",
+        "change",
+        "grace",
+        "borderline",
+        "stage",
+        "criteria_set",
+        "policy",
+        "reasons",
+    ]);
+    for h in hist {
+        let e = &h.entry;
+        t.push([
+            Cell::from(h.year),
+            Cell::from(tier_key(e.to)),
+            Cell::from(e.change.key()),
+            Cell::from(e.grace),
+            Cell::from(e.borderline),
+            Cell::from(e.stage.map_or_else(String::new, |s| s.key().to_string())),
+            Cell::from(&h.criteria_set),
+            Cell::from(&h.policy),
+            Cell::from(e.reasons.join("; ")),
         ]);
     }
     t

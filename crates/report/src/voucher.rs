@@ -109,6 +109,26 @@ pub fn reply_record(reply: &Reply) -> Record {
         Reply::TransfersCreated { count } => r.push("transfers_created", *count),
         Reply::AccountClosed { account_id } => r.push("account_closed", account_id.to_string()),
         Reply::PeriodClosed { through } => r.push("closed_through", *through),
+        Reply::Challenge(c) => {
+            r.push("program", &c.program);
+            r.push("task", &c.task);
+            r.push("firm", c.firm.to_string());
+            r.push("step", c.step.key());
+            r.push("amount_yuan", yuan(c.amount_fen));
+            r.push("year", c.year);
+            r.push("reserved_yuan", yuan(c.team.reserved_fen));
+            r.push("paid_yuan", yuan(c.team.paid_fen));
+            r.push("released_yuan", yuan(c.team.released_fen));
+            r.push("recovered_yuan", yuan(c.team.recovered_fen));
+            r.push("escrow_yuan", yuan(c.team.escrow_fen()));
+        }
+        Reply::Posted {
+            books, postings, ..
+        } => {
+            r.push("books", books);
+            r.push("postings", *postings);
+        }
+        Reply::DocumentsPut { count } => r.push("documents_put", *count),
     }
     r
 }

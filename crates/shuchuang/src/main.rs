@@ -25,15 +25,9 @@ struct Cli {
     /// CSV and JSON do not change. Default: from LC_ALL, LC_MESSAGES or LANG (zh… → zh), else en.
     #[arg(long, global = true, value_enum, value_name = "LANG")]
     lang: Option<report::Lang>,
-    /// PostgreSQL database for the registry and the ledger instead of --data-dir's files:
-    /// postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME]. The password is never shown.
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL",
-        env = "SHUCHUANG_DATABASE_URL",
-        hide_env_values = true
-    )]
+    /// PostgreSQL database for the registry and the ledger instead of --data-dir's files
+    /// (env SHUCHUANG_DATABASE_URL): postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME].
+    #[arg(long, global = true, value_name = "URL")]
     database: Option<String>,
     #[command(subcommand)]
     command: Command,
@@ -53,6 +47,10 @@ enum Command {
     Rules(cmd::rules::RulesArgs),
     /// One annual cultivation cycle, end to end, on the embedded default.
     Cycle(cmd::cycle::CycleArgs),
+    /// 云量贷 credit lines from verified spend on the ledger and registry facts.
+    Finance(cmd::finance::FinanceArgs),
+    /// Application scenarios and the firms' offers, matched (场景 and 四新).
+    Scenario(cmd::scenario::ScenarioArgs),
 }
 
 /// Whether an error is a write into a closed pipe (`| head`): the reader has what it
@@ -70,13 +68,15 @@ fn main() -> ExitCode {
     interrupt::install();
     let cli = Cli::parse();
     output::set_lang(cli.lang.unwrap_or_else(report::Lang::from_env));
-    let result = store::set_database(cli.database.as_deref()).and_then(|()| match cli.command {
+    let result = store::set_database(cli.database).and_then(|()| match cli.command {
         Command::Index(a) => cmd::index::run(a),
         Command::Registry(a) => cmd::registry::run(a),
         Command::Voucher(a) => cmd::voucher::run(a),
         Command::Compute(a) => cmd::compute::run(a),
         Command::Rules(a) => cmd::rules::run(a),
         Command::Cycle(a) => cmd::cycle::run(a),
+        Command::Finance(a) => cmd::finance::run(a),
+        Command::Scenario(a) => cmd::scenario::run(a),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,17 +6,13 @@ use std::sync::OnceLock;
 use clap::Args;
 use cultivation::{DataDir, DatabaseUrl};
 
-/// The global `--database URL` (env `SHUCHUANG_DATABASE_URL`), parsed once.
+/// `--database` or env SHUCHUANG_DATABASE_URL, parsed here: clap's errors would show a password.
 static DATABASE: OnceLock<Option<DatabaseUrl>> = OnceLock::new();
 
-/// Keeps the global `--database` for every store command. Parsed here, not by clap, whose
-/// messages would quote the value with its password.
-pub fn set_database(url: Option<&str>) -> anyhow::Result<()> {
-    let url = url
-        .filter(|u| !u.trim().is_empty())
-        .map(str::parse)
-        .transpose()?;
-    let _ = DATABASE.set(url);
+/// Keeps the global `--database` for every store command.
+pub fn set_database(arg: Option<String>) -> anyhow::Result<()> {
+    let url = arg.or_else(|| std::env::var("SHUCHUANG_DATABASE_URL").ok());
+    let _ = DATABASE.set(DatabaseUrl::parse_optional(url.as_deref())?);
     Ok(())
 }
 

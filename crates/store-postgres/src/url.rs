@@ -141,6 +141,13 @@ impl DatabaseUrl {
         })
     }
 
+    /// `None` for an unset or blank value, else [`DatabaseUrl::parse`].
+    pub fn parse_optional(url: Option<&str>) -> Result<Option<Self>> {
+        url.filter(|u| !u.trim().is_empty())
+            .map(Self::parse)
+            .transpose()
+    }
+
     /// The same server and database with another schema.
     pub fn with_schema(&self, schema: &str) -> Result<Self> {
         if !valid_schema(schema) {

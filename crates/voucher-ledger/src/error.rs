@@ -471,6 +471,18 @@ pub enum LedgerError {
         /// The program it was claimed in.
         program: String,
     },
+    /// A field of a challenge step, a credit posting or a document is not valid.
+    #[error("request '{request_id}': field {field} = '{value}': {reason}")]
+    InvalidRequest {
+        /// The request.
+        request_id: String,
+        /// The field at fault.
+        field: String,
+        /// Its value (cut to 80 characters).
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
     /// Nothing to do: clawback of a firm that holds and received nothing, and so on.
     #[error("{what}")]
     NothingToDo {

@@ -51,6 +51,11 @@ pub enum VoucherKind {
     Compute,
     /// 创新券: innovation services (testing, R&D services).
     Innovation,
+    /// 揭榜挂帅 / 赛马制: a challenge program paying key technology tasks milestone by
+    /// milestone. Its money moves only by challenge steps (reserve, pay, release, recover:
+    /// [`crate::book::challenge`]); grants and redemptions are refused. `cap_per_firm_yuan`
+    /// bounds one team's award.
+    Challenge,
 }
 
 impl VoucherKind {
@@ -61,6 +66,7 @@ impl VoucherKind {
             VoucherKind::Algorithm => "algorithm",
             VoucherKind::Compute => "compute",
             VoucherKind::Innovation => "innovation",
+            VoucherKind::Challenge => "challenge",
         }
     }
 }

@@ -410,20 +410,9 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
         });
     }
     let t = compute_report::compare_table(&compared, opt.as_ref());
-    if let Some(o) = &opt {
-        if let Some(note) = &o.note {
-            eprintln!("optimum: {note}");
-        }
-    } else {
-        eprintln!(
-            "optimum: skipped, {} jobs is above --optimum-max {}",
-            jobs.len(),
-            a.optimum_max
-        );
+    for line in compute_report::compare_notes(opt.as_ref(), jobs.len(), a.optimum_max) {
+        eprintln!("{line}");
     }
-    eprintln!(
-        "modelled cost = cost to firms after each job's voucher coverage, no budget caps; the optimum bounds it for schedules that meet every deadline (bounded = yes)"
-    );
     Ok(t.print_in(a.format, lang())?)
 }
 

@@ -221,9 +221,7 @@ pub fn run(args: CycleArgs) -> Result<()> {
     let mut cohort = dir.cohort_memory(&lock)?;
     let mut observer = CycleObserver {
         console: (args.format == CycleFormat::Table).then(|| Console {
-            data_dir: dir
-                .database()
-                .map_or(dir.path().into(), |u| u.to_string().into()),
+            data_dir: dir.location(),
             seed: args.seed,
             lang: lang(),
             names: names.clone(),

@@ -20,9 +20,10 @@ use index_engine::{
     Normalisation, Panel, PanelBuilder, Year, compute_with_owned,
 };
 
-use crate::output::{Format, Table, lang};
+use crate::output::{Format, lang};
 use crate::progress;
 use report::index::{index_figure, write_result_to};
+use report::robustness_table;
 
 /// Arguments of `shuchuang index`.
 #[derive(Debug, Args)]
@@ -264,25 +265,9 @@ fn load(data: &DataArgs) -> Result<(Framework, Panel)> {
 }
 
 fn print_notes(notes: &[FillNote]) {
-    const SHOWN: usize = 20;
-    for n in notes.iter().take(SHOWN) {
-        eprintln!(
-            "note: {} / {} {}–{}: {}",
-            n.indicator, n.unit, n.from_year, n.to_year, n.message
-        );
+    for line in report::index::fill_notes(notes) {
+        eprintln!("{line}");
     }
-    if notes.len() > SHOWN {
-        eprintln!("note: … and {} more such gaps", notes.len() - SHOWN);
-    }
-}
-
-/// Full precision (shortest text that reads back to the same number); empty for none.
-fn full(x: Option<f64>) -> String {
-    x.map(|v| v.to_string()).unwrap_or_default()
-}
-
-fn rounded(x: Option<f64>, digits: usize) -> String {
-    x.map(|v| format!("{v:.digits$}")).unwrap_or_default()
 }
 
 fn compute(a: ComputeArgs) -> Result<()> {
@@ -336,64 +321,11 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
         let fig = report::robustness::tornado_figure(&fw, &report, lang())?;
         crate::chart::write_svg(&fig, path)?;
     }
-    let mut t = Table::new([
-        "node",
-        "unit",
-        "nominal",
-        "low",
-        "low_weight",
-        "low_direction",
-        "high",
-        "high_weight",
-        "high_direction",
-    ]);
-    let fmt = |x: Option<f64>| {
-        if a.format == Format::Table {
-            rounded(x, 3)
-        } else {
-            full(x)
-        }
-    };
-    for r in &report.rows {
-        let (lw, ld) = r
-            .low_by
-            .as_ref()
-            .map(|s| (s.weight.clone(), s.direction.as_str().to_string()))
-            .unwrap_or_default();
-        let (hw, hd) = r
-            .high_by
-            .as_ref()
-            .map(|s| (s.weight.clone(), s.direction.as_str().to_string()))
-            .unwrap_or_default();
-        t.push([
-            r.node.clone(),
-            r.unit.clone(),
-            fmt(r.nominal),
-            fmt(r.low),
-            lw,
-            ld,
-            fmt(r.high),
-            hw,
-            hd,
-        ]);
-    }
+    let t = robustness_table::sensitivity_table(&report, a.format);
     t.print_in(a.format, lang())?;
     if a.format == Format::Table {
-        let mut c = Table::new(["weight", "direction", "total_change_pct", "unit"]);
-        for case in &report.cases {
-            c.push([
-                case.shift.weight.clone(),
-                case.shift.direction.as_str().to_string(),
-                format!("{:+.4}", case.total_change_pct),
-                case.unit.clone(),
-            ]);
-        }
-        println!(
-            "Change of the total '{}' in {} per weight moved by ±{}%:",
-            fw.root_node().spec.id,
-            report.year,
-            a.perturb * 100.0
-        );
+        let (heading, c) = robustness_table::sensitivity_cases(&fw, &report, a.perturb);
+        println!("{heading}");
         c.print_in(Format::Table, lang())?;
     }
     if let Some(l) = &report.largest {
@@ -440,26 +372,8 @@ fn uncertainty(a: UncertaintyArgs) -> Result<()> {
         let fig = report::robustness::band_figure(&fw, &report, a.unit.as_deref(), lang())?;
         crate::chart::write_svg(&fig, path)?;
     }
-    let mut t = Table::new(["node", "unit", "year", "nominal", "p5", "p50", "p95"]);
-    let fmt = |x: Option<f64>| {
-        if a.format == Format::Table {
-            rounded(x, 2)
-        } else {
-            full(x)
-        }
-    };
-    for b in &report.bands {
-        t.push([
-            b.node.clone(),
-            b.unit.clone(),
-            b.year.to_string(),
-            fmt(b.nominal),
-            fmt(b.p5),
-            fmt(b.p50),
-            fmt(b.p95),
-        ]);
-    }
-    t.print_in(a.format, lang())
+    robustness_table::uncertainty_table(&report, a.format).print_in(a.format, lang())?;
+    Ok(())
 }
 
 fn synth(a: SynthArgs) -> Result<()> {

@@ -7,9 +7,11 @@ use registry_model::Year;
 
 pub mod compute;
 pub mod cycle;
+pub mod finance;
 pub mod index;
 pub mod registry;
 pub mod rules;
+pub mod scenario;
 pub mod voucher;
 
 /// The placement policies, as named on the command line (`--placement`).

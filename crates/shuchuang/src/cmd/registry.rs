@@ -12,7 +12,7 @@ use registry_model::{
     Change, CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, RulePolicy, Tier,
     TierPolicy, Year,
 };
-use report::registry::{change_log_table, tier_key};
+use report::registry::{change_log_table, history_table, show_heading, tier_key, verdicts_table};
 use serde::Serialize;
 
 use crate::cmd::Years;
@@ -224,20 +224,11 @@ fn init(store: &StoreArgs) -> Result<()> {
     let dir = store.dir();
     let lock = dir.lock()?;
     let init = dir.init_registry(&lock)?;
+    let verb = ["opened existing", "created"][usize::from(init.created)];
+    let (at, settings) = (dir.registry_location(), dir.registry_settings());
+    let version = init.schema_version;
     say(format!(
-        "{} registry {} (schema version {}{})",
-        if init.created {
-            "created"
-        } else {
-            "opened existing"
-        },
-        dir.registry_location(),
-        init.schema_version,
-        if dir.database().is_some() {
-            ""
-        } else {
-            ", WAL, synchronous=FULL"
-        }
+        "{verb} registry {at} (schema version {version}{settings})"
     ))
 }
 
@@ -370,13 +361,6 @@ impl Rules {
             }),
         }
     }
-}
-
-fn tier_text(t: Option<Tier>) -> String {
-    t.map_or_else(
-        || "-".to_string(),
-        |t| format!("{} {}", t.key(), t.name_zh()),
-    )
 }
 
 #[derive(Serialize)]
@@ -527,57 +511,12 @@ fn show(a: ShowArgs) -> Result<()> {
         });
     }
     if format == Format::Table {
-        say(format!(
-            "{} {} ({}, founded {}), judged for {year} under {}",
-            firm.id,
-            firm.name,
-            firm.region().province_name_zh().unwrap_or("?"),
-            firm.founded,
-            set.id()
-        ))?;
-        say(format!(
-            "tier: {}; stage: {}; borderline: {}",
-            tier_text(decision.tier),
-            decision.stage.map_or_else(
-                || "unknown".to_string(),
-                |s| format!("{} {}", s.key(), s.name_zh())
-            ),
-            decision.borderline
-        ))?;
-        for r in &decision.reasons {
-            say(format!("  {r}"))?;
+        for line in show_heading(&firm, year, set.id(), &decision) {
+            say(line)?;
         }
     }
-    let mut t = Table::new([
-        "criterion",
-        "verdict",
-        "condition",
-        "threshold",
-        "actual",
-        "result",
-        "citation",
-    ]);
-    for v in &verdicts.verdicts {
-        for c in &v.conditions {
-            let cond = match &c.alternative_of {
-                Some(g) => format!("{} (one of {g})", c.key),
-                None => c.key.to_string(),
-            };
-            t.push([
-                v.criterion.key().to_string(),
-                v.outcome.key().to_string(),
-                cond,
-                c.threshold.to_string(),
-                c.actual.map_or_else(
-                    || format!("missing: {}", c.missing.join(", ")),
-                    |x| x.to_string(),
-                ),
-                c.outcome.key().to_string(),
-                format!("{} {}", c.citation, c.clause),
-            ]);
-        }
-    }
-    t.print_in(format, lang())
+    verdicts_table(&verdicts).print_in(format, lang())?;
+    Ok(())
 }
 
 fn history(a: HistoryArgs) -> Result<()> {
@@ -594,32 +533,8 @@ fn history(a: HistoryArgs) -> Result<()> {
     if a.format.format == Format::Json {
         return print_json(&hist);
     }
-    let mut t = Table::new([
-        "year",
-        "tier",
-        "change",
-        "grace",
-        "borderline",
-        "stage",
-        "criteria_set",
-        "policy",
-        "reasons",
-    ]);
-    for h in &hist {
-        let e = &h.entry;
-        t.push([
-            Cell::from(h.year),
-            Cell::from(tier_key(e.to)),
-            Cell::from(e.change.key()),
-            Cell::from(e.grace),
-            Cell::from(e.borderline),
-            Cell::from(e.stage.map_or_else(String::new, |s| s.key().to_string())),
-            Cell::from(&h.criteria_set),
-            Cell::from(&h.policy),
-            Cell::from(e.reasons.join("; ")),
-        ]);
-    }
-    t.print_in(a.format.format, lang())
+    history_table(&hist).print_in(a.format.format, lang())?;
+    Ok(())
 }
 
 fn list(a: ListArgs) -> Result<()> {

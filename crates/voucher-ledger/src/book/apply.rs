@@ -106,10 +106,20 @@ impl<J: Journal> VoucherBook<J> {
             let stored = self.ledger.transfer(t.id).copied().unwrap_or(*t);
             records.push(Record::Transfer { transfer: stored });
         }
+        for d in &plan.documents {
+            records.push(Record::Document {
+                document: d.clone(),
+            });
+        }
+        // Raw transfers and documents follow the header as entries of their own.
         let header_command = match &command {
             Command::CreateTransfers { transfers, .. } => Command::CreateTransfers {
                 transfers: Vec::new(),
                 count: u32::try_from(transfers.len()).unwrap_or(u32::MAX),
+            },
+            Command::PutDocuments { count, .. } => Command::PutDocuments {
+                documents: Vec::new(),
+                count: *count,
             },
             other => other.clone(),
         };
@@ -212,6 +222,7 @@ impl<J: Journal> VoucherBook<J> {
         for e in plan.effects {
             self.apply_effect(e);
         }
+        self.store_documents(request_id, seq, plan.documents);
         let reply = plan.reply.unwrap_or(Reply::AccountsCreated { count: 0 });
         let prev = self.requests.insert(
             request_id.to_string(),
@@ -294,6 +305,22 @@ impl<J: Journal> VoucherBook<J> {
                 }
                 None => {
                     self.contracts.remove(&id);
+                }
+            },
+            BookUndo::Team(key, prev) => match prev {
+                Some(t) => {
+                    self.teams.insert(key, t);
+                }
+                None => {
+                    self.teams.remove(&key);
+                }
+            },
+            BookUndo::Document(key, prev) => match prev {
+                Some(d) => {
+                    self.documents.insert(key, *d);
+                }
+                None => {
+                    self.documents.remove(&key);
                 }
             },
         }
@@ -401,6 +428,10 @@ impl<J: Journal> VoucherBook<J> {
                 if let Some(prev) = self.contracts.remove(&id) {
                     self.note(|| BookUndo::Contract(id, Some(prev)));
                 }
+            }
+            Effect::Team(key, team) => {
+                let prev = self.teams.insert(key.clone(), team);
+                self.note(|| BookUndo::Team(key, prev));
             }
         }
     }

@@ -21,6 +21,15 @@ pub mod account_code {
     pub const CLAIM: u16 = 15;
     /// Clawback: what a firm owes back.
     pub const RECEIVABLE: u16 = 16;
+    /// A challenge program: the award reserved for one team of a task, not yet paid.
+    pub const ESCROW: u16 = 17;
+    /// A challenge program: what a task has paid one team for its milestones.
+    pub const AWARD: u16 = 18;
+    /// The credit books' kinds ([`crate::book::credit::CreditAccountKind::code`]) run from
+    /// here to `CREDIT_LAST`.
+    pub const CREDIT_FIRST: u16 = 30;
+    /// The last code of the credit books' kinds.
+    pub const CREDIT_LAST: u16 = 41;
 }
 
 /// Transfer codes.
@@ -39,6 +48,19 @@ pub mod transfer_code {
     pub const CLAWBACK_REDEEMED: u16 = 6;
     /// Claim → provider, on the provider region's ledger: cross-region settlement.
     pub const CROSS_REGION: u16 = 7;
+    /// Budget → escrow: a challenge task's award reserved for a team.
+    pub const RESERVE: u16 = 8;
+    /// Escrow → award: a milestone (or its advance) paid to a team.
+    pub const MILESTONE: u16 = 9;
+    /// Escrow → budget: what a team that failed no longer needs.
+    pub const RELEASE_ESCROW: u16 = 10;
+    /// Receivable → budget: a failed milestone's payment clawed back (the firm owes it).
+    pub const RECOVER: u16 = 11;
+    /// The credit books' posting codes ([`crate::book::credit::CreditCode::code`]) run from
+    /// here to `CREDIT_LAST`.
+    pub const CREDIT_FIRST: u16 = 20;
+    /// The last posting code of the credit books.
+    pub const CREDIT_LAST: u16 = 33;
 
     /// A short name for a code.
     pub fn name(code: u16) -> &'static str {
@@ -50,6 +72,12 @@ pub mod transfer_code {
             CLAWBACK_UNUSED => "clawback_unused",
             CLAWBACK_REDEEMED => "clawback_redeemed",
             CROSS_REGION => "cross_region",
+            RESERVE => "reserve",
+            MILESTONE => "milestone",
+            RELEASE_ESCROW => "release_escrow",
+            RECOVER => "recover",
+            CREDIT_FIRST..=CREDIT_LAST => crate::book::credit::CreditCode::of_code(code)
+                .map_or("other", crate::book::credit::CreditCode::key),
             _ => "other",
         }
     }
@@ -116,5 +144,17 @@ pub mod names {
     /// A firm's clawback receivable.
     pub fn receivable(p: &str, y: Year, f: &EnterpriseId) -> String {
         format!("{p}/{y}/receivable/{f}")
+    }
+    /// A challenge team's escrow (the year of its award's reservation).
+    pub fn escrow(p: &str, y: Year, task: &str, f: &EnterpriseId) -> String {
+        format!("{p}/{y}/escrow/{task}/{f}")
+    }
+    /// What a challenge task has paid a team.
+    pub fn award(p: &str, y: Year, task: &str, f: &EnterpriseId) -> String {
+        format!("{p}/{y}/award/{task}/{f}")
+    }
+    /// An account of credit books: `{books}/credit/{kind}/{owner}`.
+    pub fn credit(books: &str, kind: &str, owner: &str) -> String {
+        format!("{books}/credit/{kind}/{owner}")
     }
 }

@@ -59,7 +59,10 @@ use crate::journal::{Anchor, GROUP_REQUESTS_MAX, Head, Journal, MemoryJournal, S
 use crate::program::{Firm, Program, RuleContext, standard_rules};
 
 mod apply;
+pub mod challenge;
 mod chart;
+pub mod credit;
+pub mod document;
 mod group;
 mod plan;
 mod record;
@@ -70,7 +73,10 @@ mod session;
 mod state;
 mod write;
 
+pub use challenge::{ChallengeReceipt, ChallengeStep, ChallengeTeam};
 pub use chart::{account_code, account_id, contract_ref, grant_key, names, transfer_code};
+pub use credit::{CreditAccount, CreditAccountKind, CreditCode, CreditPosting, CreditSide};
+pub use document::{Document, StoredDocument};
 pub use record::{Record, request_of};
 pub use replay::{VerifyReport, verify_journal, verify_journal_against};
 pub use request::{
@@ -103,6 +109,10 @@ pub struct VoucherBook<J: Journal = SqliteJournal> {
     group_requests_max: usize,
     /// Why catching up with other writers failed, if it did: the book then refuses writes.
     stale: Option<String>,
+    /// The teams of challenge programs.
+    teams: BTreeMap<challenge::TeamKey, challenge::ChallengeTeam>,
+    /// Documents by (collection, key), their latest version.
+    documents: BTreeMap<(String, String), document::StoredDocument>,
 }
 
 impl VoucherBook<SqliteJournal> {
@@ -130,6 +140,8 @@ impl VoucherBook<MemoryJournal> {
             group: None,
             group_requests_max: GROUP_REQUESTS_MAX,
             stale: None,
+            teams: BTreeMap::new(),
+            documents: BTreeMap::new(),
         }
     }
 }
@@ -152,6 +164,8 @@ impl<J: Journal> VoucherBook<J> {
             group: None,
             group_requests_max: GROUP_REQUESTS_MAX,
             stale: None,
+            teams: BTreeMap::new(),
+            documents: BTreeMap::new(),
         };
         book.replay_all()?;
         Ok(book)
@@ -281,7 +295,8 @@ impl<J: Journal> VoucherBook<J> {
                 let room = Self::cap_fen(p, fy)
                     .map(|cap| cap > fy.map(|f| f.granted_fen).unwrap_or(0))
                     .unwrap_or(false);
-                room && !fy.is_some_and(|f| f.clawed_back)
+                room && p.kind != crate::program::VoucherKind::Challenge
+                    && !fy.is_some_and(|f| f.clawed_back)
                     && standard_rules().iter().all(|r| r.check(p, &ctx).is_ok())
             })
             .map(|s| &s.program)

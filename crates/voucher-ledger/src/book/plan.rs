@@ -13,6 +13,7 @@ use crate::money::yuan_to_fen;
 use crate::program::{Firm, Program, Provider, Rating, RuleContext, standard_rules};
 
 use super::VoucherBook;
+use super::challenge::{ChallengeTeam, TeamKey};
 use super::chart::{account_code, account_id, names, transfer_code, transfer_id};
 use super::request::{ClawbackReceipt, Command, ExpireReceipt, GrantReceipt, Reply};
 use super::state::{AccountMeta, Contract, FirmYear, ProgramState};
@@ -32,6 +33,8 @@ pub(super) enum Effect {
     Contract(Box<Contract>),
     ContractSettled(String),
     ContractReleased(String),
+    /// A challenge team's sums after the step.
+    Team(TeamKey, ChallengeTeam),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -53,6 +56,8 @@ pub(super) struct Plan {
     pub(super) closes: Vec<u64>,
     pub(super) close_period: Option<NaiveDate>,
     pub(super) effects: Vec<Effect>,
+    /// Documents to put (journaled as entries after the transfers).
+    pub(super) documents: Vec<super::document::Document>,
     pub(super) reply: Option<Reply>,
 }
 
@@ -142,24 +147,30 @@ impl<J: Journal> VoucherBook<J> {
                 program,
                 firm,
                 amount_fen,
-            } => self.plan_grant(request_id, &mut plan, program, firm, *amount_fen, date)?,
+            } => {
+                self.refuse_challenge_program(program, "grants")?;
+                self.plan_grant(request_id, &mut plan, program, firm, *amount_fen, date)?
+            }
             Command::Redeem {
                 program,
                 firm,
                 provider,
                 contract_id,
                 contract_amount_fen,
-            } => self.plan_redeem(
-                request_id,
-                &mut plan,
-                program,
-                firm,
-                provider,
-                contract_id,
-                *contract_amount_fen,
-                now,
-                None,
-            )?,
+            } => {
+                self.refuse_challenge_program(program, "redemptions")?;
+                self.plan_redeem(
+                    request_id,
+                    &mut plan,
+                    program,
+                    firm,
+                    provider,
+                    contract_id,
+                    *contract_amount_fen,
+                    now,
+                    None,
+                )?
+            }
             Command::Hold {
                 program,
                 firm,
@@ -167,17 +178,20 @@ impl<J: Journal> VoucherBook<J> {
                 contract_id,
                 contract_amount_fen,
                 timeout_s,
-            } => self.plan_redeem(
-                request_id,
-                &mut plan,
-                program,
-                firm,
-                provider,
-                contract_id,
-                *contract_amount_fen,
-                now,
-                Some(*timeout_s),
-            )?,
+            } => {
+                self.refuse_challenge_program(program, "holds")?;
+                self.plan_redeem(
+                    request_id,
+                    &mut plan,
+                    program,
+                    firm,
+                    provider,
+                    contract_id,
+                    *contract_amount_fen,
+                    now,
+                    Some(*timeout_s),
+                )?
+            }
             Command::Settle { contract_id } => {
                 self.plan_resolve(request_id, &mut plan, contract_id, now, true)?
             }
@@ -292,6 +306,30 @@ impl<J: Journal> VoucherBook<J> {
             Command::ClosePeriod { through } => {
                 plan.close_period = Some(*through);
                 plan.reply = Some(Reply::PeriodClosed { through: *through });
+            }
+            Command::Challenge {
+                program,
+                task,
+                firm,
+                step,
+                amount_fen,
+            } => self.plan_challenge(
+                request_id,
+                &mut plan,
+                program,
+                task,
+                firm,
+                step,
+                *amount_fen,
+                date,
+            )?,
+            Command::Post {
+                books,
+                region,
+                postings,
+            } => self.plan_post(request_id, &mut plan, books, *region, postings)?,
+            Command::PutDocuments { documents, count } => {
+                self.plan_documents(request_id, &mut plan, documents, *count)?
             }
         }
         Ok(plan)

@@ -41,6 +41,11 @@ pub enum Record {
         /// The transfer.
         transfer: Transfer,
     },
+    /// A document the request put.
+    Document {
+        /// The document.
+        document: super::document::Document,
+    },
 }
 
 pub(super) fn parse_record(e: &JournalEntry) -> Result<Record> {

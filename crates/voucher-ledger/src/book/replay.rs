@@ -163,6 +163,26 @@ impl<J: Journal> VoucherBook<J> {
                     }
                     Command::CreateTransfers { transfers, count }
                 }
+                Command::PutDocuments { count, .. } => {
+                    let documents: Vec<_> = records
+                        .iter()
+                        .filter_map(|r| match r {
+                            Record::Document { document } => Some(document.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    if documents.len() != count as usize {
+                        return Err(LedgerError::ReplayMismatch {
+                            seq: first.seq,
+                            request_id,
+                            reason: format!(
+                                "header counts {count} documents, found {}",
+                                documents.len()
+                            ),
+                        });
+                    }
+                    Command::PutDocuments { documents, count }
+                }
                 other => other,
             };
             let mut hash = [0u8; 32];
@@ -260,6 +280,7 @@ impl<J: Journal> VoucherBook<J> {
                 }
             }
         }
+        self.check_challenges()?;
         for c in self.contracts.values() {
             let max = ratio_floor_fen(c.contract_amount_fen, c.ratio, "ratio")?;
             if c.subsidy_fen > max || c.subsidy_fen > c.contract_amount_fen {

@@ -3,7 +3,7 @@
 //! one-line summaries named in conflicts.
 
 use chrono::NaiveDate;
-use registry_model::{EnterpriseId, Year};
+use registry_model::{EnterpriseId, RegionCode, Year};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -13,6 +13,10 @@ use crate::error::{LedgerError, Result};
 use crate::ids::{self, IdFault, check_id_text};
 use crate::money::fen_to_yuan;
 use crate::program::{Firm, Program, Provider, Rating};
+
+use super::challenge::{ChallengeReceipt, ChallengeStep};
+use super::credit::CreditPosting;
+use super::document::Document;
 
 pub use crate::ids::REQUEST_ID_LEN_MAX;
 
@@ -139,6 +143,37 @@ pub enum Command {
     ClosePeriod {
         /// Last closed day.
         through: NaiveDate,
+    },
+    /// One step of a challenge program's team (see [`crate::book::challenge`]).
+    Challenge {
+        /// Program id (of kind `challenge`).
+        program: String,
+        /// The task.
+        task: String,
+        /// The team's firm.
+        firm: EnterpriseId,
+        /// What to do.
+        step: ChallengeStep,
+        /// Amount.
+        amount_fen: u64,
+    },
+    /// Postings to credit books (see [`crate::book::credit`]).
+    Post {
+        /// The books (a credit program's id).
+        books: String,
+        /// The region whose ledger holds the books.
+        region: RegionCode,
+        /// The postings, applied in order.
+        postings: Vec<CreditPosting>,
+    },
+    /// Puts documents (see [`crate::book::document`]). In the journal header the list is
+    /// empty: the documents follow as entries of their own.
+    PutDocuments {
+        /// The documents.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        documents: Vec<Document>,
+        /// How many.
+        count: u32,
     },
 }
 
@@ -294,6 +329,15 @@ pub enum Reply {
     PeriodClosed {
         through: NaiveDate,
     },
+    Challenge(ChallengeReceipt),
+    Posted {
+        books: String,
+        postings: u32,
+        transfer_ids: Vec<u64>,
+    },
+    DocumentsPut {
+        count: u32,
+    },
 }
 
 /// SHA-256 identifying a command's content, for idempotency. Raw transfer batches are hashed
@@ -400,6 +444,43 @@ impl Command {
             Command::Release { contract_id } => Command::Release {
                 contract_id: ids::contract_id(&contract_id)?,
             },
+            Command::Challenge {
+                program,
+                task,
+                firm,
+                step,
+                amount_fen,
+            } => Command::Challenge {
+                program,
+                task: task.trim().to_string(),
+                firm,
+                step: match step {
+                    ChallengeStep::Pay { milestone } => ChallengeStep::Pay {
+                        milestone: milestone.trim().to_string(),
+                    },
+                    ChallengeStep::Recover { milestone } => ChallengeStep::Recover {
+                        milestone: milestone.trim().to_string(),
+                    },
+                    other => other,
+                },
+                amount_fen,
+            },
+            Command::Post {
+                books,
+                region,
+                mut postings,
+            } => {
+                for p in &mut postings {
+                    for a in [&mut p.debit, &mut p.credit] {
+                        a.owner = a.owner.trim().to_string();
+                    }
+                }
+                Command::Post {
+                    books,
+                    region,
+                    postings,
+                }
+            }
             other => other,
         })
     }
@@ -466,5 +547,23 @@ pub(super) fn summarize(c: &Command) -> String {
         }
         Command::CloseAccount { account_id } => format!("close account {account_id}"),
         Command::ClosePeriod { through } => format!("close period through {through}"),
+        Command::Challenge {
+            program,
+            task,
+            firm,
+            step,
+            amount_fen,
+        } => format!(
+            "challenge {} of {} yuan in '{program}' task '{task}' for {firm}",
+            step.key(),
+            fen_to_yuan(*amount_fen)
+        ),
+        Command::Post {
+            books, postings, ..
+        } => format!("post {} postings to credit books '{books}'", postings.len()),
+        Command::PutDocuments { documents, count } => match documents.first() {
+            Some(d) => format!("put {count} documents ({}/{}, …)", d.collection, d.key),
+            None => format!("put {count} documents"),
+        },
     }
 }

@@ -191,4 +191,12 @@ pub(super) enum BookUndo {
         prev: Option<FirmYear>,
     },
     Contract(String, Option<Contract>),
+    Team(
+        super::challenge::TeamKey,
+        Option<super::challenge::ChallengeTeam>,
+    ),
+    Document(
+        (String, String),
+        Option<Box<super::document::StoredDocument>>,
+    ),
 }

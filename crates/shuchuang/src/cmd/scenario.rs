@@ -1,0 +1,101 @@
+//! `shuchuang scenario`: application scenarios and the firms' offers (场景 and 四新), matched.
+//!
+//! - `list`: the scenario list;
+//! - `match [--explain SCENARIO]`: the optimal assignment of firms to scenarios under both
+//!   sides' capacities, or every offer's fate in one scenario.
+//!
+//! The market is read from `--scenarios` and `--offers` (CSV, or TOML by extension) and
+//! optional `--capacities`, or is the crate's worked example (`--example`).
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, Subcommand};
+use cultivation::scenario_files::read_market;
+use scenario_market::{Market, MatchConfig, Matcher, OptimalMatcher, Scoring};
+
+use report::scenario::{assignment_table, explanation_table, scenarios_table};
+
+use crate::output::{Format, lang};
+
+/// Arguments of `shuchuang scenario`.
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    #[command(subcommand)]
+    command: ScenarioCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScenarioCommand {
+    /// The scenario list.
+    #[command(
+        after_help = "Examples:\n  shuchuang scenario list --example\n  shuchuang scenario list --scenarios scenarios.csv --offers offers.csv --format csv\n\nAt most 100,000 scenarios and 1,000,000 offers."
+    )]
+    List(MarketArgs),
+    /// Match firms to scenarios (maximum total score under capacities), or explain one.
+    #[command(
+        after_help = "Examples:\n  shuchuang scenario match --example\n  shuchuang scenario match --example --explain S-QD-PORT --format json\n\nAt most 100,000 scenarios and 1,000,000 offers."
+    )]
+    Match(MatchArgs),
+}
+
+#[derive(Debug, Args)]
+struct MarketArgs {
+    /// Scenarios (CSV, or TOML when the name ends in .toml).
+    #[arg(long, value_name = "FILE", required_unless_present = "example")]
+    scenarios: Option<PathBuf>,
+    /// Offers (CSV or TOML).
+    #[arg(long, value_name = "FILE", required_unless_present = "example")]
+    offers: Option<PathBuf>,
+    /// Firms' capacities (CSV `firm,capacity`).
+    #[arg(long, value_name = "FILE")]
+    capacities: Option<PathBuf>,
+    /// The crate's worked example instead of files.
+    #[arg(long, conflicts_with_all = ["scenarios", "offers", "capacities"])]
+    example: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct MatchArgs {
+    #[command(flatten)]
+    market: MarketArgs,
+    /// Every offer's fate in this scenario: scored (with its parts) or excluded, and why.
+    #[arg(long, value_name = "SCENARIO")]
+    explain: Option<String>,
+}
+
+/// Runs `shuchuang scenario`.
+pub fn run(args: ScenarioArgs) -> Result<()> {
+    match args.command {
+        ScenarioCommand::List(a) => {
+            let m = market(&a)?;
+            Ok(scenarios_table(&m).print_in(a.format, lang())?)
+        }
+        ScenarioCommand::Match(a) => match_cmd(a),
+    }
+}
+
+fn market(a: &MarketArgs) -> Result<Market> {
+    match (&a.scenarios, &a.offers) {
+        _ if a.example => Ok(scenario_market::example::market()?),
+        (Some(s), Some(o)) => Ok(read_market(s, o, a.capacities.as_deref())?),
+        _ => bail!("give --scenarios and --offers, or --example"),
+    }
+}
+
+fn match_cmd(a: MatchArgs) -> Result<()> {
+    let m = market(&a.market)?;
+    let scoring = Scoring::new(MatchConfig::embedded()?)?;
+    let format = a.market.format;
+    if let Some(id) = &a.explain {
+        let s = m
+            .scenario_index(&id.parse().map_err(anyhow::Error::msg)?)
+            .with_context(|| format!("scenario '{id}' is not in the market"))?;
+        return Ok(explanation_table(&scoring.explain(&m, s)?).print_in(format, lang())?);
+    }
+    let best = OptimalMatcher.assign(&scoring.candidates(&m))?;
+    Ok(assignment_table(&m, &best).print_in(format, lang())?)
+}
