@@ -56,6 +56,7 @@ pub mod registry;
 pub mod registry_view;
 pub mod result;
 pub mod scenario_files;
+pub mod server;
 pub mod spend_evidence;
 pub mod step;
 pub mod supervision;
@@ -74,3 +75,4 @@ pub use result::{
 };
 pub use spend_evidence::LedgerEvidence;
 pub use step::Step;
+pub use store_postgres::DatabaseUrl;
