@@ -268,7 +268,18 @@ impl FilledPanel {
         let (p0, p_len) = (panel.first_year(), panel.n_years());
         let w0 = span.map_or(base, |s| s.0.min(base));
         let w1 = span.map_or(to, |s| s.1.max(to));
-        let w_len = (w1 - w0 + 1) as usize;
+        // Observations far from the computed years would make every series' working copy
+        // that long: the span of both together has the same bound as each alone.
+        let w_len = usize::try_from(i64::from(w1) - i64::from(w0) + 1).unwrap_or(usize::MAX);
+        if w_len > crate::panel::MAX_YEARS {
+            return Err(IndexError::TooLarge {
+                what: format!(
+                    "years from {w0} to {w1} (the observations and the computed years {base}–{to} together)"
+                ),
+                limit: crate::panel::MAX_YEARS as u64,
+                actual: w_len as u64,
+            });
+        }
         let off_obs = (p0 - w0) as usize; // where the panel's first year sits in the working range
         let off_out = (base - w0) as usize; // where the base year sits
         let n_series = panel.leaf_ids().len() * panel.units().len();

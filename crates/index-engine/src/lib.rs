@@ -44,29 +44,49 @@
 #![warn(missing_docs)]
 
 mod chain;
+mod contributions;
 mod error;
 mod fill;
 mod framework;
+mod growth;
 mod level;
 mod method;
+mod node;
+mod overlay;
 mod panel;
+mod published_chain;
 mod result;
+mod source;
+mod tree;
+mod year;
 
 pub mod caict2025;
+pub mod published;
 pub mod sensitivity;
 pub mod synth;
 pub mod uncertainty;
+pub mod validate;
 
-pub use chain::{Chain, ChainUnit, chain_factor, symmetric_growth};
+pub use chain::{Chain, ChainUnit};
+pub use contributions::Contributions;
 pub use error::{IndexError, Result};
 pub use fill::{
     FillNote, FilledPanel, Flag, GapFill, GapOutcome, Geometric, Interpolation, LeaveGaps, Linear,
 };
-pub use framework::{Direction, Framework, MAX_DEPTH, MAX_NODES, Node, NodeSpec, Year};
+pub use framework::{Framework, MAX_DEPTH, MAX_NODES};
+pub use growth::{chain_factor, symmetric_growth};
 pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, Normalisation};
-pub use method::{Contributions, Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
+pub use method::{Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
+pub use node::{Direction, Node, NodeSpec};
+pub use overlay::Overlay;
 pub use panel::{MAX_CELLS, MAX_OBSERVATIONS, MAX_YEARS, Observation, Panel, PanelBuilder};
+pub use published::{
+    PUBLISHED_MAX, Published, PublishedFigure, PublishedKind, PublishedRule, PublishedUse,
+};
+pub use published_chain::{PublishedChain, PublishedPrepared, PublishedUnit};
 pub use result::{Cell, IndexResult, Row};
+pub use source::Source;
+pub use year::Year;
 
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +127,8 @@ impl ComputeOptions {
     }
 }
 
-/// Fills `panel` and computes the symmetric chain index with the framework's weights.
+/// Fills `panel` and computes the symmetric chain index with the framework's weights (the
+/// raw computation: every figure from the observations alone).
 pub fn compute(
     framework: &Framework,
     panel: &Panel,
@@ -115,4 +136,19 @@ pub fn compute(
 ) -> Result<IndexResult> {
     let filled = options.fill(panel)?;
     compute_with_owned(&Chain, framework, filled, None)
+}
+
+/// Fills `panel` and computes the chain index with `published` figures standing in for the
+/// nodes that `rule` selects ([`PublishedChain`]); interior years of a published path are
+/// filled like the leaves' gaps.
+pub fn compute_published(
+    framework: &Framework,
+    panel: &Panel,
+    published: &Published,
+    rule: &PublishedRule,
+    options: &ComputeOptions,
+) -> Result<IndexResult> {
+    let filled = options.fill(panel)?;
+    let method = PublishedChain::new(published, rule, options.interpolation.gap_fill());
+    compute_with_owned(&method, framework, filled, None)
 }

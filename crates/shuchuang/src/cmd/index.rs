@@ -546,7 +546,9 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
             c.push([
                 case.shift.weight.clone(),
                 case.shift.direction.as_str().to_string(),
-                format!("{:+.4}", case.total_change_pct),
+                case.total_change_pct
+                    .map(|p| format!("{p:+.4}"))
+                    .unwrap_or_default(),
                 case.unit.clone(),
             ]);
         }
@@ -558,11 +560,14 @@ fn sensitivity(a: SensitivityArgs) -> Result<()> {
         );
         c.print(Format::Table)?;
     }
-    if let Some(l) = &report.largest {
+    if let Some((l, pct)) = report
+        .largest
+        .as_ref()
+        .and_then(|l| Some((l, l.total_change_pct?)))
+    {
         // On stderr so CSV and JSON on stdout keep exactly their header.
         eprintln!(
-            "largest change of the total: {:+.4}% ({} {}, unit {})",
-            l.total_change_pct,
+            "largest change of the total: {pct:+.4}% ({} {}, unit {})",
             l.shift.weight,
             l.shift.direction.as_str(),
             l.unit
