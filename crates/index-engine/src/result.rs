@@ -357,6 +357,17 @@ impl IndexResult {
         }
     }
 
+    /// Whether node `node` (framework position) is a leaf.
+    pub fn is_leaf(&self, node: usize) -> bool {
+        self.tree.leaf_of(node).is_some()
+    }
+
+    /// How a published path covers node `node` of unit `unit` in year position `t`
+    /// ([`Overlay::None`] for the raw computation and out-of-range positions).
+    pub fn overlay_at(&self, node: usize, unit: usize, t: usize) -> Overlay {
+        Figures::overlay(self, node, unit, t)
+    }
+
     /// The leaves (framework node positions) that have no data in the year and so count in
     /// the missing share of `node` (itself when it is such a leaf), in framework order.
     pub fn missing_leaves(&self, node: usize, unit: usize, t: usize) -> Vec<usize> {

@@ -1,29 +1,36 @@
 //! `shuchuang index`: the fusion index (and any composite index) from raw data.
 //!
-//! - `compute DIR`: DIR/framework.csv and DIR/observations.csv → every node, unit and year;
+//! - `compute DIR`: DIR/framework.csv and DIR/observations.csv (and DIR/published.csv when
+//!   present, unless `--raw`) → every node, unit and year;
+//! - `validate DIR`: every figure of DIR/published.csv beside the raw computation;
 //! - `sensitivity DIR`: the one-at-a-time ±20 % weight test;
 //! - `uncertainty DIR`: Monte Carlo percentile bands of noisy weights;
 //! - `synth --out DIR`: a synthetic panel with the CAICT framework.
+//!
+//! This module holds what the subcommands share: the data directory's options and loading,
+//! the choice of method, and where output goes.
+
+mod analyse;
+mod compute;
+mod validate;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use index_engine::sensitivity::{OatOptions, one_at_a_time};
-use index_engine::synth::{SynthOptions, synth_panel};
-use index_engine::uncertainty::{McOptions, monte_carlo};
+use index_engine::synth::{MAX_SYNTH_UNITS, SynthOptions, synth_panel};
+use index_engine::uncertainty::MAX_SAMPLES;
 use index_engine::{
-    Aggregation, Chain, ComputeOptions, FillNote, Framework, IndexResult, Interpolation, Level,
-    Normalisation, Panel, PanelBuilder, Year, compute_with_owned,
+    Aggregation, ComputeOptions, FillNote, Framework, Interpolation, Level, MAX_YEARS,
+    Normalisation, Panel, PanelBuilder, Published, PublishedChain, PublishedRule, PublishedUse,
+    Year,
 };
 
+pub use compute::{index_figure, write_result_to};
+
 use crate::Context;
-use crate::chart::{BarChart, BarSeries, Chart, Figure, Line, LineChart, Point};
-use crate::output::{Format, Table};
-use crate::progress;
 
 /// Arguments of `shuchuang index`.
 #[derive(Debug, Args)]
@@ -35,13 +42,22 @@ pub struct IndexArgs {
 #[derive(Debug, Subcommand)]
 enum IndexCommand {
     /// Compute the index for every node, unit and year from DIR/framework.csv and
-    /// DIR/observations.csv.
-    Compute(ComputeArgs),
+    /// DIR/observations.csv (with DIR/published.csv standing in where the data falls short,
+    /// unless --raw).
+    #[command(after_help = compute::EXAMPLES)]
+    Compute(compute::ComputeArgs),
+    /// Every published figure (DIR/published.csv) beside the raw computation, with the leaves
+    /// that explain the difference.
+    #[command(after_help = validate::EXAMPLES)]
+    Validate(validate::ValidateArgs),
     /// One weight at a time raised and lowered: the range of every node's final index.
-    Sensitivity(SensitivityArgs),
+    #[command(after_help = analyse::SENSITIVITY_EXAMPLES)]
+    Sensitivity(analyse::SensitivityArgs),
     /// Monte Carlo bands (5th, 50th, 95th percentile) under jointly noisy weights.
-    Uncertainty(UncertaintyArgs),
+    #[command(after_help = analyse::UNCERTAINTY_EXAMPLES)]
+    Uncertainty(analyse::UncertaintyArgs),
     /// Write a synthetic panel with the CAICT 2025 framework (for benchmarks and tests).
+    #[command(after_help = SYNTH_EXAMPLES)]
     Synth(SynthArgs),
 }
 
@@ -67,7 +83,7 @@ impl From<InterpolateArg> for Interpolation {
 }
 
 /// Index method.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum MethodArg {
     /// Symmetric growth rates chained from the base year (CAICT 2025).
     Chain,
@@ -91,10 +107,16 @@ enum AggregateArg {
     Geometric,
 }
 
+/// The name of the published figures beside framework.csv and observations.csv.
+const PUBLISHED_FILE: &str = "published.csv";
+
+/// Tables print at most this many rows, then a note; CSV and JSON print every row.
+const TABLE_ROWS_MAX: usize = 500;
+
 /// Options shared by every subcommand that reads a data directory.
 #[derive(Debug, Args)]
 struct DataArgs {
-    /// Directory holding framework.csv and observations.csv.
+    /// Directory holding framework.csv, observations.csv and, optionally, published.csv.
     dir: PathBuf,
     /// First computed year, index 100 (default: the first year with data).
     #[arg(long, value_name = "Y")]
@@ -115,6 +137,32 @@ struct DataArgs {
     /// Aggregation of the level method.
     #[arg(long, value_enum, default_value = "arithmetic")]
     aggregate: AggregateArg,
+    /// The raw computation: ignore DIR/published.csv (by default its figures stand in for a
+    /// node whose own data falls short; chain method only).
+    #[arg(long)]
+    raw: bool,
+    /// Whether a node takes its published path: NODE=auto (the default rule: when its raw
+    /// figure rests partly on missing or filled data up to its last published year),
+    /// NODE=always or NODE=never. Repeat for several nodes.
+    #[arg(long, value_name = "NODE=auto|always|never", value_parser = parse_rule)]
+    published_rule: Vec<(String, PublishedUse)>,
+}
+
+fn parse_rule(s: &str) -> std::result::Result<(String, PublishedUse), String> {
+    let (node, how) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}': expected NODE=auto|always|never"))?;
+    let how = match how.trim() {
+        "auto" => PublishedUse::Auto,
+        "always" => PublishedUse::Always,
+        "never" => PublishedUse::Never,
+        other => return Err(format!("'{other}': expected auto, always or never")),
+    };
+    let node = node.trim();
+    if node.is_empty() {
+        return Err(format!("'{s}': the node id is empty"));
+    }
+    Ok((node.to_string(), how))
 }
 
 impl DataArgs {
@@ -138,75 +186,102 @@ impl DataArgs {
             },
         }
     }
+
+    fn rule(&self) -> PublishedRule {
+        let mut rule = PublishedRule::default();
+        for (node, how) in &self.published_rule {
+            rule.set(node.clone(), *how);
+        }
+        rule
+    }
+
+    /// The published figures the computation uses: DIR/published.csv when present, unless
+    /// `--raw` or the level method (which compares units within a year and has no paths).
+    fn published(&self, fw: &Framework, panel: &Panel) -> Result<Option<Published>> {
+        let path = self.dir.join(PUBLISHED_FILE);
+        let present = path.exists();
+        if !present || self.raw {
+            if !self.published_rule.is_empty() {
+                bail!(
+                    "--published-rule needs {} (and no --raw)",
+                    path.display()
+                );
+            }
+            return Ok(None);
+        }
+        if self.method == MethodArg::Level {
+            eprintln!(
+                "note: {} is not used by the level method (published index paths are growth paths)",
+                path.display()
+            );
+            return Ok(None);
+        }
+        Ok(Some(read_published(&self.dir, fw, panel)?))
+    }
 }
 
-#[derive(Debug, Args)]
-struct ComputeArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Also draw the total and first-level indices (lines, estimates dashed) and bar charts
-    /// of the second-level indices into this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
-    chart: Option<PathBuf>,
-    /// Unit drawn in the chart (default: the first unit).
-    #[arg(long)]
-    unit: Option<String>,
-    /// Print load_ms=… compute_ms=… on stderr.
-    #[arg(long)]
-    timings: bool,
+fn read_published(dir: &Path, fw: &Framework, panel: &Panel) -> Result<Published> {
+    let path = dir.join(PUBLISHED_FILE);
+    Ok(Published::read_csv(
+        fw,
+        panel,
+        open(&path)?,
+        &path.display().to_string(),
+    )?)
 }
 
-#[derive(Debug, Args)]
-struct SensitivityArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// Fraction by which each weight is raised and lowered.
-    #[arg(long, default_value_t = 0.2)]
-    perturb: f64,
-    /// Year compared (default: the last computed year).
-    #[arg(long)]
-    year: Option<Year>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+/// The method a command runs with.
+enum Engine<'a> {
+    Chain,
+    Published(PublishedChain<'a>),
+    Level(Level),
 }
 
-#[derive(Debug, Args)]
-struct UncertaintyArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// Number of draws.
-    #[arg(long, default_value_t = 1000)]
-    samples: usize,
-    /// Seed: the same seed gives the same bands, whatever the thread count.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Half-width f of the noise: each weight becomes w·(1 + U(−f, f)).
-    #[arg(long, default_value_t = 0.2)]
-    perturb: f64,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Print load_ms=… compute_ms=… on stderr.
-    #[arg(long)]
-    timings: bool,
+impl<'a> Engine<'a> {
+    fn new(data: &DataArgs, published: Option<&'a Published>, rule: &'a PublishedRule) -> Self {
+        match (data.method, published) {
+            (MethodArg::Level, _) => Self::Level(data.level()),
+            (MethodArg::Chain, Some(p)) => {
+                Self::Published(PublishedChain::new(p, rule, data.options().interpolation.gap_fill()))
+            }
+            (MethodArg::Chain, None) => Self::Chain,
+        }
+    }
 }
+
+/// Runs `$body` with `$m` bound to the engine's method (each a different type).
+macro_rules! with_method {
+    ($engine:expr, $m:ident => $body:expr) => {
+        match $engine {
+            Engine::Chain => {
+                let $m = &index_engine::Chain;
+                $body
+            }
+            Engine::Published(p) => {
+                let $m = p;
+                $body
+            }
+            Engine::Level(l) => {
+                let $m = l;
+                $body
+            }
+        }
+    };
+}
+use with_method;
 
 #[derive(Debug, Args)]
 struct SynthArgs {
-    /// Number of units.
-    #[arg(long, default_value_t = 1000)]
-    units: usize,
-    /// Number of years.
-    #[arg(long, default_value_t = 31)]
-    years: usize,
+    /// Number of units (at most 1,000,000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=MAX_SYNTH_UNITS as u64))]
+    units: u64,
+    /// Number of years (at most 1,000).
+    #[arg(long, default_value_t = 31, value_parser = clap::value_parser!(u64).range(1..=MAX_YEARS as u64))]
+    years: u64,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Share of values removed to make gaps.
+    /// Share of values removed to make gaps, in [0, 1).
     #[arg(long, default_value_t = 0.05)]
     gaps: f64,
     /// First year.
@@ -217,12 +292,17 @@ struct SynthArgs {
     out: PathBuf,
 }
 
+const SYNTH_EXAMPLES: &str = "Examples:
+  shuchuang index synth --units 2000 --years 31 --seed 1 --out /tmp/panel
+  shuchuang index compute /tmp/panel --timings --format csv > /dev/null";
+
 /// Runs `shuchuang index`.
 pub fn run(args: IndexArgs, _ctx: &Context) -> Result<()> {
     match args.command {
-        IndexCommand::Compute(a) => compute(a),
-        IndexCommand::Sensitivity(a) => sensitivity(a),
-        IndexCommand::Uncertainty(a) => uncertainty(a),
+        IndexCommand::Compute(a) => compute::run(a),
+        IndexCommand::Validate(a) => validate::run(a),
+        IndexCommand::Sensitivity(a) => analyse::sensitivity(a),
+        IndexCommand::Uncertainty(a) => analyse::uncertainty(a),
         IndexCommand::Synth(a) => synth(a),
     }
 }
@@ -277,359 +357,79 @@ fn rounded(x: Option<f64>, digits: usize) -> String {
     x.map(|v| format!("{v:.digits$}")).unwrap_or_default()
 }
 
-const COMPUTE_HEADER: [&str; 8] = [
-    "node",
-    "unit",
-    "year",
-    "index",
-    "growth",
-    "contribution",
-    "total_contribution",
-    "estimated_share",
-];
-
-fn compute(a: ComputeArgs) -> Result<()> {
-    let t0 = Instant::now();
-    let fw = read_framework(&a.data.dir)?;
-    let builder = read_observations(&a.data.dir, &fw)?;
-    let t1 = Instant::now();
-    let panel = builder.finish()?;
-    let filled = a.data.options().fill_owned(panel)?;
-    let result = match a.data.method {
-        MethodArg::Chain => compute_with_owned(&Chain, &fw, filled, None)?,
-        MethodArg::Level => compute_with_owned(&a.data.level(), &fw, filled, None)?,
-    };
-    let t2 = Instant::now();
-    if a.timings {
-        eprintln!(
-            "load_ms={:.3} compute_ms={:.3}",
-            (t1 - t0).as_secs_f64() * 1e3,
-            (t2 - t1).as_secs_f64() * 1e3
-        );
-    }
-    print_notes(result.notes());
-    if let Some(path) = &a.chart {
-        let fig = index_figure(&fw, &result, a.unit.as_deref())?;
-        crate::chart::write_svg(&fig, path)?;
-    }
-    write_result(&result, a.format)
-}
-
-fn write_result(result: &IndexResult, format: Format) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    write_result_to(result, format, &mut out)?;
-    out.flush()?;
-    Ok(())
-}
-
-/// Writes every row of `result` in `format` (CSV header
-/// `node,unit,year,index,growth,contribution,total_contribution,estimated_share`, full
-/// precision; JSON with numbers and nulls; a rounded table for people) to `out`.
-pub fn write_result_to(result: &IndexResult, format: Format, out: &mut dyn Write) -> Result<()> {
-    let mut out = BufWriter::with_capacity(1 << 16, out);
-    match format {
-        Format::Csv => {
-            // Streamed: a 2,000-unit panel has millions of rows.
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(COMPUTE_HEADER)?;
-            let mut year = String::new();
-            for r in result.rows() {
-                year.clear();
-                year.push_str(&r.year.to_string());
-                let c = r.cell;
-                w.write_record([
-                    r.node,
-                    r.unit,
-                    &year,
-                    &full(c.index),
-                    &full(c.growth),
-                    &full(c.contribution),
-                    &full(c.total_contribution),
-                    &full(c.estimated_share),
-                ])?;
-            }
-            w.flush()?;
-        }
-        Format::Json => {
-            // Numbers stay numbers (null where a figure does not exist), streamed row by row.
-            out.write_all(b"[")?;
-            for (i, r) in result.rows().enumerate() {
-                out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut out, &r)?;
-            }
-            out.write_all(b"\n]\n")?;
-        }
-        Format::Table => {
-            let mut t = Table::new(COMPUTE_HEADER);
-            for r in result.rows() {
-                let c = r.cell;
-                t.push([
-                    r.node.to_string(),
-                    r.unit.to_string(),
-                    r.year.to_string(),
-                    rounded(c.index, 2),
-                    rounded(c.growth, 3),
-                    rounded(c.contribution, 3),
-                    rounded(c.total_contribution, 3),
-                    rounded(c.estimated_share, 2),
-                ]);
-            }
-            t.write_to(Format::Table, &mut out)?;
-        }
-    }
-    out.flush()?;
-    Ok(())
-}
-
-fn label(fw: &Framework, node: usize) -> String {
-    let s = &fw.nodes()[node].spec;
-    if s.name_en.is_empty() {
-        s.id.clone()
-    } else {
-        s.name_en.clone()
-    }
-}
-
-/// The report's figures for one unit (default: the first): the total and first-level indices over the years (estimated
-/// stretches dashed), then one bar chart per first-level indicator with its children's
-/// indices in the base year, the last observed year and the target year.
-pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Result<Figure> {
-    let u = match unit {
-        Some(name) => r.unit_position(name)?,
-        None => 0,
-    };
-    let unit_name = r
-        .units()
-        .get(u)
-        .cloned()
-        .context("there are no units to draw")?;
-    let years = r.years();
-    let root = fw.root();
-    let mut shown = vec![root];
-    shown.extend(fw.nodes()[root].children.iter().copied());
-    let lines = shown
-        .iter()
-        .map(|&n| {
-            let idx = r.index_series(n, u).unwrap_or(&[]);
-            let est = r.estimated_series(n, u).unwrap_or(&[]);
-            Line {
-                label: label(fw, n),
-                points: years
-                    .iter()
-                    .zip(idx.iter().zip(est))
-                    .map(|(&y, (&v, &e))| Point {
-                        x: f64::from(y),
-                        y: (!v.is_nan()).then_some(v),
-                        estimated: e > 0.0,
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let line = Chart::Line(LineChart {
-        title: format!("{} — {}", label(fw, root), unit_name),
-        x_label: "year".into(),
-        y_label: format!("index ({} = 100)", r.base_year()),
-        integer_x: true,
-        reference_y: Some(100.0),
-        lines,
-        dashed_note: "dashed, hollow: rests partly on filled values".into(),
-    });
-    let mut bar_years = vec![r.base_year()];
-    if let Some(y) = r.last_observed_year() {
-        bar_years.push(y);
-    }
-    bar_years.push(r.to_year());
-    bar_years.dedup();
-    let bars: Vec<Chart> = fw.nodes()[root]
-        .children
-        .iter()
-        .filter(|&&c| !fw.nodes()[c].children.is_empty())
-        .map(|&c| {
-            let kids = &fw.nodes()[c].children;
-            Chart::Bar(BarChart {
-                title: label(fw, c),
-                y_label: "index".into(),
-                categories: kids.iter().map(|&k| label(fw, k)).collect(),
-                series: bar_years
-                    .iter()
-                    .map(|&y| {
-                        let t = r.year_position(y).unwrap_or(0);
-                        let kind = if Some(y) == r.last_observed_year() && y != r.to_year() {
-                            " (last observed)"
-                        } else {
-                            ""
-                        };
-                        BarSeries {
-                            label: format!("{y}{kind}"),
-                            values: kids
-                                .iter()
-                                .map(|&k| r.cell_at(k, u, t).and_then(|c| c.index))
-                                .collect(),
-                        }
-                    })
-                    .collect(),
-                reference_y: Some(100.0),
-            })
-        })
-        .collect();
-    let mut rows = vec![vec![line]];
-    for pair in bars.chunks(2) {
-        rows.push(pair.to_vec());
-    }
-    Ok(Figure {
-        title: None,
-        rows,
-        width: 1200,
-        row_height: 420,
+/// The note under a table cut at [`TABLE_ROWS_MAX`] rows.
+fn truncation_note(total: usize) -> Option<String> {
+    (total > TABLE_ROWS_MAX).then(|| {
+        format!("showing {TABLE_ROWS_MAX} of {total} rows; use --format csv for all")
     })
 }
 
-fn sensitivity(a: SensitivityArgs) -> Result<()> {
-    let (fw, panel) = load(&a.data)?;
-    let filled = a.data.options().fill(&panel)?;
-    print_notes(filled.notes());
-    let opts = OatOptions {
-        perturb: a.perturb,
-        year: a.year,
-    };
-    let report = match a.data.method {
-        MethodArg::Chain => one_at_a_time(&Chain, &fw, &filled, &opts)?,
-        MethodArg::Level => one_at_a_time(&a.data.level(), &fw, &filled, &opts)?,
-    };
-    let mut t = Table::new([
-        "node",
-        "unit",
-        "nominal",
-        "low",
-        "low_weight",
-        "low_direction",
-        "high",
-        "high_weight",
-        "high_direction",
-    ]);
-    let fmt = |x: Option<f64>| {
-        if a.format == Format::Table {
-            rounded(x, 3)
-        } else {
-            full(x)
-        }
-    };
-    for r in &report.rows {
-        let (lw, ld) = r
-            .low_by
-            .as_ref()
-            .map(|s| (s.weight.clone(), s.direction.as_str().to_string()))
-            .unwrap_or_default();
-        let (hw, hd) = r
-            .high_by
-            .as_ref()
-            .map(|s| (s.weight.clone(), s.direction.as_str().to_string()))
-            .unwrap_or_default();
-        t.push([
-            r.node.clone(),
-            r.unit.clone(),
-            fmt(r.nominal),
-            fmt(r.low),
-            lw,
-            ld,
-            fmt(r.high),
-            hw,
-            hd,
-        ]);
-    }
-    t.print(a.format)?;
-    if a.format == Format::Table {
-        let mut c = Table::new(["weight", "direction", "total_change_pct", "unit"]);
-        for case in &report.cases {
-            c.push([
-                case.shift.weight.clone(),
-                case.shift.direction.as_str().to_string(),
-                case.total_change_pct
-                    .map(|p| format!("{p:+.4}"))
-                    .unwrap_or_default(),
-                case.unit.clone(),
-            ]);
-        }
-        println!(
-            "Change of the total '{}' in {} per weight moved by ±{}%:",
-            fw.root_node().spec.id,
-            report.year,
-            a.perturb * 100.0
-        );
-        c.print(Format::Table)?;
-    }
-    if let Some((l, pct)) = report
-        .largest
-        .as_ref()
-        .and_then(|l| Some((l, l.total_change_pct?)))
-    {
-        // On stderr so CSV and JSON on stdout keep exactly their header.
-        eprintln!(
-            "largest change of the total: {pct:+.4}% ({} {}, unit {})",
-            l.shift.weight,
-            l.shift.direction.as_str(),
-            l.unit
-        );
-    }
-    Ok(())
+/// Where a command's output goes: standard output, or `--out PATH`, written to a temporary
+/// file beside it and renamed into place when complete (an interrupted run never leaves a
+/// truncated file).
+struct Sink {
+    target: Option<(PathBuf, PathBuf)>,
+    w: BufWriter<Box<dyn Write>>,
 }
 
-fn uncertainty(a: UncertaintyArgs) -> Result<()> {
-    let t0 = Instant::now();
-    let (fw, panel) = load(&a.data)?;
-    let t1 = Instant::now();
-    let filled = a.data.options().fill(&panel)?;
-    print_notes(filled.notes());
-    let opts = McOptions {
-        samples: a.samples,
-        seed: a.seed,
-        perturb: a.perturb,
-    };
-    let total = (filled.units().len() as u64).saturating_mul(a.samples as u64);
-    let bar = progress::bar(total, "draws");
-    let tick = |n: u64| bar.inc(n);
-    let report = match a.data.method {
-        MethodArg::Chain => monte_carlo(&Chain, &fw, &filled, &opts, &tick)?,
-        MethodArg::Level => monte_carlo(&a.data.level(), &fw, &filled, &opts, &tick)?,
-    };
-    bar.finish_and_clear();
-    let t2 = Instant::now();
-    if a.timings {
-        eprintln!(
-            "load_ms={:.3} compute_ms={:.3}",
-            (t1 - t0).as_secs_f64() * 1e3,
-            (t2 - t1).as_secs_f64() * 1e3
-        );
+impl Sink {
+    fn new(out: Option<&Path>) -> Result<Self> {
+        let Some(path) = out else {
+            return Ok(Self {
+                target: None,
+                w: BufWriter::with_capacity(1 << 16, Box::new(std::io::stdout())),
+            });
+        };
+        let name = path
+            .file_name()
+            .with_context(|| format!("--out {}: not a file name", path.display()))?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".tmp-{}", std::process::id()));
+        let tmp = path.with_file_name(tmp_name);
+        let f = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        Ok(Self {
+            target: Some((path.to_path_buf(), tmp)),
+            w: BufWriter::with_capacity(1 << 16, Box::new(f)),
+        })
     }
-    let mut t = Table::new(["node", "unit", "year", "nominal", "p5", "p50", "p95"]);
-    let fmt = |x: Option<f64>| {
-        if a.format == Format::Table {
-            rounded(x, 2)
-        } else {
-            full(x)
+
+    fn writer(&mut self) -> &mut dyn Write {
+        &mut self.w
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.w.flush()?;
+        if let Some((path, tmp)) = self.target.take() {
+            // Close the file before the rename (the writer is replaced by a sink).
+            self.w = BufWriter::new(Box::new(std::io::sink()));
+            if let Err(e) = std::fs::rename(&tmp, &path) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e).with_context(|| {
+                    format!("cannot move {} to {}", tmp.display(), path.display())
+                });
+            }
         }
-    };
-    for b in &report.bands {
-        t.push([
-            b.node.clone(),
-            b.unit.clone(),
-            b.year.to_string(),
-            fmt(b.nominal),
-            fmt(b.p5),
-            fmt(b.p50),
-            fmt(b.p95),
-        ]);
+        Ok(())
     }
-    t.print(a.format)
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        // Not finished (an error on the way): leave no temporary file behind.
+        if let Some((_, tmp)) = &self.target {
+            if tmp.exists() {
+                let _ = std::fs::remove_file(tmp);
+            }
+        }
+    }
 }
 
 fn synth(a: SynthArgs) -> Result<()> {
-    let fw = index_engine::caict2025::framework()?;
+    let fw = index_engine::synth::framework()?;
     let opts = SynthOptions {
-        units: a.units,
-        years: a.years,
+        units: usize::try_from(a.units)?,
+        years: usize::try_from(a.years)?,
         first_year: a.first_year,
         seed: a.seed,
         gap_share: a.gaps,
@@ -638,17 +438,16 @@ fn synth(a: SynthArgs) -> Result<()> {
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let fw_path = a.out.join("framework.csv");
-    std::fs::write(&fw_path, index_engine::caict2025::FRAMEWORK_CSV)
+    let mut sink = Sink::new(Some(&fw_path))?;
+    fw.write_csv(sink.writer())
         .with_context(|| format!("cannot write {}", fw_path.display()))?;
+    sink.finish()?;
     let obs_path = a.out.join("observations.csv");
-    let file =
-        File::create(&obs_path).with_context(|| format!("cannot write {}", obs_path.display()))?;
-    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let mut sink = Sink::new(Some(&obs_path))?;
     panel
-        .write_csv(&mut w, "synthetic")
+        .write_csv(sink.writer(), "synthetic")
         .with_context(|| format!("cannot write {}", obs_path.display()))?;
-    w.flush()
-        .with_context(|| format!("cannot write {}", obs_path.display()))?;
+    sink.finish()?;
     eprintln!(
         "wrote {} and {} ({} observations, {} units × {} years)",
         fw_path.display(),
@@ -659,3 +458,6 @@ fn synth(a: SynthArgs) -> Result<()> {
     );
     Ok(())
 }
+
+/// The bound of `--samples`, for the help text and checks.
+const SAMPLES_MAX: u64 = MAX_SAMPLES as u64;
