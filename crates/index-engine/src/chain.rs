@@ -128,7 +128,12 @@ pub(crate) fn aggregate(
             if let Some(o) = overlay {
                 let detail = want_detail.then(|| &mut est[row..row + t_len]);
                 if o.apply(n, &mut growth[row..row + t_len], detail, t_len) {
-                    chain_index(&growth[row..row + t_len], &mut index[row..row + t_len]);
+                    o.index(
+                        n,
+                        &growth[row..row + t_len],
+                        &mut index[row..row + t_len],
+                        t_len,
+                    );
                 }
             }
             continue;
@@ -174,11 +179,19 @@ pub(crate) fn aggregate(
                 est[row + t] = if d > 0.0 { s / d } else { f64::NAN };
             }
         }
-        if let Some(o) = overlay {
+        let overlaid = overlay.is_some_and(|o| {
             let detail = want_detail.then(|| &mut est[row..row + t_len]);
-            o.apply(n, &mut growth[row..row + t_len], detail, t_len);
+            o.apply(n, &mut growth[row..row + t_len], detail, t_len)
+                && o.index(
+                    n,
+                    &growth[row..row + t_len],
+                    &mut index[row..row + t_len],
+                    t_len,
+                )
+        });
+        if !overlaid {
+            chain_index(&growth[row..row + t_len], &mut index[row..row + t_len]);
         }
-        chain_index(&growth[row..row + t_len], &mut index[row..row + t_len]);
     }
 }
 

@@ -93,7 +93,7 @@ pub(crate) fn leaf_growth(
 /// usual case, bit for bit what it always gave), else as `level · (xt / x0)`; none when even
 /// that leaves the range of `f64`.
 #[inline]
-fn stretch_index(level: f64, xt: f64, x0: f64) -> f64 {
+pub(crate) fn stretch_index(level: f64, xt: f64, x0: f64) -> f64 {
     let v = level * xt / x0;
     if v.is_finite() {
         return v;

@@ -43,9 +43,60 @@ pub(crate) struct UnitOverlay<'a> {
     /// `[slot][t]`: the path's estimate flag (1 interpolated or a published estimate, 0 an
     /// actual figure or the path's base).
     pub(crate) estimated: &'a [f64],
+    /// `[slot][t]`: the path's value (`NaN` off the path or in a gap left open).
+    pub(crate) value: &'a [f64],
 }
 
 impl UnitOverlay<'_> {
+    fn rows(&self, node: usize, t_len: usize) -> Option<(&[u8], &[f64], &[f64], &[f64])> {
+        let s = self.slot.get(node).copied().flatten()?;
+        let range = s * t_len..(s + 1) * t_len;
+        Some((
+            self.mode.get(range.clone())?,
+            self.growth.get(range.clone())?,
+            self.estimated.get(range.clone())?,
+            self.value.get(range)?,
+        ))
+    }
+
+    /// The index row of an overlaid node from its (overlaid) growth: on an unbroken stretch
+    /// of its path, `level · P_t / P_start` (so a published figure is met exactly, as a
+    /// leaf's index is its value ratio); elsewhere chained from the growth. Returns whether
+    /// the node has an overlay (otherwise the caller chains the growth itself).
+    pub(crate) fn index(
+        &self,
+        node: usize,
+        growth: &[f64],
+        index: &mut [f64],
+        t_len: usize,
+    ) -> bool {
+        let Some((mode, _, _, value)) = self.rows(node, t_len) else {
+            return false;
+        };
+        let mut e = 100.0;
+        // (level, value) at the start of the current stretch of known path values.
+        let mut stretch: Option<(f64, f64)> = None;
+        for t in 0..t_len.min(index.len()).min(growth.len()) {
+            let on_path = Overlay::from_u8(mode[t]) == Overlay::Path && !value[t].is_nan();
+            let g = growth[t];
+            if t > 0 && !g.is_nan() {
+                e *= crate::growth::chain_factor(g);
+            }
+            match (on_path, stretch) {
+                (true, Some((level, v0))) if v0 > 0.0 => {
+                    e = crate::growth::stretch_index(level, value[t], v0);
+                }
+                (true, _) => stretch = Some((e, value[t])),
+                (false, _) => stretch = None,
+            }
+            if !e.is_finite() {
+                e = f64::NAN;
+            }
+            index[t] = e;
+        }
+        true
+    }
+
     /// Applies node `node`'s overlay to its growth and estimate rows (`t_len` each, already
     /// computed from its children or series). Returns whether the node has one.
     pub(crate) fn apply(
@@ -55,15 +106,7 @@ impl UnitOverlay<'_> {
         est: Option<&mut [f64]>,
         t_len: usize,
     ) -> bool {
-        let Some(s) = self.slot.get(node).copied().flatten() else {
-            return false;
-        };
-        let range = s * t_len..(s + 1) * t_len;
-        let (Some(mode), Some(pg), Some(pe)) = (
-            self.mode.get(range.clone()),
-            self.growth.get(range.clone()),
-            self.estimated.get(range),
-        ) else {
+        let Some((mode, pg, pe, _)) = self.rows(node, t_len) else {
             return false;
         };
         let mut est = est;

@@ -101,6 +101,8 @@ pub struct PublishedPrepared {
     growth: Vec<f64>,
     /// `[slot][t]`: the path's estimate flag.
     estimated: Vec<f64>,
+    /// `[slot][t]`: the path's value.
+    value: Vec<f64>,
     /// `(node, unit)` of every path taken, in slot order.
     taken: Vec<(usize, usize)>,
 }
@@ -113,6 +115,7 @@ impl PublishedPrepared {
             mode: &self.mode,
             growth: &self.growth,
             estimated: &self.estimated,
+            value: &self.value,
         }
     }
 
@@ -187,6 +190,35 @@ impl Path {
         Some((*self.values.get(k)?, *self.estimated.get(k)?))
     }
 
+    /// The overlay of computed year `year` (position `t`): its mode and the path's growth,
+    /// estimate flag and value there.
+    fn cell(&self, year: Year, t: usize) -> (Overlay, f64, f64, f64) {
+        const NONE: f64 = f64::NAN;
+        if year > self.last() {
+            let mode = if t > 0 {
+                Overlay::AfterPath
+            } else {
+                Overlay::None
+            };
+            return (mode, NONE, NONE, NONE);
+        }
+        if year == self.first && t == 0 {
+            // The computation's base year is the path's: 100, an actual figure.
+            return (Overlay::Path, NONE, 0.0, 100.0);
+        }
+        if year <= self.first {
+            // Before the path, or its first year after the computation's base year (growth
+            // into it would need the year before the path).
+            return (Overlay::None, NONE, NONE, NONE);
+        }
+        let (x, e) = self.at(year).unwrap_or((NONE, NONE));
+        let g = match (t, self.at(year - 1)) {
+            (1.., Some((xp, _))) if !xp.is_nan() && !x.is_nan() => symmetric_growth(xp, x),
+            _ => NONE,
+        };
+        (Overlay::Path, g, if x.is_nan() { NONE } else { e }, x)
+    }
+
     fn last(&self) -> Year {
         self.first + self.values.len() as Year - 1
     }
@@ -250,33 +282,11 @@ impl Method for PublishedChain<'_> {
             prep.slot[unit * n_nodes + node] = Some(s);
             for t in 0..t_len {
                 let year = base + t as Year;
-                let (mode, g, e) = if year > path.last() {
-                    (
-                        if t > 0 {
-                            Overlay::AfterPath
-                        } else {
-                            Overlay::None
-                        },
-                        f64::NAN,
-                        f64::NAN,
-                    )
-                } else if year == path.first && t == 0 {
-                    (Overlay::Path, f64::NAN, 0.0)
-                } else if year <= path.first {
-                    (Overlay::None, f64::NAN, f64::NAN)
-                } else {
-                    let (x, e) = path.at(year).unwrap_or((f64::NAN, f64::NAN));
-                    let g = match (t, path.at(year - 1)) {
-                        (1.., Some((xp, _))) if !xp.is_nan() && !x.is_nan() => {
-                            symmetric_growth(xp, x)
-                        }
-                        _ => f64::NAN,
-                    };
-                    (Overlay::Path, g, if x.is_nan() { f64::NAN } else { e })
-                };
+                let (mode, g, e, v) = path.cell(year, t);
                 prep.mode.push(mode as u8);
                 prep.growth.push(g);
                 prep.estimated.push(e);
+                prep.value.push(v);
             }
         }
         Ok(prep)

@@ -202,10 +202,7 @@ impl DataArgs {
         let present = path.exists();
         if !present || self.raw {
             if !self.published_rule.is_empty() {
-                bail!(
-                    "--published-rule needs {} (and no --raw)",
-                    path.display()
-                );
+                bail!("--published-rule needs {} (and no --raw)", path.display());
             }
             return Ok(None);
         }
@@ -241,9 +238,11 @@ impl<'a> Engine<'a> {
     fn new(data: &DataArgs, published: Option<&'a Published>, rule: &'a PublishedRule) -> Self {
         match (data.method, published) {
             (MethodArg::Level, _) => Self::Level(data.level()),
-            (MethodArg::Chain, Some(p)) => {
-                Self::Published(PublishedChain::new(p, rule, data.options().interpolation.gap_fill()))
-            }
+            (MethodArg::Chain, Some(p)) => Self::Published(PublishedChain::new(
+                p,
+                rule,
+                data.options().interpolation.gap_fill(),
+            )),
             (MethodArg::Chain, None) => Self::Chain,
         }
     }
@@ -359,9 +358,8 @@ fn rounded(x: Option<f64>, digits: usize) -> String {
 
 /// The note under a table cut at [`TABLE_ROWS_MAX`] rows.
 fn truncation_note(total: usize) -> Option<String> {
-    (total > TABLE_ROWS_MAX).then(|| {
-        format!("showing {TABLE_ROWS_MAX} of {total} rows; use --format csv for all")
-    })
+    (total > TABLE_ROWS_MAX)
+        .then(|| format!("showing {TABLE_ROWS_MAX} of {total} rows; use --format csv for all"))
 }
 
 /// Where a command's output goes: standard output, or `--out PATH`, written to a temporary

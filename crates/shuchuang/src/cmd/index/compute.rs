@@ -88,7 +88,11 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
             "note: {} nodes take their published path from {} ({} nodes have figures there); --raw for the raw computation",
             nodes.len(),
             p.source_name(),
-            p.figures().iter().map(|f| &f.node).collect::<BTreeSet<_>>().len(),
+            p.figures()
+                .iter()
+                .map(|f| &f.node)
+                .collect::<BTreeSet<_>>()
+                .len(),
         );
     }
     if let Some(path) = &a.chart {
@@ -371,4 +375,3 @@ pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Resu
         row_height: 420,
     })
 }
-

@@ -82,7 +82,9 @@ fn explained(r: &ValidationRow) -> String {
 
 pub(super) fn run(a: ValidateArgs) -> Result<()> {
     if a.data.raw || !a.data.published_rule.is_empty() {
-        bail!("validate always compares with the raw computation: --raw and --published-rule do not apply");
+        bail!(
+            "validate always compares with the raw computation: --raw and --published-rule do not apply"
+        );
     }
     let path = a.data.dir.join(PUBLISHED_FILE);
     if !path.exists() {
