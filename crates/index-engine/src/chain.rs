@@ -154,8 +154,10 @@ pub(crate) fn aggregate(
         growth[row] = f64::NAN;
         for t in 1..t_len {
             let d = den[row + t];
+            // A weighted mean of growths in [−200, 200] may overshoot by an ulp; past 200 the
+            // chain factor would turn negative.
             growth[row + t] = if d > 0.0 {
-                growth[row + t] / d
+                (growth[row + t] / d).clamp(-200.0, 200.0)
             } else {
                 f64::NAN
             };
@@ -385,7 +387,7 @@ impl Method for Chain {
             }
             own[..k_len].fill(f64::NAN);
             for (g, &d) in own[k_len..].iter_mut().zip(&den[k_len..]) {
-                let q = *g / d;
+                let q = (*g / d).clamp(-200.0, 200.0);
                 *g = if d > 0.0 { q } else { f64::NAN };
             }
             // Index chain across draws.
