@@ -47,16 +47,24 @@ pub(crate) struct UnitOverlay<'a> {
     pub(crate) value: &'a [f64],
 }
 
+/// One node's overlay rows (`t_len` each): mode, growth, estimate flag, value.
+struct NodeRows<'a> {
+    mode: &'a [u8],
+    growth: &'a [f64],
+    estimated: &'a [f64],
+    value: &'a [f64],
+}
+
 impl UnitOverlay<'_> {
-    fn rows(&self, node: usize, t_len: usize) -> Option<(&[u8], &[f64], &[f64], &[f64])> {
+    fn rows(&self, node: usize, t_len: usize) -> Option<NodeRows<'_>> {
         let s = self.slot.get(node).copied().flatten()?;
         let range = s * t_len..(s + 1) * t_len;
-        Some((
-            self.mode.get(range.clone())?,
-            self.growth.get(range.clone())?,
-            self.estimated.get(range.clone())?,
-            self.value.get(range)?,
-        ))
+        Some(NodeRows {
+            mode: self.mode.get(range.clone())?,
+            growth: self.growth.get(range.clone())?,
+            estimated: self.estimated.get(range.clone())?,
+            value: self.value.get(range)?,
+        })
     }
 
     /// The index row of an overlaid node from its (overlaid) growth: on an unbroken stretch
@@ -70,7 +78,7 @@ impl UnitOverlay<'_> {
         index: &mut [f64],
         t_len: usize,
     ) -> bool {
-        let Some((mode, _, _, value)) = self.rows(node, t_len) else {
+        let Some(NodeRows { mode, value, .. }) = self.rows(node, t_len) else {
             return false;
         };
         let mut e = 100.0;
@@ -106,7 +114,13 @@ impl UnitOverlay<'_> {
         est: Option<&mut [f64]>,
         t_len: usize,
     ) -> bool {
-        let Some((mode, pg, pe, _)) = self.rows(node, t_len) else {
+        let Some(NodeRows {
+            mode,
+            growth: pg,
+            estimated: pe,
+            ..
+        }) = self.rows(node, t_len)
+        else {
             return false;
         };
         let mut est = est;
