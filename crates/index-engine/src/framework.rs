@@ -12,6 +12,7 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::csv_in::{Table, cell};
 use crate::error::{IndexError, Result};
 pub use crate::node::{Direction, Node, NodeSpec};
 pub use crate::year::Year;
@@ -63,44 +64,18 @@ impl Framework {
     /// assert_eq!(fw.node("a").unwrap().weight, 2.0 / 3.0);
     /// ```
     pub fn read_csv<R: Read>(reader: R, source_name: &str) -> Result<Self> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(reader);
-        let header = rdr
-            .headers()
-            .map_err(|e| IndexError::csv(source_name, &e))?
-            .clone();
-        let col = |name: &str| header.iter().position(|h| h == name);
-        let missing = |name: &str| IndexError::MissingColumn {
-            source_name: source_name.to_string(),
-            column: name.to_string(),
-            expected: FRAMEWORK_COLUMNS.to_string(),
-        };
-        let c_id = col("id").ok_or_else(|| missing("id"))?;
-        let c_parent = col("parent").ok_or_else(|| missing("parent"))?;
+        let table = Table::open(reader, source_name, FRAMEWORK_COLUMNS)?;
+        let c_id = table.required("id")?;
+        let c_parent = table.required("parent")?;
+        let col = |name: &str| table.column(name);
         let (c_level, c_zh, c_en) = (col("level"), col("name_zh"), col("name_en"));
         let (c_weight, c_dir, c_unit) = (col("weight"), col("direction"), col("unit"));
         let c_latest = col("latest_year");
 
         let mut specs = Vec::new();
         let mut lines = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            match rdr.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(IndexError::csv(source_name, &e)),
-            }
-            let line = record.position().map_or(0, csv::Position::line);
-            if specs.len() >= MAX_NODES {
-                return Err(IndexError::TooLarge {
-                    what: format!("{source_name}: number of nodes"),
-                    limit: MAX_NODES as u64,
-                    actual: specs.len() as u64 + 1,
-                });
-            }
-            let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
+        table.for_each(MAX_NODES, "nodes", |record, line| {
+            let get = |c: Option<usize>| cell(record, c);
             let id = get(Some(c_id));
             let parent = get(Some(c_parent));
             let level = match get(c_level) {
@@ -145,7 +120,8 @@ impl Framework {
                 },
             });
             lines.push(line);
-        }
+            Ok(())
+        })?;
         Self::build(specs, &lines, source_name)
     }
 

@@ -45,6 +45,7 @@
 
 mod chain;
 mod contributions;
+mod csv_in;
 mod error;
 mod fill;
 mod framework;

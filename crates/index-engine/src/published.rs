@@ -29,6 +29,7 @@ use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
+use crate::csv_in::{Table, cell};
 use crate::error::{IndexError, Result};
 use crate::framework::Framework;
 use crate::panel::Panel;
@@ -118,23 +119,11 @@ impl Published {
         reader: R,
         source_name: &str,
     ) -> Result<Self> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(reader);
-        let header = rdr
-            .headers()
-            .map_err(|e| IndexError::csv(source_name, &e))?
-            .clone();
-        let col = |name: &str| header.iter().position(|h| h == name);
-        let missing = |name: &str| IndexError::MissingColumn {
-            source_name: source_name.to_string(),
-            column: name.to_string(),
-            expected: PUBLISHED_COLUMNS.to_string(),
-        };
-        let c_node = col("node").ok_or_else(|| missing("node"))?;
-        let c_year = col("year").ok_or_else(|| missing("year"))?;
-        let c_index = col("index").ok_or_else(|| missing("index"))?;
+        let table = Table::open(reader, source_name, PUBLISHED_COLUMNS)?;
+        let c_node = table.required("node")?;
+        let c_year = table.required("year")?;
+        let c_index = table.required("index")?;
+        let col = |name: &str| table.column(name);
         let (c_unit, c_kind, c_quote) = (col("unit"), col("kind"), col("quote"));
         let only_unit = match (c_unit, panel.units()) {
             (Some(_), _) => None,
@@ -152,22 +141,8 @@ impl Published {
         };
         let mut figures = Vec::new();
         let mut lines = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            match rdr.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(IndexError::csv(source_name, &e)),
-            }
-            let line = record.position().map_or(0, csv::Position::line);
-            if figures.len() >= PUBLISHED_MAX {
-                return Err(IndexError::TooLarge {
-                    what: format!("{source_name}: number of published figures"),
-                    limit: PUBLISHED_MAX as u64,
-                    actual: figures.len() as u64 + 1,
-                });
-            }
-            let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
+        table.for_each(PUBLISHED_MAX, "published figures", |record, line| {
+            let get = |c: Option<usize>| cell(record, c);
             let year_s = get(Some(c_year));
             let year: Year = year_s.parse().map_err(|_| {
                 IndexError::invalid(source_name, line, "year", year_s, "not a whole number")
@@ -198,7 +173,8 @@ impl Published {
                 quote: get(c_quote).to_string(),
             });
             lines.push(line);
-        }
+            Ok(())
+        })?;
         Self::build(framework, panel, figures, lines, source_name)
     }
 

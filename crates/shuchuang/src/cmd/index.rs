@@ -17,6 +17,7 @@ mod validate;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
@@ -31,6 +32,7 @@ use index_engine::{
 pub use compute::{index_figure, write_result_to};
 
 use crate::Context;
+use crate::output::Format;
 
 /// Arguments of `shuchuang index`.
 #[derive(Debug, Args)]
@@ -354,6 +356,34 @@ fn full(x: Option<f64>) -> String {
 
 fn rounded(x: Option<f64>, digits: usize) -> String {
     x.map(|v| format!("{v:.digits$}")).unwrap_or_default()
+}
+
+/// Where and how a command prints its result.
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Output format (table rounds and shows at most 500 rows; csv and json are complete, in
+    /// full precision).
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to this file (replaced whole when complete) instead of standard
+    /// output.
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    fn sink(&self) -> Result<Sink> {
+        Sink::new(self.out.as_deref())
+    }
+}
+
+/// `load_ms=… compute_ms=…` on stderr: loading from `t0` to `t1`, computing to `t2`.
+fn print_timings(t0: Instant, t1: Instant, t2: Instant) {
+    eprintln!(
+        "load_ms={:.3} compute_ms={:.3}",
+        (t1 - t0).as_secs_f64() * 1e3,
+        (t2 - t1).as_secs_f64() * 1e3
+    );
 }
 
 /// The note under a table cut at [`TABLE_ROWS_MAX`] rows.

@@ -1,7 +1,6 @@
 //! `shuchuang index sensitivity` and `uncertainty`: how the figures move with the weights.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -11,8 +10,8 @@ use index_engine::uncertainty::{McOptions, McReport, monte_carlo};
 use serde::Serialize;
 
 use super::{
-    DataArgs, Engine, SAMPLES_MAX, Sink, TABLE_ROWS_MAX, full, load, print_notes, rounded,
-    truncation_note, with_method,
+    DataArgs, Engine, OutputArgs, SAMPLES_MAX, TABLE_ROWS_MAX, full, load, print_notes,
+    print_timings, rounded, truncation_note, with_method,
 };
 use crate::output::{Format, Table};
 use crate::progress;
@@ -36,13 +35,8 @@ pub(super) struct SensitivityArgs {
     /// Year compared (default: the last computed year).
     #[arg(long)]
     year: Option<index_engine::Year>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Write the output to this file (replaced whole when complete) instead of standard
-    /// output.
-    #[arg(long, value_name = "PATH")]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -58,13 +52,8 @@ pub(super) struct UncertaintyArgs {
     /// Half-width f of the noise, in (0, 1): each weight becomes w·(1 + U(−f, f)).
     #[arg(long, default_value_t = 0.2)]
     perturb: f64,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Write the output to this file (replaced whole when complete) instead of standard
-    /// output.
-    #[arg(long, value_name = "PATH")]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Print load_ms=… compute_ms=… on stderr.
     #[arg(long)]
     timings: bool,
@@ -126,24 +115,24 @@ pub(super) fn sensitivity(a: SensitivityArgs) -> Result<()> {
         year: a.year,
     };
     let report = with_method!(&engine, m => one_at_a_time(m, &fw, &filled, &opts)?);
-    let mut sink = Sink::new(a.out.as_deref())?;
+    let mut sink = a.output.sink()?;
     let out = sink.writer();
     let lines = oat_lines(&report);
-    match a.format {
+    match a.output.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &lines)?;
             writeln!(out)?;
         }
         Format::Csv | Format::Table => {
             let fmt = |x: Option<f64>| {
-                if a.format == Format::Table {
+                if a.output.format == Format::Table {
                     rounded(x, 3)
                 } else {
                     full(x)
                 }
             };
             let mut t = Table::new(OAT_HEADER);
-            for l in lines.iter().take(if a.format == Format::Table {
+            for l in lines.iter().take(if a.output.format == Format::Table {
                 TABLE_ROWS_MAX
             } else {
                 usize::MAX
@@ -160,8 +149,8 @@ pub(super) fn sensitivity(a: SensitivityArgs) -> Result<()> {
                     l.high_direction.unwrap_or_default().to_string(),
                 ]);
             }
-            t.write_to(a.format, out)?;
-            if a.format == Format::Table {
+            t.write_to(a.output.format, out)?;
+            if a.output.format == Format::Table {
                 if let Some(note) = truncation_note(lines.len()) {
                     writeln!(out, "{note}")?;
                 }
@@ -225,14 +214,10 @@ pub(super) fn uncertainty(a: UncertaintyArgs) -> Result<()> {
     bar.finish_and_clear();
     let t2 = Instant::now();
     if a.timings {
-        eprintln!(
-            "load_ms={:.3} compute_ms={:.3}",
-            (t1 - t0).as_secs_f64() * 1e3,
-            (t2 - t1).as_secs_f64() * 1e3
-        );
+        print_timings(t0, t1, t2);
     }
-    let mut sink = Sink::new(a.out.as_deref())?;
-    write_bands(&report, a.format, sink.writer())?;
+    let mut sink = a.output.sink()?;
+    write_bands(&report, a.output.format, sink.writer())?;
     sink.finish()
 }
 

@@ -11,8 +11,8 @@ use clap::Args;
 use index_engine::{Framework, IndexResult, Overlay, Source, compute_with_owned};
 
 use super::{
-    DataArgs, Engine, Sink, TABLE_ROWS_MAX, full, print_notes, read_framework, read_observations,
-    rounded, truncation_note, with_method,
+    DataArgs, Engine, OutputArgs, TABLE_ROWS_MAX, full, print_notes, print_timings, read_framework,
+    read_observations, rounded, truncation_note, with_method,
 };
 use crate::chart::{BarChart, BarSeries, Chart, Figure, Line, LineChart, Point};
 use crate::output::{Format, Table};
@@ -28,14 +28,8 @@ pub(super) const EXAMPLES: &str = "Examples:
 pub(super) struct ComputeArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Output format (table rounds and shows at most 500 rows; csv and json are complete, in
-    /// full precision).
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Write the output to this file (replaced whole when complete) instead of standard
-    /// output.
-    #[arg(long, value_name = "PATH")]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Also draw the total and first-level indices (lines, estimates dashed) and bar charts
     /// of the second-level indices into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
@@ -75,11 +69,7 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
     let result = with_method!(&engine, m => compute_with_owned(m, &fw, filled, None)?);
     let t2 = Instant::now();
     if a.timings {
-        eprintln!(
-            "load_ms={:.3} compute_ms={:.3}",
-            (t1 - t0).as_secs_f64() * 1e3,
-            (t2 - t1).as_secs_f64() * 1e3
-        );
+        print_timings(t0, t1, t2);
     }
     print_notes(result.notes());
     if let Some(p) = &published {
@@ -99,8 +89,8 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
         let fig = index_figure(&fw, &result, a.unit.as_deref())?;
         crate::chart::write_svg(&fig, path)?;
     }
-    let mut sink = Sink::new(a.out.as_deref())?;
-    let shown = write_result_to(&result, a.format, sink.writer())?;
+    let mut sink = a.output.sink()?;
+    let shown = write_result_to(&result, a.output.format, sink.writer())?;
     sink.finish()?;
     if let Some(w) = shown.warning() {
         eprintln!("{w}");

@@ -1,7 +1,6 @@
 //! `shuchuang index validate`: every published figure beside the raw computation.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::Args;
@@ -10,7 +9,7 @@ use index_engine::{PublishedChain, PublishedRule, compute_with};
 use serde::Serialize;
 
 use super::{
-    DataArgs, PUBLISHED_FILE, Sink, TABLE_ROWS_MAX, full, load, print_notes, read_published,
+    DataArgs, OutputArgs, PUBLISHED_FILE, TABLE_ROWS_MAX, full, load, print_notes, read_published,
     rounded, truncation_note,
 };
 use crate::output::{Format, Table};
@@ -28,13 +27,8 @@ pub(super) const EXAMPLES: &str = "Examples:
 pub(super) struct ValidateArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Output format (csv and json add the report's quote and full precision).
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Write the output to this file (replaced whole when complete) instead of standard
-    /// output.
-    #[arg(long, value_name = "PATH")]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 const HEADER: [&str; 12] = [
@@ -98,8 +92,8 @@ pub(super) fn run(a: ValidateArgs) -> Result<()> {
     let filled = a.data.options().fill(&panel)?;
     print_notes(filled.notes());
     let rows = validate(&fw, &filled, &published)?;
-    let mut sink = Sink::new(a.out.as_deref())?;
-    write_rows(&rows, a.format, sink.writer())?;
+    let mut sink = a.output.sink()?;
+    write_rows(&rows, a.output.format, sink.writer())?;
     sink.finish()?;
     let close = rows
         .iter()
