@@ -30,6 +30,8 @@
 //! let total = result.cell("total", "Zhejiang", 2024)?;
 //! assert!((total.growth.unwrap() - g / 3.0).abs() < 1e-12); // revenue carried: growth 0
 //! assert!((total.estimated_share.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+//! // Nothing rests on a leaf without data, and the figure says what it rests on.
+//! assert_eq!((total.missing_share, total.source), (0.0, index_engine::Source::Carried));
 //! # Ok::<(), index_engine::IndexError>(())
 //! ```
 //!
@@ -37,8 +39,13 @@
 //! - [`Framework`] (from CSV with [`Framework::read_csv`] or from [`NodeSpec`]s);
 //! - [`Panel`] (from CSV with [`Panel::read_csv`] or records with [`Panel::from_records`]);
 //! - [`FilledPanel`] (gap filling by a [`GapFill`], e.g. [`Interpolation::Geometric`]);
-//! - a [`Method`] ([`Chain`] or [`Level`]) run by [`compute_with`] into an [`IndexResult`];
-//! - [`sensitivity::one_at_a_time`] and [`uncertainty::monte_carlo`] on top.
+//! - optionally [`Published`] figures of aggregate nodes, with a [`PublishedRule`] of which
+//!   nodes take their published path;
+//! - a [`Method`] ([`Chain`], [`Level`] or [`PublishedChain`]) run by [`compute_with`] into
+//!   an [`IndexResult`], whose every [`Cell`] carries its estimated and missing shares and its
+//!   [`Source`];
+//! - [`sensitivity::one_at_a_time`], [`uncertainty::monte_carlo`] and
+//!   [`validate::validate`] on top.
 //!
 //! The crate never touches a file path: readers come in with a name for error messages.
 #![warn(missing_docs)]

@@ -38,8 +38,10 @@ pub struct Cell {
     /// Share of the node's weight (weights multiplied down the tree) resting on leaves that
     /// contribute nothing to the year's figure because they have no data, in [0, 1]; 0 where
     /// a published path gives the node a figure of its own.
+    #[serde(default)]
     pub missing_share: f64,
     /// Where the figure comes from.
+    #[serde(default)]
     pub source: Source,
 }
 
@@ -78,13 +80,17 @@ pub struct IndexResult {
     n_stored: usize,
     /// Per leaf (panel order), the position after the base year of its latest published year
     /// (`i64::MAX`: none recorded); values after it are estimates.
+    #[serde(default)]
     leaf_latest: Vec<i64>,
     /// `[leaf][unit][t]`: the fill flag of every leaf value, a [`Flag`] as `u8`.
+    #[serde(default)]
     leaf_flags: Vec<u8>,
     /// `[leaf][unit][t]`: the filled leaf series, when leaf rows are derived rather than
     /// stored (`NaN` where missing).
+    #[serde(default)]
     leaf_values: Option<Vec<f64>>,
     /// `[unit][node][t]`: an [`Overlay`] as `u8`, when the method has one.
+    #[serde(default)]
     overlay: Option<Vec<u8>>,
     /// `[unit][figure][stored node][t]`: index, growth, estimated share; `NaN` = none.
     data: Vec<f64>,

@@ -292,6 +292,13 @@ fn the_national_data_meets_every_published_figure_and_comes_near_the_headline() 
                 .is_none_or(|e| (0.0..=1.0).contains(&e))
         );
     }
+    // A result read back from JSON derives the same shares and sources.
+    let back: index_engine::IndexResult =
+        serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+    assert_eq!(
+        serde_json::to_string(&back.rows().collect::<Vec<_>>()).unwrap(),
+        serde_json::to_string(&r.rows().collect::<Vec<_>>()).unwrap()
+    );
     // The same figures through the method directly.
     let rule = PublishedRule::default();
     let method = PublishedChain::new(&p, &rule, opts.interpolation.gap_fill());

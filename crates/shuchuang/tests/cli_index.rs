@@ -284,6 +284,15 @@ fn uncertainty_is_reproducible_and_synth_is_deterministic() {
             .args(["--format", "csv"]),
     );
     assert_eq!(csv.lines().count(), 1 + 44 * 4 * 5);
+    // A table stops at 500 rows and says so; CSV above has every row.
+    shuchuang(&tmp)
+        .args(["index", "compute"])
+        .arg(&out1)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "showing 500 of 880 rows; use --format csv for all",
+        ));
 }
 
 fn csv_rows(out: &str) -> Vec<Vec<String>> {

@@ -216,12 +216,9 @@ pub fn write_result_to(result: &IndexResult, format: Format, out: &mut dyn Write
         }
         Format::Table => {
             let mut t = Table::new(COMPUTE_HEADER);
-            let mut total = 0;
-            for r in result.rows() {
-                total += 1;
-                if t.rows.len() >= TABLE_ROWS_MAX {
-                    continue;
-                }
+            // Only the rows shown are derived: a table of a large panel costs its first rows.
+            let total = result.node_ids().len() * result.units().len() * result.years().len();
+            for r in result.rows().take(TABLE_ROWS_MAX) {
                 shown.count(&r, is_leaf(r.node));
                 let c = r.cell;
                 t.push([
