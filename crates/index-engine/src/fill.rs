@@ -181,6 +181,7 @@ pub struct FilledPanel {
     base_year: Year,
     years: usize,
     /// `[leaf][unit][t]`, `NaN` where still missing.
+    #[serde(with = "crate::nan_serde")]
     values: Vec<f64>,
     /// `[leaf][unit][t]`, a [`Flag`] as `u8`.
     flags: Vec<u8>,

@@ -59,6 +59,7 @@ mod framework;
 mod growth;
 mod level;
 mod method;
+mod nan_serde;
 mod node;
 mod overlay;
 mod panel;

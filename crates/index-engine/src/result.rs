@@ -87,12 +87,13 @@ pub struct IndexResult {
     leaf_flags: Vec<u8>,
     /// `[leaf][unit][t]`: the filled leaf series, when leaf rows are derived rather than
     /// stored (`NaN` where missing).
-    #[serde(default)]
+    #[serde(default, with = "crate::nan_serde::option")]
     leaf_values: Option<Vec<f64>>,
     /// `[unit][node][t]`: an [`Overlay`] as `u8`, when the method has one.
     #[serde(default)]
     overlay: Option<Vec<u8>>,
     /// `[unit][figure][stored node][t]`: index, growth, estimated share; `NaN` = none.
+    #[serde(with = "crate::nan_serde")]
     data: Vec<f64>,
     /// Leaf rows laid out like `data` over the leaves (`[unit][figure][leaf][t]`), made on
     /// the first request for a leaf's series, so that series can be lent as slices.

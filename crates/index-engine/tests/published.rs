@@ -308,3 +308,32 @@ fn the_national_data_meets_every_published_figure_and_comes_near_the_headline() 
         serde_json::to_string(&r.rows().collect::<Vec<_>>()).unwrap()
     );
 }
+
+#[test]
+fn panels_filled_panels_and_results_survive_json() {
+    // Missing values are NaN inside and null in JSON; they come back as NaN.
+    let (fw, panel) = fixture();
+    let json = serde_json::to_string(&panel).unwrap();
+    assert!(json.contains("null"));
+    let back: Panel = serde_json::from_str(&json).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{panel:?}"));
+    let filled = ComputeOptions::default().fill(&panel).unwrap();
+    let back: index_engine::FilledPanel =
+        serde_json::from_str(&serde_json::to_string(&filled).unwrap()).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{filled:?}"));
+    let level = index_engine::Level {
+        normalisation: index_engine::Normalisation::ZScore,
+        aggregation: index_engine::Aggregation::Arithmetic,
+    };
+    for r in [
+        compute(&fw, &panel, &ComputeOptions::default()).unwrap(),
+        compute_with(&level, &fw, &filled, None).unwrap(),
+    ] {
+        let back: index_engine::IndexResult =
+            serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(
+            serde_json::to_string(&back.rows().collect::<Vec<_>>()).unwrap(),
+            serde_json::to_string(&r.rows().collect::<Vec<_>>()).unwrap()
+        );
+    }
+}

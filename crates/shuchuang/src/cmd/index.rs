@@ -209,6 +209,9 @@ impl DataArgs {
             return Ok(None);
         }
         if self.method == MethodArg::Level {
+            if !self.published_rule.is_empty() {
+                bail!("--published-rule applies to the chain method, not --method level");
+            }
             eprintln!(
                 "note: {} is not used by the level method (published index paths are growth paths)",
                 path.display()

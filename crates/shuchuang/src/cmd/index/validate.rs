@@ -9,8 +9,8 @@ use index_engine::{PublishedChain, PublishedRule, compute_with};
 use serde::Serialize;
 
 use super::{
-    DataArgs, OutputArgs, PUBLISHED_FILE, TABLE_ROWS_MAX, full, load, print_notes, read_published,
-    rounded, truncation_note,
+    DataArgs, MethodArg, OutputArgs, PUBLISHED_FILE, TABLE_ROWS_MAX, full, load, print_notes,
+    read_published, rounded, truncation_note,
 };
 use crate::output::{Format, Table};
 
@@ -75,9 +75,9 @@ fn explained(r: &ValidationRow) -> String {
 }
 
 pub(super) fn run(a: ValidateArgs) -> Result<()> {
-    if a.data.raw || !a.data.published_rule.is_empty() {
+    if a.data.raw || !a.data.published_rule.is_empty() || a.data.method != MethodArg::Chain {
         bail!(
-            "validate always compares with the raw computation: --raw and --published-rule do not apply"
+            "validate always compares with the raw chain computation: --raw, --published-rule and --method do not apply"
         );
     }
     let path = a.data.dir.join(PUBLISHED_FILE);
