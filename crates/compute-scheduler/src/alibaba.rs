@@ -56,12 +56,7 @@ pub struct ImportReport {
 }
 
 fn fnv1a(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    crate::seed::fnv1a(s.bytes())
 }
 
 struct TaskAgg {

@@ -36,6 +36,7 @@ pub mod optimum;
 pub mod payment;
 pub mod pipeline;
 pub mod policy;
+pub mod seed;
 pub mod sim;
 
 pub use catalog::{Catalog, Cluster, Hub, Region, SchedulingConfig, ScoreWeights};

@@ -36,6 +36,12 @@ use crate::job::{Job, validate_jobs};
 use crate::money::fen_to_yuan;
 use crate::pipeline::{JobInfo, Pipeline};
 
+/// The most jobs the LP relaxation is asked for: a bound on the solver's memory and time
+/// (the model grows with jobs × clusters); callers refuse larger requests.
+pub const LP_JOBS_CEILING: usize = 2_000;
+/// The most jobs the integer programme is asked for (branch and bound grows exponentially).
+pub const INTEGER_JOBS_CEILING: usize = 100;
+
 /// Limits of the optimal reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptimumOptions {

@@ -315,7 +315,7 @@ pub fn run_adjustment(
     let mut by_firm: HashMap<EnterpriseId, Vec<&AnnualReport>> =
         HashMap::with_capacity(firms.len());
     for r in reports {
-        if (year - 3..=year).contains(&r.year) {
+        if (year - crate::report::LOOK_BACK_YEARS..=year).contains(&r.year) {
             by_firm.entry(r.id).or_default().push(r);
         }
     }

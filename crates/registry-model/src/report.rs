@@ -439,6 +439,11 @@ impl AnnualReport {
     }
 }
 
+/// Years before the judged year whose reports a judgement reads: the growth criteria compare
+/// a year with the three before it, so [`Evidence`] holds four reports and an adjustment, a
+/// preview and a rule-facts adapter read `year − LOOK_BACK_YEARS ..= year`.
+pub const LOOK_BACK_YEARS: Year = 3;
+
 /// What a criterion sees for one firm and year: the firm, its report for the year and the
 /// reports of the three years before (growth criteria look back three years).
 #[derive(Debug, Clone, Copy)]

@@ -126,6 +126,77 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Opens an existing store for reading only: nothing is created, migrated or written (a
+    /// write through it fails). Other processes may write meanwhile; reads see their commits.
+    /// A file of an older schema must be opened once with [`SqliteStore::open`] first.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_without_writing(path.as_ref(), "mode=ro")
+    }
+
+    /// Opens a store on a read-only medium (a read-only directory or mount): like
+    /// [`SqliteStore::open_read_only`], and SQLite also assumes that no process changes the
+    /// file while it is open, so it needs no lock or shared-memory file beside it. Only
+    /// for files nothing writes to.
+    pub fn open_immutable(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_without_writing(path.as_ref(), "immutable=1")
+    }
+
+    fn open_without_writing(path: &Path, query: &str) -> Result<Self> {
+        use rusqlite::OpenFlags;
+        let path = path.to_path_buf();
+        let err = |context: &str| {
+            let path = path.display().to_string();
+            let context = context.to_string();
+            move |source| RegistryError::Sqlite {
+                path,
+                context,
+                source,
+            }
+        };
+        if !path.is_file() {
+            return Err(RegistryError::NotFound {
+                what: "registry file",
+                key: path.display().to_string(),
+            });
+        }
+        // A URI names the file exactly: `%`, `?` and `#` in the path are escaped.
+        let mut uri = String::from("file:");
+        for c in path.display().to_string().chars() {
+            match c {
+                '%' => uri.push_str("%25"),
+                '?' => uri.push_str("%3f"),
+                '#' => uri.push_str("%23"),
+                c => uri.push(c),
+            }
+        }
+        uri.push('?');
+        uri.push_str(query);
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&uri, flags).map_err(err("opening read-only"))?;
+        conn.execute_batch("PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;")
+            .map_err(err("setting pragmas"))?;
+        let store = Self { conn, path };
+        let found = store.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(RegistryError::SchemaTooNew {
+                path: store.path.display().to_string(),
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            return Err(store.corrupt(
+                "schema version",
+                format!(
+                    "version {found} predates this build's {SCHEMA_VERSION}; open it once for writing to migrate it"
+                ),
+            ));
+        }
+        Ok(store)
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
-use crate::adjust::{Adjustment, AdjustmentCounts, ChangeEntry, Standing, run_adjustment};
+use crate::adjust::{Adjustment, AdjustmentCounts, ChangeEntry, Standing};
 use crate::criteria::CriteriaSet;
 use crate::error::{RegistryError, Result};
 use crate::id::EnterpriseId;
@@ -114,15 +114,7 @@ pub trait RegistryStore {
         policy: &dyn TierPolicy,
         review: &mut dyn FnMut(&mut Adjustment) -> Result<()>,
     ) -> Result<Adjustment> {
-        let last = self.last_adjusted_year()?;
-        check_order(year, last)?;
-        let firms = self.firms()?;
-        let reports = self.reports_between(year - 3, year)?;
-        let prior = match last {
-            Some(y) => self.standings(y)?,
-            None => HashMap::new(),
-        };
-        let mut adj = run_adjustment(year, &firms, &reports, &prior, set, policy)?;
+        let mut adj = crate::preview::preview_adjustment(self, year, set, policy)?;
         review(&mut adj)?;
         self.commit_adjustment(&adj)?;
         Ok(adj)

@@ -46,7 +46,9 @@
 //!
 //! The four shipped rule sets (sandbox admission and exit, flexible enforcement under
 //! 行政处罚法 Art. 33, inspection planning, benefit matching) are in [`shipped`]; the format is
-//! described in docs/sandbox-rules.md.
+//! described in docs/sandbox-rules.md. [`table`] reads CSV fact tables (one case per row),
+//! [`suite`] runs the test cases of rule-set folders, and [`scenario`] draws a seeded year of
+//! sandbox applications, violations and planned inspections from data/supervision.
 #![warn(missing_docs)]
 
 pub mod analysis;
@@ -57,7 +59,10 @@ pub mod facts;
 pub mod inspection;
 pub mod matching;
 pub mod model;
+pub mod scenario;
 pub mod shipped;
+pub mod suite;
+pub mod table;
 pub mod value;
 
 pub use analysis::{Analysis, DeadException, Overlap};
@@ -74,6 +79,9 @@ pub use inspection::{
 };
 pub use matching::{FirmBenefits, match_benefits};
 pub use model::{CmpOp, DatedValue, FactDecl, Mode, Param, Rule, RuleSet, round_down_to_fen};
+pub use scenario::{ScenarioConfig, Scenarios};
+pub use suite::run_suite;
+pub use table::{FactRow, FactTable};
 pub use value::{FactType, Value};
 
 /// The 1-based line of a byte offset in `text` (offsets past the end give the last line).

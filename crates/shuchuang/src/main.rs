@@ -1,14 +1,18 @@
 //! `shuchuang`: the command line over the shuchuang crates.
 //!
-//! Only this crate parses command lines, reads and writes files for the user, prints tables
-//! and draws charts; the libraries stay format-free.
+//! Assembly and presentation only: arguments are parsed here, stores are opened through
+//! `cultivation::DataDir`, the libraries compute, and the report crate prints. Conventions
+//! every command follows are in docs/cli.md.
 
 mod chart;
 mod cmd;
+mod input;
+mod interrupt;
 mod output;
 mod progress;
+mod store;
 
-use std::path::PathBuf;
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -17,15 +21,6 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "shuchuang", version, about, long_about = None)]
 struct Cli {
-    /// Directory of the embedded SQLite stores (registry, ledger).
-    #[arg(
-        long,
-        global = true,
-        default_value = "shuchuang-data",
-        env = "SHUCHUANG_DATA_DIR"
-    )]
-    data_dir: PathBuf,
-
     #[command(subcommand)]
     command: Command,
 }
@@ -46,30 +41,33 @@ enum Command {
     Cycle(cmd::cycle::CycleArgs),
 }
 
-/// What every subcommand gets besides its own arguments.
-#[derive(Debug, Clone)]
-pub struct Context {
-    /// Directory of the embedded stores.
-    pub data_dir: PathBuf,
+/// Whether an error is a write into a closed pipe (`| head`): the reader has what it
+/// wanted, so the command ends quietly.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<report::ReportError>()
+                .is_some_and(|r| r.io_kind() == Some(std::io::ErrorKind::BrokenPipe))
+    })
 }
 
 fn main() -> ExitCode {
+    interrupt::install();
     let cli = Cli::parse();
-    let ctx = Context {
-        data_dir: cli.data_dir,
-    };
     let result = match cli.command {
-        Command::Index(a) => cmd::index::run(a, &ctx),
-        Command::Registry(a) => cmd::registry::run(a, &ctx),
-        Command::Voucher(a) => cmd::voucher::run(a, &ctx),
-        Command::Compute(a) => cmd::compute::run(a, &ctx),
-        Command::Rules(a) => cmd::rules::run(a, &ctx),
-        Command::Cycle(a) => cmd::cycle::run(a, &ctx),
+        Command::Index(a) => cmd::index::run(a),
+        Command::Registry(a) => cmd::registry::run(a),
+        Command::Voucher(a) => cmd::voucher::run(a),
+        Command::Compute(a) => cmd::compute::run(a),
+        Command::Rules(a) => cmd::rules::run(a),
+        Command::Cycle(a) => cmd::cycle::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
             ExitCode::FAILURE
         }
     }

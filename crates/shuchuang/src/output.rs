@@ -1,37 +1,41 @@
-//! Output for people (tables) and for programs (`--format csv|json`).
-//!
-//! Every command that prints records builds a [`Table`] (or serialisable rows) and hands it to
-//! [`Table::print`]; the format flag decides how it looks. Tables round for readability;
-//! CSV and JSON carry full precision, so commands put unrounded values in the cells and pass
-//! a separate rounded table only when they print for people.
+//! Output for people (tables) and programs (`--format csv|json`): the report crate's
+//! printers, and standard output written so that a closed pipe ends the command quietly.
 
 use std::io::Write;
 
-use clap::ValueEnum;
-use comfy_table::{ContentArrangement, Table as Comfy, presets::UTF8_FULL_CONDENSED};
+use anyhow::Result;
 use serde::Serialize;
 
-/// How a command prints its result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// An aligned table for people.
-    #[default]
-    Table,
-    /// Comma-separated values with a header row, full precision.
-    Csv,
-    /// A JSON array of objects keyed by the header, full precision.
-    Json,
+pub use report::{Cell, Format};
+
+/// Writes lines of text to standard output (a closed pipe is an `io::Error` of kind
+/// `BrokenPipe`, which `main` turns into a quiet exit).
+pub fn say(text: impl std::fmt::Display) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(())
 }
 
-/// A rectangular result: a header and rows of cells, all as text.
-#[derive(Debug, Clone, Default)]
-pub struct Table {
-    /// Column names; also the CSV header and the JSON keys.
-    pub header: Vec<String>,
-    /// Rows, each as long as the header.
-    pub rows: Vec<Vec<String>>,
+/// Prints any serialisable value as pretty JSON on standard output.
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value).map_err(report::ReportError::from)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
 }
+
+/// Writes text to standard output as it is (no newline added).
+pub fn put(text: impl std::fmt::Display) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    write!(out, "{text}")?;
+    Ok(())
+}
+
+/// A table collected before it is printed (report's [`report::Table`], with the commands'
+/// error type).
+#[derive(Debug, Clone, Default)]
+pub struct Table(report::Table);
 
 impl Table {
     /// An empty table with the given column names.
@@ -40,105 +44,81 @@ impl Table {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self {
-            header: header.into_iter().map(Into::into).collect(),
-            rows: Vec::new(),
-        }
+        Self(report::Table::new(header))
     }
 
     /// Appends a row.
-    pub fn push<I, S>(&mut self, row: I)
+    pub fn push<I, C>(&mut self, row: I)
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = C>,
+        C: Into<Cell>,
     {
-        self.rows.push(row.into_iter().map(Into::into).collect());
-    }
-
-    /// Writes the table in `format` to `out`.
-    pub fn write_to(&self, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
-        match format {
-            Format::Table => {
-                let mut t = Comfy::new();
-                t.load_preset(UTF8_FULL_CONDENSED)
-                    .set_content_arrangement(ContentArrangement::Disabled)
-                    .set_header(self.header.clone());
-                for r in &self.rows {
-                    t.add_row(r.clone());
-                }
-                writeln!(out, "{t}")?;
-            }
-            Format::Csv => {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record(&self.header)?;
-                for r in &self.rows {
-                    w.write_record(r)?;
-                }
-                w.flush()?;
-            }
-            Format::Json => {
-                let objs: Vec<serde_json::Map<String, serde_json::Value>> = self
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        self.header
-                            .iter()
-                            .zip(r)
-                            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.clone())))
-                            .collect()
-                    })
-                    .collect();
-                serde_json::to_writer_pretty(&mut *out, &objs)?;
-                writeln!(out)?;
-            }
-        }
-        Ok(())
+        self.0.push(row);
     }
 
     /// Prints the table in `format` on standard output.
-    pub fn print(&self, format: Format) -> anyhow::Result<()> {
-        let stdout = std::io::stdout();
-        let mut lock = stdout.lock();
-        self.write_to(format, &mut lock)
+    pub fn print(&self, format: Format) -> Result<()> {
+        Ok(self.0.print(format)?)
     }
 }
 
-/// Prints any serialisable value as pretty JSON on standard output.
-pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    serde_json::to_writer_pretty(&mut lock, value)?;
-    writeln!(lock)?;
+impl std::ops::Deref for Table {
+    type Target = report::Table;
+    fn deref(&self) -> &report::Table {
+        &self.0
+    }
+}
+
+/// Prints a record of named fields: field/value rows, or one JSON object.
+pub fn print_record(record: &report::Record, format: Format) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    record.write_to(format, &mut out)?;
+    out.flush()?;
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Standard output that remembers a closed pipe, for writers whose errors do not carry the
+/// `io::Error` (a library's own error type): after a failed write, [`Watched::check`] turns
+/// a closed pipe back into one.
+pub struct Watched<W: Write> {
+    inner: W,
+    broken: bool,
+}
 
-    fn sample() -> Table {
-        let mut t = Table::new(["node", "value"]);
-        t.push(["fusion", "101.5"]);
-        t.push(["a,b", "2"]);
-        t
+impl<W: Write> Watched<W> {
+    /// Watches `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            broken: false,
+        }
     }
 
-    #[test]
-    fn csv_quotes_and_keeps_header() {
-        let mut buf = Vec::new();
-        sample().write_to(Format::Csv, &mut buf).unwrap();
-        assert_eq!(
-            String::from_utf8(buf).unwrap(),
-            "node,value\nfusion,101.5\n\"a,b\",2\n"
-        );
+    /// The result of a write through this writer, with a closed pipe as an `io::Error`.
+    pub fn check<T, E>(&self, result: std::result::Result<T, E>) -> Result<T>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        match result {
+            Ok(v) => Ok(v),
+            Err(_) if self.broken => {
+                Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe).into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| {
+            self.broken |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
     }
 
-    #[test]
-    fn json_is_objects_keyed_by_header() {
-        let mut buf = Vec::new();
-        sample().write_to(Format::Json, &mut buf).unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
-        assert_eq!(v[1]["node"], "a,b");
-        assert_eq!(v.as_array().unwrap().len(), 2);
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| {
+            self.broken |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        })
     }
 }

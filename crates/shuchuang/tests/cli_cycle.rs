@@ -18,11 +18,11 @@ const SEED: &str = "11";
 
 fn cycle(data: &Path, report: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("shuchuang").expect("binary built");
-    cmd.arg("--data-dir")
+    cmd.arg("cycle")
+        .arg("--data-dir")
         .arg(data)
-        .arg("cycle")
         .args(["--firms", FIRMS, "--seed", SEED, "--jobs-per-holder", "2"])
-        .arg("--report")
+        .arg("--out")
         .arg(report)
         .args(extra)
         .env_remove("SHUCHUANG_CYCLE_FAULT");
@@ -255,7 +255,7 @@ fn ledger_state(data: &Path) -> (usize, usize) {
 }
 
 #[test]
-fn a_failed_step_leaves_the_ledger_as_before_and_a_crash_is_completed_by_a_rerun() {
+fn a_failed_step_keeps_its_committed_groups_and_a_crash_is_completed_by_a_rerun() {
     let tmp = tempfile::tempdir().unwrap();
     let clean = tmp.path().join("clean");
     let faulty = tmp.path().join("faulty");
@@ -267,7 +267,7 @@ fn a_failed_step_leaves_the_ledger_as_before_and_a_crash_is_completed_by_a_rerun
 
     run_json(&faulty, &report("f25"), &[]);
     let before = ledger_state(&faulty);
-    for step in ["3", "4"] {
+    for (step, number) in [("benefits", "2"), ("compute", "3")] {
         let err = cycle(&faulty, &report("fx"), &["--year", "2026"])
             .env("SHUCHUANG_CYCLE_FAULT", format!("fail:{step}"))
             .assert()
@@ -277,30 +277,32 @@ fn a_failed_step_leaves_the_ledger_as_before_and_a_crash_is_completed_by_a_rerun
             .clone();
         let err = String::from_utf8_lossy(&err);
         assert!(
-            err.contains(&format!("step {step} (")),
+            err.contains(&format!("step {number} (")),
             "the error names the step: {err}"
         );
         assert!(
-            err.contains("restored"),
-            "the error says the ledger was restored: {err}"
+            err.contains("rerun the cycle for 2026 to complete the step"),
+            "the error says a rerun completes the step: {err}"
         );
-        let after = ledger_state(&faulty);
-        if step == "3" {
-            assert_eq!(after, before, "a failed step 3 leaves the ledger as it was");
-        } else {
-            // Step 3 succeeded in this run; step 4's payments were undone.
-            let b = book(&faulty);
-            let paid = b
-                .contracts()
-                .filter(|c| c.contract_id.starts_with("cycle-2026-"))
-                .count();
-            assert_eq!(paid, 0, "no 2026 compute contract survives a failed step 4");
-        }
+        book(&faulty)
+            .verify()
+            .expect("the journal verifies after a failed step");
     }
+    // Nothing acknowledged is lost: the failed steps' committed groups stay.
+    let after = ledger_state(&faulty);
+    assert!(after.0 > before.0, "the 2026 grants and payments stay");
+    let paid = book(&faulty)
+        .contracts()
+        .filter(|c| c.contract_id.starts_with("cycle-2026-"))
+        .count();
+    assert!(
+        paid > 0,
+        "the 2026 compute contracts of the failed step 3 stay"
+    );
 
-    // A crash (abort, no clean-up) after 5 payments of step 4, then a rerun.
+    // A crash (abort, no clean-up) after 5 payments of step 3, then a rerun.
     let status = cycle(&faulty, &report("fy"), &["--year", "2026"])
-        .env("SHUCHUANG_CYCLE_FAULT", "abort:4:5")
+        .env("SHUCHUANG_CYCLE_FAULT", "abort:compute:5")
         .assert()
         .failure()
         .get_output()

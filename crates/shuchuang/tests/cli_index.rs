@@ -12,7 +12,7 @@ fn caict_dir() -> PathBuf {
 
 fn shuchuang(data: &TempDir) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
-    c.arg("--data-dir").arg(data.path().join("state"));
+    c.env("SHUCHUANG_DATA_DIR", data.path().join("state"));
     c
 }
 
@@ -284,14 +284,14 @@ fn uncertainty_is_reproducible_and_synth_is_deterministic() {
             .args(["--format", "csv"]),
     );
     assert_eq!(csv.lines().count(), 1 + 44 * 4 * 5);
-    // A table stops at 500 rows and says so; CSV above has every row.
+    // A table shows its first rows and says so, like every table; CSV above has every row.
     shuchuang(&tmp)
         .args(["index", "compute"])
         .arg(&out1)
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "showing 500 of 880 rows; use --format csv for all",
+            "showing 50 of 880 rows; use --format csv for all",
         ));
 }
 
@@ -419,6 +419,32 @@ fn the_warning_names_the_leaves_without_data() {
     assert_eq!(figure(&rows, "t", "2021")[8], "0.5");
     assert_eq!(figure(&rows, "b", "2021")[9], "observed");
     assert_eq!(figure(&rows, "b", "2020")[9], "no_data");
+}
+
+#[test]
+fn the_table_marks_each_index_by_its_source_and_names_leaves_behind_cut_rows() {
+    let tmp = TempDir::new().unwrap();
+    let out = shuchuang(&tmp)
+        .args(["index", "compute"])
+        .arg(caict_dir())
+        .assert()
+        .success();
+    let table = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    // 2023 on the published paths, 2024 carried past them.
+    assert!(
+        table.contains("138.37 p") && table.contains("145.85 *"),
+        "{table}"
+    );
+    assert!(table.contains("showing 50 of 264 rows; use --format csv for all"));
+    assert!(table.ends_with(
+        "index marks: * rests partly on filled or carried values, p published path, - no data\n"
+    ));
+    // The leaves' own rows are cut, yet the warning names those behind the figures shown.
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.contains("warning: 4 of 50 figures shown rest partly on leaves without data (missing_share > 0): nsfc_joint_fund_share, pe_vc_investment;"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -565,15 +591,20 @@ fn out_writes_the_file_whole_and_nothing_to_stdout() {
         .filter(|n| n.contains(".tmp-"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    // An output path that cannot be written: an error, no file.
+    // An output path that cannot be written: an error naming it, no file.
+    let nowhere = tmp.path().join("no/such/dir/x.csv");
     shuchuang(&tmp)
         .args(["index", "compute"])
         .arg(caict_dir())
         .arg("--out")
-        .arg(tmp.path().join("no/such/dir/x.csv"))
+        .arg(&nowhere)
         .assert()
         .failure()
-        .stderr(predicate::str::contains("cannot write"));
+        .stderr(predicate::str::contains(format!(
+            "writing {}",
+            nowhere.display()
+        )));
+    assert!(!nowhere.exists());
 }
 
 #[test]

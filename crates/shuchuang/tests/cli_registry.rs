@@ -6,7 +6,7 @@ use serde_json::Value;
 
 fn sc(dir: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
-    c.arg("--data-dir").arg(dir);
+    c.env("SHUCHUANG_DATA_DIR", dir);
     c
 }
 
@@ -49,7 +49,7 @@ fn validate_id_names_the_expected_check_character() {
         .iter()
         .find(|r| r["item"].as_str().unwrap().starts_with("legacy"))
         .unwrap();
-    assert_eq!(legacy["value"], "true");
+    assert_eq!(legacy["value"], true, "JSON values are typed");
 }
 
 #[test]
@@ -236,7 +236,7 @@ fn generated_csv_is_reproducible_and_imports() {
                 "2022..2024",
                 "--seed",
                 "9",
-                "--csv",
+                "--out",
             ])
             .arg(p)
             .assert()
@@ -258,5 +258,5 @@ fn generated_csv_is_reproducible_and_imports() {
         .iter()
         .find(|r| r["item"] == "firms added")
         .unwrap();
-    assert_eq!(added["value"], "120");
+    assert_eq!(added["value"], 120, "JSON values are typed");
 }

@@ -10,8 +10,7 @@ const FIRM: &str = "913301060000001231";
 
 fn sc(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
-    c.arg("--data-dir")
-        .arg(dir)
+    c.env("SHUCHUANG_DATA_DIR", dir)
         .env_remove("SHUCHUANG_LEDGER_DATE");
     c
 }
@@ -93,8 +92,9 @@ fn grant_redeem_report_statement_verify_export() {
     };
     let first = redeem().assert().success().get_output().stdout.clone();
     let v: serde_json::Value = serde_json::from_slice(&first).unwrap();
-    assert_eq!(v["subsidy_fen"], 200_000_000);
-    assert_eq!(v["firm_pays_fen"], 800_000_001);
+    // Money is exact yuan as a decimal string in every format.
+    assert_eq!(v["subsidy_yuan"], "2000000.00");
+    assert_eq!(v["firm_pays_yuan"], "8000000.01");
     assert_eq!(v["limited_by"], "ratio");
     let entries = journal_entries(dir);
     // The same request again: the same reply, nothing written.
@@ -161,7 +161,7 @@ fn grant_redeem_report_statement_verify_export() {
     let st: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(st["lines"].as_array().unwrap().len(), 2);
     assert_eq!(st["lines"][1]["contract_id"], "HZ-1");
-    assert_eq!(st["subsidy_total_fen"], 200_000_000);
+    assert_eq!(st["subsidy_total_yuan"], "2000000.00");
 
     sc(dir)
         .args(["voucher", "balance", "--firm", FIRM, "--format", "csv"])
@@ -193,7 +193,7 @@ fn grant_redeem_report_statement_verify_export() {
     assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 4);
     let bean_path = dir.join("ledger.beancount");
     sc(dir)
-        .args(["voucher", "export", "--format", "beancount", "--output"])
+        .args(["voucher", "export", "--format", "beancount", "--out"])
         .arg(&bean_path)
         .assert()
         .success();
@@ -365,7 +365,7 @@ fn expiry_clawback_and_cross_region_through_the_cli() {
         .success()
         .stdout(
             predicate::str::contains("\"cross_region\": true")
-                .and(predicate::str::contains("\"subsidy_fen\": 2000000")),
+                .and(predicate::str::contains("\"subsidy_yuan\": \"20000.00\"")),
         );
     sc(dir)
         .args([
@@ -425,7 +425,8 @@ fn relate_rate_and_program_list() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "shandong-corpus,山东语料券,data,370000,open-ended,750000,1,2024-01-01,2026-12-31",
+            // An open-ended budget is an empty cell (null in JSON): money columns hold yuan only.
+            "shandong-corpus,山东语料券,data,370000,,750000,1,2024-01-01,2026-12-31",
         ));
     // The full program round-trips through TOML: show it, add it back under a new id.
     let shown = sc(dir)

@@ -18,6 +18,9 @@
 //! - [`audit`]: balances at a date, firm statements, program reports, CSV and beancount.
 //! - [`share`]: cost and revenue sharing exact to the fen (largest remainder rule).
 //! - [`money`]: yuan ↔ fen and the rounding rule (subsidies round down to the fen).
+//! - [`paying`]: which refusals are answers ([`LedgerError::is_refusal`]) and which program
+//!   pays a bill ([`VoucherBook::paying_program`]).
+//! - [`read_only`]: [`ReadOnlyJournal`], a SQLite journal read without writing.
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -68,7 +71,9 @@ pub mod defaults;
 pub mod error;
 pub mod journal;
 pub mod money;
+pub mod paying;
 pub mod program;
+pub mod read_only;
 pub mod share;
 
 pub use audit::{AccountBalance, FirmStatement, ProgramReport, StatementLine, YearReport};
@@ -81,3 +86,4 @@ pub use core::{Account, AccountFlags, Ledger, NewAccount, PendingState, Transfer
 pub use error::{LedgerError, Result};
 pub use journal::{Journal, JournalEntry, MemoryJournal, SqliteJournal};
 pub use program::{Firm, Program, Provider, Rating, VoucherKind};
+pub use read_only::{ReadMode, ReadOnlyJournal};

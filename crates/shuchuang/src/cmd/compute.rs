@@ -1,8 +1,6 @@
 //! `shuchuang compute`: the national compute network catalog, placing job streams with a
 //! policy, simulating them, and comparing every policy with the optimum.
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
@@ -10,17 +8,26 @@ use clap::{Args, Subcommand};
 use compute_scheduler::alibaba::{ImportOptions, import};
 use compute_scheduler::generate::{GeneratorConfig, Horizon, generate, synthetic_firms};
 use compute_scheduler::job::{read_jobs_csv, write_jobs_csv};
-use compute_scheduler::optimum::{OptimumOptions, gap_percent, optimum};
+use compute_scheduler::optimum::{
+    INTEGER_JOBS_CEILING, LP_JOBS_CEILING, OptimumOptions, gap_percent, optimum,
+};
 use compute_scheduler::{
     Catalog, CoveragePayment, Job, NoPayment, Payment, Pipeline, PolicyKind, Schedule, Scheduler,
     SimOptions, Simulator,
 };
 use rayon::prelude::*;
-use registry_model::region::PROVINCES;
 use rust_decimal::Decimal;
 
-use crate::Context;
-use crate::output::{Format, Table, print_json};
+use crate::cmd::PlacementArg;
+use report::compute::{self as compute_report, CompareRun};
+
+use crate::output::{Format, Watched, print_json};
+use crate::{input, interrupt};
+
+/// The most jobs `--generate` makes (the scheduler's bound on a stream).
+const GENERATE_MAX: usize = compute_scheduler::job::MAX_JOBS;
+/// The most synthetic firms behind a stream.
+const FIRMS_MAX: usize = 1_000_000;
 
 /// Arguments of `shuchuang compute`.
 #[derive(Debug, Args)]
@@ -32,14 +39,29 @@ pub struct ComputeArgs {
 #[derive(Debug, Subcommand)]
 enum ComputeCommand {
     /// The hubs and clusters of the network; with --latency, the province → cluster latency table.
+    #[command(
+        after_help = "Examples:\n  shuchuang compute catalog\n  shuchuang compute catalog --latency --format csv"
+    )]
     Catalog(CatalogArgs),
     /// Place a job stream with one policy and list where and when each job ran.
+    #[command(after_help = "Examples:
+  shuchuang compute schedule --generate 200 --seed 7 --placement greedy
+  shuchuang compute schedule --jobs jobs.csv --placement fair --explain job-17")]
     Schedule(ScheduleArgs),
     /// Simulate a job stream with one policy and print the metrics.
+    #[command(after_help = "Examples:
+  shuchuang compute simulate --generate 5000 --seed 1 --placement backfill --capacity-divisor 100
+  shuchuang compute simulate --jobs jobs.csv --format csv --per-cluster")]
     Simulate(SimulateArgs),
     /// Run every policy on the same stream side by side, with the optimum where small enough.
+    #[command(
+        after_help = "Examples:\n  shuchuang compute compare --generate 300 --seed 7 --capacity-divisor 1000"
+    )]
     Compare(CompareArgs),
     /// Write a job stream (generated or imported from the Alibaba trace) as job CSV.
+    #[command(after_help = "Examples:
+  shuchuang compute jobs --generate 1000 --seed 3 --out jobs.csv
+  shuchuang compute jobs --alibaba-jobs data/compute/alibaba-sample/pai_job_table.csv --alibaba-tasks data/compute/alibaba-sample/pai_task_table.csv")]
     Jobs(JobsArgs),
 }
 
@@ -48,7 +70,8 @@ struct NetArgs {
     /// Catalog TOML to use instead of the shipped one (data/compute/catalog.toml).
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
-    /// Divide every cluster's cards and cores by N (small networks where capacity binds).
+    /// Divide every cluster's cards and cores by N (1..=100,000,000; small networks where
+    /// capacity binds).
     #[arg(long, value_name = "N", default_value_t = 1)]
     capacity_divisor: u32,
 }
@@ -58,14 +81,14 @@ struct SourceArgs {
     /// Job CSV to place (columns: see docs/compute-scheduler.md).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["generate", "alibaba_jobs"])]
     jobs: Option<PathBuf>,
-    /// Generate N synthetic jobs (daily cycle, east/west mix).
+    /// Generate N synthetic jobs (daily cycle, east/west mix; 1..=5,000,000).
     #[arg(long, value_name = "N", conflicts_with = "alibaba_jobs")]
     generate: Option<usize>,
     /// Seed of the generator (and of the firms the trace's users map to).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Synthetic firms behind generated or imported jobs.
-    #[arg(long, default_value_t = 50)]
+    /// Synthetic firms behind generated or imported jobs (1..=1,000,000).
+    #[arg(long, value_name = "N", default_value_t = 50)]
     firms: usize,
     /// Offered card load of generated jobs, as a share of the network's cards.
     #[arg(long, default_value_t = 0.7, conflicts_with = "days")]
@@ -115,8 +138,8 @@ struct ScheduleArgs {
     #[command(flatten)]
     pay: PayArgs,
     /// Placement policy.
-    #[arg(long, default_value = "greedy", value_parser = parse_policy)]
-    policy: PolicyKind,
+    #[arg(long, value_enum, default_value_t = PlacementArg::Greedy)]
+    placement: PlacementArg,
     /// Explain the decisions about this job id: each filter's removals and each score.
     #[arg(long, value_name = "JOB")]
     explain: Option<String>,
@@ -134,8 +157,8 @@ struct SimulateArgs {
     #[command(flatten)]
     pay: PayArgs,
     /// Placement policy.
-    #[arg(long, default_value = "greedy", value_parser = parse_policy)]
-    policy: PolicyKind,
+    #[arg(long, value_enum, default_value_t = PlacementArg::Greedy)]
+    placement: PlacementArg,
     /// For csv: print the per-cluster table instead of the overall metrics.
     #[arg(long)]
     per_cluster: bool,
@@ -152,12 +175,12 @@ struct CompareArgs {
     net: NetArgs,
     #[command(flatten)]
     pay: PayArgs,
-    /// Compute the optimum (LP bound) only up to this many jobs; the integer optimum is
-    /// computed up to --integer-max.
-    #[arg(long, default_value_t = 500)]
+    /// Compute the optimum (LP bound) only up to this many jobs (at most 2,000); the integer
+    /// optimum is computed up to --integer-max.
+    #[arg(long, value_name = "N", default_value_t = 500)]
     optimum_max: usize,
-    /// Compute the integer optimum up to this many jobs.
-    #[arg(long, default_value_t = 60)]
+    /// Compute the integer optimum up to this many jobs (at most 100).
+    #[arg(long, value_name = "N", default_value_t = 60)]
     integer_max: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -170,17 +193,13 @@ struct JobsArgs {
     source: SourceArgs,
     #[command(flatten)]
     net: NetArgs,
-    /// Write to this file instead of standard output.
+    /// Write to this file (whole or not at all) instead of standard output.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
 
-fn parse_policy(s: &str) -> Result<PolicyKind, String> {
-    s.parse()
-}
-
 /// Runs `shuchuang compute`.
-pub fn run(args: ComputeArgs, _ctx: &Context) -> anyhow::Result<()> {
+pub fn run(args: ComputeArgs) -> anyhow::Result<()> {
     match args.command {
         ComputeCommand::Catalog(a) => catalog_cmd(a),
         ComputeCommand::Schedule(a) => schedule_cmd(a),
@@ -194,8 +213,7 @@ fn load_catalog(net: &NetArgs) -> anyhow::Result<Catalog> {
     let catalog = match &net.catalog {
         None => Catalog::embedded()?,
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("reading catalog {}", p.display()))?;
+            let text = input::read_text(p)?;
             Catalog::from_toml_str(&text, &p.display().to_string())?
         }
     };
@@ -207,11 +225,17 @@ fn load_catalog(net: &NetArgs) -> anyhow::Result<Catalog> {
 }
 
 fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
+    if src.firms == 0 || src.firms > FIRMS_MAX {
+        bail!("--firms {} is outside 1..={FIRMS_MAX}", src.firms);
+    }
     if let Some(p) = &src.jobs {
-        let f = File::open(p).with_context(|| format!("opening job file {}", p.display()))?;
-        return Ok(read_jobs_csv(BufReader::new(f), &p.display().to_string())?);
+        let text = input::read_text(p)?;
+        return Ok(read_jobs_csv(text.as_bytes(), &p.display().to_string())?);
     }
     if let Some(n) = src.generate {
+        if n == 0 || n > GENERATE_MAX {
+            bail!("--generate {n} is outside 1..={GENERATE_MAX}");
+        }
         let horizon = match src.days {
             Some(d) => Horizon::Days(d),
             None => Horizon::Load {
@@ -229,8 +253,8 @@ fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
         return Ok(generate(&cfg)?);
     }
     if let (Some(jp), Some(tp)) = (&src.alibaba_jobs, &src.alibaba_tasks) {
-        let jf = File::open(jp).with_context(|| format!("opening {}", jp.display()))?;
-        let tf = File::open(tp).with_context(|| format!("opening {}", tp.display()))?;
+        let jf = input::read_text(jp)?;
+        let tf = input::read_text(tp)?;
         let opts = ImportOptions {
             firms: synthetic_firms(src.firms, 0.75, src.seed)?,
             include_failed: src.alibaba_include_failed,
@@ -238,9 +262,9 @@ fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
             max_jobs: compute_scheduler::job::MAX_JOBS,
         };
         let report = import(
-            BufReader::new(jf),
+            jf.as_bytes(),
             &jp.display().to_string(),
-            BufReader::new(tf),
+            tf.as_bytes(),
             &tp.display().to_string(),
             &opts,
         )?;
@@ -289,320 +313,69 @@ fn run_policy(
     Ok(sim.schedule(jobs, payment.as_mut())?)
 }
 
-fn f3(x: f64) -> String {
-    format!("{x:.3}")
-}
-
-fn f1(x: f64) -> String {
-    format!("{x:.1}")
-}
-
 fn catalog_cmd(a: CatalogArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
-    if a.latency {
-        let mut header = vec!["province".to_string(), "name".to_string()];
-        header.extend(catalog.clusters.iter().map(|c| c.id.clone()));
-        let mut t = Table::new(header);
-        for (p, (code, zh, _)) in PROVINCES.iter().enumerate() {
-            let mut row = vec![code.to_string(), zh.to_string()];
-            row.extend((0..catalog.len()).map(|c| {
-                catalog
-                    .latency_ms(p, c)
-                    .map_or_else(|| "-".into(), |v| v.to_string())
-            }));
-            t.push(row);
-        }
-        return t.print(a.format);
-    }
-    let mut t = Table::new([
-        "cluster",
-        "name",
-        "hub",
-        "hub_name",
-        "region",
-        "province",
-        "cards",
-        "cpu_cores",
-        "price_card_hour",
-        "price_core_hour",
-        "pue",
-        "green_share",
-    ]);
-    for (i, c) in catalog.clusters.iter().enumerate() {
-        let hub = catalog.hubs.iter().find(|h| h.id == c.hub);
-        t.push([
-            c.id.clone(),
-            c.name_zh.clone(),
-            c.hub.clone(),
-            hub.map_or_else(String::new, |h| h.name_zh.clone()),
-            catalog.region(i).map_or("?", |r| r.key()).to_string(),
-            c.province.clone(),
-            c.cards.to_string(),
-            c.cpu_cores.to_string(),
-            c.price_card_hour.to_string(),
-            c.price_core_hour.to_string(),
-            c.pue.to_string(),
-            c.green_share.to_string(),
-        ]);
-    }
-    t.print(a.format)
+    let t = if a.latency {
+        compute_report::latency_table(&catalog)
+    } else {
+        compute_report::catalog_table(&catalog)
+    };
+    Ok(t.print(a.format)?)
 }
 
 fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
-    let schedule = run_policy(&catalog, &jobs, a.policy, &a.pay, a.explain.clone())?;
+    let schedule = run_policy(
+        &catalog,
+        &jobs,
+        a.placement.kind(),
+        &a.pay,
+        a.explain.clone(),
+    )?;
     if let Some(ex) = &schedule.explanation {
         if a.format == Format::Json {
             return print_json(ex);
         }
-        let mut t = Table::new(["time_s", "step", "cluster", "detail"]);
-        t.push([
-            ex.submit_s.to_string(),
-            "submitted".into(),
-            String::new(),
-            ex.job_id.clone(),
-        ]);
-        if let Some(r) = &ex.rejection {
-            for f in &r.filters {
-                for rm in &f.removed {
-                    t.push([
-                        ex.submit_s.to_string(),
-                        format!("filter {}", f.filter),
-                        rm.cluster.clone(),
-                        rm.reason.clone(),
-                    ]);
-                }
-            }
-            t.push([
-                ex.submit_s.to_string(),
-                "rejected".into(),
-                String::new(),
-                "no cluster passes the filters".into(),
-            ]);
-        }
-        for (i, ev) in ex.evaluations.iter().enumerate() {
-            if i + 1 == ex.evaluations.len() && ex.evaluations_omitted > 0 {
-                t.push([
-                    String::new(),
-                    "…".into(),
-                    String::new(),
-                    format!("{} evaluations omitted", ex.evaluations_omitted),
-                ]);
-            }
-            let ts = ev.time_s.to_string();
-            for f in &ev.filters {
-                if f.removed.is_empty() {
-                    t.push([
-                        ts.clone(),
-                        format!("filter {}", f.filter),
-                        String::new(),
-                        "removed none".into(),
-                    ]);
-                }
-                for rm in &f.removed {
-                    t.push([
-                        ts.clone(),
-                        format!("filter {}", f.filter),
-                        rm.cluster.clone(),
-                        rm.reason.clone(),
-                    ]);
-                }
-            }
-            for s in &ev.scores {
-                let parts: Vec<String> = s
-                    .parts
-                    .iter()
-                    .map(|p| format!("{} {:.1}×{}", p.scorer, p.score, p.weight))
-                    .collect();
-                t.push([
-                    ts.clone(),
-                    "score".into(),
-                    s.cluster.clone(),
-                    format!("{} = {:.1}", parts.join(" + "), s.total),
-                ]);
-            }
-            t.push([
-                ts,
-                "decision".into(),
-                ev.chosen.clone().unwrap_or_default(),
-                ev.note.clone(),
-            ]);
-        }
-        if let Some(p) = &ex.placement {
-            let cl = catalog
-                .clusters
-                .get(p.cluster)
-                .map_or("?", |c| c.id.as_str());
-            t.push([
-                p.start_s.to_string(),
-                "bound".into(),
-                cl.to_string(),
-                format!(
-                    "ran {}..{} s; gross {} yuan, vouchers {} yuan, firm pays {} yuan",
-                    p.start_s, p.end_s, p.gross_cost, p.subsidy, p.firm_cost
-                ),
-            ]);
-        }
-        return t.print(a.format);
+        return Ok(compute_report::explain_table(ex, &catalog).print(a.format)?);
     }
-    let mut t = Table::new([
-        "job",
-        "firm",
-        "tier",
-        "kind",
-        "cluster",
-        "start_s",
-        "end_s",
-        "wait_s",
-        "latency_ms",
-        "gross_yuan",
-        "subsidy_yuan",
-        "firm_cost_yuan",
-        "note",
-    ]);
-    for p in &schedule.placements {
-        let Some(j) = jobs.get(p.job) else { continue };
-        t.push([
-            j.id.clone(),
-            j.firm.to_string(),
-            j.tier.to_string(),
-            j.kind.to_string(),
-            catalog
-                .clusters
-                .get(p.cluster)
-                .map_or_else(String::new, |c| c.id.clone()),
-            p.start_s.to_string(),
-            p.end_s.to_string(),
-            p.start_s.saturating_sub(j.submit_s).to_string(),
-            p.latency_ms.map_or_else(String::new, |v| v.to_string()),
-            p.gross_cost.to_string(),
-            p.subsidy.to_string(),
-            p.firm_cost.to_string(),
-            p.payment_declined.clone().unwrap_or_default(),
-        ]);
-    }
-    for r in &schedule.rejections {
-        let Some(j) = jobs.get(r.job) else { continue };
-        let reasons: Vec<String> = r
-            .filters
-            .iter()
-            .filter(|f| !f.removed.is_empty())
-            .map(|f| format!("{} removed {}", f.filter, f.removed.len()))
-            .collect();
-        t.push([
-            j.id.clone(),
-            j.firm.to_string(),
-            j.tier.to_string(),
-            j.kind.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            format!("rejected: {}", reasons.join(", ")),
-        ]);
-    }
-    t.print(a.format)
-}
-
-fn metrics_table(s: &Schedule) -> Table {
-    let m = &s.metrics;
-    let mut t = Table::new(["metric", "value"]);
-    let rows: Vec<(&str, String)> = vec![
-        ("policy", s.policy.clone()),
-        ("jobs_submitted", m.jobs_submitted.to_string()),
-        ("jobs_placed", m.jobs_placed.to_string()),
-        ("jobs_rejected", m.jobs_rejected.to_string()),
-        ("firms", m.firms.to_string()),
-        ("events", m.events.to_string()),
-        ("makespan_s", m.makespan_s.to_string()),
-        ("utilisation", f3(m.utilisation)),
-        ("core_utilisation", f3(m.core_utilisation)),
-        ("idle_rate", f3(m.idle_rate)),
-        ("rack_occupancy", f3(m.rack_occupancy)),
-        ("wait_mean_s", f1(m.wait_mean_s)),
-        ("wait_p50_s", m.wait_p50_s.to_string()),
-        ("wait_p95_s", m.wait_p95_s.to_string()),
-        ("wait_p99_s", m.wait_p99_s.to_string()),
-        ("jct_mean_s", f1(m.jct_mean_s)),
-        ("jct_p50_s", m.jct_p50_s.to_string()),
-        ("jct_p95_s", m.jct_p95_s.to_string()),
-        ("latency_violations", m.latency_violations.to_string()),
-        ("deadline_violations", m.deadline_violations.to_string()),
-        ("gross_cost_yuan", m.gross_cost.to_string()),
-        ("subsidy_yuan", m.subsidy.to_string()),
-        ("firm_cost_yuan", m.firm_cost.to_string()),
-        ("payment_declines", m.payment_declines.to_string()),
-        ("green_share", f3(m.green_share)),
-        ("west_card_share", f3(m.west_card_share)),
-        ("jain_fairness", f3(m.jain_fairness)),
-    ];
-    for (k, v) in rows {
-        t.push([k.to_string(), v]);
-    }
-    t
-}
-
-fn cluster_table(s: &Schedule) -> Table {
-    let mut t = Table::new([
-        "cluster",
-        "region",
-        "jobs",
-        "utilisation",
-        "core_utilisation",
-        "idle_rate",
-        "rack_occupancy",
-        "busy_card_s",
-        "idle_card_s",
-        "capacity_card_s",
-        "gross_yuan",
-        "subsidy_yuan",
-        "firm_cost_yuan",
-        "green_share",
-    ]);
-    for c in &s.metrics.per_cluster {
-        t.push([
-            c.cluster.clone(),
-            c.region.clone(),
-            c.jobs.to_string(),
-            f3(c.utilisation),
-            f3(c.core_utilisation),
-            f3(c.idle_rate),
-            f3(c.rack_occupancy),
-            c.busy_card_s.to_string(),
-            c.idle_card_s.to_string(),
-            c.capacity_card_s.to_string(),
-            c.gross_cost.to_string(),
-            c.subsidy.to_string(),
-            c.firm_cost.to_string(),
-            f3(c.green_share),
-        ]);
-    }
-    t
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    compute_report::write_schedule(a.format, &mut out, &schedule, &jobs, &catalog)?;
+    Ok(())
 }
 
 fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
     let pb = crate::progress::spinner("simulating");
-    let schedule = run_policy(&catalog, &jobs, a.policy, &a.pay, None)?;
+    let schedule = run_policy(&catalog, &jobs, a.placement.kind(), &a.pay, None)?;
     pb.finish_and_clear();
     match a.format {
         Format::Json => print_json(&schedule.metrics),
-        Format::Csv if a.per_cluster => cluster_table(&schedule).print(Format::Csv),
-        Format::Csv => metrics_table(&schedule).print(Format::Csv),
+        Format::Csv if a.per_cluster => {
+            Ok(compute_report::cluster_table(&schedule).print(Format::Csv)?)
+        }
+        Format::Csv => Ok(compute_report::metrics_table(&schedule).print(Format::Csv)?),
         Format::Table => {
-            metrics_table(&schedule).print(Format::Table)?;
-            cluster_table(&schedule).print(Format::Table)
+            compute_report::metrics_table(&schedule).print(Format::Table)?;
+            Ok(compute_report::cluster_table(&schedule).print(Format::Table)?)
         }
     }
 }
 
 fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
+    if a.optimum_max > LP_JOBS_CEILING {
+        bail!(
+            "--optimum-max {} is above its maximum {LP_JOBS_CEILING}",
+            a.optimum_max
+        );
+    }
+    if a.integer_max > INTEGER_JOBS_CEILING {
+        bail!(
+            "--integer-max {} is above its maximum {INTEGER_JOBS_CEILING}",
+            a.integer_max
+        );
+    }
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
     let pipeline = Pipeline::standard();
@@ -624,69 +397,20 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
     };
     pb.finish_and_clear();
     let bound = opt.as_ref().and_then(|o| o.best());
-    let mut t = Table::new([
-        "policy",
-        "placed",
-        "rejected",
-        "utilisation",
-        "wait_p50_s",
-        "wait_p95_s",
-        "wait_p99_s",
-        "makespan_s",
-        "deadline_misses",
-        "gross_yuan",
-        "subsidy_yuan",
-        "firm_cost_yuan",
-        "modelled_cost_yuan",
-        "gap_pct",
-        "bounded",
-        "green_share",
-        "jain",
-    ]);
+    let mut compared = Vec::with_capacity(runs.len());
     for run in runs {
-        let s = run?;
-        let m = &s.metrics;
-        let modelled =
-            Decimal::from_i128_with_scale(s.modelled_net_fen(&jobs, &catalog, &pipeline), 2);
-        let gap = bound
-            .and_then(|b| gap_percent(modelled, b))
-            .map_or_else(String::new, |g| g.to_string());
-        t.push([
-            s.policy.clone(),
-            m.jobs_placed.to_string(),
-            m.jobs_rejected.to_string(),
-            f3(m.utilisation),
-            m.wait_p50_s.to_string(),
-            m.wait_p95_s.to_string(),
-            m.wait_p99_s.to_string(),
-            m.makespan_s.to_string(),
-            m.deadline_violations.to_string(),
-            m.gross_cost.to_string(),
-            m.subsidy.to_string(),
-            m.firm_cost.to_string(),
-            modelled.to_string(),
-            gap,
-            if m.deadline_violations == 0 {
-                "yes"
-            } else {
-                "no"
-            }
-            .to_string(),
-            f3(m.green_share),
-            f3(m.jain_fairness),
-        ]);
+        let schedule = run?;
+        let modelled_yuan =
+            Decimal::from_i128_with_scale(schedule.modelled_net_fen(&jobs, &catalog, &pipeline), 2);
+        let gap_pct = bound.and_then(|b| gap_percent(modelled_yuan, b));
+        compared.push(CompareRun {
+            schedule,
+            modelled_yuan,
+            gap_pct,
+        });
     }
+    let t = compute_report::compare_table(&compared, opt.as_ref());
     if let Some(o) = &opt {
-        let (name, value) = match (o.integer_optimum, o.lp_bound) {
-            (Some(v), _) => ("optimum (integer)", Some(v)),
-            (None, Some(v)) => ("optimum (LP bound)", Some(v)),
-            _ => ("optimum", None),
-        };
-        let mut row = vec![name.to_string(), o.jobs.to_string(), o.excluded.to_string()];
-        row.extend(std::iter::repeat_n(String::new(), 9));
-        row.push(value.map_or_else(|| "-".into(), |v| v.to_string()));
-        row.extend(std::iter::repeat_n(String::new(), 4));
-        t.push(row);
         if let Some(note) = &o.note {
             eprintln!("optimum: {note}");
         }
@@ -700,7 +424,7 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
     eprintln!(
         "modelled cost = cost to firms after each job's voucher coverage, no budget caps; the optimum bounds it for schedules that meet every deadline (bounded = yes)"
     );
-    t.print(a.format)
+    Ok(t.print(a.format)?)
 }
 
 fn jobs_cmd(a: JobsArgs) -> anyhow::Result<()> {
@@ -708,12 +432,18 @@ fn jobs_cmd(a: JobsArgs) -> anyhow::Result<()> {
     let jobs = load_jobs(&a.source, &catalog)?;
     match &a.out {
         Some(p) => {
-            let f = File::create(p).with_context(|| format!("creating {}", p.display()))?;
-            write_jobs_csv(std::io::BufWriter::new(f), &jobs)
-                .with_context(|| format!("writing {}", p.display()))?;
+            interrupt::note(format!("{} was not written", p.display()));
+            report::atomic::write_with(p, |out| {
+                write_jobs_csv(out, &jobs).map_err(|e| report::ReportError::Invalid(e.to_string()))
+            })
+            .with_context(|| format!("writing {}", p.display()))?;
             eprintln!("wrote {} jobs to {}", jobs.len(), p.display());
             Ok(())
         }
-        None => Ok(write_jobs_csv(std::io::stdout().lock(), &jobs)?),
+        None => {
+            let mut out = Watched::new(std::io::BufWriter::new(std::io::stdout().lock()));
+            let written = write_jobs_csv(&mut out, &jobs);
+            out.check(written)
+        }
     }
 }

@@ -29,10 +29,8 @@ use index_engine::{
     Year,
 };
 
-pub use compute::{index_figure, write_result_to};
-
-use crate::Context;
-use crate::output::Format;
+use crate::interrupt;
+use crate::output::{Cell, Format};
 
 /// Arguments of `shuchuang index`.
 #[derive(Debug, Args)]
@@ -111,9 +109,6 @@ enum AggregateArg {
 
 /// The name of the published figures beside framework.csv and observations.csv.
 const PUBLISHED_FILE: &str = "published.csv";
-
-/// Tables print at most this many rows, then a note; CSV and JSON print every row.
-const TABLE_ROWS_MAX: usize = 500;
 
 /// Options shared by every subcommand that reads a data directory.
 #[derive(Debug, Args)]
@@ -301,7 +296,7 @@ const SYNTH_EXAMPLES: &str = "Examples:
   shuchuang index compute /tmp/panel --timings --format csv > /dev/null";
 
 /// Runs `shuchuang index`.
-pub fn run(args: IndexArgs, _ctx: &Context) -> Result<()> {
+pub fn run(args: IndexArgs) -> Result<()> {
     match args.command {
         IndexCommand::Compute(a) => compute::run(a),
         IndexCommand::Validate(a) => validate::run(a),
@@ -352,32 +347,48 @@ fn print_notes(notes: &[FillNote]) {
     }
 }
 
-/// Full precision (shortest text that reads back to the same number); empty for none.
-fn full(x: Option<f64>) -> String {
-    x.map(|v| v.to_string()).unwrap_or_default()
-}
-
-fn rounded(x: Option<f64>, digits: usize) -> String {
-    x.map(|v| format!("{v:.digits$}")).unwrap_or_default()
-}
-
 /// Where and how a command prints its result.
 #[derive(Debug, Args)]
 struct OutputArgs {
-    /// Output format (table rounds and shows at most 500 rows; csv and json are complete, in
-    /// full precision).
+    /// Output format (a table rounds and shows the first rows with a note; csv and json are
+    /// complete, in full precision).
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Write the output to this file (replaced whole when complete) instead of standard
-    /// output.
+    /// Write the output to this file (whole or not at all) instead of standard output.
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
 }
 
 impl OutputArgs {
-    fn sink(&self) -> Result<Sink> {
-        Sink::new(self.out.as_deref())
+    /// Runs `write` on `--out` (written whole or not at all) or on standard output, and
+    /// returns what it returned.
+    fn emit<T>(&self, write: impl FnOnce(&mut dyn Write) -> report::Result<T>) -> Result<T> {
+        match &self.out {
+            Some(path) => write_file(path, write),
+            None => {
+                let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                let value = write(&mut out)?;
+                out.flush()?;
+                Ok(value)
+            }
+        }
     }
+}
+
+/// Writes `path` with `write`, whole or not at all; Ctrl-C on the way says it was not
+/// written.
+fn write_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> report::Result<T>,
+) -> Result<T> {
+    interrupt::note(format!("{} was not written", path.display()));
+    let mut value = None;
+    report::atomic::write_with(path, |out| {
+        value = Some(write(out)?);
+        Ok(())
+    })?;
+    interrupt::note("");
+    value.with_context(|| format!("{}: nothing was written", path.display()))
 }
 
 /// `load_ms=… compute_ms=…` on stderr: loading from `t0` to `t1`, computing to `t2`.
@@ -389,71 +400,10 @@ fn print_timings(t0: Instant, t1: Instant, t2: Instant) {
     );
 }
 
-/// The note under a table cut at [`TABLE_ROWS_MAX`] rows.
-fn truncation_note(total: usize) -> Option<String> {
-    (total > TABLE_ROWS_MAX)
-        .then(|| format!("showing {TABLE_ROWS_MAX} of {total} rows; use --format csv for all"))
-}
-
-/// Where a command's output goes: standard output, or `--out PATH`, written to a temporary
-/// file beside it and renamed into place when complete (an interrupted run never leaves a
-/// truncated file).
-struct Sink {
-    target: Option<(PathBuf, PathBuf)>,
-    w: BufWriter<Box<dyn Write>>,
-}
-
-impl Sink {
-    fn new(out: Option<&Path>) -> Result<Self> {
-        let Some(path) = out else {
-            return Ok(Self {
-                target: None,
-                w: BufWriter::with_capacity(1 << 16, Box::new(std::io::stdout())),
-            });
-        };
-        let name = path
-            .file_name()
-            .with_context(|| format!("--out {}: not a file name", path.display()))?;
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(name);
-        tmp_name.push(format!(".tmp-{}", std::process::id()));
-        let tmp = path.with_file_name(tmp_name);
-        let f = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        Ok(Self {
-            target: Some((path.to_path_buf(), tmp)),
-            w: BufWriter::with_capacity(1 << 16, Box::new(f)),
-        })
-    }
-
-    fn writer(&mut self) -> &mut dyn Write {
-        &mut self.w
-    }
-
-    fn finish(mut self) -> Result<()> {
-        self.w.flush()?;
-        if let Some((path, tmp)) = self.target.take() {
-            // Close the file before the rename (the writer is replaced by a sink).
-            self.w = BufWriter::new(Box::new(std::io::sink()));
-            if let Err(e) = std::fs::rename(&tmp, &path) {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e).with_context(|| {
-                    format!("cannot move {} to {}", tmp.display(), path.display())
-                });
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        // Not finished (an error on the way): leave no temporary file behind.
-        if let Some((_, tmp)) = &self.target {
-            if tmp.exists() {
-                let _ = std::fs::remove_file(tmp);
-            }
-        }
-    }
+/// A measured figure: `digits` decimals for people, full precision in CSV and JSON, empty or
+/// `null` when there is none.
+fn figure(x: Option<f64>, digits: u8) -> Cell {
+    x.map_or(Cell::Null, |v| Cell::fixed(v, digits))
 }
 
 fn synth(a: SynthArgs) -> Result<()> {
@@ -469,16 +419,16 @@ fn synth(a: SynthArgs) -> Result<()> {
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let fw_path = a.out.join("framework.csv");
-    let mut sink = Sink::new(Some(&fw_path))?;
-    fw.write_csv(sink.writer())
-        .with_context(|| format!("cannot write {}", fw_path.display()))?;
-    sink.finish()?;
+    write_file(&fw_path, |out| {
+        fw.write_csv(out)
+            .map_err(|e| report::ReportError::Invalid(e.to_string()))
+    })?;
     let obs_path = a.out.join("observations.csv");
-    let mut sink = Sink::new(Some(&obs_path))?;
-    panel
-        .write_csv(sink.writer(), "synthetic")
-        .with_context(|| format!("cannot write {}", obs_path.display()))?;
-    sink.finish()?;
+    write_file(&obs_path, |out| {
+        panel
+            .write_csv(out, "synthetic")
+            .map_err(|e| report::ReportError::Invalid(e.to_string()))
+    })?;
     eprintln!(
         "wrote {} and {} ({} observations, {} units × {} years)",
         fw_path.display(),

@@ -1,51 +1,24 @@
 //! `shuchuang registry`: the cultivation registry (培育库) in DATA_DIR/registry.sqlite.
-//!
-//! - `init`: create the store (WAL, versioned schema);
-//! - `generate --count N --years A..B --seed S`: a synthetic cohort into the store (or `--csv`);
-//! - `import FILE`: a firm-year CSV, all or nothing;
-//! - `adjust --year Y`: the yearly adjustment; prints the change log and the counts;
-//! - `show USCC`, `history USCC`, `list --year Y --tier T`, `validate-id CODE`.
 
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use registry_model::cohort::{CohortSpec, generate_cohort};
-use registry_model::csvio::{import_csv, write_csv};
+use registry_model::csvio::{parse_csv, precheck, write_csv};
+use registry_model::preview::preview_adjustment;
 use registry_model::{
-    Adjustment, Change, CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy,
-    RegistryStore, RulePolicy, SqliteStore, Tier, TierPolicy, Year,
+    Change, CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, RulePolicy, Tier,
+    TierPolicy, Year,
 };
+use report::registry::{change_log_table, tier_key};
 use serde::Serialize;
 
-use crate::Context;
-use crate::output::{Format, Table, print_json};
-use crate::progress;
-
-/// File name of the registry store inside the data directory.
-pub const REGISTRY_FILE: &str = "registry.sqlite";
-
-/// The registry store's path for a data directory.
-pub fn registry_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(REGISTRY_FILE)
-}
-
-/// Opens the registry store, creating the directory and the file when `create` is set.
-pub fn open_store(data_dir: &Path, create: bool) -> Result<SqliteStore> {
-    let path = registry_path(data_dir);
-    if !path.exists() {
-        if !create {
-            bail!(
-                "no registry at {}: run `shuchuang --data-dir {} registry init` first",
-                path.display(),
-                data_dir.display()
-            );
-        }
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating data directory {}", data_dir.display()))?;
-    }
-    SqliteStore::open(&path).with_context(|| format!("opening registry {}", path.display()))
-}
+use crate::cmd::Years;
+use crate::output::{Cell, Format, Table, print_json, say};
+use crate::store::StoreArgs;
+use crate::{input, interrupt, progress};
 
 /// Arguments of `shuchuang registry`.
 #[derive(Debug, Args)]
@@ -57,71 +30,106 @@ pub struct RegistryArgs {
 #[derive(Debug, Subcommand)]
 enum RegistryCommand {
     /// Create the registry store in the data directory (no-op when it exists).
-    Init,
-    /// Generate a seeded synthetic cohort of firms and reports into the store.
+    #[command(after_help = "Examples:\n  shuchuang registry init --data-dir ./shuchuang-data")]
+    Init(InitArgs),
+    /// Generate a seeded synthetic cohort of firms and reports into the store (or a CSV).
+    #[command(after_help = "Examples:
+  shuchuang registry generate --count 2000 --years 2021..2025 --seed 1
+  shuchuang registry generate --count 120 --years 2022..2024 --out cohort.csv")]
     Generate(GenerateArgs),
     /// Import a firm-year CSV (uscc,name,founded,year,FACT…); one bad row rejects the file.
+    #[command(
+        after_help = "Examples:\n  shuchuang registry import firms.csv\n  shuchuang registry import legacy.csv --accept-legacy --format json"
+    )]
     Import(ImportArgs),
     /// Run the yearly adjustment: recompute every firm's tier, print the change log and counts.
+    #[command(after_help = "Examples:
+  shuchuang registry adjust --year 2025 --dry-run
+  shuchuang registry adjust --year 2025 --tier-policy my-policy.toml --format csv")]
     Adjust(AdjustArgs),
     /// One firm: its report and every criterion's verdict with thresholds and citations.
+    #[command(after_help = "Examples:\n  shuchuang registry show 91310110666007217T --year 2025")]
     Show(ShowArgs),
     /// One firm's tier in every adjusted year, and why.
+    #[command(
+        after_help = "Examples:\n  shuchuang registry history 91310110666007217T --format json"
+    )]
     History(HistoryArgs),
     /// Firms and their tiers in an adjusted year.
+    #[command(
+        after_help = "Examples:\n  shuchuang registry list --year 2025 --tier leading --format csv"
+    )]
     List(ListArgs),
     /// Check a Unified Social Credit Code and show its parts.
+    #[command(after_help = "Examples:\n  shuchuang registry validate-id 91310110666007217T")]
     ValidateId(ValidateArgs),
 }
 
 #[derive(Debug, Args)]
-struct GenerateArgs {
-    /// Number of firms.
-    #[arg(long, default_value_t = 2000)]
-    count: usize,
-    /// Statistical years with reports, as FIRST..LAST (e.g. 2021..2025).
-    #[arg(long, default_value = "2021..2025")]
-    years: String,
-    /// Seed; the same seed gives the same cohort.
-    #[arg(long, default_value_t = 2025)]
-    seed: u64,
-    /// Write the cohort to this CSV file instead of the store.
-    #[arg(long)]
-    csv: Option<PathBuf>,
-    /// Output format for the summary.
+struct InitArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+struct FormatArg {
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
 #[derive(Debug, Args)]
+struct GenerateArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Number of firms (1..=10,000,000).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    count: usize,
+    /// Statistical years with reports, FIRST..LAST (inclusive).
+    #[arg(long, value_name = "FIRST..LAST", default_value = "2021..2025")]
+    years: Years,
+    /// Seed; the same seed gives the same cohort.
+    #[arg(long, value_name = "S", default_value_t = 2025)]
+    seed: u64,
+    /// Write the cohort to this CSV file instead of the store.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    format: FormatArg,
+}
+
+#[derive(Debug, Args)]
 struct ImportArgs {
-    /// The CSV file.
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The CSV file (UTF-8 or GB18030/GBK).
     file: PathBuf,
     /// Accept legacy pilot codes whose check character is wrong (they are flagged).
     #[arg(long)]
     accept_legacy: bool,
-    /// Output format for the summary.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
 struct CriteriaArgs {
     /// Criteria set id among the shipped ones (default: the set in force at the year's end).
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     criteria_set: Option<String>,
     /// A criteria-set TOML file to use instead of the shipped sets.
-    #[arg(long, conflicts_with = "criteria_set")]
+    #[arg(long, value_name = "FILE", conflicts_with = "criteria_set")]
     criteria: Option<PathBuf>,
     /// A tier-policy TOML file (default: the shipped data/registry/tier-policy.toml).
-    #[arg(long)]
-    policy: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    tier_policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 struct AdjustArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// The statistical year to adjust.
-    #[arg(long)]
+    #[arg(long, value_name = "Y")]
     year: Year,
     #[command(flatten)]
     criteria: CriteriaArgs,
@@ -131,45 +139,60 @@ struct AdjustArgs {
     /// Compute and print the change log without committing it.
     #[arg(long)]
     dry_run: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
 struct ShowArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// The firm's USCC.
     uscc: String,
     /// Year judged (default: the firm's latest report).
-    #[arg(long)]
+    #[arg(long, value_name = "Y")]
     year: Option<Year>,
     #[command(flatten)]
     criteria: CriteriaArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
 struct HistoryArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// The firm's USCC.
     uscc: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[command(flatten)]
+    format: FormatArg,
+}
+
+/// A tier to list, or the firms without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TierFilter {
+    /// 潜力型.
+    Potential,
+    /// 成长型.
+    Growth,
+    /// 领军型.
+    Leading,
+    /// Firms without a tier.
+    None,
 }
 
 #[derive(Debug, Args)]
 struct ListArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// An adjusted year.
-    #[arg(long)]
+    #[arg(long, value_name = "Y")]
     year: Year,
-    /// Only this tier (potential, growth, leading; or `none` for firms without a tier).
-    #[arg(long)]
-    tier: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    /// Only this tier, or `none` for firms without a tier.
+    #[arg(long, value_enum)]
+    tier: Option<TierFilter>,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 #[derive(Debug, Args)]
@@ -179,127 +202,124 @@ struct ValidateArgs {
     /// Accept a legacy pilot code whose only fault is the check character (flagged).
     #[arg(long)]
     accept_legacy: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[command(flatten)]
+    format: FormatArg,
 }
 
 /// Runs `shuchuang registry`.
-pub fn run(args: RegistryArgs, ctx: &Context) -> Result<()> {
+pub fn run(args: RegistryArgs) -> Result<()> {
     match args.command {
-        RegistryCommand::Init => init(ctx),
-        RegistryCommand::Generate(a) => generate(a, ctx),
-        RegistryCommand::Import(a) => import(a, ctx),
-        RegistryCommand::Adjust(a) => adjust(a, ctx),
-        RegistryCommand::Show(a) => show(a, ctx),
-        RegistryCommand::History(a) => history(a, ctx),
-        RegistryCommand::List(a) => list(a, ctx),
+        RegistryCommand::Init(a) => init(&a.store),
+        RegistryCommand::Generate(a) => generate(a),
+        RegistryCommand::Import(a) => import(a),
+        RegistryCommand::Adjust(a) => adjust(a),
+        RegistryCommand::Show(a) => show(a),
+        RegistryCommand::History(a) => history(a),
+        RegistryCommand::List(a) => list(a),
         RegistryCommand::ValidateId(a) => validate_id(a),
     }
 }
 
-fn init(ctx: &Context) -> Result<()> {
-    let path = registry_path(&ctx.data_dir);
-    let existed = path.exists();
-    let store = open_store(&ctx.data_dir, true)?;
-    let version = store.schema_version()?;
-    println!(
-        "{} registry {} (schema version {version}, WAL, synchronous=FULL)",
-        if existed {
-            "opened existing"
-        } else {
+fn init(store: &StoreArgs) -> Result<()> {
+    let dir = store.dir();
+    let lock = dir.lock()?;
+    let init = dir.init_registry(&lock)?;
+    say(format!(
+        "{} registry {} (schema version {}, WAL, synchronous=FULL)",
+        if init.created {
             "created"
+        } else {
+            "opened existing"
         },
-        path.display()
-    );
-    Ok(())
+        dir.registry_path().display(),
+        init.schema_version
+    ))
 }
 
-/// Parses `A..B` (also `A..=B`, or a single year).
-fn parse_years(text: &str) -> Result<(Year, Year)> {
-    let t = text.trim();
-    let (a, b) = match t.split_once("..") {
-        Some((a, b)) => (a, b.trim_start_matches('=')),
-        None => (t, t),
-    };
-    let a: Year = a
-        .trim()
-        .parse()
-        .with_context(|| format!("--years '{text}': '{a}' is not a year"))?;
-    let b: Year = b
-        .trim()
-        .parse()
-        .with_context(|| format!("--years '{text}': '{b}' is not a year"))?;
-    if a > b {
-        bail!("--years '{text}': the first year is after the last");
-    }
-    Ok((a, b))
-}
-
-fn summary_table(rows: &[(&str, String)]) -> Table {
+fn summary_table(rows: Vec<(&str, Cell)>) -> Table {
     let mut t = Table::new(["item", "value"]);
     for (k, v) in rows {
-        t.push([k.to_string(), v.clone()]);
+        t.push([Cell::from(k), v]);
     }
     t
 }
 
-fn generate(a: GenerateArgs, ctx: &Context) -> Result<()> {
-    let (first_year, last_year) = parse_years(&a.years)?;
+fn generate(a: GenerateArgs) -> Result<()> {
     let spec = CohortSpec {
         count: a.count,
-        first_year,
-        last_year,
+        first_year: a.years.first,
+        last_year: a.years.last,
         seed: a.seed,
     };
-    let sp = progress::spinner("generating");
+    let sp = progress::spinner(&format!("generating {} firms", a.count));
     let (firms, reports) = generate_cohort(&spec).context("generating the cohort")?;
     sp.finish_and_clear();
     let mut rows = vec![
-        ("firms", firms.len().to_string()),
-        ("reports", reports.len().to_string()),
-        ("years", format!("{first_year}..{last_year}")),
-        ("seed", a.seed.to_string()),
+        ("firms", Cell::from(firms.len())),
+        ("reports", Cell::from(reports.len())),
+        (
+            "years",
+            Cell::from(format!("{}..{}", a.years.first, a.years.last)),
+        ),
+        ("seed", Cell::from(a.seed)),
     ];
-    if let Some(path) = &a.csv {
-        let f =
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        write_csv(std::io::BufWriter::new(f), &firms, &reports)
-            .with_context(|| format!("writing {}", path.display()))?;
-        rows.push(("written to", path.display().to_string()));
+    if let Some(path) = &a.out {
+        interrupt::note(format!("{} was not written", path.display()));
+        report::atomic::write_with(path, |out| {
+            write_csv(out, &firms, &reports)
+                .map_err(|e| report::ReportError::Invalid(e.to_string()))
+        })?;
+        rows.push(("written to", Cell::from(path.display().to_string())));
     } else {
-        let mut store = open_store(&ctx.data_dir, true)?;
-        let sp = progress::spinner("writing");
-        let s = store
-            .insert(&firms, &reports)
-            .with_context(|| format!("writing the cohort into {}", store.path().display()))?;
+        let dir = a.store.dir();
+        let lock = dir.lock()?;
+        let mut store = dir.open_registry(&lock)?;
+        let sp = progress::spinner(&format!("writing {} firms", firms.len()));
+        interrupt::note("the cohort is one transaction: it was not written");
+        let s = store.insert(&firms, &reports).with_context(|| {
+            format!("writing the cohort into {}", dir.registry_path().display())
+        })?;
         sp.finish_and_clear();
-        rows.push(("firms added", s.firms_added.to_string()));
-        rows.push(("firms already present", s.firms_unchanged.to_string()));
-        rows.push(("reports added", s.reports_added.to_string()));
-        rows.push(("store", store.path().display().to_string()));
+        rows.push(("firms added", Cell::from(s.firms_added)));
+        rows.push(("firms already present", Cell::from(s.firms_unchanged)));
+        rows.push(("reports added", Cell::from(s.reports_added)));
+        rows.push((
+            "store",
+            Cell::from(dir.registry_path().display().to_string()),
+        ));
     }
-    summary_table(&rows).print(a.format)
+    summary_table(rows).print(a.format.format)?;
+    Ok(())
 }
 
-fn import(a: ImportArgs, ctx: &Context) -> Result<()> {
-    let mut store = open_store(&ctx.data_dir, true)?;
+fn import(a: ImportArgs) -> Result<()> {
     let policy = if a.accept_legacy {
         LegacyPolicy::Accept
     } else {
         LegacyPolicy::Reject
     };
-    let sp = progress::spinner("importing");
-    let s = import_csv(&mut store, &a.file, policy)
-        .with_context(|| format!("importing {}", a.file.display()))?;
+    let dir = a.store.dir();
+    let lock = dir.lock()?;
+    let mut store = dir.open_registry(&lock)?;
+    let text = input::read_text(&a.file)?;
+    let name = a.file.display().to_string();
+    let parsed =
+        parse_csv(text.as_bytes(), &name, policy).with_context(|| format!("importing {name}"))?;
+    let sp = progress::spinner(&format!("importing {} rows", parsed.reports.len()));
+    interrupt::note("the import is one transaction: nothing of it was written");
+    precheck(store.as_ref(), &parsed, &name).with_context(|| format!("importing {name}"))?;
+    let s = store
+        .insert(&parsed.firms, &parsed.reports)
+        .with_context(|| format!("importing {name}"))?;
     sp.finish_and_clear();
-    summary_table(&[
-        ("file", a.file.display().to_string()),
-        ("firms added", s.firms_added.to_string()),
-        ("firms already present", s.firms_unchanged.to_string()),
-        ("reports added", s.reports_added.to_string()),
+    summary_table(vec![
+        ("file", Cell::from(name)),
+        ("firms added", Cell::from(s.firms_added)),
+        ("firms already present", Cell::from(s.firms_unchanged)),
+        ("reports added", Cell::from(s.reports_added)),
     ])
-    .print(a.format)
+    .print(a.format.format)?;
+    Ok(())
 }
 
 /// The criteria book and policy chosen on the command line.
@@ -326,7 +346,7 @@ impl Rules {
         if let Some(id) = &forced {
             book.get(id)?;
         }
-        let policy = match &c.policy {
+        let policy = match &c.tier_policy {
             Some(p) => RulePolicy::from_path(p)
                 .with_context(|| format!("reading tier policy {}", p.display()))?,
             None => RulePolicy::default_policy().context("loading the shipped tier policy")?,
@@ -357,87 +377,67 @@ fn tier_text(t: Option<Tier>) -> String {
     )
 }
 
-fn tier_key(t: Option<Tier>) -> String {
-    t.map_or_else(String::new, |t| t.key().to_string())
-}
-
 #[derive(Serialize)]
 struct AdjustOutput<'a> {
     year: Year,
     criteria_set: &'a str,
     policy: &'a str,
+    dry_run: bool,
     counts: registry_model::AdjustmentCounts,
-    entries: &'a [registry_model::ChangeEntry],
+    entries: Vec<NamedEntry<'a>>,
 }
 
-/// The change log of an adjustment as a table (`all`: also the firms not admitted), shared
-/// with the cycle's report.
-pub fn change_log_table(
-    adj: &Adjustment,
-    names: &dyn Fn(&EnterpriseId) -> String,
-    all: bool,
-) -> Table {
-    let mut t = Table::new([
-        "uscc",
-        "name",
-        "from",
-        "to",
-        "change",
-        "grace",
-        "borderline",
-        "stage",
-        "reasons",
-        "missing",
-    ]);
-    for e in &adj.entries {
-        if !all && e.change == Change::NotAdmitted {
-            continue;
-        }
-        t.push([
-            e.id.to_string(),
-            names(&e.id),
-            tier_key(e.from),
-            tier_key(e.to),
-            e.change.key().to_string(),
-            e.grace.to_string(),
-            e.borderline.to_string(),
-            e.stage.map_or_else(String::new, |s| s.key().to_string()),
-            e.reasons.join("; "),
-            e.missing.join("; "),
-        ]);
-    }
-    t
+/// A change-log entry with the firm's name.
+#[derive(Serialize)]
+struct NamedEntry<'a> {
+    name: String,
+    #[serde(flatten)]
+    entry: &'a registry_model::ChangeEntry,
 }
 
-fn adjust(a: AdjustArgs, ctx: &Context) -> Result<()> {
-    let mut store = open_store(&ctx.data_dir, false)?;
+fn adjust(a: AdjustArgs) -> Result<()> {
+    let dir = a.store.dir();
     let rules = Rules::load(&a.criteria)?;
     let set = rules.set_for(a.year)?;
-    let sp = progress::spinner("adjusting");
-    let adj = if a.dry_run {
-        dry_run(&store, a.year, set, &rules.policy)
+    let sp = progress::spinner(&format!("adjusting {}", a.year));
+    let (adj, store) = if a.dry_run {
+        let store = dir.read_registry()?;
+        (
+            preview_adjustment(store.as_ref(), a.year, set, &rules.policy),
+            store,
+        )
     } else {
-        store
-            .adjust(a.year, set, &rules.policy)
-            .map_err(anyhow::Error::new)
-    }
-    .with_context(|| format!("adjusting {} in {}", a.year, store.path().display()))?;
+        let lock = dir.lock()?;
+        let mut store = dir.open_registry(&lock)?;
+        interrupt::note("the adjustment is one transaction: it was not committed");
+        (store.adjust(a.year, set, &rules.policy), store)
+    };
+    let adj =
+        adj.with_context(|| format!("adjusting {} in {}", a.year, dir.registry_path().display()))?;
     sp.finish_and_clear();
     let counts = adj.counts();
-    match a.format {
+    let names: HashMap<EnterpriseId, String> =
+        store.firms()?.into_iter().map(|f| (f.id, f.name)).collect();
+    let name_of = |id: &EnterpriseId| names.get(id).cloned().unwrap_or_default();
+    match a.format.format {
         Format::Json => print_json(&AdjustOutput {
             year: adj.year,
             criteria_set: &adj.criteria_set,
             policy: &adj.policy,
+            dry_run: a.dry_run,
             counts,
-            entries: &adj.entries,
+            entries: adj
+                .entries
+                .iter()
+                .map(|entry| NamedEntry {
+                    name: name_of(&entry.id),
+                    entry,
+                })
+                .collect(),
         }),
-        Format::Csv => change_log_table(&adj, &|_| String::new(), true).print(Format::Csv),
+        Format::Csv => Ok(change_log_table(&adj, &name_of, true).print(Format::Csv)?),
         Format::Table => {
-            let names: std::collections::HashMap<EnterpriseId, String> =
-                store.firms()?.into_iter().map(|f| (f.id, f.name)).collect();
-            let name_of = |id: &EnterpriseId| names.get(id).cloned().unwrap_or_default();
-            println!(
+            say(format!(
                 "adjustment {} under criteria set {} and policy {} ({})",
                 adj.year,
                 adj.criteria_set,
@@ -447,47 +447,33 @@ fn adjust(a: AdjustArgs, ctx: &Context) -> Result<()> {
                 } else {
                     "committed"
                 }
-            );
+            ))?;
             change_log_table(&adj, &name_of, a.all).print(Format::Table)?;
             let mut per_tier = Table::new(["tier", "firms"]);
             for (t, n) in Tier::ALL.iter().zip(counts.per_tier) {
-                per_tier.push([format!("{} {}", t.key(), t.name_zh()), n.to_string()]);
+                per_tier.push([
+                    Cell::from(format!("{} {}", t.key(), t.name_zh())),
+                    Cell::from(n),
+                ]);
             }
-            per_tier.push(["no tier".to_string(), counts.untiered.to_string()]);
+            per_tier.push([Cell::from("no tier"), Cell::from(counts.untiered)]);
             per_tier.print(Format::Table)?;
             let mut per_change = Table::new(["change", "firms"]);
             for (c, n) in Change::ALL.iter().zip(counts.per_change) {
-                per_change.push([format!("{} {}", c.key(), c.name_zh()), n.to_string()]);
+                per_change.push([
+                    Cell::from(format!("{} {}", c.key(), c.name_zh())),
+                    Cell::from(n),
+                ]);
             }
-            per_change.push(["of which on grace".to_string(), counts.grace.to_string()]);
+            per_change.push([Cell::from("of which on grace"), Cell::from(counts.grace)]);
             per_change.push([
-                "referred to the panel".to_string(),
-                counts.borderline.to_string(),
+                Cell::from("referred to the panel"),
+                Cell::from(counts.borderline),
             ]);
-            per_change.push(["total".to_string(), counts.firms.to_string()]);
-            per_change.print(Format::Table)
+            per_change.push([Cell::from("total"), Cell::from(counts.firms)]);
+            Ok(per_change.print(Format::Table)?)
         }
     }
-}
-
-/// The adjustment `store.adjust` would commit, computed without writing.
-fn dry_run(
-    store: &SqliteStore,
-    year: Year,
-    set: &CriteriaSet,
-    policy: &RulePolicy,
-) -> Result<Adjustment> {
-    let last = store.last_adjusted_year()?;
-    registry_model::store::check_order(year, last)?;
-    let firms = store.firms()?;
-    let reports = store.reports_between(year - 3, year)?;
-    let prior = match last {
-        Some(y) => store.standings(y)?,
-        None => std::collections::HashMap::new(),
-    };
-    Ok(registry_model::run_adjustment(
-        year, &firms, &reports, &prior, set, policy,
-    )?)
 }
 
 fn parse_id(text: &str) -> Result<EnterpriseId> {
@@ -506,13 +492,14 @@ struct ShowOutput<'a> {
     policy: &'a str,
 }
 
-fn show(a: ShowArgs, ctx: &Context) -> Result<()> {
-    let store = open_store(&ctx.data_dir, false)?;
+fn show(a: ShowArgs) -> Result<()> {
+    let dir = a.store.dir();
+    let store = dir.read_registry()?;
     let id = parse_id(&a.uscc)?;
     let Some(firm) = store.firm(&id)? else {
         bail!(
             "firm {id} is not in the registry {}",
-            store.path().display()
+            dir.registry_path().display()
         );
     };
     let reports = store.reports_of(&id)?;
@@ -525,8 +512,9 @@ fn show(a: ShowArgs, ctx: &Context) -> Result<()> {
     let ev = Evidence::new(&firm, year, &reports);
     let verdicts = set.evaluate(&ev);
     let decision = rules.policy.decide(&ev, &verdicts);
-    match a.format {
-        Format::Json => print_json(&ShowOutput {
+    let format = a.format.format;
+    if format == Format::Json {
+        return print_json(&ShowOutput {
             firm: &firm,
             province: firm.region().province_name_zh(),
             year,
@@ -534,75 +522,74 @@ fn show(a: ShowArgs, ctx: &Context) -> Result<()> {
             verdicts: &verdicts,
             decision: &decision,
             policy: rules.policy.id(),
-        }),
-        format => {
-            if format == Format::Table {
-                println!(
-                    "{} {} ({}, founded {}), judged for {year} under {}",
-                    firm.id,
-                    firm.name,
-                    firm.region().province_name_zh().unwrap_or("?"),
-                    firm.founded,
-                    set.id()
-                );
-                println!(
-                    "tier: {}; stage: {}; borderline: {}",
-                    tier_text(decision.tier),
-                    decision.stage.map_or_else(
-                        || "unknown".to_string(),
-                        |s| format!("{} {}", s.key(), s.name_zh())
-                    ),
-                    decision.borderline
-                );
-                for r in &decision.reasons {
-                    println!("  {r}");
-                }
-            }
-            let mut t = Table::new([
-                "criterion",
-                "verdict",
-                "condition",
-                "threshold",
-                "actual",
-                "result",
-                "citation",
-            ]);
-            for v in &verdicts.verdicts {
-                for c in &v.conditions {
-                    let cond = match &c.alternative_of {
-                        Some(g) => format!("{} (one of {g})", c.key),
-                        None => c.key.to_string(),
-                    };
-                    t.push([
-                        v.criterion.key().to_string(),
-                        v.outcome.key().to_string(),
-                        cond,
-                        c.threshold.to_string(),
-                        c.actual.map_or_else(
-                            || format!("missing: {}", c.missing.join(", ")),
-                            |x| x.to_string(),
-                        ),
-                        c.outcome.key().to_string(),
-                        format!("{} {}", c.citation, c.clause),
-                    ]);
-                }
-            }
-            t.print(format)
+        });
+    }
+    if format == Format::Table {
+        say(format!(
+            "{} {} ({}, founded {}), judged for {year} under {}",
+            firm.id,
+            firm.name,
+            firm.region().province_name_zh().unwrap_or("?"),
+            firm.founded,
+            set.id()
+        ))?;
+        say(format!(
+            "tier: {}; stage: {}; borderline: {}",
+            tier_text(decision.tier),
+            decision.stage.map_or_else(
+                || "unknown".to_string(),
+                |s| format!("{} {}", s.key(), s.name_zh())
+            ),
+            decision.borderline
+        ))?;
+        for r in &decision.reasons {
+            say(format!("  {r}"))?;
         }
     }
+    let mut t = Table::new([
+        "criterion",
+        "verdict",
+        "condition",
+        "threshold",
+        "actual",
+        "result",
+        "citation",
+    ]);
+    for v in &verdicts.verdicts {
+        for c in &v.conditions {
+            let cond = match &c.alternative_of {
+                Some(g) => format!("{} (one of {g})", c.key),
+                None => c.key.to_string(),
+            };
+            t.push([
+                v.criterion.key().to_string(),
+                v.outcome.key().to_string(),
+                cond,
+                c.threshold.to_string(),
+                c.actual.map_or_else(
+                    || format!("missing: {}", c.missing.join(", ")),
+                    |x| x.to_string(),
+                ),
+                c.outcome.key().to_string(),
+                format!("{} {}", c.citation, c.clause),
+            ]);
+        }
+    }
+    t.print(format)
 }
 
-fn history(a: HistoryArgs, ctx: &Context) -> Result<()> {
-    let store = open_store(&ctx.data_dir, false)?;
+fn history(a: HistoryArgs) -> Result<()> {
+    let dir = a.store.dir();
+    let store = dir.read_registry()?;
     let id = parse_id(&a.uscc)?;
     if store.firm(&id)?.is_none() {
         bail!(
             "firm {id} is not in the registry {}",
-            store.path().display()
+            dir.registry_path().display()
         );
     }
     let hist = store.history(&id)?;
-    if a.format == Format::Json {
+    if a.format.format == Format::Json {
         return print_json(&hist);
     }
     let mut t = Table::new([
@@ -619,26 +606,28 @@ fn history(a: HistoryArgs, ctx: &Context) -> Result<()> {
     for h in &hist {
         let e = &h.entry;
         t.push([
-            h.year.to_string(),
-            tier_key(e.to),
-            e.change.key().to_string(),
-            e.grace.to_string(),
-            e.borderline.to_string(),
-            e.stage.map_or_else(String::new, |s| s.key().to_string()),
-            h.criteria_set.clone(),
-            h.policy.clone(),
-            e.reasons.join("; "),
+            Cell::from(h.year),
+            Cell::from(tier_key(e.to)),
+            Cell::from(e.change.key()),
+            Cell::from(e.grace),
+            Cell::from(e.borderline),
+            Cell::from(e.stage.map_or_else(String::new, |s| s.key().to_string())),
+            Cell::from(&h.criteria_set),
+            Cell::from(&h.policy),
+            Cell::from(e.reasons.join("; ")),
         ]);
     }
-    t.print(a.format)
+    t.print(a.format.format)
 }
 
-fn list(a: ListArgs, ctx: &Context) -> Result<()> {
-    let store = open_store(&ctx.data_dir, false)?;
-    let (filter, only_none) = match a.tier.as_deref() {
+fn list(a: ListArgs) -> Result<()> {
+    let store = a.store.dir().read_registry()?;
+    let (filter, only_none) = match a.tier {
         None => (None, false),
-        Some("none") => (None, true),
-        Some(t) => (Some(t.parse::<Tier>().context("--tier")?), false),
+        Some(TierFilter::None) => (None, true),
+        Some(TierFilter::Potential) => (Some(Tier::Potential), false),
+        Some(TierFilter::Growth) => (Some(Tier::Growth), false),
+        Some(TierFilter::Leading) => (Some(Tier::Leading), false),
     };
     let rows = store.list(a.year, filter).with_context(|| {
         format!(
@@ -646,32 +635,37 @@ fn list(a: ListArgs, ctx: &Context) -> Result<()> {
             a.year, a.year
         )
     })?;
-    let mut t = Table::new([
-        "uscc",
-        "name",
-        "province",
-        "tier",
-        "change",
-        "grace",
-        "borderline",
-        "stage",
-    ]);
+    let stdout = std::io::stdout();
+    let mut w = report::RowWriter::new(
+        a.format.format,
+        [
+            "uscc",
+            "name",
+            "province",
+            "tier",
+            "change",
+            "grace",
+            "borderline",
+            "stage",
+        ],
+        std::io::BufWriter::new(stdout.lock()),
+    )?;
     for (f, e) in rows {
         if only_none && e.to.is_some() {
             continue;
         }
-        t.push([
-            f.id.to_string(),
-            f.name.clone(),
-            f.region().province_name_zh().unwrap_or("").to_string(),
-            tier_key(e.to),
-            e.change.key().to_string(),
-            e.grace.to_string(),
-            e.borderline.to_string(),
-            e.stage.map_or_else(String::new, |s| s.key().to_string()),
-        ]);
+        w.row([
+            Cell::from(f.id.to_string()),
+            Cell::from(f.name.as_str()),
+            Cell::from(f.region().province_name_zh().unwrap_or("")),
+            Cell::from(tier_key(e.to)),
+            Cell::from(e.change.key()),
+            Cell::from(e.grace),
+            Cell::from(e.borderline),
+            Cell::from(e.stage.map_or_else(String::new, |s| s.key().to_string())),
+        ])?;
     }
-    t.print(a.format)
+    Ok(w.finish()?)
 }
 
 fn validate_id(a: ValidateArgs) -> Result<()> {
@@ -682,29 +676,33 @@ fn validate_id(a: ValidateArgs) -> Result<()> {
     };
     let id = EnterpriseId::parse_with(&a.code, policy).map_err(anyhow::Error::new)?;
     let region = id.region();
-    summary_table(&[
-        ("uscc", id.to_string()),
-        ("valid", (!id.is_legacy()).to_string()),
+    summary_table(vec![
+        ("uscc", Cell::from(id.to_string())),
+        ("valid", Cell::from(!id.is_legacy())),
         (
             "legacy (check character wrong, accepted on request)",
-            id.is_legacy().to_string(),
+            Cell::from(id.is_legacy()),
         ),
-        ("registration authority", id.authority().to_string()),
-        ("category", id.category().to_string()),
-        ("division", region.to_string()),
+        (
+            "registration authority",
+            Cell::from(id.authority().to_string()),
+        ),
+        ("category", Cell::from(id.category().to_string())),
+        ("division", Cell::from(region.to_string())),
         (
             "province",
-            format!(
+            Cell::from(format!(
                 "{} {}",
                 region.province_name_zh().unwrap_or("?"),
                 region.province_name_en().unwrap_or("?")
-            ),
+            )),
         ),
-        ("organisation code", id.org_code().to_string()),
+        ("organisation code", Cell::from(id.org_code().to_string())),
         (
             "organisation code check",
-            if id.org_code_valid() { "ok" } else { "wrong" }.to_string(),
+            Cell::from(if id.org_code_valid() { "ok" } else { "wrong" }),
         ),
     ])
-    .print(a.format)
+    .print(a.format.format)?;
+    Ok(())
 }

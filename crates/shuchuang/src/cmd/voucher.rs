@@ -10,62 +10,40 @@
 //! date of the call (simulations, back-office entry of past events; the ledger never moves
 //! backwards: an earlier date than the last request is taken as that request's time).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
+use cultivation::{DirLock, LedgerHandle};
 use registry_model::{EnterpriseId, RegionCode, Tier, Year};
 use rust_decimal::Decimal;
 use voucher_ledger::book::verify_journal;
-use voucher_ledger::money::{fen_to_yuan, signed_fen_to_yuan};
-use voucher_ledger::{
-    Firm, ManualClock, Program, Provider, Rating, Reply, SqliteJournal, VoucherBook, defaults,
-};
+use voucher_ledger::{Firm, Program, Provider, Rating, Reply, defaults};
 
-use crate::Context;
-use crate::output::{Format, Table, print_json};
+use report::voucher as voucher_report;
 
-/// File name of the ledger inside the data directory.
-pub const LEDGER_FILE: &str = "ledger.sqlite";
+use crate::output::{Cell, Format, Table, print_json, print_record, say};
+use crate::store::StoreArgs;
+use crate::{input, interrupt};
 
-/// The ledger's path for a data directory.
-pub fn ledger_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(LEDGER_FILE)
-}
-
-/// Opens the voucher book, creating the directory and file when `create` is set; with
-/// `date`, the ledger clock reads midnight (UTC) of that date.
-pub fn open_book(
-    data_dir: &Path,
+/// Opens the book for a write under the data directory's lock (`create`: make the ledger
+/// when absent); with `date`, the ledger clock reads midnight (UTC) of that date.
+fn write_book(
+    store: &StoreArgs,
     create: bool,
     date: Option<NaiveDate>,
-) -> Result<VoucherBook<SqliteJournal>> {
-    let path = ledger_path(data_dir);
-    if !path.exists() {
-        if !create {
-            bail!(
-                "no ledger at {}: nothing has been written yet (start with `shuchuang --data-dir {} voucher program add FILE --request-id ID`)",
-                path.display(),
-                data_dir.display()
-            );
-        }
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("creating data directory {}", data_dir.display()))?;
-    }
-    let mut book =
-        VoucherBook::open(&path).with_context(|| format!("opening ledger {}", path.display()))?;
-    if let Some(d) = date {
-        let ledger_date = voucher_ledger::clock::date_of(book.ledger().last_timestamp_s());
-        if !book.ledger().transfers().is_empty() && d < ledger_date {
-            bail!(
-                "--date {d} is before the ledger's date {ledger_date} in {}: the ledger never moves backwards",
-                path.display()
-            );
-        }
-        book.set_clock(Box::new(ManualClock::at_date(d)));
-    }
-    Ok(book)
+) -> Result<(DirLock, LedgerHandle)> {
+    let dir = store.dir();
+    let lock = dir.lock()?;
+    let book = dir.open_ledger(&lock, create, date)?;
+    interrupt::note("the request is one transaction: if it had not returned, it was not written");
+    Ok((lock, book))
+}
+
+/// Opens a snapshot of the book for reading (no lock, nothing written).
+fn read_book(store: &StoreArgs, date: Option<NaiveDate>) -> Result<LedgerHandle> {
+    Ok(store.dir().read_ledger(date)?)
 }
 
 /// Arguments of `shuchuang voucher`.
@@ -87,39 +65,83 @@ enum VoucherCommand {
     #[command(subcommand)]
     Provider(ProviderCommand),
     /// Declare a firm and a provider related parties (the related-party ban refuses them).
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher relate 913301060000001231 some-cloud --request-id rel-1"
+    )]
     Relate(RelateArgs),
     /// Grant vouchers to a firm (budget → the firm's voucher balance), within budget and cap.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher --date 2024-03-01 grant --program hangzhou-compute-2024 --firm 913301060000001231 --amount 8000000 --tier growth --request-id g1"
+    )]
     Grant(GrantArgs),
     /// Redeem against a contract: subsidy = min(ratio × contract, balance, remaining cap),
     /// rounded down to the fen; the contract can be claimed once.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher redeem --program hangzhou-compute-2024 --firm 913301060000001231 --provider some-cloud --contract HZ-1 --amount 300000 --request-id r1"
+    )]
     Redeem(RedeemArgs),
     /// Reserve a redemption (pending transfers) until `settle` or `release`, or a timeout.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher hold --program hangzhou-compute-2024 --firm 913301060000001231 --provider some-cloud --contract HZ-2 --amount 1000 --timeout-hours 48 --request-id h1"
+    )]
     Hold(HoldArgs),
     /// Post a held redemption: the subsidy is paid.
+    #[command(after_help = "Examples:\n  shuchuang voucher settle --contract HZ-2 --request-id s1")]
     Settle(ContractArgs),
     /// Void a held redemption: the reservation returns to the voucher.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher release --contract HZ-2 --request-id rl1"
+    )]
     Release(ContractArgs),
     /// Return the unused balance of vouchers that expired before DATE to their budgets.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher expire --as-of 2025-01-01 --request-id x1"
+    )]
     Expire(ExpireArgs),
     /// Claw back a firm's program year in full.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher clawback --program hangzhou-compute-2024 --firm 913301060000001231 --year 2024 --reason 'false report' --request-id c1"
+    )]
     Clawback(ClawbackArgs),
     /// Rate a firm's program year (excellent raises the cap; failing may claw back).
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher rate --program hangzhou-compute-2024 --firm 913301060000001231 --year 2024 --rating excellent --request-id rt1"
+    )]
     Rate(RateArgs),
     /// Account balances (now, or at the end of --as-of).
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher balance --firm 913301060000001231 --format csv
+  shuchuang voucher balance --as-of 2024-12-31"
+    )]
     Balance(BalanceArgs),
     /// A firm's statement: every voucher movement, balances, contracts.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher statement 913301060000001231 --format json"
+    )]
     Statement(StatementArgs),
     /// A program's report per year: budget, granted, redeemed, expired, clawed back, remaining.
+    #[command(after_help = "Examples:\n  shuchuang voucher report compute-voucher")]
     Report(ReportArgs),
     /// Verify the journal: hash chain, replay of every request, invariants.
+    #[command(after_help = "Examples:\n  shuchuang voucher verify --data-dir ./shuchuang-data")]
     Verify(VerifyArgs),
     /// Export every transfer as CSV or beancount text.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher export --format beancount --out ledger.beancount"
+    )]
     Export(ExportArgs),
     /// Close every day up to and including --through: no transfer dated then is accepted.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher close-period --through 2024-12-31 --request-id close-2024"
+    )]
     ClosePeriod(ClosePeriodArgs),
     /// Split an amount exactly to the fen: cost sharing by a government ratio, or revenue
     /// sharing by contributions (largest remainder; ties to the larger weight, then the
     /// first listed).
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher share --total 1000000 --government-ratio 0.3
+  shuchuang voucher share --total 100 --weights lab=3,firm=5,fund=2"
+    )]
     Share(ShareArgs),
 }
 
@@ -151,17 +173,27 @@ struct ShareArgs {
 #[derive(Debug, Subcommand)]
 enum ProgramCommand {
     /// Add a program from a TOML file.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher program add data/vouchers/hangzhou-compute-2024.toml --request-id p-hz"
+    )]
     Add(ProgramAddArgs),
     /// Add the shipped default programs (data/vouchers); request ids are ID/PROGRAM.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher program add-defaults --request-id defaults"
+    )]
     AddDefaults(RequestArgs),
     /// List the programs in the ledger.
+    #[command(after_help = "Examples:\n  shuchuang voucher program list --format csv")]
     List(FormatArgs),
     /// Show one program in full (TOML, or JSON with --format json).
+    #[command(after_help = "Examples:\n  shuchuang voucher program show hangzhou-compute-2024")]
     Show(ProgramShowArgs),
 }
 
 #[derive(Debug, Args)]
 struct ProgramShowArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// Program id.
     program: String,
     /// Output format (table prints TOML).
@@ -172,13 +204,19 @@ struct ProgramShowArgs {
 #[derive(Debug, Subcommand)]
 enum ProviderCommand {
     /// Approve a provider for a program.
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher provider add hangzhou-compute-2024 --id some-cloud --category domestic_chip --request-id prov-1"
+    )]
     Add(ProviderAddArgs),
 }
 
 #[derive(Debug, Args)]
 struct RequestArgs {
-    /// Idempotency key of this write.
-    #[arg(long)]
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Idempotency key of this write: repeating it returns the first result; reusing it for
+    /// something else is refused.
+    #[arg(long, value_name = "ID")]
     request_id: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -187,6 +225,8 @@ struct RequestArgs {
 
 #[derive(Debug, Args)]
 struct FormatArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -320,10 +360,14 @@ struct ClawbackArgs {
     req: RequestArgs,
 }
 
+/// A program year's rating.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum RatingArg {
+    /// Excellent: the cap is raised.
     Excellent,
+    /// Pass.
     Pass,
+    /// Failing: the program's clawback rule may apply.
     Failing,
 }
 
@@ -347,6 +391,8 @@ struct RateArgs {
 
 #[derive(Debug, Args)]
 struct BalanceArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// Balances at the end of this day (posted only); default: now, with pending amounts.
     #[arg(long)]
     as_of: Option<NaiveDate>,
@@ -363,6 +409,8 @@ struct BalanceArgs {
 
 #[derive(Debug, Args)]
 struct StatementArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// The firm's USCC.
     firm: EnterpriseId,
     /// Output format.
@@ -372,6 +420,8 @@ struct StatementArgs {
 
 #[derive(Debug, Args)]
 struct ReportArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// Program id.
     program: String,
     /// Output format.
@@ -381,44 +431,49 @@ struct ReportArgs {
 
 #[derive(Debug, Args)]
 struct VerifyArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
+/// Export formats.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ExportFormat {
+    /// Every transfer as CSV (amounts in yuan).
     Csv,
+    /// A beancount ledger.
     Beancount,
 }
 
 #[derive(Debug, Args)]
 struct ExportArgs {
-    /// csv or beancount.
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The export format.
     #[arg(long, value_enum)]
     format: ExportFormat,
-    /// Write to this file instead of standard output.
-    #[arg(long)]
-    output: Option<PathBuf>,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 /// Runs `shuchuang voucher`.
-pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
-    let dir = &ctx.data_dir;
+pub fn run(args: VoucherArgs) -> Result<()> {
     let date = args.date;
     match args.command {
         VoucherCommand::Program(ProgramCommand::Add(a)) => {
-            let text = std::fs::read_to_string(&a.file)
-                .with_context(|| format!("reading program file {}", a.file.display()))?;
+            let text = input::read_text(&a.file)?;
             let program = Program::from_toml(&text, &a.file.display().to_string())?;
-            let mut book = open_book(dir, true, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, true, date)?;
             let reply = book
                 .add_program(&a.req.request_id, program)
                 .with_context(|| format!("adding program from {}", a.file.display()))?;
             print_reply(&reply, a.req.format)
         }
         VoucherCommand::Program(ProgramCommand::AddDefaults(req)) => {
-            let mut book = open_book(dir, true, date)?;
+            let (_lock, mut book) = write_book(&req.store, true, date)?;
             let mut table = Table::new(["program", "request_id"]);
             for p in defaults::programs()? {
                 let rid = format!("{}/{}", req.request_id, p.id);
@@ -427,51 +482,26 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
                     .with_context(|| format!("adding default program '{id}'"))?;
                 table.push([id, rid]);
             }
-            table.print(req.format)
+            Ok(table.print(req.format)?)
         }
         VoucherCommand::Program(ProgramCommand::List(f)) => {
-            let book = open_book(dir, false, date)?;
-            let mut t = Table::new([
-                "program",
-                "name",
-                "kind",
-                "issuing_region",
-                "annual_budget_yuan",
-                "cap_per_firm_yuan",
-                "ratio_default",
-                "from",
-                "until",
-            ]);
-            for p in book.programs() {
-                t.push([
-                    p.id.clone(),
-                    p.name.clone(),
-                    p.kind.key().to_string(),
-                    p.issuing_region.to_string(),
-                    p.annual_budget_yuan
-                        .map(|b| b.to_string())
-                        .unwrap_or_else(|| "open-ended".into()),
-                    p.cap_per_firm_yuan.to_string(),
-                    p.ratio.default.to_string(),
-                    p.validity.from.to_string(),
-                    p.validity.until.to_string(),
-                ]);
-            }
-            t.print(f.format)
+            let book = read_book(&f.store, date)?;
+            Ok(voucher_report::programs_table(book.programs()).print(f.format)?)
         }
         VoucherCommand::Program(ProgramCommand::Show(a)) => {
-            let book = open_book(dir, false, date)?;
+            let book = read_book(&a.store, date)?;
             let p = book
                 .program(&a.program)
                 .with_context(|| format!("program '{}' is not in the ledger", a.program))?;
             if a.format == Format::Json {
                 return print_json(p);
             }
-            print!("{}", toml::to_string_pretty(p).context("program as TOML")?);
-            Ok(())
+            say(toml::to_string_pretty(p)
+                .context("program as TOML")?
+                .trim_end())
         }
         VoucherCommand::Provider(ProviderCommand::Add(a)) => {
-            let mut book = open_book(dir, true, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, true, date)?;
             let provider = Provider {
                 id: a.id,
                 name: a.name,
@@ -482,12 +512,12 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
             print_reply(&reply, a.req.format)
         }
         VoucherCommand::Relate(a) => {
-            let mut book = open_book(dir, true, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, true, date)?;
             let reply = book.declare_related(&a.req.request_id, a.firm, &a.provider)?;
             print_reply(&reply, a.req.format)
         }
         VoucherCommand::Grant(a) => {
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let firm = Firm {
                 id: a.firm,
                 tier: a.tier,
@@ -498,7 +528,7 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
             print_reply(&Reply::Granted(r), a.req.format)
         }
         VoucherCommand::Redeem(a) => {
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let r = book.redeem(
                 &a.req.request_id,
                 &a.program,
@@ -516,7 +546,7 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
                 .timeout_hours
                 .checked_mul(3_600)
                 .context("--timeout-hours is too large")?;
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let r = book.hold_fen(
                 &a.req.request_id,
                 &a.program,
@@ -529,27 +559,27 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
             print_reply(&Reply::Held(r), a.req.format)
         }
         VoucherCommand::Settle(a) => {
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let reply = book.settle(&a.req.request_id, &a.contract)?;
             print_reply(&reply, a.req.format)
         }
         VoucherCommand::Release(a) => {
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let reply = book.release(&a.req.request_id, &a.contract)?;
             print_reply(&reply, a.req.format)
         }
         VoucherCommand::Expire(a) => {
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let r = book.expire(&a.req.request_id, a.as_of)?;
             print_reply(&Reply::Expired(r), a.req.format)
         }
         VoucherCommand::Clawback(a) => {
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let r = book.clawback(&a.req.request_id, &a.program, &a.firm, a.year, &a.reason)?;
             print_reply(&Reply::ClawedBack(r), a.req.format)
         }
         VoucherCommand::Rate(a) => {
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let rating = match a.rating {
                 RatingArg::Excellent => Rating::Excellent,
                 RatingArg::Pass => Rating::Pass,
@@ -558,180 +588,87 @@ pub fn run(args: VoucherArgs, ctx: &Context) -> Result<()> {
             let reply = book.rate(&a.req.request_id, &a.program, &a.firm, a.year, rating)?;
             print_reply(&reply, a.req.format)
         }
-        VoucherCommand::Balance(a) => {
-            let book = open_book(dir, false, date)?;
-            let mut t = Table::new([
-                "account",
-                "ledger",
-                "debits_yuan",
-                "credits_yuan",
-                "balance_yuan",
-                "pending_debits_yuan",
-                "pending_credits_yuan",
-            ]);
-            for b in book.balances(a.as_of) {
-                let meta = book.account_meta(b.id);
-                if let Some(f) = &a.firm {
-                    if meta.and_then(|m| m.firm.as_ref()) != Some(f) {
-                        continue;
-                    }
-                }
-                if let Some(p) = &a.program {
-                    if meta.and_then(|m| m.program.as_ref()) != Some(p) {
-                        continue;
-                    }
-                }
-                t.push([
-                    b.name,
-                    b.ledger.to_string(),
-                    fen_to_yuan(b.debits_posted_fen).to_string(),
-                    fen_to_yuan(b.credits_posted_fen).to_string(),
-                    signed_fen_to_yuan(b.balance_fen).to_string(),
-                    fen_to_yuan(b.debits_pending_fen).to_string(),
-                    fen_to_yuan(b.credits_pending_fen).to_string(),
-                ]);
-            }
-            t.print(a.format)
-        }
-        VoucherCommand::Statement(a) => {
-            let book = open_book(dir, false, date)?;
-            let st = book.statement(&a.firm);
-            if a.format == Format::Json {
-                return print_json(&st);
-            }
-            let mut t = Table::new([
-                "date",
-                "program",
-                "year",
-                "kind",
-                "amount_yuan",
-                "voucher_balance_yuan",
-                "contract",
-            ]);
-            for l in &st.lines {
-                t.push([
-                    l.date.to_string(),
-                    l.program.clone(),
-                    l.year.to_string(),
-                    l.kind.clone(),
-                    signed_fen_to_yuan(l.amount_fen).to_string(),
-                    signed_fen_to_yuan(l.balance_fen).to_string(),
-                    l.contract_id.clone().unwrap_or_default(),
-                ]);
-            }
-            t.print(a.format)?;
-            if a.format == Format::Table {
-                println!(
-                    "subsidies received {} yuan; paid by the firm on those contracts {} yuan; owed back {} yuan",
-                    fen_to_yuan(st.subsidy_total_fen),
-                    fen_to_yuan(st.firm_paid_total_fen),
-                    fen_to_yuan(st.owed_fen)
-                );
-            }
-            Ok(())
-        }
-        VoucherCommand::Report(a) => {
-            let book = open_book(dir, false, date)?;
-            let r = book.report(&a.program)?;
-            if a.format == Format::Json {
-                return print_json(&r);
-            }
-            let mut t = Table::new([
-                "year",
-                "budget_yuan",
-                "granted_yuan",
-                "redeemed_yuan",
-                "expired_yuan",
-                "clawed_back_unused_yuan",
-                "clawed_back_redeemed_yuan",
-                "remaining_yuan",
-                "outstanding_yuan",
-                "firms",
-            ]);
-            for y in &r.years {
-                t.push([
-                    y.year.to_string(),
-                    y.budget_fen
-                        .map(|b| fen_to_yuan(b).to_string())
-                        .unwrap_or_else(|| "open-ended".into()),
-                    fen_to_yuan(y.granted_fen).to_string(),
-                    fen_to_yuan(y.redeemed_fen).to_string(),
-                    fen_to_yuan(y.expired_fen).to_string(),
-                    fen_to_yuan(y.clawed_back_unused_fen).to_string(),
-                    fen_to_yuan(y.clawed_back_redeemed_fen).to_string(),
-                    y.remaining_fen
-                        .map(|b| signed_fen_to_yuan(b).to_string())
-                        .unwrap_or_else(|| "open-ended".into()),
-                    fen_to_yuan(y.outstanding_fen).to_string(),
-                    y.firms.to_string(),
-                ]);
-            }
-            t.print(a.format)?;
-            if a.format == Format::Table {
-                println!(
-                    "{} ({}, {}): {} contracts worth {} yuan; cross-region settlements {} yuan",
-                    r.program,
-                    r.kind,
-                    r.issuing_region,
-                    r.contracts,
-                    fen_to_yuan(r.contract_total_fen),
-                    fen_to_yuan(r.cross_region_fen)
-                );
-            }
-            Ok(())
-        }
-        VoucherCommand::Verify(a) => {
-            let path = ledger_path(dir);
-            if !path.exists() {
-                bail!("no ledger at {}", path.display());
-            }
-            let journal = SqliteJournal::open(&path)
-                .with_context(|| format!("opening ledger {}", path.display()))?;
-            let v = verify_journal(&journal)
-                .with_context(|| format!("verifying ledger {}", path.display()))?;
-            if a.format == Format::Json {
-                return print_json(&v);
-            }
-            let mut t = Table::new(["check", "value"]);
-            t.push(["journal".to_string(), v.journal.clone()]);
-            t.push(["entries".to_string(), v.chain.entries.to_string()]);
-            t.push(["batches (requests)".to_string(), v.requests.to_string()]);
-            t.push(["accounts".to_string(), v.accounts.to_string()]);
-            t.push(["transfers".to_string(), v.transfers.to_string()]);
-            t.push([
-                "Σ debits = Σ credits (yuan)".to_string(),
-                signed_fen_to_yuan(i128::try_from(v.posted_total_fen).unwrap_or(i128::MAX))
-                    .to_string(),
-            ]);
-            t.push(["head hash".to_string(), v.chain.head_hash.clone()]);
-            t.print(a.format)?;
-            if a.format == Format::Table {
-                println!("verified: hash chain intact, every request replays, invariants hold");
-            }
-            Ok(())
-        }
         VoucherCommand::ClosePeriod(a) => {
-            let mut book = open_book(dir, false, date)?;
+            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let reply = book.close_period(&a.req.request_id, a.through)?;
             print_reply(&reply, a.req.format)
         }
+        VoucherCommand::Balance(a) => balance(a, date),
+        VoucherCommand::Statement(a) => statement(a, date),
+        VoucherCommand::Report(a) => program_report(a, date),
+        VoucherCommand::Verify(a) => verify(a),
         VoucherCommand::Share(a) => run_share(a),
         VoucherCommand::Export(a) => {
-            let book = open_book(dir, false, date)?;
+            let book = read_book(&a.store, date)?;
             let text = match a.format {
                 ExportFormat::Csv => book.export_csv()?,
                 ExportFormat::Beancount => book.export_beancount(),
             };
-            match a.output {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("writing {}", path.display())),
+            match a.out {
+                Some(path) => {
+                    interrupt::note(format!("{} was not written", path.display()));
+                    Ok(report::atomic::write_atomic(&path, text.as_bytes())?)
+                }
                 None => {
-                    print!("{text}");
-                    Ok(())
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(text.as_bytes())?;
+                    Ok(out.flush()?)
                 }
             }
         }
     }
+}
+
+fn balance(a: BalanceArgs, date: Option<NaiveDate>) -> Result<()> {
+    let book = read_book(&a.store, date)?;
+    let balances = book.balances(a.as_of);
+    let shown = balances.iter().filter(|b| {
+        let meta = book.account_meta(b.id);
+        a.firm
+            .as_ref()
+            .is_none_or(|f| meta.and_then(|m| m.firm.as_ref()) == Some(f))
+            && a.program
+                .as_ref()
+                .is_none_or(|p| meta.and_then(|m| m.program.as_ref()) == Some(p))
+    });
+    Ok(voucher_report::balances_table(shown).print(a.format)?)
+}
+
+fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
+    let book = read_book(&a.store, date)?;
+    let st = book.statement(&a.firm);
+    if a.format == Format::Json {
+        return print_json(&voucher_report::statement_json(&st));
+    }
+    voucher_report::statement_table(&st).print(a.format)?;
+    if a.format == Format::Table {
+        say(voucher_report::statement_note(&st))?;
+    }
+    Ok(())
+}
+
+fn program_report(a: ReportArgs, date: Option<NaiveDate>) -> Result<()> {
+    let book = read_book(&a.store, date)?;
+    let r = book.report(&a.program)?;
+    voucher_report::program_report_table(&r).print(a.format)?;
+    if a.format == Format::Table {
+        say(voucher_report::program_report_note(&r))?;
+    }
+    Ok(())
+}
+
+fn verify(a: VerifyArgs) -> Result<()> {
+    let path = a.store.dir().ledger_path();
+    // A snapshot read without writing: the journal and its head from one transaction.
+    let book = read_book(&a.store, None)?;
+    let v = verify_journal(book.journal())
+        .with_context(|| format!("verifying ledger {}", path.display()))?;
+    print_record(&voucher_report::verify_record(&v), a.format)?;
+    if a.format == Format::Table {
+        say("verified: hash chain intact, every request replays, invariants hold")?;
+    }
+    Ok(())
 }
 
 fn run_share(a: ShareArgs) -> Result<()> {
@@ -740,14 +677,14 @@ fn run_share(a: ShareArgs) -> Result<()> {
     if let Some(r) = a.government_ratio {
         let s = voucher_ledger::share::share_cost(total_fen, r)?;
         t.push([
-            "government".to_string(),
-            r.to_string(),
-            fen_to_yuan(s.government_fen).to_string(),
+            Cell::from("government"),
+            Cell::from(r),
+            voucher_report::signed_yuan(s.government_fen.into()),
         ]);
         t.push([
-            "firm".to_string(),
-            (Decimal::ONE - r).to_string(),
-            fen_to_yuan(s.firm_fen).to_string(),
+            Cell::from("firm"),
+            Cell::from(Decimal::ONE - r),
+            voucher_report::signed_yuan(s.firm_fen.into()),
         ]);
         return t.print(a.format);
     }
@@ -769,127 +706,15 @@ fn run_share(a: ShareArgs) -> Result<()> {
     }
     for p in voucher_ledger::share::share_revenue(total_fen, &weights)? {
         t.push([
-            p.party,
-            p.weight.to_string(),
-            fen_to_yuan(p.amount_fen).to_string(),
+            Cell::from(p.party),
+            Cell::from(p.weight),
+            voucher_report::signed_yuan(p.amount_fen.into()),
         ]);
     }
     t.print(a.format)
 }
 
-/// Prints a reply as key/value rows (or its JSON).
+/// Prints a reply: field/value rows for people and CSV, one JSON object for programs.
 fn print_reply(reply: &Reply, format: Format) -> Result<()> {
-    if format == Format::Json {
-        return print_json(reply);
-    }
-    let mut t = Table::new(["field", "value"]);
-    let yuan = |f: u64| fen_to_yuan(f).to_string();
-    match reply {
-        Reply::ProgramAdded { program } => t.push(["program added", program.as_str()]),
-        Reply::ProviderAdded { program, provider } => {
-            t.push(["program".to_string(), program.clone()]);
-            t.push(["provider approved".to_string(), provider.clone()]);
-        }
-        Reply::RelatedDeclared { firm, provider } => {
-            t.push(["firm".to_string(), firm.to_string()]);
-            t.push(["related provider".to_string(), provider.clone()]);
-        }
-        Reply::Granted(g) => {
-            t.push(["program".to_string(), g.program.clone()]);
-            t.push(["firm".to_string(), g.firm.to_string()]);
-            t.push(["year".to_string(), g.year.to_string()]);
-            t.push(["granted_yuan".to_string(), yuan(g.amount_fen)]);
-            t.push([
-                "granted_this_year_yuan".to_string(),
-                yuan(g.granted_year_fen),
-            ]);
-            t.push(["cap_yuan".to_string(), yuan(g.cap_fen)]);
-            t.push(["expires_on".to_string(), g.expires_on.to_string()]);
-            t.push(["transfer".to_string(), g.transfer_id.to_string()]);
-        }
-        Reply::Redeemed(r) | Reply::Held(r) => {
-            t.push(["program".to_string(), r.program.clone()]);
-            t.push(["firm".to_string(), r.firm.to_string()]);
-            t.push(["provider".to_string(), r.provider.clone()]);
-            t.push(["contract".to_string(), r.contract_id.clone()]);
-            t.push(["contract_yuan".to_string(), yuan(r.contract_amount_fen)]);
-            t.push(["ratio".to_string(), r.ratio.to_string()]);
-            t.push(["ratio_x_contract_yuan".to_string(), yuan(r.by_ratio_fen)]);
-            t.push(["voucher_balance_yuan".to_string(), yuan(r.balance_fen)]);
-            t.push(["cap_remaining_yuan".to_string(), yuan(r.cap_remaining_fen)]);
-            t.push(["subsidy_yuan".to_string(), yuan(r.subsidy_fen)]);
-            t.push(["firm_pays_yuan".to_string(), yuan(r.firm_pays_fen)]);
-            t.push([
-                "limited_by".to_string(),
-                format!("{:?}", r.limited_by).to_lowercase(),
-            ]);
-            t.push(["cross_region".to_string(), r.cross_region.to_string()]);
-            t.push(["held".to_string(), r.held.to_string()]);
-        }
-        Reply::Settled {
-            contract_id,
-            subsidy_fen,
-            ..
-        } => {
-            t.push(["contract settled".to_string(), contract_id.clone()]);
-            t.push(["subsidy_yuan".to_string(), yuan(*subsidy_fen)]);
-        }
-        Reply::Released {
-            contract_id,
-            subsidy_fen,
-        } => {
-            t.push(["contract released".to_string(), contract_id.clone()]);
-            t.push(["returned_to_voucher_yuan".to_string(), yuan(*subsidy_fen)]);
-        }
-        Reply::Expired(x) => {
-            t.push(["as_of".to_string(), x.as_of.to_string()]);
-            t.push(["vouchers_expired".to_string(), x.vouchers.to_string()]);
-            t.push(["returned_to_budget_yuan".to_string(), yuan(x.returned_fen)]);
-            t.push(["left_for_next_run".to_string(), x.remaining.to_string()]);
-        }
-        Reply::ClawedBack(c) => push_clawback(&mut t, c),
-        Reply::Rated {
-            program,
-            firm,
-            year,
-            rating,
-            clawback,
-        } => {
-            t.push(["program".to_string(), program.clone()]);
-            t.push(["firm".to_string(), firm.to_string()]);
-            t.push(["year".to_string(), year.to_string()]);
-            t.push(["rating".to_string(), format!("{rating:?}").to_lowercase()]);
-            if let Some(c) = clawback {
-                push_clawback(&mut t, c);
-            }
-        }
-        Reply::AccountsCreated { count } => {
-            t.push(["accounts created".to_string(), count.to_string()])
-        }
-        Reply::TransfersCreated { count } => {
-            t.push(["transfers created".to_string(), count.to_string()])
-        }
-        Reply::AccountClosed { account_id } => {
-            t.push(["account closed".to_string(), account_id.to_string()])
-        }
-        Reply::PeriodClosed { through } => {
-            t.push(["closed through".to_string(), through.to_string()])
-        }
-    }
-    t.print(format)
-}
-
-fn push_clawback(t: &mut Table, c: &voucher_ledger::ClawbackReceipt) {
-    t.push(["clawback program".to_string(), c.program.clone()]);
-    t.push(["firm".to_string(), c.firm.to_string()]);
-    t.push(["year".to_string(), c.year.to_string()]);
-    t.push([
-        "unused_returned_yuan".to_string(),
-        fen_to_yuan(c.unused_fen).to_string(),
-    ]);
-    t.push([
-        "redeemed_owed_back_yuan".to_string(),
-        fen_to_yuan(c.redeemed_fen).to_string(),
-    ]);
-    t.push(["reason".to_string(), c.reason.clone()]);
+    print_record(&voucher_report::reply_record(reply), format)
 }

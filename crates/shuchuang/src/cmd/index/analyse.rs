@@ -7,13 +7,13 @@ use anyhow::Result;
 use clap::Args;
 use index_engine::sensitivity::{OatOptions, OatReport, one_at_a_time};
 use index_engine::uncertainty::{McOptions, McReport, monte_carlo};
-use serde::Serialize;
+use report::RowWriter;
 
 use super::{
-    DataArgs, Engine, OutputArgs, SAMPLES_MAX, TABLE_ROWS_MAX, full, load, print_notes,
-    print_timings, rounded, truncation_note, with_method,
+    DataArgs, Engine, OutputArgs, SAMPLES_MAX, figure, load, print_notes, print_timings,
+    with_method,
 };
-use crate::output::{Format, Table};
+use crate::output::{Cell, Format};
 use crate::progress;
 
 pub(super) const SENSITIVITY_EXAMPLES: &str = "Examples:
@@ -59,20 +59,6 @@ pub(super) struct UncertaintyArgs {
     timings: bool,
 }
 
-/// One sensitivity row as CSV and JSON print it.
-#[derive(Serialize)]
-struct OatLine<'a> {
-    node: &'a str,
-    unit: &'a str,
-    nominal: Option<f64>,
-    low: Option<f64>,
-    low_weight: Option<&'a str>,
-    low_direction: Option<&'static str>,
-    high: Option<f64>,
-    high_weight: Option<&'a str>,
-    high_direction: Option<&'static str>,
-}
-
 const OAT_HEADER: [&str; 9] = [
     "node",
     "unit",
@@ -85,23 +71,7 @@ const OAT_HEADER: [&str; 9] = [
     "high_direction",
 ];
 
-fn oat_lines(report: &OatReport) -> Vec<OatLine<'_>> {
-    report
-        .rows
-        .iter()
-        .map(|r| OatLine {
-            node: &r.node,
-            unit: &r.unit,
-            nominal: r.nominal,
-            low: r.low,
-            low_weight: r.low_by.as_ref().map(|s| s.weight.as_str()),
-            low_direction: r.low_by.as_ref().map(|s| s.direction.as_str()),
-            high: r.high,
-            high_weight: r.high_by.as_ref().map(|s| s.weight.as_str()),
-            high_direction: r.high_by.as_ref().map(|s| s.direction.as_str()),
-        })
-        .collect()
-}
+const BAND_HEADER: [&str; 7] = ["node", "unit", "year", "nominal", "p5", "p50", "p95"];
 
 pub(super) fn sensitivity(a: SensitivityArgs) -> Result<()> {
     let (fw, panel) = load(&a.data)?;
@@ -115,68 +85,10 @@ pub(super) fn sensitivity(a: SensitivityArgs) -> Result<()> {
         year: a.year,
     };
     let report = with_method!(&engine, m => one_at_a_time(m, &fw, &filled, &opts)?);
-    let mut sink = a.output.sink()?;
-    let out = sink.writer();
-    let lines = oat_lines(&report);
-    match a.output.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &lines)?;
-            writeln!(out)?;
-        }
-        Format::Csv | Format::Table => {
-            let fmt = |x: Option<f64>| {
-                if a.output.format == Format::Table {
-                    rounded(x, 3)
-                } else {
-                    full(x)
-                }
-            };
-            let mut t = Table::new(OAT_HEADER);
-            for l in lines.iter().take(if a.output.format == Format::Table {
-                TABLE_ROWS_MAX
-            } else {
-                usize::MAX
-            }) {
-                t.push([
-                    l.node.to_string(),
-                    l.unit.to_string(),
-                    fmt(l.nominal),
-                    fmt(l.low),
-                    l.low_weight.unwrap_or_default().to_string(),
-                    l.low_direction.unwrap_or_default().to_string(),
-                    fmt(l.high),
-                    l.high_weight.unwrap_or_default().to_string(),
-                    l.high_direction.unwrap_or_default().to_string(),
-                ]);
-            }
-            t.write_to(a.output.format, out)?;
-            if a.output.format == Format::Table {
-                if let Some(note) = truncation_note(lines.len()) {
-                    writeln!(out, "{note}")?;
-                }
-                let mut c = Table::new(["weight", "direction", "total_change_pct", "unit"]);
-                for case in &report.cases {
-                    c.push([
-                        case.shift.weight.clone(),
-                        case.shift.direction.as_str().to_string(),
-                        case.total_change_pct
-                            .map(|p| format!("{p:+.4}"))
-                            .unwrap_or_default(),
-                        case.unit.clone(),
-                    ]);
-                }
-                writeln!(
-                    out,
-                    "Change of the total '{}' in {} per weight moved by ±{}%:",
-                    fw.root_node().spec.id,
-                    report.year,
-                    a.perturb * 100.0
-                )?;
-                c.write_to(Format::Table, out)?;
-            }
-        }
-    }
-    sink.finish()?;
+    let format = a.output.format;
+    let root = &fw.root_node().spec.id;
+    a.output
+        .emit(|out| write_oat(&report, root, a.perturb, format, out))?;
     if let Some((l, pct)) = report
         .largest
         .as_ref()
@@ -216,51 +128,72 @@ pub(super) fn uncertainty(a: UncertaintyArgs) -> Result<()> {
     if a.timings {
         print_timings(t0, t1, t2);
     }
-    let mut sink = a.output.sink()?;
-    write_bands(&report, a.output.format, sink.writer())?;
-    sink.finish()
+    let format = a.output.format;
+    a.output.emit(|out| write_bands(&report, format, out))
 }
 
-fn write_bands(report: &McReport, format: Format, out: &mut dyn Write) -> Result<()> {
-    if format == Format::Json {
-        // Numbers as numbers, null where a band has no value; streamed band by band.
-        out.write_all(b"[")?;
-        for (i, b) in report.bands.iter().enumerate() {
-            out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-            serde_json::to_writer(&mut *out, b)?;
-        }
-        out.write_all(b"\n]\n")?;
+/// Every node's range under the weights moved one at a time; for people, also the change
+/// of the total per weight moved.
+fn write_oat(
+    report: &OatReport,
+    root: &str,
+    perturb: f64,
+    format: Format,
+    out: &mut dyn Write,
+) -> report::Result<()> {
+    let mut w = RowWriter::new(format, OAT_HEADER, &mut *out)?;
+    for r in &report.rows {
+        w.row([
+            Cell::from(&r.node),
+            Cell::from(&r.unit),
+            figure(r.nominal, 3),
+            figure(r.low, 3),
+            Cell::from(r.low_by.as_ref().map(|s| &s.weight)),
+            Cell::from(r.low_by.as_ref().map(|s| s.direction.as_str())),
+            figure(r.high, 3),
+            Cell::from(r.high_by.as_ref().map(|s| &s.weight)),
+            Cell::from(r.high_by.as_ref().map(|s| s.direction.as_str())),
+        ])?;
+    }
+    w.finish()?;
+    if format != Format::Table {
         return Ok(());
     }
-    let fmt = |x: Option<f64>| {
-        if format == Format::Table {
-            rounded(x, 2)
-        } else {
-            full(x)
-        }
-    };
-    let shown = if format == Format::Table {
-        TABLE_ROWS_MAX
-    } else {
-        usize::MAX
-    };
-    let mut t = Table::new(["node", "unit", "year", "nominal", "p5", "p50", "p95"]);
-    for b in report.bands.iter().take(shown) {
-        t.push([
-            b.node.clone(),
-            b.unit.clone(),
-            b.year.to_string(),
-            fmt(b.nominal),
-            fmt(b.p5),
-            fmt(b.p50),
-            fmt(b.p95),
-        ]);
+    writeln!(
+        out,
+        "Change of the total '{root}' in {} per weight moved by ±{}%:",
+        report.year,
+        perturb * 100.0
+    )?;
+    let mut c = RowWriter::new(
+        Format::Table,
+        ["weight", "direction", "total_change_pct", "unit"],
+        &mut *out,
+    )?;
+    for case in &report.cases {
+        c.row([
+            Cell::from(&case.shift.weight),
+            Cell::from(case.shift.direction.as_str()),
+            Cell::from(case.total_change_pct.map(|p| format!("{p:+.4}"))),
+            Cell::from(&case.unit),
+        ])?;
     }
-    t.write_to(format, out)?;
-    if format == Format::Table {
-        if let Some(note) = truncation_note(report.bands.len()) {
-            writeln!(out, "{note}")?;
-        }
+    c.finish()
+}
+
+/// The percentile bands of every node, unit and year.
+fn write_bands(report: &McReport, format: Format, out: &mut dyn Write) -> report::Result<()> {
+    let mut w = RowWriter::new(format, BAND_HEADER, out)?;
+    for b in &report.bands {
+        w.row([
+            Cell::from(&b.node),
+            Cell::from(&b.unit),
+            Cell::from(b.year),
+            figure(b.nominal, 2),
+            figure(b.p5, 2),
+            figure(b.p50, 2),
+            figure(b.p95, 2),
+        ])?;
     }
-    Ok(())
+    w.finish()
 }

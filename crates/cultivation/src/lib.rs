@@ -1,0 +1,63 @@
+//! # cultivation
+//!
+//! A program office's year as a library: the annual cultivation cycle over the crates'
+//! traits. The registry is adjusted ([`registry_model::RegistryStore`]), benefits are
+//! matched on registry facts ([`sandbox_rules::Facts`]) and granted as vouchers
+//! ([`voucher_ledger::VoucherBook`] over any [`voucher_ledger::Journal`]), the voucher
+//! holders' compute is placed on the national network and paid through the ledger
+//! ([`compute_scheduler::Payment`]), supervision cases are decided by the rule sets, and the
+//! indices are computed (index-engine). Each step returns a typed result; nothing is
+//! printed: an [`Observer`] hears of progress and of each step's result as it comes.
+//!
+//! The adapters between the crates live here: registry profiles as rule facts
+//! ([`facts`]), compute bills paid through the ledger ([`payment`]). [`DataDir`] owns the
+//! embedded data directory (its layout, its writers' lock, the stores behind their traits).
+//!
+//! ```
+//! use cultivation::{CycleConfig, Quiet, Stores, run_cycle};
+//! use registry_model::MemoryStore;
+//! use voucher_ledger::{SystemClock, VoucherBook, MemoryJournal};
+//!
+//! let mut registry = MemoryStore::new();
+//! let mut ledger = VoucherBook::with_journal(MemoryJournal::new(), Box::new(SystemClock))?;
+//! let mut cohort = None; // where the synthetic cohort's recipe is remembered
+//! let mut config = CycleConfig::new()?;
+//! config.firms = 60;
+//! config.jobs_per_holder = 2;
+//! let stores = Stores { registry: &mut registry, ledger: &mut ledger, cohort: &mut cohort };
+//! let year = run_cycle(stores, &config, &mut Quiet)?;
+//! assert_eq!(year.year, 2025);
+//! assert_eq!(year.registry.summary.generated, Some(60));
+//! // Every firm appears once in the change log; granted vouchers are on the ledger.
+//! assert_eq!(year.registry.adjustment.entries.len(), 60);
+//! let granted: rust_decimal::Decimal = year.vouchers.iter().map(|v| v.granted_yuan).sum();
+//! assert_eq!(granted, year.benefits.summary.granted_yuan);
+//! # Ok::<(), cultivation::CultivationError>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod benefits;
+pub mod cohort;
+pub mod compute;
+pub mod cycle;
+pub mod data_dir;
+pub mod error;
+pub mod facts;
+pub mod measure;
+pub mod observer;
+pub mod payment;
+pub mod registry;
+pub mod result;
+pub mod step;
+pub mod supervision;
+
+pub use cohort::{CohortMemory, CohortMeta};
+pub use cycle::{CycleConfig, Stores, run_cycle};
+pub use data_dir::{DataDir, DirLock, LedgerHandle, RegistryHandle, RegistryInit};
+pub use error::{CultivationError, Result};
+pub use observer::{Observer, Quiet, StepDone};
+pub use result::{
+    BenefitStep, ComputeStep, CycleOutcome, IndexStep, RegistryStep, Summary, SupervisionStep,
+    VoucherLine,
+};
+pub use step::Step;
