@@ -183,12 +183,13 @@ pub fn top_text(top: &[(String, f64)]) -> String {
 fn index(out: &mut dyn Write, i: &IndexSummary) -> Result<()> {
     writeln!(
         out,
-        "\n[5] index: CAICT fusion index {}–{}: {} ({}% on estimates); cohort index over {} provinces from {}; top: {}",
+        "\n[5] index: CAICT fusion index {}–{}: {} ({}% on estimates, {}% on leaves without data); cohort index over {} provinces from {}; top: {}",
         i.caict_base_year,
         i.caict_to_year,
         i.caict_total.map_or("-".into(), |x| fixed(x, 2)),
         i.caict_estimated_share
             .map_or("-".into(), |x| fixed(100.0 * x, 0)),
+        fixed(100.0 * i.caict_missing_share, 0),
         i.cohort_provinces,
         i.cohort_base_year,
         top_text(&i.cohort_top)

@@ -120,12 +120,13 @@ fn write_summary(md: &mut String, o: &CycleOutcome) -> std::fmt::Result {
     )?;
     writeln!(
         md,
-        "CAICT fusion index {}–{}: {} ({} % of its weight on estimates). Cohort index of the registry's firms over {} provinces, base {} = 100; top: {}.",
+        "CAICT fusion index {}–{}: {} ({} % of its weight on estimates, {} % on leaves without data; the report's published second- and third-level paths stand in where its raw data falls short). Cohort index of the registry's firms over {} provinces, base {} = 100; top: {}.",
         i.caict_base_year,
         i.caict_to_year,
         i.caict_total.map_or("-".into(), |x| fixed(x, 2)),
         i.caict_estimated_share
             .map_or("-".into(), |x| fixed(100.0 * x, 0)),
+        fixed(100.0 * i.caict_missing_share, 0),
         i.cohort_provinces,
         i.cohort_base_year,
         top_text(&i.cohort_top)
