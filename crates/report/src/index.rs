@@ -449,14 +449,19 @@ mod tests {
     use super::*;
     use index_engine::{ComputeOptions, NodeSpec, Observation, Panel, compute};
 
-    /// A total over a (1, 2, 3 → 4) and b (data only from 2021): b has no data in 2020.
-    fn result() -> (Framework, IndexResult) {
-        let fw = Framework::from_nodes(vec![
+    /// A total `t` over two leaves `a` and `b`.
+    fn two_leaves() -> Framework {
+        Framework::from_nodes(vec![
             NodeSpec::root("t"),
             NodeSpec::child("a", "t"),
             NodeSpec::child("b", "t"),
         ])
-        .unwrap();
+        .unwrap()
+    }
+
+    /// `a` 1 → (2) → 4 and `b` from 2021 only: b has no data in 2020.
+    fn result() -> (Framework, IndexResult) {
+        let fw = two_leaves();
         let obs = vec![
             Observation::new("a", "X", 2020, 1.0),
             Observation::new("a", "X", 2022, 4.0),
@@ -523,12 +528,7 @@ mod tests {
     #[test]
     fn a_cut_table_names_the_leaves_behind_the_figures_it_shows() {
         // 60 years of the total come first; the leaves' rows are all cut.
-        let fw = Framework::from_nodes(vec![
-            NodeSpec::root("t"),
-            NodeSpec::child("a", "t"),
-            NodeSpec::child("b", "t"),
-        ])
-        .unwrap();
+        let fw = two_leaves();
         let mut obs: Vec<Observation> = (2000..2060)
             .map(|y| Observation::new("a", "X", y, f64::from(y - 1990)))
             .collect();
