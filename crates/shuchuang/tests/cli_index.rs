@@ -217,12 +217,15 @@ fn sensitivity_prints_the_exact_header_and_the_largest_change() {
     // The report: each weight ±20 % moves the total by well under a few percent.
     assert!((high - nominal) / nominal < 0.05 && (nominal - low) / nominal < 0.05);
 
-    shuchuang(&tmp)
-        .args(["index", "sensitivity"])
-        .arg(caict_dir())
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("per weight moved by ±20%"));
+    // The cases (86: 43 weights up and down) are in no CSV or JSON: the table shows them all.
+    let table = stdout_of(
+        shuchuang(&tmp)
+            .args(["index", "sensitivity"])
+            .arg(caict_dir()),
+    );
+    let cases = table.split("per weight moved by ±20%:").nth(1).unwrap();
+    assert_eq!(cases.matches(" ┆ CN ").count(), 86, "{cases}");
+    assert!(!table.contains("showing"), "{table}");
 }
 
 #[test]

@@ -165,11 +165,14 @@ fn write_oat(
         report.year,
         perturb * 100.0
     )?;
+    // Every case is shown: these rows are in no CSV or JSON, so a note pointing there would
+    // mislead.
     let mut c = RowWriter::new(
         Format::Table,
         ["weight", "direction", "total_change_pct", "unit"],
         &mut *out,
-    )?;
+    )?
+    .show_rows(report.cases.len());
     for case in &report.cases {
         c.row([
             Cell::from(&case.shift.weight),
