@@ -1,6 +1,6 @@
-//! Benchmarks of sandbox-rules: single decisions on the shipped sets, and benefit matching of
+//! Benchmarks of sandbox-rules: single decisions on the shipped sets, benefit matching of
 //! 100,000 synthetic firms against 50 synthetic policies (seeded, so every run sees the same
-//! firms).
+//! firms), and the load and analysis of the largest rule set the language accepts.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -229,5 +229,32 @@ fn matching(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, single_decisions, matching);
+/// 9,999 base rules of a decision set that all overlap (rule `i` applies from `x ≥ i`, each
+/// with its own outcome): 49,985,001 overlapping pairs, 0.85 MB of TOML, inside the limits.
+fn overlapping_rules(n: usize) -> String {
+    let mut t = String::from("[set]\nname = \"many\"\n[facts.x]\ntype = \"integer\"\n");
+    for i in 0..n {
+        let _ = write!(
+            t,
+            "[[rule]]\nid = \"r{i}\"\ncitation = \"c\"\nwhen = {{ fact = \"x\", ge = {i} }}\noutcome = \"o{i}\"\n"
+        );
+    }
+    t
+}
+
+fn analysis(c: &mut Criterion) {
+    let text = overlapping_rules(sandbox_rules::model::RULES_MAX - 1);
+    let set = RuleSet::from_toml(&text, "many.toml").expect("generated set");
+    let mut g = c.benchmark_group("analysis");
+    g.sample_size(10);
+    g.bench_function("load 9,999 overlapping rules", |b| {
+        b.iter(|| black_box(RuleSet::from_toml(black_box(&text), "many.toml")))
+    });
+    g.bench_function("analyze 9,999 overlapping rules (bounded)", |b| {
+        b.iter(|| black_box(set.analyze()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, single_decisions, matching, analysis);
 criterion_main!(benches);

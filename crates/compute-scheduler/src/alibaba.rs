@@ -6,6 +6,8 @@
 //! `job_name` first is skipped). Mapping:
 //! - a job's cards = Σ over its tasks of ⌈inst_num × plan_gpu ÷ 100⌉ (plan_gpu is in percent
 //!   of a card), its cores = Σ ⌈inst_num × plan_cpu ÷ 100⌉ (plan_cpu is in percent of a core);
+//!   a task or a job beyond [`MAX_JOB_UNITS`] cards or cores is an error naming the line, the
+//!   field and the values as written (never clamped);
 //! - submission = the job's start_time minus the earliest imported start_time; duration =
 //!   end_time − start_time (at least 1 s); no declared duration (the trace has none);
 //! - kind from task names: `evaluator`/`inference`/`serving` → inference, `OssToVolume` →
@@ -63,6 +65,33 @@ struct TaskAgg {
     cards: u64,
     cores: u64,
     names: Vec<String>,
+}
+
+/// `⌈inst × plan ÷ 100⌉` units (plan in percent of a unit), or an error naming the line,
+/// the field and the values as written when it exceeds [`MAX_JOB_UNITS`] (no clamping).
+fn task_units(
+    r: &csv::StringRecord,
+    inst: f64,
+    plan: f64,
+    (column, field, unit): (usize, &str, &str),
+    source: &str,
+    line: u64,
+) -> Result<u64> {
+    let units = (inst * plan / 100.0).ceil();
+    // Also false for NaN: inst and plan are finite and non-negative, their product may not be.
+    if units <= f64::from(MAX_JOB_UNITS) {
+        return Ok(units as u64);
+    }
+    Err(Error::Record {
+        source_name: source.to_string(),
+        line,
+        field: field.to_string(),
+        message: format!(
+            "inst_num {} × {field} {} % of a {unit} = {units:e} {unit}s, above the limit of {MAX_JOB_UNITS} per job",
+            r.get(2).unwrap_or("1").trim(),
+            r.get(column).unwrap_or("").trim(),
+        ),
+    })
 }
 
 fn num(field: Option<&str>, source: &str, line: u64, name: &str) -> Result<Option<f64>> {
@@ -158,14 +187,31 @@ pub fn import<J: Read, T: Read>(
         let inst = num(r.get(2), task_source, *line, "inst_num")?.unwrap_or(1.0);
         let cpu = num(r.get(6), task_source, *line, "plan_cpu")?.unwrap_or(0.0);
         let gpu = num(r.get(8), task_source, *line, "plan_gpu")?.unwrap_or(0.0);
-        let units = |x: f64| (inst * x / 100.0).ceil().min(f64::from(MAX_JOB_UNITS)) as u64;
-        let agg = tasks.entry(job).or_insert(TaskAgg {
+        let cards = task_units(r, inst, gpu, (8, "plan_gpu", "card"), task_source, *line)?;
+        let cores = task_units(r, inst, cpu, (6, "plan_cpu", "core"), task_source, *line)?;
+        let agg = tasks.entry(job.clone()).or_insert(TaskAgg {
             cards: 0,
             cores: 0,
             names: Vec::new(),
         });
-        agg.cards = agg.cards.saturating_add(units(gpu));
-        agg.cores = agg.cores.saturating_add(units(cpu));
+        // Each term is at most MAX_JOB_UNITS and the sum is checked below at once: no overflow.
+        agg.cards += cards;
+        agg.cores += cores;
+        for (total, field, unit) in [
+            (agg.cards, "plan_gpu", "cards"),
+            (agg.cores, "plan_cpu", "cores"),
+        ] {
+            if total > u64::from(MAX_JOB_UNITS) {
+                return Err(Error::Record {
+                    source_name: task_source.to_string(),
+                    line: *line,
+                    field: field.to_string(),
+                    message: format!(
+                        "job '{job}': its tasks up to this one ask for {total} {unit} in all, above the limit of {MAX_JOB_UNITS} per job"
+                    ),
+                });
+            }
+        }
         if agg.names.len() < 16 {
             agg.names.push(r.get(1).unwrap_or("").to_string());
         }
@@ -232,8 +278,14 @@ pub fn import<J: Read, T: Read>(
         } else {
             JobKind::OfflineAnalysis
         };
-        let cards = u32::try_from(agg.cards.min(u64::from(MAX_JOB_UNITS))).unwrap_or(MAX_JOB_UNITS);
-        let cores = u32::try_from(agg.cores.min(u64::from(MAX_JOB_UNITS))).unwrap_or(MAX_JOB_UNITS);
+        // Both were checked against MAX_JOB_UNITS as the tasks were added up.
+        let (Ok(cards), Ok(cores)) = (u32::try_from(agg.cards), u32::try_from(agg.cores)) else {
+            return Err(Error::Limit {
+                what: format!("units of job '{name}'"),
+                value: agg.cards.max(agg.cores),
+                limit: u64::from(MAX_JOB_UNITS),
+            });
+        };
         kept.push((
             start,
             end,

@@ -9,6 +9,7 @@ use registry_model::{EnterpriseId, RegionCode, Tier};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::money::yuan_to_fen_exact;
 
@@ -173,6 +174,26 @@ pub struct Job {
 }
 
 impl Job {
+    /// Checks the job's references to the catalog: every hub its residency names exists.
+    pub fn check_catalog(&self, catalog: &Catalog) -> Result<()> {
+        if let Residency::Hubs(hubs) = &self.residency {
+            for h in hubs {
+                if !catalog.hubs.iter().any(|known| &known.id == h) {
+                    let known: Vec<&str> = catalog.hubs.iter().map(|x| x.id.as_str()).collect();
+                    return Err(Error::Job {
+                        job_id: self.id.clone(),
+                        field: "residency".into(),
+                        message: format!(
+                            "hub '{h}' is not in the catalog (its hubs: {})",
+                            known.join(", ")
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The declared duration (the actual one when none was declared).
     pub fn declared_duration_s(&self) -> u64 {
         self.declared_s.unwrap_or(self.duration_s)
@@ -282,6 +303,17 @@ pub fn validate_jobs(jobs: &[Job]) -> Result<()> {
                 message: "duplicate id".into(),
             });
         }
+    }
+    Ok(())
+}
+
+/// Checks a whole stream against the catalog it is scheduled on: [`validate_jobs`], and
+/// every hub a residency rule names exists in the catalog (a misspelt hub would otherwise
+/// narrow, or empty, the clusters a job may use without a word).
+pub fn validate_jobs_for(jobs: &[Job], catalog: &Catalog) -> Result<()> {
+    validate_jobs(jobs)?;
+    for j in jobs {
+        j.check_catalog(catalog)?;
     }
     Ok(())
 }

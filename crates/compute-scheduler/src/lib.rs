@@ -27,6 +27,7 @@
 
 pub mod alibaba;
 pub mod catalog;
+mod cycle;
 pub mod error;
 pub mod generate;
 pub mod job;
@@ -36,6 +37,7 @@ pub mod optimum;
 pub mod payment;
 pub mod pipeline;
 pub mod policy;
+mod schedule;
 pub mod seed;
 pub mod sim;
 

@@ -1,16 +1,18 @@
-//! Money: `Decimal` yuan at the API, integer fen inside.
+//! Money: `Decimal` yuan at the API, integer fen inside. Thin wrappers, with this crate's
+//! signatures and bound, over the workspace's one money implementation (the `money` crate,
+//! also `registry_model::Money`).
 //!
-//! Rounding rules, written once here:
+//! Rounding rules, written once in the `money` crate:
 //! - a price times a quantity (a job's gross cost) rounds HALF UP to the fen, because it is
 //!   what a provider bills;
 //! - a subsidy (voucher coverage times a cost) rounds DOWN to the fen, so a voucher never pays
 //!   a fraction of a fen more than its ratio allows.
 
+use ::money::{Money, Ratio};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 /// Fen in one yuan.
-pub const FEN_PER_YUAN: i64 = 100;
+pub const FEN_PER_YUAN: i64 = ::money::FEN_PER_YUAN;
 
 /// Largest amount accepted anywhere in the crate, in yuan (10^12: far above any compute
 /// bill). Totals are summed in i128 fen, so no sum of accepted amounts can overflow.
@@ -22,16 +24,12 @@ pub fn yuan_to_fen_exact(yuan: Decimal) -> Option<i64> {
     if yuan.is_sign_negative() || yuan > Decimal::from(MAX_YUAN) {
         return None;
     }
-    let fen = yuan.checked_mul(Decimal::from(FEN_PER_YUAN))?;
-    if fen.fract() != Decimal::ZERO {
-        return None;
-    }
-    fen.to_i64()
+    Money::from_yuan(yuan).ok().map(Money::fen)
 }
 
 /// Fen to yuan, exact.
 pub fn fen_to_yuan(fen: i64) -> Decimal {
-    Decimal::new(fen, 2)
+    ::money::yuan_of_fen(fen)
 }
 
 /// `price_fen_per_unit_hour × units × seconds / 3600`, rounded half up to the fen.
@@ -39,33 +37,45 @@ pub fn fen_to_yuan(fen: i64) -> Decimal {
 /// Computed in i128 so no product of catalog limits can overflow; saturates at i64::MAX.
 pub fn usage_cost_fen(price_fen_per_unit_hour: i64, units: u64, seconds: u64) -> i64 {
     let num = i128::from(price_fen_per_unit_hour) * i128::from(units) * i128::from(seconds);
-    let fen = (num + 1800) / 3600;
-    i64::try_from(fen).unwrap_or(i64::MAX)
+    ::money::div_half_up(num, 3600)
+        .and_then(|fen| i64::try_from(fen).ok())
+        .unwrap_or(i64::MAX)
 }
 
 /// `ratio × amount_fen`, rounded DOWN to the fen (the subsidy rule). `ratio` is clamped to
-/// [0, 1].
+/// [0, 1]; a negative amount subsidises nothing.
 pub fn subsidy_fen(amount_fen: i64, ratio: Decimal) -> i64 {
-    let ratio = ratio.clamp(Decimal::ZERO, Decimal::ONE);
-    let product = Decimal::from(amount_fen).checked_mul(ratio);
-    product.and_then(|p| p.floor().to_i64()).unwrap_or(0).max(0)
+    subsidy_fen_parts(amount_fen, ratio_parts(ratio))
 }
 
 /// A ratio in [0, 1] as an exact fraction `numerator / denominator` (from the decimal's
 /// mantissa and scale), for computing many subsidies at one ratio without decimal arithmetic.
 pub fn ratio_parts(ratio: Decimal) -> (i128, i128) {
-    let r = ratio.clamp(Decimal::ZERO, Decimal::ONE);
-    let den = 10i128.checked_pow(r.scale()).unwrap_or(1);
-    (r.mantissa(), den)
+    let (num, den) = Ratio::clamped(ratio).parts();
+    // num ≤ den ≤ 10^28 < 2^127.
+    (
+        i128::try_from(num).unwrap_or(0),
+        i128::try_from(den).unwrap_or(1),
+    )
 }
 
 /// [`subsidy_fen`] with the ratio given by [`ratio_parts`]: the same result, rounded down.
 pub fn subsidy_fen_parts(amount_fen: i64, (num, den): (i128, i128)) -> i64 {
-    if amount_fen <= 0 || den <= 0 {
+    let (Ok(amount), Ok(num), Ok(den)) = (
+        u128::try_from(amount_fen),
+        u128::try_from(num),
+        u128::try_from(den),
+    ) else {
         return 0;
+    };
+    if num > den {
+        // Not a ratio from `ratio_parts`: the subsidy is capped at the whole amount.
+        return amount_fen;
     }
-    let v = i128::from(amount_fen) * num / den;
-    i64::try_from(v).unwrap_or(0).clamp(0, amount_fen)
+    ::money::mul_div_rem(amount, num, den)
+        .and_then(|(q, _)| i64::try_from(q).ok())
+        .unwrap_or(0)
+        .clamp(0, amount_fen)
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::job::{Job, validate_jobs};
+use crate::job::{Job, validate_jobs_for};
 use crate::money::fen_to_yuan;
 use crate::pipeline::{JobInfo, Pipeline};
 
@@ -128,7 +128,7 @@ pub fn optimum(
     jobs: &[Job],
     options: &OptimumOptions,
 ) -> Result<Optimum> {
-    validate_jobs(jobs)?;
+    validate_jobs_for(jobs, catalog)?;
     let infos: Vec<JobInfo> = jobs.iter().map(|j| pipeline.job_info(j, catalog)).collect();
     let model: Vec<usize> = (0..jobs.len())
         .filter(|&j| infos.get(j).is_some_and(|i| i.feasible != 0))

@@ -23,9 +23,9 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{SchedulingConfig, ScoreWeights};
+use crate::cycle::Cycle;
 use crate::error::Result;
 use crate::pipeline::ExtraFilter;
-use crate::sim::Cycle;
 
 /// A placement policy: decides, in each scheduling cycle, which pending jobs to try and
 /// in what order; the pipeline picks the cluster under the policy's weights.

@@ -304,7 +304,7 @@ pub fn run_adjustment(
     set: &CriteriaSet,
     policy: &dyn TierPolicy,
 ) -> Result<Adjustment> {
-    crate::store::check_order(year, None)?;
+    check_order(year, None)?;
     if firms.len() > ADJUST_FIRMS_MAX {
         return Err(RegistryError::Limit {
             what: "firms in one adjustment",
@@ -406,5 +406,27 @@ pub fn judge(
         stage: d.stage,
         reasons: d.reasons,
         missing: d.missing,
+    }
+}
+
+/// An adjustment of `year` may follow `last` only as the next year (history is neither
+/// rewritten nor skipped).
+pub fn check_order(year: Year, last: Option<Year>) -> Result<()> {
+    if !(crate::report::YEAR_MIN..=crate::report::YEAR_MAX).contains(&year) {
+        return Err(RegistryError::AdjustmentOrder {
+            year,
+            reason: "the year lies outside 1978-2200".into(),
+        });
+    }
+    match last {
+        Some(l) if year <= l => Err(RegistryError::AdjustmentOrder {
+            year,
+            reason: format!("year {l} is already adjusted; adjustments are never rewritten"),
+        }),
+        Some(l) if year != l + 1 => Err(RegistryError::AdjustmentOrder {
+            year,
+            reason: format!("the last adjusted year is {l}; adjust {} first", l + 1),
+        }),
+        _ => Ok(()),
     }
 }

@@ -48,6 +48,7 @@ pub mod criteria;
 pub mod csvio;
 pub mod error;
 pub mod id;
+mod kind;
 pub mod money;
 pub mod panel;
 pub mod policy;

@@ -180,7 +180,7 @@ impl FactValue {
             FactKind::Money => t
                 .parse::<Money>()
                 .map(|m| FactValue::Money(Some(m)))
-                .map_err(|e| e.reason.to_string()),
+                .map_err(|e| e.reason().to_string()),
             FactKind::Decimal => Decimal::from_str_exact(t)
                 .map(|d| FactValue::Decimal(Some(d)))
                 .map_err(|_| "not a decimal number".to_string()),

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
+pub use crate::adjust::check_order;
 use crate::adjust::{Adjustment, AdjustmentCounts, ChangeEntry, Standing};
 use crate::criteria::CriteriaSet;
 use crate::error::{RegistryError, Result};
@@ -160,28 +161,6 @@ pub trait RegistryStore {
             }
         }
         Ok(out)
-    }
-}
-
-/// An adjustment of `year` may follow `last` only as the next year (history is neither
-/// rewritten nor skipped).
-pub fn check_order(year: Year, last: Option<Year>) -> Result<()> {
-    if !(crate::report::YEAR_MIN..=crate::report::YEAR_MAX).contains(&year) {
-        return Err(RegistryError::AdjustmentOrder {
-            year,
-            reason: "the year lies outside 1978-2200".into(),
-        });
-    }
-    match last {
-        Some(l) if year <= l => Err(RegistryError::AdjustmentOrder {
-            year,
-            reason: format!("year {l} is already adjusted; adjustments are never rewritten"),
-        }),
-        Some(l) if year != l + 1 => Err(RegistryError::AdjustmentOrder {
-            year,
-            reason: format!("the last adjusted year is {l}; adjust {} first", l + 1),
-        }),
-        _ => Ok(()),
     }
 }
 

@@ -334,7 +334,7 @@ impl Condition<'_> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict<'s> {
     /// Which criterion.
-    pub criterion: crate::criteria::CriterionKind,
+    pub criterion: crate::kind::CriterionKind,
     /// The threshold set applied.
     pub set_id: Cow<'s, str>,
     /// Met, not met or cannot tell.

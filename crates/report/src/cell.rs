@@ -5,7 +5,20 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::lang::Lang;
 use crate::number;
+
+/// A key for programs with its name for people in each language (a cluster id and the
+/// cluster's names, a tier key and the tier's names; see [`crate::names`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// The key: CSV and JSON carry it.
+    pub key: String,
+    /// The English name.
+    pub en: String,
+    /// The Chinese name.
+    pub zh: String,
+}
 
 /// A typed table value.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +45,8 @@ pub enum Cell {
     Bool(bool),
     /// A calendar date, `YYYY-MM-DD`.
     Date(NaiveDate),
+    /// A key for programs, a name for people.
+    Term(Box<Term>),
 }
 
 impl Cell {
@@ -48,13 +63,22 @@ impl Cell {
         }
     }
 
-    /// The text in a table for people.
+    /// The text in a table for people, in English.
     pub fn text(&self) -> String {
+        self.text_in(Lang::En)
+    }
+
+    /// The text in a table for people in `lang`: numbers rounded to their digits, money by
+    /// [`number::money`]'s rule, names in the language, yes/no in words.
+    pub fn text_in(&self, lang: Lang) -> String {
         match self {
             Cell::Float {
                 value,
                 digits: Some(d),
             } => number::fixed(*value, usize::from(*d)),
+            Cell::Money(d) => number::money(*d, lang),
+            Cell::Term(t) => lang.pick(&t.en, &t.zh).clone(),
+            Cell::Bool(b) if lang == Lang::Zh => if *b { "是" } else { "否" }.into(),
             other => other.csv(),
         }
     }
@@ -70,6 +94,7 @@ impl Cell {
             Cell::Money(d) => number::yuan_exact(*d),
             Cell::Bool(b) => b.to_string(),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Term(t) => t.key.clone(),
         }
     }
 
@@ -97,6 +122,7 @@ impl Cell {
             Cell::Money(d) => Value::String(number::yuan_exact(*d)),
             Cell::Bool(b) => Value::Bool(*b),
             Cell::Date(d) => Value::String(d.format("%Y-%m-%d").to_string()),
+            Cell::Term(t) => Value::String(t.key.clone()),
         }
     }
 }
@@ -180,9 +206,24 @@ mod tests {
         assert_eq!(x.text(), "0.667");
         assert_eq!(x.csv(), "0.6666666666666666");
         assert_eq!(x.json(), serde_json::json!(0.6666666666666666));
-        let m = Cell::money(dec!(1234.50));
-        assert_eq!((m.text(), m.csv()), ("1234.50".into(), "1234.50".into()));
-        assert_eq!(m.json(), serde_json::json!("1234.50"));
+        let m = Cell::money(dec!(12345.50));
+        assert_eq!((m.text(), m.csv()), ("12,345.50".into(), "12345.50".into()));
+        assert_eq!(m.text_in(Lang::Zh), "1.23万元");
+        let t = Cell::Term(Box::new(Term {
+            key: "wuhu".into(),
+            en: "Wuhu".into(),
+            zh: "芜湖".into(),
+        }));
+        assert_eq!(
+            (t.csv(), t.json()),
+            ("wuhu".into(), serde_json::json!("wuhu"))
+        );
+        assert_eq!(
+            (t.text(), t.text_in(Lang::Zh)),
+            ("Wuhu".into(), "芜湖".into())
+        );
+        assert_eq!(Cell::from(true).text_in(Lang::Zh), "是");
+        assert_eq!(m.json(), serde_json::json!("12345.50"));
         assert_eq!(Cell::from(f64::NAN).json(), serde_json::Value::Null);
         assert_eq!(Cell::from(f64::INFINITY).csv(), "");
         assert_eq!(Cell::from(None::<u32>).json(), serde_json::Value::Null);

@@ -11,9 +11,12 @@ use index_engine::validate::ValidationRow;
 use index_engine::{Framework, IndexResult, PublishedKind, Row, Source};
 
 use crate::cell::Cell;
-use crate::chart::{BarChart, BarSeries, Chart, Figure, Line, LineChart, Point};
+use crate::chart::{BarChart, BarSeries, Chart, Figure, Line, LineChart, Point, Reference};
 use crate::error::{ReportError, Result};
 use crate::format::Format;
+use crate::lang::Lang;
+use crate::messages::{fill, text};
+use crate::names::node_name;
 use crate::number::{fixed, full};
 use crate::table::RowWriter;
 
@@ -31,9 +34,15 @@ pub const RESULT_HEADER: [&str; 10] = [
     "source",
 ];
 
-/// The line under a table of results that explains the marks of its index column.
+/// The line under a table of results that explains the marks of its index column, in
+/// English ([`index_marks`] gives it in either language).
 pub const INDEX_MARKS: &str =
     "index marks: * rests partly on filled or carried values, p published path, - no data";
+
+/// The line under a table of results that explains the marks of its index column, in `lang`.
+pub fn index_marks(lang: Lang) -> &'static str {
+    text("index.marks", lang)
+}
 
 /// Leaves a missing-data warning names before it says how many more there are.
 const WARNING_LEAVES_NAMED: usize = 12;
@@ -65,9 +74,15 @@ impl Shown {
         }
     }
 
-    /// The one-line warning when a figure written rests partly on leaves without data; none
-    /// when every figure rests on leaves with data.
+    /// The one-line warning in English when a figure written rests partly on leaves without
+    /// data; none when every figure rests on leaves with data.
     pub fn warning(&self) -> Option<String> {
+        self.warning_in(Lang::En)
+    }
+
+    /// The one-line warning in `lang` when a figure written rests partly on leaves without
+    /// data; none when every figure rests on leaves with data.
+    pub fn warning_in(&self, lang: Lang) -> Option<String> {
         if self.missing_rows == 0 {
             return None;
         }
@@ -78,7 +93,7 @@ impl Shown {
             .take(WARNING_LEAVES_NAMED)
             .collect();
         if names.is_empty() {
-            names.push("(none shown)");
+            names.push(text("index.none_shown", lang));
         }
         let more = match self
             .missing_leaves
@@ -86,13 +101,17 @@ impl Shown {
             .saturating_sub(WARNING_LEAVES_NAMED)
         {
             0 => String::new(),
-            n => format!(" and {n} more"),
+            n => fill("index.more", lang, &[("n", &n)]),
         };
-        Some(format!(
-            "warning: {} of {} figures shown rest partly on leaves without data (missing_share > 0): {}{more}; see the missing_share column",
-            self.missing_rows,
-            self.rows,
-            names.join(", ")
+        let leaves = format!("{}{more}", names.join(lang.pick(", ", "、")));
+        Some(fill(
+            "index.warning",
+            lang,
+            &[
+                ("missing", &self.missing_rows),
+                ("rows", &self.rows),
+                ("leaves", &leaves),
+            ],
         ))
     }
 }
@@ -119,8 +138,20 @@ fn marked(index: Option<f64>, source: Source) -> String {
 /// rounded table for people with the index marked by its source, cut like every table
 /// ([`crate::TABLE_ROWS_SHOWN`] rows and a note) and followed by [`INDEX_MARKS`]. A table
 /// derives only the rows it shows. Returns what the written rows held, for the warning
-/// about missing data ([`Shown::warning`]).
+/// about missing data ([`Shown::warning`]). The table for people is in English; CSV and
+/// JSON are the same in every language.
 pub fn write_result_to(result: &IndexResult, format: Format, out: &mut dyn Write) -> Result<Shown> {
+    write_result_in(result, format, Lang::En, out)
+}
+
+/// [`write_result_to`] with the table for people (headings, the marks' line) in `lang`;
+/// CSV and JSON do not change.
+pub fn write_result_in(
+    result: &IndexResult,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> Result<Shown> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let mut shown = Shown::default();
     let leaves: Vec<bool> = (0..result.node_ids().len())
@@ -166,7 +197,7 @@ pub fn write_result_to(result: &IndexResult, format: Format, out: &mut dyn Write
             out.write_all(b"\n]\n")?;
         }
         Format::Table => {
-            let mut t = RowWriter::new(Format::Table, RESULT_HEADER, &mut out)?;
+            let mut t = RowWriter::new(Format::Table, RESULT_HEADER, &mut out)?.lang(lang);
             let total = result.node_ids().len() * result.units().len() * result.years().len();
             let room = t.room().unwrap_or(total);
             let f = |x: Option<f64>, d: u8| x.map_or(Cell::Null, |v| Cell::fixed(v, d));
@@ -196,7 +227,7 @@ pub fn write_result_to(result: &IndexResult, format: Format, out: &mut dyn Write
             }
             t.count_unshown(total.saturating_sub(shown.rows) as u64)?;
             t.finish()?;
-            writeln!(out, "{INDEX_MARKS}")?;
+            writeln!(out, "{}", index_marks(lang))?;
         }
     }
     out.flush()?;
@@ -308,21 +339,54 @@ pub fn write_validation_to(
     w.finish()
 }
 
-fn label(fw: &Framework, node: usize) -> String {
-    let s = &fw.nodes()[node].spec;
-    if s.name_en.is_empty() {
-        s.id.clone()
-    } else {
-        s.name_en.clone()
+/// A node's index for a unit in a year where it has data; `None` where the cell's source
+/// is `no_data` (its carried level of 100 is no figure) or the index does not exist.
+fn drawn_value(r: &IndexResult, node: usize, unit: usize, t: usize) -> Option<f64> {
+    r.cell_at(node, unit, t)
+        .filter(|c| c.source != Source::NoData)
+        .and_then(|c| c.index)
+        .filter(|v| v.is_finite())
+}
+
+/// The line of `node` for `unit` over the years: a point per year, `None` where the node
+/// has no data (a gap, never a level of 100), estimated (dashed, hollow) where part of its
+/// weight rests on filled values or on leaves without data.
+pub fn index_line(r: &IndexResult, node: usize, unit: usize, label: String) -> Line {
+    Line {
+        label,
+        points: r
+            .years()
+            .iter()
+            .enumerate()
+            .map(|(t, &y)| Point {
+                x: f64::from(y),
+                y: drawn_value(r, node, unit, t),
+                estimated: r.cell_at(node, unit, t).is_some_and(|c| {
+                    c.estimated_share.is_some_and(|e| e > 0.0) || c.missing_share > 0.0
+                }),
+            })
+            .collect(),
     }
 }
 
-/// The report's figures for one unit (default: the first): the total and first-level
-/// indices over the years, then one bar chart per first-level indicator with its children's
-/// indices in the base year, the last observed year and the target year. A figure that rests
-/// partly on filled values or on leaves without data is dashed; a node without data in a year
-/// (source `no_data`) is drawn as a gap, and the charts say so.
-pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Result<Figure> {
+/// The base level 100, labelled.
+fn base_line(lang: Lang) -> Reference {
+    Reference {
+        value: 100.0,
+        label: text("chart.base_line", lang).into(),
+    }
+}
+
+/// The report's figures for one unit (default: the first), in `lang`: the total and the
+/// first-level indices over the years (estimated stretches dashed, years without data as
+/// gaps with a note), then for each first-level indicator its sub-indices in the base
+/// year, the last observed year and the target year, as horizontal bars.
+pub fn index_figure(
+    fw: &Framework,
+    r: &IndexResult,
+    unit: Option<&str>,
+    lang: Lang,
+) -> Result<Figure> {
     let u = match unit {
         Some(name) => r
             .unit_position(name)
@@ -334,113 +398,104 @@ pub fn index_figure(fw: &Framework, r: &IndexResult, unit: Option<&str>) -> Resu
         .get(u)
         .cloned()
         .ok_or_else(|| ReportError::Invalid("there are no units to draw".into()))?;
-    // A node's index where it has data; `None` where its source is `no_data`.
-    let value = |n: usize, t: usize| {
-        r.cell_at(n, u, t)
-            .filter(|c| c.source != Source::NoData)
-            .and_then(|c| c.index)
-    };
-    let years = r.years();
+    let base = r.base_year();
     let root = fw.root();
     let mut shown = vec![root];
     shown.extend(fw.nodes()[root].children.iter().copied());
-    let mut gaps = false;
     let lines = shown
         .iter()
-        .map(|&n| Line {
-            label: label(fw, n),
-            points: years
-                .iter()
-                .enumerate()
-                .map(|(t, &y)| {
-                    let c = r.cell_at(n, u, t);
-                    let v = value(n, t);
-                    gaps |= v.is_none();
-                    Point {
-                        x: f64::from(y),
-                        y: v,
-                        estimated: c.is_some_and(|c| {
-                            c.estimated_share.is_some_and(|e| e > 0.0) || c.missing_share > 0.0
-                        }),
-                    }
-                })
-                .collect(),
-        })
+        .map(|&n| index_line(r, n, u, node_name(fw, n, lang)))
         .collect();
-    let dashed_note = if gaps {
-        "dashed, hollow: rests partly on filled values or leaves without data; gap: no data"
-    } else {
-        "dashed, hollow: rests partly on filled values or leaves without data"
-    };
-    let line = Chart::Line(LineChart {
-        title: format!("{} — {}", label(fw, root), unit_name),
-        x_label: "year".into(),
-        y_label: format!("index ({} = 100)", r.base_year()),
+    let mut charts = vec![Chart::Line(LineChart {
+        title: fill(
+            "chart.index_level",
+            lang,
+            &[
+                ("name", &node_name(fw, root, lang)),
+                ("unit", &unit_name),
+                ("base", &base),
+            ],
+        ),
+        x_label: text("chart.year", lang).into(),
+        y_label: fill("chart.index_axis", lang, &[("base", &base)]),
         integer_x: true,
-        reference_y: Some(100.0),
+        references: vec![base_line(lang)],
         lines,
-        dashed_note: dashed_note.into(),
-    });
-    let mut bar_years = vec![r.base_year()];
+        estimated_label: text("chart.estimated", lang).into(),
+        gap_note: text("chart.no_data", lang).into(),
+        notes: Vec::new(),
+    })];
+    let mut bar_years = vec![base];
     if let Some(y) = r.last_observed_year() {
         bar_years.push(y);
     }
     bar_years.push(r.to_year());
     bar_years.dedup();
-    let bars: Vec<Chart> = fw.nodes()[root]
-        .children
+    let years_label = bar_years
         .iter()
-        .filter(|&&c| !fw.nodes()[c].children.is_empty())
-        .map(|&c| {
-            let kids = &fw.nodes()[c].children;
-            let series: Vec<BarSeries> = bar_years
-                .iter()
-                .map(|&y| {
-                    let t = r.year_position(y).unwrap_or(0);
-                    let kind = if Some(y) == r.last_observed_year() && y != r.to_year() {
-                        " (last observed)"
-                    } else {
-                        ""
-                    };
-                    BarSeries {
-                        label: format!("{y}{kind}"),
-                        values: kids.iter().map(|&k| value(k, t)).collect(),
-                    }
-                })
-                .collect();
-            // A category with a bar left out says why under its name.
-            let categories = kids
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| {
-                    if series
-                        .iter()
-                        .any(|s| s.values.get(i).is_some_and(Option::is_none))
-                    {
-                        format!("{} (no data)", label(fw, k))
-                    } else {
-                        label(fw, k)
-                    }
-                })
-                .collect();
-            Chart::Bar(BarChart {
-                title: label(fw, c),
-                y_label: "index".into(),
-                categories,
-                series,
-                reference_y: Some(100.0),
+        .map(|y| y.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    for &c in &fw.nodes()[root].children {
+        let kids = &fw.nodes()[c].children;
+        if kids.is_empty() {
+            continue;
+        }
+        let series = bar_years
+            .iter()
+            .map(|&y| {
+                let t = r.year_position(y).unwrap_or(0);
+                let label = if Some(y) == r.last_observed_year() && y != r.to_year() {
+                    fill("chart.last_observed", lang, &[("year", &y)])
+                } else {
+                    fill("chart.year_label", lang, &[("year", &y)])
+                };
+                BarSeries {
+                    label,
+                    values: kids.iter().map(|&k| drawn_value(r, k, u, t)).collect(),
+                }
             })
-        })
-        .collect();
-    let mut rows = vec![vec![line]];
-    for pair in bars.chunks(2) {
-        rows.push(pair.to_vec());
+            .collect::<Vec<_>>();
+        // A category with a bar left out says why beside its name.
+        let categories = kids
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| {
+                let name = node_name(fw, k, lang);
+                if series
+                    .iter()
+                    .any(|s| s.values.get(i).is_some_and(Option::is_none))
+                {
+                    fill("chart.bar_no_data", lang, &[("name", &name)])
+                } else {
+                    name
+                }
+            })
+            .collect();
+        charts.push(Chart::Bar(BarChart {
+            title: fill(
+                "chart.index_children",
+                lang,
+                &[
+                    ("name", &node_name(fw, c, lang)),
+                    ("years", &years_label),
+                    ("base", &base),
+                ],
+            ),
+            value_label: fill("chart.index_axis", lang, &[("base", &base)]),
+            categories,
+            series,
+            references: vec![base_line(lang)],
+            horizontal: true,
+            overlay: false,
+            value_digits: 1,
+            notes: Vec::new(),
+        }));
     }
     Ok(Figure {
         title: None,
-        rows,
-        width: 1200,
-        row_height: 420,
+        charts,
+        source: None,
     })
 }
 
@@ -543,6 +598,26 @@ mod tests {
     }
 
     #[test]
+    fn a_chinese_table_explains_its_marks_and_warns_in_chinese() {
+        let (_, r) = result();
+        let mut buf = Vec::new();
+        let shown = write_result_in(&r, Format::Table, Lang::Zh, &mut buf).unwrap();
+        let table = String::from_utf8(buf).unwrap();
+        assert!(
+            table.ends_with(&format!("{}\n", index_marks(Lang::Zh))),
+            "{table}"
+        );
+        assert!(table.contains("200.00 *"), "{table}");
+        let w = shown.warning_in(Lang::Zh).unwrap();
+        assert!(w.starts_with("警告：") && w.contains("b"), "{w}");
+        assert_eq!(index_marks(Lang::En), INDEX_MARKS);
+        // CSV is the same bytes in both languages.
+        let mut zh = Vec::new();
+        write_result_in(&r, Format::Csv, Lang::Zh, &mut zh).unwrap();
+        assert_eq!(String::from_utf8(zh).unwrap(), text(&r, Format::Csv).0);
+    }
+
+    #[test]
     fn complete_data_gives_no_warning() {
         let shown = Shown {
             rows: 3,
@@ -560,23 +635,33 @@ mod tests {
     #[test]
     fn a_node_without_data_is_a_gap_in_the_chart_never_100() {
         let (fw, r) = result();
-        let fig = index_figure(&fw, &r, None).unwrap();
-        let Chart::Line(line) = &fig.rows[0][0] else {
-            panic!("the first panel is the line chart")
-        };
-        assert!(line.dashed_note.ends_with("gap: no data"));
-        let b = line.lines.iter().find(|l| l.label == "b").unwrap();
-        assert_eq!(b.points[0].y, None, "b 2020: no data");
-        assert_eq!(b.points[1].y, Some(100.0));
-        let t = &line.lines[0];
-        assert_eq!(t.points[0].y, Some(100.0));
-        assert!(t.points[0].estimated, "half the total rests on nothing");
-        assert!(index_figure(&fw, &r, Some("nowhere")).is_err());
+        for lang in [Lang::En, Lang::Zh] {
+            let fig = index_figure(&fw, &r, None, lang).unwrap();
+            let Chart::Line(line) = &fig.charts[0] else {
+                panic!("the first chart is the line chart")
+            };
+            let b = line.lines.iter().find(|l| l.label == "b").unwrap();
+            assert_eq!(b.points[0].y, None, "b 2020: no data, not 100");
+            assert_eq!(b.points[1].y, Some(100.0));
+            let t = &line.lines[0];
+            assert_eq!(t.points[0].y, Some(100.0));
+            assert!(t.points[0].estimated, "half the total rests on nothing");
+            assert!(!t.points[2].estimated, "2022 rests on observed values");
+            let svg = fig.render_svg().unwrap();
+            let note = match lang {
+                Lang::En => "Gap: b has no data in 2020",
+                Lang::Zh => "断点：b 2020 年无数据",
+            };
+            assert!(svg.contains(note), "{svg}");
+            // The total's 2020–2021 stretch is dashed: it rests partly on b's nothing.
+            assert!(svg.contains("stroke-dasharray=\"6 4\""), "{svg}");
+        }
+        assert!(index_figure(&fw, &r, Some("nowhere"), Lang::En).is_err());
     }
 
     #[test]
     fn a_bar_without_data_is_left_out_and_its_category_says_so() {
-        // Two levels: t over g, whose children a (data) and b (none until 2022).
+        // Two levels: t over g, whose children a (data) and b (none until 2021).
         let fw = Framework::from_nodes(vec![
             NodeSpec::root("t"),
             NodeSpec::child("g", "t"),
@@ -591,12 +676,17 @@ mod tests {
         ];
         let panel = Panel::from_records(&fw, obs).unwrap();
         let r = compute(&fw, &panel, &ComputeOptions::default()).unwrap();
-        let fig = index_figure(&fw, &r, None).unwrap();
-        let Chart::Bar(bars) = &fig.rows[1][0] else {
-            panic!("the second row holds the bar charts")
+        let fig = index_figure(&fw, &r, None, Lang::En).unwrap();
+        let Chart::Bar(bars) = &fig.charts[1] else {
+            panic!("the second chart is a bar chart")
         };
         assert_eq!(bars.categories, ["a", "b (no data)"]);
         assert_eq!(bars.series[0].values, [Some(100.0), None], "2020");
         assert_eq!(bars.series[1].values, [Some(200.0), Some(100.0)], "2021");
+        let fig = index_figure(&fw, &r, None, Lang::Zh).unwrap();
+        let Chart::Bar(bars) = &fig.charts[1] else {
+            panic!("the second chart is a bar chart")
+        };
+        assert_eq!(bars.categories, ["a", "b（无数据）"]);
     }
 }

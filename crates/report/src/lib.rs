@@ -9,12 +9,17 @@
 //!   a note), as CSV (full precision) or JSON (typed values), streamed row by row;
 //! - [`cell`]: one typed value and how each format shows it; [`number`]: the one place that
 //!   decides how numbers and money look;
-//! - [`chart`]: SVG line and bar charts (estimated stretches dashed);
+//! - [`lang`], [`messages`], [`names`]: the language of everything for people, the message
+//!   catalogue (every label and sentence in Chinese and English) and the domain names taken
+//!   from the data;
+//! - [`chart`]: SVG charts for an A4 page (lines with dashed estimates and gaps, grouped
+//!   bars, tornado and band charts), CJK fonts first;
 //! - [`record`]: one record of named fields (a reply, a verification);
 //! - domain tables, one module per library: [`registry`], [`index`] (and its figures),
 //!   [`voucher`], [`compute`], [`rules`];
-//! - [`cycle`]: the annual cycle's printed steps and its report folder (summary.md, the CSV
-//!   tables behind every number, SVG charts);
+//! - [`robustness`]: tornado and band figures of an index's weight tests;
+//! - [`cycle`]: the annual cycle's printed steps and its report folder (index.html,
+//!   report.xlsx, summary.md, the CSV tables behind every number, SVG charts);
 //! - [`atomic`]: files written whole or not at all.
 //!
 //! ```
@@ -41,9 +46,13 @@ pub mod cycle;
 pub mod error;
 pub mod format;
 pub mod index;
+pub mod lang;
+pub mod messages;
+pub mod names;
 pub mod number;
 pub mod record;
 pub mod registry;
+pub mod robustness;
 pub mod rules;
 pub mod table;
 pub mod voucher;
@@ -51,5 +60,7 @@ pub mod voucher;
 pub use cell::Cell;
 pub use error::{ReportError, Result};
 pub use format::Format;
+pub use lang::Lang;
+pub use names::Names;
 pub use record::Record;
 pub use table::{RowWriter, TABLE_ROWS_SHOWN, Table};

@@ -6,6 +6,11 @@
 //! [`TABLE_ROWS_SHOWN`] rows, then a note of how many there are (`showing 50 of 1,234 rows;
 //! use --format csv for all`). CSV has one header row and full precision; JSON is an array of
 //! objects keyed by the header in its order, with typed values. Neither is ever truncated.
+//!
+//! Only the table for people has a language ([`RowWriter::lang`]): in Chinese its headings
+//! are the catalogue's labels ([`crate::messages::column`]) and its cells are shown by
+//! [`Cell::text_in`]; in English the headings stay the CSV column names. CSV and JSON are the
+//! same bytes in every language.
 
 use std::io::Write;
 
@@ -14,6 +19,8 @@ use comfy_table::{ContentArrangement, Table as Comfy, presets::UTF8_FULL_CONDENS
 use crate::cell::Cell;
 use crate::error::Result;
 use crate::format::Format;
+use crate::lang::Lang;
+use crate::messages::{column, fill};
 use crate::number::thousands;
 
 /// Rows a table for people shows before its note.
@@ -24,6 +31,7 @@ enum Sink<W: Write> {
         out: W,
         kept: Vec<Vec<String>>,
         shown: usize,
+        lang: Lang,
     },
     // Boxed: the CSV writer's buffer makes it far larger than the other kinds.
     Csv(Box<csv::Writer<W>>),
@@ -54,6 +62,7 @@ impl<W: Write> RowWriter<W> {
                 out,
                 kept: Vec::new(),
                 shown: TABLE_ROWS_SHOWN,
+                lang: Lang::En,
             },
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
@@ -89,6 +98,15 @@ impl<W: Write> RowWriter<W> {
         self
     }
 
+    /// Shows the table for people in `lang` (the default is English); CSV and JSON do not
+    /// change.
+    pub fn lang(mut self, to: Lang) -> Self {
+        if let Sink::People { lang, .. } = &mut self.sink {
+            *lang = to;
+        }
+        self
+    }
+
     /// Writes one row (as long as the header; missing cells are empty, extra ones dropped).
     pub fn row<I, C>(&mut self, cells: I) -> Result<()>
     where
@@ -100,9 +118,11 @@ impl<W: Write> RowWriter<W> {
         let mut cells: Vec<Cell> = cells.into_iter().map(Into::into).take(width).collect();
         cells.resize(width, Cell::Null);
         match &mut self.sink {
-            Sink::People { kept, shown, .. } => {
+            Sink::People {
+                kept, shown, lang, ..
+            } => {
                 if kept.len() < *shown {
-                    kept.push(cells.iter().map(Cell::text).collect());
+                    kept.push(cells.iter().map(|c| c.text_in(*lang)).collect());
                 }
             }
             Sink::Csv(w) => w.write_record(cells.iter().map(Cell::csv))?,
@@ -157,23 +177,29 @@ impl<W: Write> RowWriter<W> {
     /// closes the CSV or JSON, and flushes.
     pub fn finish(self) -> Result<()> {
         match self.sink {
-            Sink::People { mut out, kept, .. } => {
+            Sink::People {
+                mut out,
+                kept,
+                lang,
+                ..
+            } => {
                 let shown = kept.len() as u64;
+                let header: Vec<String> = match lang {
+                    Lang::En => self.header,
+                    Lang::Zh => self.header.iter().map(|h| column(h, lang).into()).collect(),
+                };
                 let mut t = Comfy::new();
                 t.load_preset(UTF8_FULL_CONDENSED)
                     .set_content_arrangement(ContentArrangement::Dynamic)
-                    .set_header(self.header);
+                    .set_header(header);
                 for r in kept {
                     t.add_row(r);
                 }
                 writeln!(out, "{t}")?;
                 if self.total > shown {
-                    writeln!(
-                        out,
-                        "showing {} of {} rows; use --format csv for all",
-                        thousands(shown),
-                        thousands(self.total)
-                    )?;
+                    let (shown, total) = (thousands(shown), thousands(self.total));
+                    let note = fill("table.cut", lang, &[("shown", &shown), ("total", &total)]);
+                    writeln!(out, "{note}")?;
                 }
                 out.flush()?;
             }
@@ -218,20 +244,30 @@ impl Table {
         self.rows.push(row.into_iter().map(Into::into).collect());
     }
 
-    /// Writes the table in `format` to `out`.
+    /// Writes the table in `format` to `out` (a table for people in English).
     pub fn write_to(&self, format: Format, out: &mut dyn Write) -> Result<()> {
-        let mut w = RowWriter::new(format, self.header.iter().cloned(), out)?;
+        self.write_in(format, Lang::En, out)
+    }
+
+    /// Writes the table in `format` to `out`, for people in `lang`.
+    pub fn write_in(&self, format: Format, lang: Lang, out: &mut dyn Write) -> Result<()> {
+        let mut w = RowWriter::new(format, self.header.iter().cloned(), out)?.lang(lang);
         for r in &self.rows {
             w.row(r.iter().cloned())?;
         }
         w.finish()
     }
 
-    /// Prints the table in `format` on standard output.
+    /// Prints the table in `format` on standard output (for people in English).
     pub fn print(&self, format: Format) -> Result<()> {
+        self.print_in(format, Lang::En)
+    }
+
+    /// Prints the table in `format` on standard output, for people in `lang`.
+    pub fn print_in(&self, format: Format, lang: Lang) -> Result<()> {
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
-        self.write_to(format, &mut out)?;
+        self.write_in(format, lang, &mut out)?;
         out.flush()?;
         Ok(())
     }
@@ -318,5 +354,31 @@ mod tests {
         let mut csv = RowWriter::new(Format::Csv, ["n"], Vec::new()).unwrap();
         assert_eq!(csv.room(), None);
         assert!(csv.count_unshown(1).is_err(), "CSV is never cut");
+    }
+
+    #[test]
+    fn chinese_changes_only_the_table_for_people() {
+        let t = sample();
+        let mut zh = Vec::new();
+        t.write_in(Format::Table, Lang::Zh, &mut zh).unwrap();
+        let zh = String::from_utf8(zh).unwrap();
+        assert!(zh.contains("金额（元）") && zh.contains("3.10元"), "{zh}");
+        assert!(zh.contains("是") && zh.contains("否"), "{zh}");
+        for f in [Format::Csv, Format::Json] {
+            let mut b = Vec::new();
+            t.write_in(f, Lang::Zh, &mut b).unwrap();
+            assert_eq!(String::from_utf8(b).unwrap(), text(&t, f));
+        }
+        let mut long = Table::new(["n"]);
+        for k in 0..60u32 {
+            long.push([k]);
+        }
+        let mut b = Vec::new();
+        long.write_in(Format::Table, Lang::Zh, &mut b).unwrap();
+        assert!(
+            String::from_utf8(b)
+                .unwrap()
+                .ends_with("共 60 行，显示前 50 行；全部数据请用 --format csv\n")
+        );
     }
 }

@@ -1,11 +1,19 @@
-//! The cycle's report folder is the same, CSV for CSV, whichever store the cycle ran on.
+//! The cycle's report folder: the same CSV files whichever store the cycle ran on and
+//! whichever language it is written in; index.html is one self-contained page with every
+//! chart and table; report.xlsx holds every table, typed, equal to its CSV cell by cell.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use cultivation::{CycleConfig, DataDir, Quiet, Stores, run_cycle};
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use cultivation::{CycleConfig, CycleOutcome, DataDir, Quiet, Stores, run_cycle};
 use registry_model::MemoryStore;
+use report::cycle::tables::tables;
 use report::cycle::{REPORT_FILES, write_folder};
+use report::{Lang, Names};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use scraper::{Html, Selector};
 use voucher_ledger::{MemoryJournal, SystemClock, VoucherBook};
 
 fn csvs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -22,29 +30,35 @@ fn csvs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-#[test]
-fn memory_and_sqlite_cycles_write_the_same_csv_files() {
-    let tmp = tempfile::tempdir().unwrap();
+fn config() -> CycleConfig {
     let mut config = CycleConfig::new().unwrap();
     config.firms = 100;
     config.seed = 3;
     config.jobs_per_holder = 2;
+    config
+}
 
+fn memory_cycle() -> CycleOutcome {
     let mut registry = MemoryStore::new();
     let mut ledger =
         VoucherBook::with_journal(MemoryJournal::new(), Box::new(SystemClock)).unwrap();
     let mut cohort = None;
-    let memory = run_cycle(
+    run_cycle(
         Stores {
             registry: &mut registry,
             ledger: &mut ledger,
             cohort: &mut cohort,
         },
-        &config,
+        &config(),
         &mut Quiet,
     )
-    .unwrap();
+    .unwrap()
+}
 
+#[test]
+fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
+    let tmp = tempfile::tempdir().unwrap();
+    let memory = memory_cycle();
     let dir = DataDir::new(tmp.path().join("data"));
     let lock = dir.lock().unwrap();
     let mut store = dir.open_registry(&lock).unwrap();
@@ -56,14 +70,15 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files() {
             ledger: &mut book,
             cohort: &mut file,
         },
-        &config,
+        &config(),
         &mut Quiet,
     )
     .unwrap();
 
+    let names = Names::shipped().unwrap();
     let (a, b) = (tmp.path().join("memory"), tmp.path().join("sqlite"));
-    let written = write_folder(&a, &memory).unwrap();
-    write_folder(&b, &sqlite).unwrap();
+    let written = write_folder(&a, &memory, Lang::En, &names).unwrap();
+    write_folder(&b, &sqlite, Lang::Zh, &names).unwrap();
     assert_eq!(written.len(), REPORT_FILES.len());
     for f in &written {
         assert!(f.is_file(), "{} is written", f.display());
@@ -73,8 +88,173 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files() {
     assert_eq!(ca.keys().collect::<Vec<_>>(), cb.keys().collect::<Vec<_>>());
     for (name, bytes) in &ca {
         assert!(bytes.len() > 20, "{name} has rows");
-        assert!(bytes == &cb[name], "{name} differs between the stores");
+        assert!(
+            bytes == &cb[name],
+            "{name} differs between the stores or the languages"
+        );
+        assert!(!bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "{name}: no BOM");
     }
     let md = std::fs::read_to_string(a.join("summary.md")).unwrap();
     assert!(md.contains("## 3. Compute") && md.contains("100 firms in the registry"));
+    assert!(
+        md.contains("![tiers.svg](tiers.svg)"),
+        "summary.md embeds its charts"
+    );
+    let zh = std::fs::read_to_string(b.join("summary.md")).unwrap();
+    assert!(
+        zh.contains("## 三、算力调度与算力券") && zh.contains("潜力型"),
+        "{zh}"
+    );
+    assert!(zh.contains("万"), "amounts in 万 or 亿: {zh}");
+}
+
+fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    doc.select(&Selector::parse(css).unwrap()).collect()
+}
+
+#[test]
+fn index_html_is_one_self_contained_page_with_every_chart_and_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outcome = memory_cycle();
+    let names = Names::shipped().unwrap();
+    for lang in [Lang::Zh, Lang::En] {
+        let dir = tmp.path().join(lang.code());
+        write_folder(&dir, &outcome, lang, &names).unwrap();
+        let text = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        let doc = Html::parse_document(&text);
+        assert_eq!(
+            select(&doc, "html")[0].value().attr("lang"),
+            Some(lang.html_tag())
+        );
+        assert_eq!(select(&doc, "h1").len(), 1);
+        // Sections with anchors, each linked from the contents.
+        let links: Vec<String> = select(&doc, "nav a")
+            .iter()
+            .filter_map(|a| a.value().attr("href").map(str::to_string))
+            .collect();
+        assert_eq!(links.len(), 6, "{links:?}");
+        for href in &links {
+            let id = href.trim_start_matches('#');
+            assert_eq!(
+                select(&doc, &format!("section[id='{id}']")).len(),
+                1,
+                "{id}"
+            );
+        }
+        // One inline <svg> per chart file, each in a figure with its source under it.
+        let svgs = REPORT_FILES.iter().filter(|f| f.ends_with(".svg")).count();
+        assert_eq!(select(&doc, "svg").len(), svgs);
+        let captions = select(&doc, "figure > figcaption");
+        assert_eq!(captions.len(), svgs);
+        let source = lang.pick("Source:", "数据来源：");
+        for c in &captions {
+            assert!(c.text().collect::<String>().starts_with(source));
+        }
+        // Every table of the folder is in the appendix, with a header row.
+        let appendix = select(&doc, "section#tables h3");
+        assert_eq!(appendix.len(), 13);
+        let heads = select(&doc, "section#tables table thead tr");
+        assert_eq!(heads.len(), 13);
+        let first_head = select(&doc, "section#tables th")[0]
+            .text()
+            .collect::<String>();
+        assert_eq!(first_head, lang.pick("Year", "年份"));
+        // No external resource: no script, no stylesheet link, no URL fetched.
+        assert!(select(&doc, "script, link, img, iframe, object").is_empty());
+        for el in select(&doc, "[src], [href]") {
+            for attr in ["src", "href"] {
+                if let Some(v) = el.value().attr(attr) {
+                    assert!(v.starts_with('#'), "{attr}='{v}' leaves the page");
+                }
+            }
+        }
+        let style: String = select(&doc, "style")
+            .iter()
+            .flat_map(|s| s.text())
+            .collect();
+        assert!(!style.contains("@import") && !style.contains("url("));
+        assert!(style.contains("@page") && style.contains("A4"));
+        assert!(!text.contains("http://") || text.matches("http://").count() == svgs);
+        assert!(!text.contains("https://"));
+    }
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn report_xlsx_holds_every_table_typed_and_equal_to_its_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outcome = memory_cycle();
+    let names = Names::shipped().unwrap();
+    let lang = Lang::Zh;
+    let dir = tmp.path().join("zh");
+    write_folder(&dir, &outcome, lang, &names).unwrap();
+    let mut wb: Xlsx<_> = open_workbook(dir.join("report.xlsx")).unwrap();
+    let sheets = wb.sheet_names();
+    let typed = tables(&outcome, &names).unwrap();
+    assert_eq!(sheets.len(), typed.len(), "{sheets:?}");
+    let mut compared = 0;
+    for (sheet, t) in sheets.iter().zip(&typed) {
+        assert_eq!(sheet, report::messages::text(t.title, lang));
+        let range = wb.worksheet_range(sheet).unwrap();
+        let mut csv = csv::Reader::from_path(dir.join(t.file)).unwrap();
+        let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_string).collect();
+        let records: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        if records.is_empty() {
+            continue;
+        }
+        assert_eq!(rows.len(), records.len() + 1, "{}", t.file);
+        assert_eq!(header, t.table.header, "{}", t.file);
+        // Headings in the language.
+        for (k, h) in header.iter().enumerate() {
+            assert_eq!(
+                cell_text(&rows[0][k]),
+                report::cycle::tables::heading(h, lang, &names)
+            );
+        }
+        for (i, rec) in records.iter().enumerate() {
+            for (k, field) in rec.iter().enumerate() {
+                let x = rows[i + 1].get(k).unwrap_or(&Data::Empty);
+                let cell = &t.table.rows[i][k];
+                match cell {
+                    // serde writes floats its own way (`0.0`); the value is what counts.
+                    report::Cell::Float { value, .. } => {
+                        assert_eq!(field.parse::<f64>().ok(), Some(*value), "{}", t.file)
+                    }
+                    _ => assert_eq!(cell.csv(), field, "{} row {i} col {k}: typed = CSV", t.file),
+                }
+                let ok = match x {
+                    Data::Empty => field.is_empty(),
+                    Data::Float(v) => {
+                        // Money and measured numbers: the CSV's value, as Excel's double.
+                        let exact = field.parse::<Decimal>().ok().and_then(|d| d.to_f64());
+                        let float = field.parse::<f64>().ok();
+                        exact == Some(*v) || float == Some(*v)
+                    }
+                    Data::Int(v) => field.parse::<i64>() == Ok(*v),
+                    Data::Bool(b) => field == b.to_string(),
+                    Data::DateTime(d) => d
+                        .as_datetime()
+                        .is_some_and(|t| t.format("%Y-%m-%d").to_string() == field),
+                    // Text cells: the CSV's text, or a key's name in the language.
+                    Data::String(s) => *s == cell.text_in(lang),
+                    other => panic!("{}: unexpected {other:?}", t.file),
+                };
+                assert!(
+                    ok,
+                    "{} row {i} col {k}: xlsx {x:?} vs CSV '{field}'",
+                    t.file
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 1_000, "compared {compared} cells");
 }

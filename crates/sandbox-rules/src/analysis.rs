@@ -7,20 +7,34 @@
 //! resolved on each date where a parameter or a validity period changes, so an overlap that
 //! exists only before a threshold changes is still found. Where the normal form would grow
 //! past a bound the analysis says "maybe" rather than guess: it never reports a rule
-//! unreachable unless it has proved it.
+//! unreachable unless it has proved it. (The satisfiability test itself is in `sat.rs`,
+//! shared with the loader's reachability check.)
+//!
+//! Bounded: [`OVERLAP_PAIRS_MAX`] pairs examined, [`OVERLAPS_LISTED_MAX`] overlaps listed.
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, NaiveDate};
-use rust_decimal::Decimal;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
-use crate::model::{CmpOp, Cond, InSet, Mode, Operand, RuleSet, Test};
-use crate::value::{FactType, Value};
+use crate::model::{Cond, Mode, RuleSet};
+use crate::sat::{
+    Window, change_dates, descends, own_window, path_cond, reach_window, satisfiable, why_unsat,
+};
 
-/// The most conjunctions a condition's normal form may have before analysis gives up on it.
-pub const DNF_TERMS_MAX: usize = 2048;
+pub use crate::sat::DNF_TERMS_MAX;
+
+/// The most overlaps [`RuleSet::analyze`] lists in full ([`Analysis::overlaps`]); beyond it
+/// overlaps are only counted ([`Analysis::overlaps_total`]). Each listed overlap holds its
+/// situation in words, so this bounds the report's memory: a set of 10,000 rules that all
+/// overlap has 49,995,000 overlapping pairs.
+pub const OVERLAPS_LISTED_MAX: usize = 1_000;
+
+/// The most pairs of sibling rules [`RuleSet::analyze`] examines for an overlap; the pairs
+/// beyond it are counted as unchecked ([`Analysis::pairs_unchecked`]), so the analysis of the
+/// largest set ([`crate::model::RULES_MAX`] rules) ends in bounded time. Pairs are examined in
+/// rule order. (Measured figures are in docs/sandbox-rules.md.)
+pub const OVERLAP_PAIRS_MAX: u64 = 2_000_000;
 
 /// Two rules that can apply to the same facts on the same date with different outcomes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,8 +74,17 @@ pub struct DeadException {
 /// The report of [`RuleSet::analyze`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Analysis {
-    /// Possible conflicts a program office should settle before a firm meets them.
+    /// Possible conflicts a program office should settle before a firm meets them: the
+    /// first [`OVERLAPS_LISTED_MAX`] found, in rule order.
     pub overlaps: Vec<Overlap>,
+    /// Every overlap found among the pairs examined, listed or not.
+    #[serde(default)]
+    pub overlaps_total: u64,
+    /// Pairs of sibling rules not examined because the analysis reached
+    /// [`OVERLAP_PAIRS_MAX`] (0 when every pair was examined): overlaps among them are not
+    /// counted, so `overlaps_total` is then a lower bound.
+    #[serde(default)]
+    pub pairs_unchecked: u64,
     /// Exceptions that can never apply.
     pub dead_exceptions: Vec<DeadException>,
     /// Rules whose conditions were too large to analyse fully.
@@ -69,590 +92,29 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Whether nothing was found.
+    /// Whether nothing was found (and nothing was left unchecked).
     pub fn is_clean(&self) -> bool {
-        self.overlaps.is_empty() && self.dead_exceptions.is_empty()
+        self.overlaps_total == 0
+            && self.overlaps.is_empty()
+            && self.dead_exceptions.is_empty()
+            && self.pairs_unchecked == 0
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Part {
-    Whole,
-    Below,
-    Above,
-}
-
-/// A literal: the raw test of `atom` must come out `want` (negated atoms already folded in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Lit {
-    atom: usize,
-    want: bool,
-    part: Part,
-}
-
-type Dnf = Vec<Vec<Lit>>;
-
-fn dnf(set: &RuleSet, c: &Cond, positive: bool) -> Option<Dnf> {
-    match c {
-        Cond::Always => Some(if positive { vec![vec![]] } else { vec![] }),
-        Cond::Atom(i) => {
-            let atom = set.atoms.get(*i)?;
-            let want = positive != atom.negated;
-            if !want && matches!(atom.test, Test::Between(..)) {
-                return Some(vec![
-                    vec![Lit {
-                        atom: *i,
-                        want,
-                        part: Part::Below,
-                    }],
-                    vec![Lit {
-                        atom: *i,
-                        want,
-                        part: Part::Above,
-                    }],
-                ]);
-            }
-            Some(vec![vec![Lit {
-                atom: *i,
-                want,
-                part: Part::Whole,
-            }]])
-        }
-        Cond::Not(inner) => dnf(set, inner, !positive),
-        Cond::Named(_, inner) => dnf(set, inner, positive),
-        Cond::All(ps) | Cond::Any(ps) => {
-            let conjunctive = matches!(c, Cond::All(_)) == positive;
-            if conjunctive {
-                let mut acc: Dnf = vec![vec![]];
-                for p in ps {
-                    let d = dnf(set, p, positive)?;
-                    let mut next = Vec::with_capacity(acc.len() * d.len().max(1));
-                    for a in &acc {
-                        for b in &d {
-                            let mut t = a.clone();
-                            t.extend_from_slice(b);
-                            next.push(t);
-                        }
-                    }
-                    if next.len() > DNF_TERMS_MAX {
-                        return None;
-                    }
-                    acc = next;
-                }
-                Some(acc)
-            } else {
-                let mut acc: Dnf = Vec::new();
-                for p in ps {
-                    acc.extend(dnf(set, p, positive)?);
-                    if acc.len() > DNF_TERMS_MAX {
-                        return None;
-                    }
-                }
-                Some(acc)
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
-    Num(Decimal),
-    Text(String),
-    Bool(bool),
-}
-
-fn key(v: &Value) -> Option<Key> {
-    Some(match v {
-        Value::Date(d) => Key::Num(Decimal::from(d.num_days_from_ce())),
-        Value::Boolean(b) => Key::Bool(*b),
-        Value::Text(s) => Key::Text(s.clone()),
-        other => Key::Num(other.as_number()?),
-    })
-}
-
-#[derive(Default)]
-struct SlotC {
-    known: bool,
-    missing: bool,
-    lo: Option<(Decimal, bool)>,
-    hi: Option<(Decimal, bool)>,
-    allowed: Option<BTreeSet<Key>>,
-    excluded: BTreeSet<Key>,
-    req: BTreeSet<String>,
-    forb: BTreeSet<String>,
-    any_of: Vec<Vec<String>>,
-    pre_req: Vec<String>,
-    pre_forb: Vec<String>,
-}
-
-impl SlotC {
-    fn lower(&mut self, v: Decimal, incl: bool) {
-        let tighter = match self.lo {
-            None => true,
-            Some((l, li)) => v > l || (v == l && li && !incl),
-        };
-        if tighter {
-            self.lo = Some((v, incl));
-        }
-    }
-    fn upper(&mut self, v: Decimal, incl: bool) {
-        let tighter = match self.hi {
-            None => true,
-            Some((h, hi)) => v < h || (v == h && hi && !incl),
-        };
-        if tighter {
-            self.hi = Some((v, incl));
-        }
-    }
-    fn allow(&mut self, keys: BTreeSet<Key>) {
-        self.allowed = Some(match self.allowed.take() {
-            None => keys,
-            Some(a) => a.intersection(&keys).cloned().collect(),
-        });
-    }
-    fn in_range(&self, k: &Key) -> bool {
-        let Key::Num(v) = k else { return true };
-        let lo_ok = self
-            .lo
-            .is_none_or(|(l, i)| if i { *v >= l } else { *v > l });
-        let hi_ok = self
-            .hi
-            .is_none_or(|(h, i)| if i { *v <= h } else { *v < h });
-        lo_ok && hi_ok
-    }
-}
-
-struct Checker<'a> {
-    set: &'a RuleSet,
-    date: NaiveDate,
-}
-
-impl Checker<'_> {
-    fn resolve(&self, o: &Operand) -> Option<Value> {
-        match o {
-            Operand::Const(v) => Some(v.clone()),
-            Operand::Param(p) => self
-                .set
-                .params
-                .get(*p)?
-                .at(self.date)
-                .map(|d| d.value.clone()),
-        }
-    }
-
-    /// `Ok(())` when the conjunction can hold (or cannot be judged), `Err(reason)` when not.
-    fn term(&self, term: &[Lit]) -> Result<(), String> {
-        let n = self.set.facts.len();
-        let mut slots: Vec<SlotC> = (0..n).map(|_| SlotC::default()).collect();
-        for lit in term {
-            let Some(atom) = self.set.atoms.get(lit.atom) else {
-                continue;
-            };
-            let Some(s) = slots.get_mut(atom.slot) else {
-                continue;
-            };
-            if let Test::Known = atom.test {
-                if lit.want {
-                    s.known = true;
-                } else {
-                    s.missing = true;
-                }
-                continue;
-            }
-            s.known = true;
-            match &atom.test {
-                Test::Cmp(op, o) => {
-                    let Some(v) = self.resolve(o) else { continue };
-                    let Some(k) = key(&v) else { continue };
-                    let op = if lit.want { *op } else { op.negate() };
-                    match (op, &k) {
-                        (CmpOp::Eq, _) => s.allow(BTreeSet::from([k])),
-                        (CmpOp::Ne, _) => {
-                            s.excluded.insert(k);
-                        }
-                        (CmpOp::Lt, Key::Num(x)) => s.upper(*x, false),
-                        (CmpOp::Le, Key::Num(x)) => s.upper(*x, true),
-                        (CmpOp::Gt, Key::Num(x)) => s.lower(*x, false),
-                        (CmpOp::Ge, Key::Num(x)) => s.lower(*x, true),
-                        _ => {}
-                    }
-                }
-                Test::Between(lo, hi) => {
-                    let (Some(lo), Some(hi)) = (self.resolve(lo), self.resolve(hi)) else {
-                        continue;
-                    };
-                    let (Some(Key::Num(lo)), Some(Key::Num(hi))) = (key(&lo), key(&hi)) else {
-                        continue;
-                    };
-                    match lit.part {
-                        Part::Whole => {
-                            s.lower(lo, true);
-                            s.upper(hi, true);
-                        }
-                        Part::Below => s.upper(lo, false),
-                        Part::Above => s.lower(hi, false),
-                    }
-                }
-                Test::In(set) => {
-                    let values: Vec<Value> = match set {
-                        InSet::Values(vs) => vs.clone(),
-                        InSet::Param(p) => match self
-                            .set
-                            .params
-                            .get(*p)
-                            .and_then(|p| p.at(self.date))
-                            .map(|d| &d.value)
-                        {
-                            Some(Value::List(items)) => {
-                                items.iter().map(|i| Value::Text(i.clone())).collect()
-                            }
-                            _ => continue,
-                        },
-                    };
-                    let keys: BTreeSet<Key> = values.iter().filter_map(key).collect();
-                    if lit.want {
-                        s.allow(keys);
-                    } else {
-                        s.excluded.extend(keys);
-                    }
-                }
-                Test::Contains { items, any } => match (lit.want, any) {
-                    (true, false) => s.req.extend(items.iter().cloned()),
-                    (true, true) => s.any_of.push(items.clone()),
-                    (false, true) => s.forb.extend(items.iter().cloned()),
-                    (false, false) => {
-                        if let [one] = items.as_slice() {
-                            s.forb.insert(one.clone());
-                        }
-                    }
-                },
-                Test::StartsWith(p) => {
-                    if lit.want {
-                        s.pre_req.push(p.clone());
-                    } else {
-                        s.pre_forb.push(p.clone());
-                    }
-                }
-                Test::Known => {}
-            }
-        }
-        for (i, s) in slots.iter_mut().enumerate() {
-            let Some(decl) = self.set.facts.get(i) else {
-                continue;
-            };
-            let name = &decl.name;
-            if s.known && s.missing {
-                return Err(format!("fact '{name}' must be both known and missing"));
-            }
-            if !s.known {
-                continue;
-            }
-            if decl.ty == FactType::Integer {
-                // An integer fact holds an i64.
-                s.lower(Decimal::from(i64::MIN), true);
-                s.upper(Decimal::from(i64::MAX), true);
-            }
-            let discrete = matches!(decl.ty, FactType::Integer | FactType::Date);
-            if discrete {
-                // Checked: a bound at the edge of Decimal's range is left as it is.
-                if let Some((l, false)) = s.lo {
-                    if let Some(t) = l.floor().checked_add(Decimal::ONE) {
-                        s.lo = Some((t, true));
-                    }
-                } else if let Some((l, true)) = s.lo {
-                    s.lo = Some((l.ceil(), true));
-                }
-                if let Some((h, false)) = s.hi {
-                    if let Some(t) = h.ceil().checked_sub(Decimal::ONE) {
-                        s.hi = Some((t, true));
-                    }
-                } else if let Some((h, true)) = s.hi {
-                    s.hi = Some((h.floor(), true));
-                }
-            }
-            if let (Some((l, li)), Some((h, hi))) = (s.lo, s.hi) {
-                if l > h || (l == h && !(li && hi)) {
-                    return Err(format!("fact '{name}' has an empty range"));
-                }
-                let span = h.checked_sub(l);
-                if discrete && span.is_some_and(|w| w < Decimal::from(4096)) {
-                    // Few integers left (at most 4096 steps): see that one is not excluded.
-                    let mut x = l;
-                    let mut any = false;
-                    while x <= h {
-                        if !s.excluded.contains(&Key::Num(x)) {
-                            any = true;
-                            break;
-                        }
-                        match x.checked_add(Decimal::ONE) {
-                            Some(n) => x = n,
-                            None => break,
-                        }
-                    }
-                    if !any && s.allowed.is_none() {
-                        return Err(format!("fact '{name}': every value in range is excluded"));
-                    }
-                } else if l == h && s.excluded.contains(&Key::Num(l)) {
-                    return Err(format!("fact '{name}' must equal and differ from {l}"));
-                }
-            }
-            let domain: Option<BTreeSet<Key>> = match &decl.ty {
-                FactType::Enumeration { values } => {
-                    Some(values.iter().map(|v| Key::Text(v.clone())).collect())
-                }
-                FactType::Boolean => Some(BTreeSet::from([Key::Bool(false), Key::Bool(true)])),
-                _ => None,
-            };
-            let allowed = match (domain, s.allowed.take()) {
-                (Some(d), Some(a)) => Some(d.intersection(&a).cloned().collect()),
-                (Some(d), None) => Some(d),
-                (None, a) => a,
-            };
-            if let Some(a) = allowed {
-                let left = a.iter().any(|k| {
-                    !s.excluded.contains(k)
-                        && s.in_range(k)
-                        && match k {
-                            Key::Text(t) => {
-                                s.pre_req.iter().all(|p| t.starts_with(p.as_str()))
-                                    && !s.pre_forb.iter().any(|p| t.starts_with(p.as_str()))
-                            }
-                            _ => true,
-                        }
-                });
-                if !left {
-                    return Err(format!("no value of fact '{name}' satisfies every test"));
-                }
-            }
-            for p in &s.pre_req {
-                for q in &s.pre_req {
-                    if !p.starts_with(q.as_str()) && !q.starts_with(p.as_str()) {
-                        return Err(format!(
-                            "fact '{name}' cannot start with both '{p}' and '{q}'"
-                        ));
-                    }
-                }
-                if s.pre_forb.iter().any(|q| p.starts_with(q.as_str())) {
-                    return Err(format!("fact '{name}' must and must not start with '{p}'"));
-                }
-            }
-            if let Some(x) = s.req.intersection(&s.forb).next() {
-                return Err(format!("list '{name}' must and must not contain '{x}'"));
-            }
-            for group in &s.any_of {
-                if group.iter().all(|g| s.forb.contains(g)) {
-                    return Err(format!(
-                        "list '{name}' must contain one of [{}], all forbidden",
-                        group.join(", ")
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn labels(&self, term: &[Lit]) -> Vec<String> {
-        term.iter()
-            .filter_map(|l| {
-                let a = self.set.atoms.get(l.atom)?;
-                // The label describes the test with its negation folded in.
-                let base = a.label.clone();
-                let want_label = l.want != a.negated;
-                Some(match (want_label, l.part) {
-                    (true, _) => base,
-                    (false, Part::Below) => format!("below the range of ({base})"),
-                    (false, Part::Above) => format!("above the range of ({base})"),
-                    (false, Part::Whole) => format!("not ({base})"),
-                })
-            })
-            .collect()
-    }
-}
-
-/// A date window, inclusive; `None` ends are open.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    from: Option<NaiveDate>,
-    until: Option<NaiveDate>,
-}
-
-impl Window {
-    fn meet(self, o: Window) -> Option<Window> {
-        let from = match (self.from, o.from) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        let until = match (self.until, o.until) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        match (from, until) {
-            (Some(f), Some(u)) if f > u => None,
-            _ => Some(Window { from, until }),
-        }
-    }
-    fn contains(self, d: NaiveDate) -> bool {
-        self.from.is_none_or(|f| f <= d) && self.until.is_none_or(|u| d <= u)
-    }
-}
-
-fn own_window(set: &RuleSet, r: usize) -> Window {
-    let rule = set.rules.get(r);
-    Window {
-        from: rule.and_then(|x| x.valid_from),
-        until: rule.and_then(|x| x.valid_until),
-    }
-}
-
-/// The window in which a rule can be reached: its own, within its first parent's chain.
-fn reach_window(set: &RuleSet, r: usize, depth: usize) -> Option<Window> {
-    let own = own_window(set, r);
-    let parents = set
-        .rules
-        .get(r)
-        .map(|x| x.parents.as_slice())
-        .unwrap_or(&[]);
-    if parents.is_empty() || depth > crate::model::RULES_MAX {
-        return Some(own);
-    }
-    // Reachable through any parent: keep the hull of the windows it can be reached in.
-    let mut hull: Option<Window> = None;
-    for &p in parents {
-        if let Some(w) = reach_window(set, p, depth + 1).and_then(|pw| pw.meet(own)) {
-            hull = Some(match hull {
-                None => w,
-                Some(h) => Window {
-                    from: match (h.from, w.from) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        _ => None,
-                    },
-                    until: match (h.until, w.until) {
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                        _ => None,
-                    },
-                },
-            });
-        }
-    }
-    hull
-}
-
-/// Whether `d` is (through exceptions) an exception to `a`.
-fn descends(set: &RuleSet, a: usize, d: usize, depth: usize) -> bool {
-    if depth > crate::model::RULES_MAX {
-        return false;
-    }
-    set.rules.get(a).is_some_and(|r| {
-        r.children
-            .iter()
-            .any(|&c| c == d || descends(set, c, d, depth + 1))
-    })
-}
-
-/// The condition under which a rule applies: its own and its first parent chain's.
-fn path_cond(set: &RuleSet, r: usize, depth: usize) -> Cond {
-    let Some(rule) = set.rules.get(r) else {
-        return Cond::Always;
-    };
-    match rule.parents.first() {
-        Some(&p) if depth <= crate::model::RULES_MAX => {
-            Cond::All(vec![path_cond(set, p, depth + 1), rule.cond.clone()])
-        }
-        _ => rule.cond.clone(),
-    }
-}
-
-/// Dates on which something changes (a parameter value, a validity bound), within `w`,
-/// plus `w`'s start: checking on each is checking on every day.
-fn epochs(set: &RuleSet, w: Window) -> Vec<NaiveDate> {
-    let mut ds: BTreeSet<NaiveDate> = BTreeSet::new();
-    for p in &set.params {
-        for v in &p.values {
-            ds.insert(v.from);
-        }
-    }
-    for r in &set.rules {
-        if let Some(f) = r.valid_from {
-            ds.insert(f);
-        }
-        if let Some(u) = r.valid_until.and_then(|u| u.succ_opt()) {
-            ds.insert(u);
-        }
-    }
-    // Before any parameter has a value its tests are left unconstrained (the loader already
-    // refuses rules in force before their parameters exist).
-    ds.insert(w.from.unwrap_or(NaiveDate::MIN));
-    ds.into_iter().filter(|d| w.contains(*d)).collect()
-}
-
-/// `Ok(Some((date, labels)))` when satisfiable, `Ok(None)` when proved not, `Err(())` when too big.
-fn satisfiable(
-    set: &RuleSet,
-    c: &Cond,
-    w: Window,
-) -> Result<Option<(NaiveDate, Vec<String>)>, String> {
-    let Some(d) = dnf(set, c, true) else {
-        return Err("too large to analyse".to_string());
-    };
-    for date in epochs(set, w) {
-        let ck = Checker { set, date };
-        for term in &d {
-            if ck.term(term).is_ok() {
-                return Ok(Some((date, ck.labels(term))));
-            }
-        }
-    }
-    Ok(None)
-}
-
-fn why_unsat(set: &RuleSet, c: &Cond, w: Window) -> String {
-    let Some(d) = dnf(set, c, true) else {
-        return String::new();
-    };
-    let Some(date) = epochs(set, w).into_iter().next() else {
-        return "it is never in force".to_string();
-    };
-    let ck = Checker { set, date };
-    d.iter()
-        .find_map(|t| ck.term(t).err())
-        .unwrap_or_else(|| "the condition can never hold".to_string())
-}
-
-/// Load-time check: every rule can apply on some date to some facts.
-pub(crate) fn check_reachable(set: &RuleSet) -> Result<(), Error> {
-    for (i, rule) in set.rules.iter().enumerate() {
-        let Some(w) = reach_window(set, i, 0) else {
-            return Err(Error::Unreachable {
-                file: set.file.clone(),
-                line: rule.line,
-                rule: rule.id.clone(),
-                reason: format!(
-                    "its validity period never meets that of the rule(s) it is an exception to ({})",
-                    rule.exception_to.join(", ")
-                ),
-            });
-        };
-        if let Ok(None) = satisfiable(set, &rule.cond, w) {
-            return Err(Error::Unreachable {
-                file: set.file.clone(),
-                line: rule.line,
-                rule: rule.id.clone(),
-                reason: format!(
-                    "its condition can never hold: {}",
-                    why_unsat(set, &rule.cond, w)
-                ),
-            });
-        }
-    }
-    Ok(())
 }
 
 impl RuleSet {
     /// Reports overlapping rules (siblings that can both apply with different outcomes) and
     /// exceptions that can never apply.
+    ///
+    /// Bounded: at most [`OVERLAP_PAIRS_MAX`] pairs of siblings are examined (the rest are
+    /// counted in [`Analysis::pairs_unchecked`]) and at most [`OVERLAPS_LISTED_MAX`] overlaps
+    /// are listed in full (all are counted in [`Analysis::overlaps_total`]). Memory is linear
+    /// in the size of the set; time is linear in it plus the pairs examined.
     pub fn analyze(&self) -> Analysis {
         let mut out = Analysis::default();
         let n = self.rules.len();
+        let dates = change_dates(self);
+        let reach: Vec<Option<Window>> = (0..n).map(|r| reach_window(self, r, 0)).collect();
+        let reach_of = |r: usize| reach.get(r).copied().flatten();
         // Exceptions that can never apply under any of their parents.
         for (i, rule) in self.rules.iter().enumerate() {
             if rule.parents.is_empty() {
@@ -661,18 +123,17 @@ impl RuleSet {
             let mut alive = false;
             let mut reason = String::new();
             for &p in &rule.parents {
-                let Some(w) = reach_window(self, p, 0).and_then(|pw| pw.meet(own_window(self, i)))
-                else {
+                let Some(w) = reach_of(p).and_then(|pw| pw.meet(own_window(self, i))) else {
                     reason = "its validity never meets its base rule's".to_string();
                     continue;
                 };
                 let c = Cond::All(vec![path_cond(self, p, 0), rule.cond.clone()]);
-                match satisfiable(self, &c, w) {
+                match satisfiable(self, &dates, &c, w, false) {
                     Ok(Some(_)) => alive = true,
                     Ok(None) => {
                         reason = format!(
                             "whenever its base rule applies, its own condition fails: {}",
-                            why_unsat(self, &c, w)
+                            why_unsat(self, &dates, &c, w)
                         );
                     }
                     Err(_) => {
@@ -694,13 +155,13 @@ impl RuleSet {
             }
         }
         // Sibling groups: base rules of a decision set, and the exceptions of each rule.
-        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut groups: Vec<(&str, &[usize])> = Vec::new();
         if self.mode == Mode::Decision {
-            groups.push(("*".to_string(), self.bases.clone()));
+            groups.push(("*", &self.bases));
         }
         for r in &self.rules {
             if r.children.len() > 1 {
-                groups.push((r.id.clone(), r.children.clone()));
+                groups.push((&r.id, &r.children));
             }
         }
         let dead: BTreeSet<&str> = out
@@ -708,9 +169,16 @@ impl RuleSet {
             .iter()
             .map(|d| d.rule.as_str())
             .collect();
-        for (under, members) in groups {
+        let pairs_in = |m: usize| (m as u64) * (m as u64).saturating_sub(1) / 2;
+        let pairs_all: u64 = groups.iter().map(|(_, m)| pairs_in(m.len())).sum();
+        let mut examined: u64 = 0;
+        'groups: for (under, members) in &groups {
             for (x, &a) in members.iter().enumerate() {
                 for &b in members.iter().skip(x + 1) {
+                    if examined >= OVERLAP_PAIRS_MAX {
+                        break 'groups;
+                    }
+                    examined += 1;
                     if a >= n || b >= n {
                         continue;
                     }
@@ -727,27 +195,32 @@ impl RuleSet {
                     if descends(self, a, b, 0) || descends(self, b, a, 0) {
                         continue;
                     }
-                    let Some(w) = reach_window(self, a, 0)
-                        .and_then(|wa| reach_window(self, b, 0).and_then(|wb| wa.meet(wb)))
+                    let Some(w) = reach_of(a).and_then(|wa| reach_of(b).and_then(|wb| wa.meet(wb)))
                     else {
                         continue;
                     };
                     let c = Cond::All(vec![path_cond(self, a, 0), path_cond(self, b, 0)]);
-                    if let Ok(Some((from, when))) = satisfiable(self, &c, w) {
-                        out.overlaps.push(Overlap {
-                            under: under.clone(),
-                            a: ra.id.clone(),
-                            a_line: ra.line,
-                            b: rb.id.clone(),
-                            b_line: rb.line,
-                            outcomes: [ra.outcome.clone(), rb.outcome.clone()],
-                            when,
-                            from,
-                        });
+                    let listing = out.overlaps.len() < OVERLAPS_LISTED_MAX;
+                    if let Ok(Some((from, when))) = satisfiable(self, &dates, &c, w, listing) {
+                        out.overlaps_total += 1;
+                        if listing {
+                            out.overlaps.push(Overlap {
+                                under: (*under).to_string(),
+                                a: ra.id.clone(),
+                                a_line: ra.line,
+                                b: rb.id.clone(),
+                                b_line: rb.line,
+                                outcomes: [ra.outcome.clone(), rb.outcome.clone()],
+                                when,
+                                from,
+                            });
+                        }
                     }
                 }
             }
         }
+        out.pairs_unchecked = pairs_all - examined;
+        debug_assert!(out.overlaps.len() as u64 <= out.overlaps_total);
         out.not_analysed.sort();
         out.not_analysed.dedup();
         out

@@ -96,8 +96,9 @@ pub fn run_cases(set: &RuleSet, text: &str, file: &str) -> Result<CaseReport, Er
     }
     let mut failures = Vec::new();
     let total = raw.cases.len();
+    let lines = crate::LineIndex::new(text);
     for c in raw.cases {
-        let line = crate::line_of(text, c.span().start);
+        let line = lines.line(c.span().start);
         let c = c.into_inner();
         let date = toml_value_date(&c.date).map_err(|message| Error::Invalid {
             file: file.to_string(),

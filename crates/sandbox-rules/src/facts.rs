@@ -120,14 +120,16 @@ impl FactMap {
         }
         let mut out = FactMap::new();
         for (name, spanned) in table {
-            let line = crate::line_of(text, spanned.span().start);
+            // Counting lines scans the text: only for a message, so a file of many subjects
+            // is read in linear time.
+            let line = || crate::line_of(text, spanned.span().start);
             match set.fact_type(name) {
                 Some(ty) => {
                     let v =
                         ty.from_toml(spanned.get_ref())
                             .map_err(|message| Error::FactValue {
                                 file: source.to_string(),
-                                line,
+                                line: line(),
                                 fact: name.clone(),
                                 message,
                             })?;
@@ -141,7 +143,7 @@ impl FactMap {
                 None => {
                     return Err(Error::UnknownFact {
                         file: source.to_string(),
-                        line,
+                        line: line(),
                         name: name.clone(),
                         context: format!("rule set '{}' declares no such fact", set.name()),
                     });

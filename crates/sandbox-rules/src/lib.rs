@@ -57,8 +57,10 @@ pub mod error;
 pub mod eval;
 pub mod facts;
 pub mod inspection;
+mod load;
 pub mod matching;
 pub mod model;
+mod sat;
 pub mod scenario;
 pub mod shipped;
 pub mod suite;
@@ -84,6 +86,30 @@ pub use suite::run_suite;
 pub use table::{FactRow, FactTable};
 pub use value::{FactType, Value};
 
+/// The start of every line of a text, to find the line of many offsets in `O(log lines)`
+/// each (a loader asks for one per rule: counting newlines each time made loading quadratic).
+pub(crate) struct LineIndex {
+    /// Byte offsets of the newlines, ascending.
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        Self {
+            newlines: text
+                .bytes()
+                .enumerate()
+                .filter_map(|(i, b)| (b == b'\n').then_some(i))
+                .collect(),
+        }
+    }
+
+    /// The 1-based line of a byte offset, as [`line_of`] counts it.
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&nl| nl < offset) + 1
+    }
+}
+
 /// The 1-based line of a byte offset in `text` (offsets past the end give the last line).
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -92,4 +118,23 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         .map(|b| b.iter().filter(|&&c| c == b'\n').count())
         .unwrap_or(0)
         + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_agrees_with_counting() {
+        for text in ["", "a", "\n", "a\nb\n\nc", "x\r\ny\n"] {
+            let idx = LineIndex::new(text);
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(
+                    idx.line(offset),
+                    line_of(text, offset),
+                    "{text:?} @ {offset}"
+                );
+            }
+        }
+    }
 }

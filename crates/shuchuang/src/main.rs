@@ -21,6 +21,10 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "shuchuang", version, about, long_about = None)]
 struct Cli {
+    /// Language of what is printed for people (tables, sentences, charts, the report folder);
+    /// CSV and JSON do not change. Default: from LC_ALL, LC_MESSAGES or LANG (zh… → zh), else en.
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    lang: Option<report::Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,6 +59,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn main() -> ExitCode {
     interrupt::install();
     let cli = Cli::parse();
+    output::set_lang(cli.lang.unwrap_or_else(report::Lang::from_env));
     let result = match cli.command {
         Command::Index(a) => cmd::index::run(a),
         Command::Registry(a) => cmd::registry::run(a),

@@ -2,11 +2,24 @@
 //! printers, and standard output written so that a closed pipe ends the command quietly.
 
 use std::io::Write;
+use std::sync::OnceLock;
 
 use anyhow::Result;
 use serde::Serialize;
 
-pub use report::{Cell, Format};
+pub use report::{Cell, Format, Lang};
+
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// Sets the language of everything printed for people (once, from `--lang` or the locale).
+pub fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// The language of everything printed for people.
+pub fn lang() -> Lang {
+    LANG.get().copied().unwrap_or_default()
+}
 
 /// Writes lines of text to standard output (a closed pipe is an `io::Error` of kind
 /// `BrokenPipe`, which `main` turns into a quiet exit).
@@ -56,9 +69,9 @@ impl Table {
         self.0.push(row);
     }
 
-    /// Prints the table in `format` on standard output.
-    pub fn print(&self, format: Format) -> Result<()> {
-        Ok(self.0.print(format)?)
+    /// Prints the table in `format` on standard output, for people in `lang`.
+    pub fn print_in(&self, format: Format, lang: Lang) -> Result<()> {
+        Ok(self.0.print_in(format, lang)?)
     }
 }
 

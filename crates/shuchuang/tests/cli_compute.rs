@@ -7,6 +7,7 @@ use predicates::prelude::*;
 
 fn bin(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
+    c.env("LC_ALL", "C");
     c.current_dir(dir)
         .env("SHUCHUANG_DATA_DIR", dir.join("state"));
     c

@@ -18,6 +18,7 @@ const FIRM: &str = "913301060000001231";
 
 fn sc(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
+    c.env("LC_ALL", "C");
     c.env("SHUCHUANG_DATA_DIR", dir)
         .env_remove("SHUCHUANG_CYCLE_FAULT")
         .env_remove("SHUCHUANG_LEDGER_DATE");
@@ -26,6 +27,7 @@ fn sc(dir: &Path) -> Command {
 
 fn process(dir: &Path) -> Process {
     let mut c = Process::cargo_bin("shuchuang").unwrap();
+    c.env("LC_ALL", "C");
     c.env("SHUCHUANG_DATA_DIR", dir)
         .env_remove("SHUCHUANG_CYCLE_FAULT")
         .env_remove("SHUCHUANG_LEDGER_DATE");

@@ -18,6 +18,7 @@ const SEED: &str = "11";
 
 fn cycle(data: &Path, report: &Path, extra: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("shuchuang").expect("binary built");
+    cmd.env("LC_ALL", "C");
     cmd.arg("cycle")
         .arg("--data-dir")
         .arg(data)
@@ -194,7 +195,7 @@ fn a_cycle_agrees_with_its_stores_repeats_as_a_no_op_and_continues_next_year() {
     );
     let summary = std::fs::read_to_string(r1.join("summary.md")).unwrap();
     assert!(
-        summary.contains("CAICT fusion index 2019–2024: 145.85 (50 % of its weight on estimates, 9 % on leaves without data;"),
+        summary.contains("CAICT fusion index 2019–2024: 145.85 (50.3 % of its weight on estimates, 9.4 % on leaves without data;"),
         "{summary}"
     );
     for f in [
@@ -220,7 +221,8 @@ fn a_cycle_agrees_with_its_stores_repeats_as_a_no_op_and_continues_next_year() {
     let (a, b) = (files(&r1), files(&r2));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
-        if name != "summary.md" {
+        // The summary and the page say that the year was already done.
+        if name != "summary.md" && name != "index.html" {
             assert!(
                 bytes == &b[name],
                 "{name} differs between two runs of the same year"
@@ -348,4 +350,47 @@ fn a_failed_step_keeps_its_committed_groups_and_a_crash_is_completed_by_a_rerun(
         ledger_state(&faulty).1,
         "same transfers in both ledgers"
     );
+}
+
+#[test]
+fn a_chinese_report_folder_from_the_locale_and_the_same_csv_in_english() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (zh, en) = (tmp.path().join("zh"), tmp.path().join("en"));
+    // No --lang: the locale says Chinese.
+    let out = cycle(&data, &zh, &[])
+        .env("LC_ALL", "zh_CN.UTF-8")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("年度培育库调整") && out.contains("潜力型"),
+        "{out}"
+    );
+    assert!(out.contains("万") && out.contains("报告："), "{out}");
+    // --lang wins over the locale.
+    let out = cycle(&data, &en, &["--lang", "en"])
+        .env("LC_ALL", "zh_CN.UTF-8")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("registry adjustment 2025") && !out.contains("潜力型"),
+        "{out}"
+    );
+    let (a, b) = (files(&zh), files(&en));
+    for (name, bytes) in a.iter().filter(|(n, _)| n.ends_with(".csv")) {
+        assert!(bytes == &b[name], "{name} changes with the language");
+    }
+    let page = String::from_utf8(a["index.html"].clone()).unwrap();
+    assert!(page.contains("<html lang=\"zh-CN\">") && page.contains("数据来源"));
+    let tiers = String::from_utf8(a["tiers.svg"].clone()).unwrap();
+    assert!(tiers.contains("潜力型") && tiers.contains("未入层级"));
+    assert!(a["report.xlsx"].starts_with(b"PK"), "report.xlsx is a zip");
 }

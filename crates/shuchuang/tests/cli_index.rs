@@ -12,6 +12,7 @@ fn caict_dir() -> PathBuf {
 
 fn shuchuang(data: &TempDir) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
+    c.env("LC_ALL", "C");
     c.env("SHUCHUANG_DATA_DIR", data.path().join("state"));
     c
 }
@@ -715,5 +716,63 @@ fn huge_and_tiny_values_never_give_a_non_finite_number() {
                 .args([cmd[1], "csv"]),
         );
         assert!(!out.contains("inf") && !out.contains("NaN"), "{out}");
+    }
+}
+
+#[test]
+fn sensitivity_and_uncertainty_draw_their_charts_and_a_node_without_data_is_a_gap() {
+    let tmp = TempDir::new().unwrap();
+    let tornado = tmp.path().join("tornado.svg");
+    shuchuang(&tmp)
+        .args(["index", "sensitivity"])
+        .arg(caict_dir())
+        .args(["--format", "csv", "--chart"])
+        .arg(&tornado)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&tornado).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("Weight raised"),
+        "{svg}"
+    );
+    let band = tmp.path().join("band.svg");
+    shuchuang(&tmp)
+        .args(["--lang", "zh", "index", "uncertainty"])
+        .arg(caict_dir())
+        .args([
+            "--samples",
+            "50",
+            "--format",
+            "csv",
+            "--unit",
+            "CN",
+            "--chart",
+        ])
+        .arg(&band)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&band).unwrap();
+    assert!(svg.contains("5%–95% 区间"), "{svg}");
+
+    // b has no data in 2020: its line has a gap with a note, never a level of 100.
+    let fw = "id,parent,level,name_zh,name_en,weight,direction,unit\nt,,0,,,,1,\na,t,1,,,,1,\nb,t,1,,,,1,\n";
+    let dir = write_dir(
+        fw,
+        "indicator,unit,year,value\na,X,2020,1\na,X,2021,2\nb,X,2021,3\nb,X,2022,3\na,X,2022,4\n",
+    );
+    for (lang, note) in [
+        ("en", "Gap: b has no data in 2020"),
+        ("zh", "断点：b 2020 年无数据"),
+    ] {
+        let chart = dir.path().join(format!("gap-{lang}.svg"));
+        shuchuang(&dir)
+            .args(["--lang", lang, "index", "compute"])
+            .arg(dir.path())
+            .args(["--format", "csv", "--chart"])
+            .arg(&chart)
+            .assert()
+            .success();
+        let svg = std::fs::read_to_string(&chart).unwrap();
+        assert!(svg.contains(note), "{svg}");
     }
 }

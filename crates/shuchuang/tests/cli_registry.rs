@@ -6,6 +6,7 @@ use serde_json::Value;
 
 fn sc(dir: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
+    c.env("LC_ALL", "C");
     c.env("SHUCHUANG_DATA_DIR", dir);
     c
 }

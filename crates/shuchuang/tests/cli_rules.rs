@@ -7,6 +7,7 @@ use predicates::prelude::*;
 
 fn bin(data_dir: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
+    c.env("LC_ALL", "C");
     c.env("SHUCHUANG_DATA_DIR", data_dir);
     c
 }

@@ -10,6 +10,7 @@ const FIRM: &str = "913301060000001231";
 
 fn sc(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("shuchuang").unwrap();
+    c.env("LC_ALL", "C");
     c.env("SHUCHUANG_DATA_DIR", dir)
         .env_remove("SHUCHUANG_LEDGER_DATE");
     c

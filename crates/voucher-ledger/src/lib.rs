@@ -15,9 +15,16 @@
 //!   [`Journal`] (in memory or SQLite) whose hash chain [`VoucherBook::verify`] checks.
 //!   [`VoucherBook::group`] runs many requests as one group: all or nothing, written to the
 //!   journal in one durable transaction (one fsync instead of one per request).
+//!   The SQLite journal records its head outside the database after every commit (an
+//!   [`Anchor`], see [`journal`]), so a journal cut short is caught by reopening and by
+//!   [`book::verify_journal`]; an auditor can keep an anchor elsewhere
+//!   ([`VoucherBook::anchor`], [`book::verify_journal_against`]).
+//! - [`ids`]: identifiers normalised and validated once, at the boundary (a USCC by
+//!   `registry_model::EnterpriseId`, provider and contract ids like request ids).
 //! - [`audit`]: balances at a date, firm statements, program reports, CSV and beancount.
 //! - [`share`]: cost and revenue sharing exact to the fen (largest remainder rule).
-//! - [`money`]: yuan ↔ fen and the rounding rule (subsidies round down to the fen).
+//! - [`money`]: yuan ↔ fen at the ledger's boundary, over the workspace's `money` crate (the
+//!   one money type and its rounding rules: subsidies round down to the fen).
 //! - [`paying`]: which refusals are answers ([`LedgerError::is_refusal`]) and which program
 //!   pays a bill ([`VoucherBook::paying_program`]).
 //! - [`read_only`]: [`ReadOnlyJournal`], a SQLite journal read without writing.
@@ -69,6 +76,7 @@ pub mod clock;
 pub mod core;
 pub mod defaults;
 pub mod error;
+pub mod ids;
 pub mod journal;
 pub mod money;
 pub mod paying;
@@ -84,6 +92,6 @@ pub use book::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use core::{Account, AccountFlags, Ledger, NewAccount, PendingState, Transfer, TransferFlags};
 pub use error::{LedgerError, Result};
-pub use journal::{Journal, JournalEntry, MemoryJournal, SqliteJournal};
+pub use journal::{Anchor, Journal, JournalEntry, MemoryJournal, SqliteJournal};
 pub use program::{Firm, Program, Provider, Rating, VoucherKind};
 pub use read_only::{ReadMode, ReadOnlyJournal};

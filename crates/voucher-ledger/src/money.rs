@@ -1,6 +1,10 @@
-//! Exact money: `Decimal` yuan at the API, integer fen inside, and the rounding rules.
+//! Money at the ledger's boundary: `Decimal` yuan in, integer fen (`u64`) inside. These are
+//! the ledger's thin, field-naming wrappers over the workspace's one money implementation (the
+//! `money` crate, re-exported by registry-model as `registry_model::Money`): the parsing,
+//! the bound and the rounding rules are that crate's; what is added here is the ledger's own
+//! bound ([`AMOUNT_FEN_MAX`]), its refusal of negatives, and its error type.
 //!
-//! Rules, written once here and used everywhere:
+//! Rules (written once, in the `money` crate):
 //! - an amount given in yuan must be a whole number of fen (at most two decimals after
 //!   trailing zeros are removed), non-negative and at most [`AMOUNT_FEN_MAX`]; anything else is
 //!   refused, never rounded;
@@ -9,12 +13,13 @@
 //! - every split (cost sharing, revenue sharing) hands out the whole amount, see
 //!   [`crate::share`].
 
+use ::money::{Money, Ratio};
 use rust_decimal::Decimal;
 
 use crate::error::{LedgerError, Result};
 
 /// Fen in one yuan.
-pub const FEN_PER_YUAN: u64 = 100;
+pub const FEN_PER_YUAN: u64 = ::money::FEN_PER_YUAN as u64;
 
 /// The largest amount the ledger accepts in one transfer or account field: ¥10 trillion
 /// (10^15 fen). Far above any voucher budget, and low enough that sums of many such amounts
@@ -40,22 +45,11 @@ pub fn yuan_to_fen(yuan: Decimal, field: &str) -> Result<u64> {
     if yuan.is_sign_negative() && !yuan.is_zero() {
         return Err(bad("negative"));
     }
-    let fen = yuan
-        .checked_mul(Decimal::from(FEN_PER_YUAN))
-        .ok_or_else(|| bad("too large"))?
-        .normalize();
-    if fen.scale() != 0 {
-        return Err(bad("not a whole number of fen"));
+    let money = Money::from_yuan(yuan).map_err(|e| bad(e.reason()))?;
+    match money.fen_u64() {
+        Some(fen) if fen <= AMOUNT_FEN_MAX => Ok(fen),
+        _ => Err(bad("above the maximum of 10^15 fen")),
     }
-    let m = fen.mantissa();
-    if m < 0 {
-        return Err(bad("negative"));
-    }
-    let fen = u64::try_from(m).map_err(|_| bad("too large"))?;
-    if fen > AMOUNT_FEN_MAX {
-        return Err(bad("above the maximum of 10^15 fen"));
-    }
-    Ok(fen)
 }
 
 /// Converts yuan to a positive number of fen (zero refused too).
@@ -78,24 +72,24 @@ pub fn yuan_to_fen_positive(yuan: Decimal, field: &str) -> Result<u64> {
 /// assert_eq!(fen_to_yuan(1234).to_string(), "12.34");
 /// ```
 pub fn fen_to_yuan(fen: u64) -> Decimal {
-    // AMOUNT_FEN_MAX and every sum the crate reports stay far below 2^96, Decimal's mantissa.
-    Decimal::from_i128_with_scale(i128::from(fen), 2)
+    // Every u64 fits Decimal's 96-bit mantissa.
+    ::money::yuan_of_fen_i128(i128::from(fen)).unwrap_or(Decimal::MAX)
 }
 
-/// Signed fen (a balance) as yuan with two decimals.
+/// Signed fen (a balance) as yuan with two decimals; saturates at Decimal's range, far beyond
+/// any sum of amounts within [`AMOUNT_FEN_MAX`].
 pub fn signed_fen_to_yuan(fen: i128) -> Decimal {
-    Decimal::try_from_i128_with_scale(fen, 2).unwrap_or(Decimal::MAX)
+    ::money::yuan_of_fen_i128(fen).unwrap_or(if fen < 0 { Decimal::MIN } else { Decimal::MAX })
 }
 
 /// Checks that `ratio` lies in 0..=1.
 pub fn check_ratio(ratio: Decimal, field: &str) -> Result<Decimal> {
-    if ratio.is_sign_negative() && !ratio.is_zero() || ratio > Decimal::ONE {
-        return Err(LedgerError::InvalidRatio {
+    Ratio::new(ratio)
+        .map(|_| ratio)
+        .map_err(|_| LedgerError::InvalidRatio {
             field: field.to_string(),
             value: ratio.to_string(),
-        });
-    }
-    Ok(ratio)
+        })
 }
 
 /// `amount_fen × ratio`, rounded DOWN to the fen, computed exactly in integers.
@@ -109,19 +103,10 @@ pub fn check_ratio(ratio: Decimal, field: &str) -> Result<Decimal> {
 /// assert_eq!(ratio_floor_fen(1000, dec!(0.3), "ratio").unwrap(), 300);
 /// ```
 pub fn ratio_floor_fen(amount_fen: u64, ratio: Decimal, field: &str) -> Result<u64> {
-    check_ratio(ratio, field)?;
-    // ratio = mantissa / 10^scale with 0 <= mantissa <= 10^scale, scale <= 28.
-    let mantissa = u128::try_from(ratio.mantissa()).unwrap_or(0);
-    let denominator = 10u128.pow(ratio.scale());
-    let product = u128::from(amount_fen)
-        .checked_mul(mantissa)
-        .ok_or_else(|| LedgerError::InvalidRatio {
-            field: field.to_string(),
-            value: ratio.to_string(),
-        })?;
-    let floor = product / denominator;
-    // floor <= amount_fen because mantissa <= denominator.
-    Ok(u64::try_from(floor).unwrap_or(amount_fen).min(amount_fen))
+    ::money::ratio_floor_fen(amount_fen, ratio).map_err(|_| LedgerError::InvalidRatio {
+        field: field.to_string(),
+        value: ratio.to_string(),
+    })
 }
 
 #[cfg(test)]

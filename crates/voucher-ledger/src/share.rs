@@ -1,6 +1,6 @@
 //! Cost sharing and revenue sharing (成本共担、收益共享), exact to the fen.
 //!
-//! The remainder rule, written once:
+//! The remainder rule, written once (in the `money` crate, which this module calls):
 //! 1. each party's exact quota is `total × weight / Σ weights`;
 //! 2. each party first gets its quota rounded DOWN to the fen;
 //! 3. the fen left over (fewer than the number of parties) go one each to the parties with
@@ -21,7 +21,7 @@ use crate::error::{LedgerError, Result};
 use crate::money::{AMOUNT_FEN_MAX, ratio_floor_fen};
 
 /// The most parties in one split.
-pub const PARTIES_MAX: usize = 10_000;
+pub const PARTIES_MAX: usize = ::money::PARTS_MAX;
 
 /// A government/firm split of a cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +69,8 @@ pub struct Part {
 }
 
 /// Splits `total_fen` among parties in proportion to their weights, by the largest
-/// remainder rule of this module. Weights must be non-negative with a positive sum.
+/// remainder rule of this module. Weights must be non-negative with a positive sum; party
+/// names must be distinct and not blank.
 ///
 /// ```
 /// use rust_decimal_macros::dec;
@@ -83,90 +84,44 @@ pub fn split_by_weights<S: AsRef<str>>(
     total_fen: u64,
     weights: &[(S, Decimal)],
 ) -> Result<Vec<Part>> {
-    if weights.is_empty() {
-        return Err(LedgerError::InvalidShares {
-            reason: "no parties".into(),
-        });
-    }
-    if weights.len() > PARTIES_MAX {
-        return Err(LedgerError::InvalidShares {
-            reason: format!("{} parties, more than {PARTIES_MAX}", weights.len()),
-        });
-    }
     if total_fen > AMOUNT_FEN_MAX {
         return Err(LedgerError::InvalidShares {
             reason: format!("total {total_fen} fen is above the maximum of 10^15 fen"),
         });
     }
-    // Bring every weight to one scale so they are exact integers.
-    let scale = weights.iter().map(|(_, w)| w.scale()).max().unwrap_or(0);
-    let mut ints: Vec<u128> = Vec::with_capacity(weights.len());
-    for (party, w) in weights {
-        if w.is_sign_negative() && !w.is_zero() {
+    // Parties are told apart by name: a name given twice (white space aside) or blank would
+    // leave two parts nobody can tell apart.
+    let mut names = std::collections::HashSet::with_capacity(weights.len());
+    for (party, _) in weights {
+        let name = party.as_ref().trim();
+        if name.is_empty() {
             return Err(LedgerError::InvalidShares {
-                reason: format!("party '{}' has negative weight {w}", party.as_ref()),
+                reason: "a party has no name".into(),
             });
         }
-        let m = u128::try_from(w.mantissa()).unwrap_or(0);
-        let factor = 10u128.pow(scale - w.scale());
-        let v = m
-            .checked_mul(factor)
-            .ok_or_else(|| LedgerError::InvalidShares {
-                reason: format!("party '{}': weight {w} too large", party.as_ref()),
-            })?;
-        ints.push(v);
-    }
-    let sum: u128 = ints
-        .iter()
-        .try_fold(0u128, |acc, &v| acc.checked_add(v))
-        .ok_or_else(|| LedgerError::InvalidShares {
-            reason: "sum of weights too large".into(),
-        })?;
-    if sum == 0 {
-        return Err(LedgerError::InvalidShares {
-            reason: "weights sum to zero".into(),
-        });
-    }
-    // Weights fit 96 bits (Decimal mantissa) times at most 10^28, and total ≤ 10^15 < 2^50:
-    // reduce the weights by their gcd-free bound first so total × weight stays in u128.
-    let total = u128::from(total_fen);
-    let mut floors = Vec::with_capacity(ints.len());
-    let mut rems = Vec::with_capacity(ints.len());
-    let mut handed: u128 = 0;
-    for (i, &w) in ints.iter().enumerate() {
-        let (q, r) = mul_div_rem(total, w, sum).ok_or_else(|| LedgerError::InvalidShares {
-            reason: format!("party {i}: product too large"),
-        })?;
-        floors.push(q);
-        rems.push(r);
-        handed += q;
-    }
-    let left = total - handed; // < number of parties
-    let mut order: Vec<usize> = (0..ints.len()).collect();
-    // Largest remainder first; ties: larger weight, then earlier in the input.
-    order.sort_by(|&a, &b| {
-        rems.get(b)
-            .cmp(&rems.get(a))
-            .then(ints.get(b).cmp(&ints.get(a)))
-            .then(a.cmp(&b))
-    });
-    for &i in order.iter().take(usize::try_from(left).unwrap_or(0)) {
-        if let Some(f) = floors.get_mut(i) {
-            *f += 1;
+        if !names.insert(name) {
+            return Err(LedgerError::InvalidShares {
+                reason: format!("party '{name}' is named twice"),
+            });
         }
     }
+    // The rule itself is the workspace's one implementation (the `money` crate).
+    let floors =
+        ::money::split_by_weights(total_fen, weights).map_err(|e| LedgerError::InvalidShares {
+            reason: e.to_string(),
+        })?;
     let parts: Vec<Part> = weights
         .iter()
         .zip(&floors)
         .map(|((party, w), &f)| Part {
             party: party.as_ref().to_string(),
             weight: *w,
-            amount_fen: u64::try_from(f).unwrap_or(u64::MAX),
+            amount_fen: f,
         })
         .collect();
     debug_assert_eq!(
         parts.iter().map(|p| u128::from(p.amount_fen)).sum::<u128>(),
-        total
+        u128::from(total_fen)
     );
     Ok(parts)
 }
@@ -177,26 +132,6 @@ pub fn share_revenue<S: AsRef<str>>(
     contributions: &[(S, Decimal)],
 ) -> Result<Vec<Part>> {
     split_by_weights(revenue_fen, contributions)
-}
-
-/// `a × b / d` with quotient and remainder, exact, for `a ≤ 10^15`, `b ≤ d`.
-fn mul_div_rem(a: u128, b: u128, d: u128) -> Option<(u128, u128)> {
-    if let Some(p) = a.checked_mul(b) {
-        return Some((p / d, p % d));
-    }
-    // b is huge: split b = bh·2^64 + bl and do long division in two steps.
-    let bh = b >> 64;
-    let bl = b & u128::from(u64::MAX);
-    let hi = a.checked_mul(bh)?; // a < 2^50, bh < 2^64: fits
-    // (hi·2^64 + a·bl) / d, computed as ((hi mod d)·2^64 + a·bl) with quotient carried.
-    let q1 = hi / d;
-    let r1 = hi % d;
-    // r1·2^64 may overflow when d is near 2^128; fall back to None then.
-    let mid = r1.checked_mul(1u128 << 64)?;
-    let low = a.checked_mul(bl)?;
-    let sum = mid.checked_add(low)?;
-    let q = q1.checked_mul(1u128 << 64)?.checked_add(sum / d)?;
-    Some((q, sum % d))
 }
 
 #[cfg(test)]

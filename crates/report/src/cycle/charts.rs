@@ -1,147 +1,205 @@
-//! The report folder's charts: firms per tier over the years, voucher flows per program,
-//! cluster utilisation, and both indices (estimated stretches dashed).
+//! The report folder's charts, in the reader's language: firms per tier over the years (bars
+//! per year, every tier and "no tier"), voucher flows per program, cluster utilisation
+//! against the 65 % rack-occupancy target, the CAICT index and the cohort index's growth.
+//! Each chart says where its data come from.
 
 use cultivation::CycleOutcome;
 use registry_model::Tier;
 
-use crate::chart::{BarChart, BarSeries, Chart, Figure, Line, LineChart, Point};
+use crate::chart::{BarChart, BarSeries, Chart, Figure, LineChart, Reference};
 use crate::error::Result;
-use crate::index::index_figure;
+use crate::index::{index_figure, index_line};
+use crate::lang::Lang;
+use crate::messages::{column, fill, labelled, text};
+use crate::names::{Kind, Names};
+use crate::number::{chart_money, chart_money_unit};
 
-/// A figure of one chart.
-fn figure(chart: Chart) -> Figure {
-    Figure {
-        title: None,
-        rows: vec![vec![chart]],
-        width: 960,
-        row_height: 520,
-    }
+/// The rack-occupancy target of the national hub nodes (≥ 65 %; the 东数西算 hub-node plan,
+/// as cited in data/compute/catalog.toml).
+pub const RACK_OCCUPANCY_TARGET_PCT: f64 = 65.0;
+
+/// One chart of the report folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartFile {
+    /// Its file name in the folder.
+    pub file: &'static str,
+    /// The section it belongs to (a message key such as `sec.registry`).
+    pub section: &'static str,
+    /// The figure, its data source set.
+    pub figure: Figure,
 }
 
-/// Every chart of the folder with its file name.
-pub fn figures(outcome: &CycleOutcome) -> Result<Vec<(&'static str, Figure)>> {
+/// Every chart of the folder, in the order the report shows them.
+pub fn figures(outcome: &CycleOutcome, lang: Lang, names: &Names) -> Result<Vec<ChartFile>> {
     let counts = &outcome.registry.counts_by_year;
-    let tier_lines = Tier::ALL
+    let mut series: Vec<BarSeries> = Tier::ALL
         .iter()
         .enumerate()
-        .map(|(k, t)| Line {
-            label: format!("{} {}", t.name_zh(), t.key()),
-            points: counts
+        .map(|(k, t)| BarSeries {
+            label: names.name(Kind::Tier, t.key(), lang),
+            values: counts
                 .iter()
-                .map(|(y, c)| Point {
-                    x: f64::from(*y),
-                    y: Some(c.per_tier[k] as f64),
-                    estimated: false,
-                })
+                .map(|(_, c)| Some(c.per_tier[k] as f64))
                 .collect(),
         })
         .collect();
-    let tiers = Chart::Line(LineChart {
-        title: "Firms per tier after each yearly adjustment".into(),
-        x_label: "year".into(),
-        y_label: "firms".into(),
-        integer_x: true,
-        reference_y: None,
-        lines: tier_lines,
-        dashed_note: String::new(),
+    series.push(BarSeries {
+        label: column("untiered", lang).into(),
+        values: counts
+            .iter()
+            .map(|(_, c)| Some(c.untiered as f64))
+            .collect(),
+    });
+    let tiers = Chart::Bar(BarChart {
+        title: text("chart.tiers", lang).into(),
+        value_label: text("chart.firms", lang).into(),
+        categories: counts
+            .iter()
+            .map(|(y, _)| fill("chart.year_label", lang, &[("year", y)]))
+            .collect(),
+        series,
+        references: Vec::new(),
+        horizontal: false,
+        overlay: false,
+        value_digits: 0,
+        notes: Vec::new(),
     });
 
-    // ¥10k, for the axis only: the exact amounts are in vouchers.csv.
-    let ten_k =
-        |d: rust_decimal::Decimal| rust_decimal::prelude::ToPrimitive::to_f64(&d).map(|x| x / 1e4);
-    let v = &outcome.vouchers;
+    let (unit, _) = chart_money_unit(lang);
+    // Programs with no flow in the year would be empty rows: they are left out.
+    let v: Vec<_> = outcome
+        .vouchers
+        .iter()
+        .filter(|p| !(p.granted_yuan.is_zero() && p.redeemed_yuan.is_zero()))
+        .collect();
     let flows = Chart::Bar(BarChart {
-        title: format!("Voucher flows per program, {} (¥10k)", outcome.year),
-        y_label: "¥10k".into(),
-        categories: v.iter().map(|p| p.program.clone()).collect(),
-        series: vec![
-            BarSeries {
-                label: "granted".into(),
-                values: v.iter().map(|p| ten_k(p.granted_yuan)).collect(),
-            },
-            BarSeries {
-                label: "redeemed".into(),
-                values: v.iter().map(|p| ten_k(p.redeemed_yuan)).collect(),
-            },
-            BarSeries {
-                label: "outstanding".into(),
-                values: v.iter().map(|p| ten_k(p.outstanding_yuan)).collect(),
-            },
-        ],
-        reference_y: None,
+        title: fill("chart.vouchers", lang, &[("year", &outcome.year)]),
+        value_label: unit.into(),
+        categories: v
+            .iter()
+            .map(|p| names.name(Kind::Program, &p.program, lang))
+            .collect(),
+        series: [
+            ("chart.vouchers_granted", 0),
+            ("chart.vouchers_redeemed", 1),
+            ("chart.vouchers_outstanding", 2),
+        ]
+        .into_iter()
+        .map(|(key, k)| BarSeries {
+            label: text(key, lang).into(),
+            values: v
+                .iter()
+                .map(|p| {
+                    let amount = [p.granted_yuan, p.redeemed_yuan, p.outstanding_yuan][k];
+                    chart_money(amount, lang)
+                })
+                .collect(),
+        })
+        .collect(),
+        references: Vec::new(),
+        horizontal: true,
+        overlay: false,
+        value_digits: 1,
+        notes: Vec::new(),
     });
 
     let clusters = &outcome.compute.clusters;
     let util = Chart::Bar(BarChart {
-        title: format!(
-            "Cluster utilisation, {} (%; 65 % rack-occupancy target)",
-            outcome.year
-        ),
-        y_label: "%".into(),
-        categories: clusters.iter().map(|c| c.cluster.clone()).collect(),
+        title: fill("chart.clusters", lang, &[("year", &outcome.year)]),
+        value_label: text("chart.percent", lang).into(),
+        categories: clusters
+            .iter()
+            .map(|c| names.name(Kind::Cluster, &c.cluster, lang))
+            .collect(),
         series: vec![
             BarSeries {
-                label: "utilisation".into(),
+                label: text("chart.utilisation", lang).into(),
                 values: clusters
                     .iter()
                     .map(|c| Some(100.0 * c.utilisation))
                     .collect(),
             },
             BarSeries {
-                label: "rack occupancy".into(),
+                label: text("chart.rack_occupancy", lang).into(),
                 values: clusters
                     .iter()
                     .map(|c| Some(100.0 * c.rack_occupancy))
                     .collect(),
             },
         ],
-        reference_y: Some(65.0),
+        references: vec![Reference {
+            value: RACK_OCCUPANCY_TARGET_PCT,
+            label: text("chart.rack_target", lang).into(),
+        }],
+        horizontal: true,
+        overlay: false,
+        value_digits: 1,
+        notes: Vec::new(),
     });
 
     let i = &outcome.index;
-    let caict = index_figure(&i.caict_framework, &i.caict, None)?;
-    let years = i.cohort.years();
-    let lines = i
-        .summary
-        .cohort_top
-        .iter()
-        .filter_map(|(u, _)| {
-            let ui = i.cohort.unit_position(u).ok()?;
-            let ni = i.cohort.node_position("cohort").ok()?;
-            let idx = i.cohort.index_series(ni, ui)?;
-            let est = i.cohort.estimated_series(ni, ui);
-            Some(Line {
-                label: u.clone(),
-                points: years
-                    .iter()
-                    .zip(idx)
-                    .enumerate()
-                    .map(|(k, (y, v))| Point {
-                        x: f64::from(*y),
-                        y: v.is_finite().then_some(*v),
-                        estimated: est.and_then(|e| e.get(k)).is_some_and(|s| *s > 0.0),
-                    })
-                    .collect(),
+    let caict = index_figure(&i.caict_framework, &i.caict, None, lang)?;
+    let base = i.summary.cohort_base_year;
+    let cohort_lines = i.cohort.node_position("cohort").ok().map(|root| {
+        i.summary
+            .cohort_top
+            .iter()
+            .filter_map(|(u, _)| {
+                let ui = i.cohort.unit_position(u).ok()?;
+                Some(index_line(
+                    &i.cohort,
+                    root,
+                    ui,
+                    names.name(Kind::Province, u, lang),
+                ))
             })
-        })
-        .collect();
-    let cohort = Chart::Line(LineChart {
-        title: format!(
-            "Cohort cultivation index, top provinces ({} = 100)",
-            i.summary.cohort_base_year
-        ),
-        x_label: "year".into(),
-        y_label: "index".into(),
-        integer_x: true,
-        reference_y: Some(100.0),
-        lines,
-        dashed_note: "dashed: resting on estimates".into(),
+            .collect::<Vec<_>>()
     });
+    let lines = cohort_lines.unwrap_or_default();
+    let cohort = Chart::Line(LineChart {
+        title: fill(
+            "chart.cohort",
+            lang,
+            &[("base", &base), ("n", &lines.len())],
+        ),
+        x_label: text("chart.year", lang).into(),
+        y_label: fill("chart.index_axis", lang, &[("base", &base)]),
+        integer_x: true,
+        references: vec![Reference {
+            value: 100.0,
+            label: text("chart.base_line", lang).into(),
+        }],
+        lines,
+        estimated_label: text("chart.estimated", lang).into(),
+        gap_note: text("chart.no_data", lang).into(),
+        notes: Vec::new(),
+    });
+    let source = |key: &str| labelled("doc.source", text(key, lang), lang);
     Ok(vec![
-        ("tiers.svg", figure(tiers)),
-        ("vouchers.svg", figure(flows)),
-        ("clusters.svg", figure(util)),
-        ("index_caict.svg", caict),
-        ("index_cohort.svg", figure(cohort)),
+        ChartFile {
+            file: "tiers.svg",
+            section: "sec.registry",
+            figure: Figure::one(tiers).with_source(source("source.tiers")),
+        },
+        ChartFile {
+            file: "vouchers.svg",
+            section: "sec.benefits",
+            figure: Figure::one(flows).with_source(source("source.vouchers")),
+        },
+        ChartFile {
+            file: "clusters.svg",
+            section: "sec.compute",
+            figure: Figure::one(util).with_source(source("source.clusters")),
+        },
+        ChartFile {
+            file: "index_caict.svg",
+            section: "sec.index",
+            figure: caict.with_source(source("source.caict")),
+        },
+        ChartFile {
+            file: "index_cohort.svg",
+            section: "sec.index",
+            figure: Figure::one(cohort).with_source(source("source.cohort")),
+        },
     ])
 }

@@ -1,5 +1,6 @@
 //! The cycle's steps for people, each printed as soon as it is done: `[1]` registry, `[2]`
-//! benefits, `[3]` compute, `[4]` supervision, `[5]` index.
+//! benefits, `[3]` compute, `[4]` supervision, `[5]` index, in the reader's language. The
+//! sentences are shared with summary.md and index.html ([`sentences`]).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,10 +12,13 @@ use cultivation::result::{
 };
 use registry_model::{Adjustment, Tier};
 
-use crate::cell::Cell;
+use crate::cell::{Cell, Term};
 use crate::error::Result;
 use crate::format::Format;
-use crate::number::{fixed, percent, yuan};
+use crate::lang::Lang;
+use crate::messages::{column, fill, labelled, text};
+use crate::names::{Kind, Names};
+use crate::number::{fixed, money_text, percent_in, thousands};
 use crate::table::Table;
 
 /// Prints the cycle's steps for people.
@@ -24,175 +28,293 @@ pub struct Console {
     pub data_dir: PathBuf,
     /// The seed, named when a cohort is generated.
     pub seed: u64,
+    /// The language.
+    pub lang: Lang,
+    /// Names of tiers, programs, clusters and provinces.
+    pub names: Names,
 }
 
-/// `k1 v1, k2 v2` of a count map.
-pub fn counts_text(m: &BTreeMap<String, u64>) -> String {
+/// `k1 v1, k2 v2` of a count map (`、`-separated in Chinese).
+pub fn counts_text(m: &BTreeMap<String, u64>, lang: Lang) -> String {
     m.iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(k, v)| format!("{k} {}", thousands(*v)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(lang.pick(", ", "，"))
 }
 
 impl Console {
     /// Writes one step's lines.
     pub fn write_step(&self, out: &mut dyn Write, step: StepDone<'_>) -> Result<()> {
+        let lang = self.lang;
         match step {
             StepDone::Registry(r) => {
-                writeln!(
-                    out,
-                    "shuchuang cycle {}: data in {}",
-                    r.adjustment.year,
-                    self.data_dir.display()
-                )?;
+                let dir = self.data_dir.display();
+                let year = r.adjustment.year;
+                let head = fill("cycle.head", lang, &[("year", &year), ("dir", &dir)]);
+                writeln!(out, "{head}")?;
                 if let Some(n) = r.summary.generated {
-                    writeln!(
-                        out,
-                        "  registry was empty: generated {n} firms (seed {})",
-                        self.seed
-                    )?;
+                    let args: [(&str, &dyn std::fmt::Display); 2] =
+                        [("n", &thousands(n as u64)), ("seed", &self.seed)];
+                    writeln!(out, "  {}", fill("cycle.generated", lang, &args))?;
                 }
-                registry(out, &r.summary, &r.adjustment)
+                self.registry(out, &r.summary, &r.adjustment)
             }
-            StepDone::Benefits(b) => benefits(out, &b.summary),
-            StepDone::Compute(c) => compute(out, &c.summary, &c.clusters),
-            StepDone::Supervision(s) => supervision(out, &s.summary),
-            StepDone::Index(i) => index(out, &i.summary),
+            StepDone::Benefits(b) => self.benefits(out, &b.summary),
+            StepDone::Compute(c) => self.compute(out, &c.summary, &c.clusters),
+            StepDone::Supervision(s) => Ok(writeln!(
+                out,
+                "\n[4] {}",
+                supervision_text(&s.summary, lang)
+            )?),
+            StepDone::Index(i) => Ok(writeln!(
+                out,
+                "\n[5] {}",
+                index_text(&i.summary, lang, &self.names)
+            )?),
         }
+    }
+
+    fn registry(&self, out: &mut dyn Write, r: &RegistrySummary, adj: &Adjustment) -> Result<()> {
+        let lang = self.lang;
+        writeln!(out, "\n[1] {}", registry_head(r, adj, lang))?;
+        tier_table(r, &self.names).write_in(Format::Table, lang, out)?;
+        let mut c = change_table(r, &self.names);
+        c.push([
+            Cell::from(text("cycle.in_grace", lang)),
+            Cell::from(r.grace),
+        ]);
+        c.push([
+            Cell::from(text("cycle.to_panel", lang)),
+            Cell::from(r.borderline),
+        ]);
+        c.write_in(Format::Table, lang, out)
+    }
+
+    fn benefits(&self, out: &mut dyn Write, b: &BenefitSummary) -> Result<()> {
+        writeln!(out, "\n[2] {}", benefits_text(b, self.lang))?;
+        program_table(b, self.lang, &self.names).write_in(Format::Table, self.lang, out)
+    }
+
+    fn compute(
+        &self,
+        out: &mut dyn Write,
+        c: &ComputeSummary,
+        clusters: &[ClusterLine],
+    ) -> Result<()> {
+        let lang = self.lang;
+        writeln!(out, "\n[3] {}", compute_text(c, lang))?;
+        let mut t = Table::new(["cluster", "jobs", "utilisation", "idle", "cost", "subsidy"]);
+        for l in clusters {
+            t.push([
+                self.names.cell(Kind::Cluster, &l.cluster),
+                Cell::from(l.jobs),
+                Cell::from(percent_in(l.utilisation, lang)),
+                Cell::from(percent_in(l.idle_rate, lang)),
+                Cell::from(money_text(l.gross_cost_yuan, lang)),
+                Cell::from(money_text(l.subsidy_yuan, lang)),
+            ]);
+        }
+        t.write_in(Format::Table, lang, out)
     }
 }
 
-fn registry(out: &mut dyn Write, r: &RegistrySummary, adj: &Adjustment) -> Result<()> {
-    writeln!(
-        out,
-        "\n[1] registry adjustment {} (criteria set {}){}",
-        adj.year,
-        r.criteria_set,
+/// `registry adjustment 2025 (criteria set cn-2022): committed`.
+pub fn registry_head(r: &RegistrySummary, adj: &Adjustment, lang: Lang) -> String {
+    let state = text(
         if r.already_adjusted {
-            ": already done, nothing changed"
+            "cycle.already"
         } else {
-            ": committed"
-        }
-    )?;
+            "cycle.committed"
+        },
+        lang,
+    );
+    fill(
+        "cycle.registry",
+        lang,
+        &[
+            ("year", &adj.year),
+            ("set", &r.criteria_set),
+            ("state", &state),
+        ],
+    )
+}
+
+/// Firms per tier and without a tier after the adjustment.
+pub fn tier_table(r: &RegistrySummary, names: &Names) -> Table {
     let mut t = Table::new(["tier", "firms"]);
     for tier in Tier::ALL {
         t.push([
-            Cell::from(format!("{} {}", tier.name_zh(), tier.key())),
+            names.cell(Kind::Tier, tier.key()),
             Cell::from(r.per_tier.get(tier.key()).copied().unwrap_or(0)),
         ]);
     }
-    t.push([Cell::from("no tier"), Cell::from(r.untiered)]);
-    t.write_to(Format::Table, out)?;
-    let mut c = Table::new(["change", "firms"]);
-    for (k, v) in &r.per_change {
-        c.push([Cell::from(k), Cell::from(*v)]);
-    }
-    c.push([Cell::from("(in grace)"), Cell::from(r.grace)]);
-    c.push([Cell::from("(borderline → panel)"), Cell::from(r.borderline)]);
-    c.write_to(Format::Table, out)
+    let no_tier = Term {
+        key: "no tier".into(),
+        en: "no tier".into(),
+        zh: column("untiered", Lang::Zh).into(),
+    };
+    t.push([Cell::Term(Box::new(no_tier)), Cell::from(r.untiered)]);
+    t
 }
 
-fn benefits(out: &mut dyn Write, b: &BenefitSummary) -> Result<()> {
-    writeln!(
-        out,
-        "\n[2] benefits: {} firms matched; {} granted without application ({}), {} refused by the ledger, {} pending on missing facts ({} firms told what to supply), {} conflicts",
-        b.firms_matched,
-        b.granted,
-        yuan(b.granted_yuan),
-        b.refused,
-        b.pending,
-        b.firms_with_missing_facts,
-        b.conflicts
-    )?;
+/// Grants, amounts, refusals and pending benefits per program.
+pub fn program_table(b: &BenefitSummary, lang: Lang, names: &Names) -> Table {
     let mut t = Table::new(["program", "grants", "granted", "refused", "pending"]);
     for (p, l) in &b.per_program {
         t.push([
-            Cell::from(p),
+            names.cell(Kind::Program, p),
             Cell::from(l.grants),
-            Cell::from(yuan(l.granted_yuan)),
+            Cell::from(money_text(l.granted_yuan, lang)),
             Cell::from(l.refused),
             Cell::from(l.pending),
         ]);
     }
-    t.write_to(Format::Table, out)
+    t
 }
 
-/// Step 3's figures in one sentence (printed, and in summary.md).
-pub fn compute_text(c: &ComputeSummary) -> String {
-    format!(
-        "compute ({} placement): {} voucher holders, {} jobs, {} placed, {} rejected; utilisation {}, idle {}, wait p50/p95/p99 {}/{}/{} s; cost {} of which vouchers paid {} (firms {}), green power {}, Jain fairness {}",
-        c.policy,
-        c.holders,
-        c.jobs,
-        c.placed,
-        c.rejected,
-        percent(c.utilisation),
-        percent(c.idle_rate),
-        c.wait_p50_s,
-        c.wait_p95_s,
-        c.wait_p99_s,
-        yuan(c.gross_cost_yuan),
-        yuan(c.subsidy_yuan),
-        yuan(c.firm_cost_yuan),
-        percent(c.green_share),
-        fixed(c.jain_fairness, 3)
+/// Step 2's figures in one sentence.
+pub fn benefits_text(b: &BenefitSummary, lang: Lang) -> String {
+    let n = |x: usize| thousands(x as u64);
+    fill(
+        "cycle.benefits",
+        lang,
+        &[
+            ("matched", &n(b.firms_matched)),
+            ("granted", &n(b.granted)),
+            ("amount", &money_text(b.granted_yuan, lang)),
+            ("refused", &n(b.refused)),
+            ("pending", &n(b.pending)),
+            ("told", &n(b.firms_with_missing_facts)),
+            ("conflicts", &n(b.conflicts)),
+        ],
     )
 }
 
-fn compute(out: &mut dyn Write, c: &ComputeSummary, clusters: &[ClusterLine]) -> Result<()> {
-    writeln!(out, "\n[3] {}", compute_text(c))?;
-    let mut t = Table::new(["cluster", "jobs", "utilisation", "idle", "cost", "subsidy"]);
-    for l in clusters {
-        t.push([
-            Cell::from(&l.cluster),
-            Cell::from(l.jobs),
-            Cell::from(percent(l.utilisation)),
-            Cell::from(percent(l.idle_rate)),
-            Cell::from(yuan(l.gross_cost_yuan)),
-            Cell::from(yuan(l.subsidy_yuan)),
-        ]);
-    }
-    t.write_to(Format::Table, out)
+/// Step 3's figures in one sentence (printed, and in summary.md).
+pub fn compute_text(c: &ComputeSummary, lang: Lang) -> String {
+    fill(
+        "cycle.compute",
+        lang,
+        &[
+            ("policy", &c.policy),
+            ("holders", &thousands(c.holders as u64)),
+            ("jobs", &thousands(c.jobs)),
+            ("placed", &thousands(c.placed)),
+            ("rejected", &thousands(c.rejected)),
+            ("util", &percent_in(c.utilisation, lang)),
+            ("idle", &percent_in(c.idle_rate, lang)),
+            ("p50", &thousands(c.wait_p50_s)),
+            ("p95", &thousands(c.wait_p95_s)),
+            ("p99", &thousands(c.wait_p99_s)),
+            ("cost", &money_text(c.gross_cost_yuan, lang)),
+            ("subsidy", &money_text(c.subsidy_yuan, lang)),
+            ("firms", &money_text(c.firm_cost_yuan, lang)),
+            ("green", &percent_in(c.green_share, lang)),
+            ("jain", &fixed(c.jain_fairness, 3)),
+        ],
+    )
 }
 
-fn supervision(out: &mut dyn Write, s: &SupervisionSummary) -> Result<()> {
-    writeln!(
-        out,
-        "\n[4] supervision: sandbox applications: {}; violations: {}; inspections: {} planned, site visits {} → {} ({} saved), {} non-site reviews, {} cap breaches, {} alerts",
-        counts_text(&s.sandbox),
-        counts_text(&s.enforcement),
-        s.inspections_planned,
-        s.visits_before,
-        s.visits_after,
-        s.visits_saved,
-        s.non_site_reviews,
-        s.cap_breaches,
-        s.alerts
-    )?;
-    Ok(())
+/// Step 4's figures in one sentence.
+pub fn supervision_text(s: &SupervisionSummary, lang: Lang) -> String {
+    let n = |x: usize| thousands(x as u64);
+    fill(
+        "cycle.supervision",
+        lang,
+        &[
+            ("sandbox", &counts_text(&s.sandbox, lang)),
+            ("violations", &counts_text(&s.enforcement, lang)),
+            ("planned", &n(s.inspections_planned)),
+            ("before", &n(s.visits_before)),
+            ("after", &n(s.visits_after)),
+            ("saved", &n(s.visits_saved)),
+            ("non_site", &n(s.non_site_reviews)),
+            ("breaches", &n(s.cap_breaches)),
+            ("alerts", &n(s.alerts)),
+        ],
+    )
 }
 
-/// The top provinces as `Guangxi 120.3, Zhejiang 120.2, …`.
-pub fn top_text(top: &[(String, f64)]) -> String {
+/// The top provinces as `Guangxi 120.3, Zhejiang 120.2, …` (`广西 120.3，浙江 120.2，…`).
+pub fn top_text(top: &[(String, f64)], lang: Lang, names: &Names) -> String {
     top.iter()
-        .map(|(u, x)| format!("{u} {}", fixed(*x, 1)))
+        .map(|(u, x)| format!("{} {}", names.name(Kind::Province, u, lang), fixed(*x, 1)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(lang.pick(", ", "，"))
 }
 
-fn index(out: &mut dyn Write, i: &IndexSummary) -> Result<()> {
-    writeln!(
-        out,
-        "\n[5] index: CAICT fusion index {}–{}: {} ({}% on estimates, {}% on leaves without data); cohort index over {} provinces from {}; top: {}",
-        i.caict_base_year,
-        i.caict_to_year,
-        i.caict_total.map_or("-".into(), |x| fixed(x, 2)),
-        i.caict_estimated_share
-            .map_or("-".into(), |x| fixed(100.0 * x, 0)),
-        fixed(100.0 * i.caict_missing_share, 0),
-        i.cohort_provinces,
-        i.cohort_base_year,
-        top_text(&i.cohort_top)
-    )?;
-    Ok(())
+/// Step 5's figures in one sentence.
+pub fn index_text(i: &IndexSummary, lang: Lang, names: &Names) -> String {
+    fill(
+        "cycle.index",
+        lang,
+        &[
+            ("from", &i.caict_base_year),
+            ("to", &i.caict_to_year),
+            ("total", &i.caict_total.map_or("-".into(), |x| fixed(x, 2))),
+            (
+                "estimated",
+                &i.caict_estimated_share
+                    .map_or("-".into(), |x| percent_in(x, lang)),
+            ),
+            ("missing", &percent_in(i.caict_missing_share, lang)),
+            ("provinces", &i.cohort_provinces),
+            ("base", &i.cohort_base_year),
+            ("top", &top_text(&i.cohort_top, lang, names)),
+        ],
+    )
+}
+
+/// Step 1 in one sentence for the report: firms, the adjustment and its criteria set.
+pub fn registry_text(r: &RegistrySummary, year: registry_model::Year, lang: Lang) -> String {
+    let generated = r.generated.map_or(String::new(), |n| {
+        fill("cycle.generated_now", lang, &[("n", &thousands(n as u64))])
+    });
+    let already = if r.already_adjusted {
+        text("cycle.already_short", lang)
+    } else {
+        ""
+    };
+    fill(
+        "cycle.registry_text",
+        lang,
+        &[
+            ("firms", &thousands(r.firms)),
+            ("generated", &generated),
+            ("year", &year),
+            ("set", &r.criteria_set),
+            ("already", &already),
+        ],
+    )
+}
+
+/// Firms per change of the adjustment.
+pub fn change_table(r: &RegistrySummary, names: &Names) -> Table {
+    let mut t = Table::new(["change", "firms"]);
+    for (k, v) in &r.per_change {
+        t.push([names.cell(Kind::Change, k), Cell::from(*v)]);
+    }
+    t
+}
+
+/// Step 4 for the report: sandbox decisions, violations, and the inspection plan.
+pub fn supervision_lines(v: &SupervisionSummary, lang: Lang) -> [String; 3] {
+    let n = |x: usize| thousands(x as u64);
+    [
+        labelled("cycle.sandbox", &counts_text(&v.sandbox, lang), lang),
+        labelled("cycle.violations", &counts_text(&v.enforcement, lang), lang),
+        fill(
+            "cycle.inspections",
+            lang,
+            &[
+                ("planned", &n(v.inspections_planned)),
+                ("before", &n(v.visits_before)),
+                ("after", &n(v.visits_after)),
+                ("saved", &n(v.visits_saved)),
+                ("non_site", &n(v.non_site_reviews)),
+                ("breaches", &n(v.cap_breaches)),
+                ("alerts", &n(v.alerts)),
+            ],
+        ),
+    ]
 }

@@ -1,25 +1,25 @@
-//! The cycle's report folder: every printed number with the CSV table it comes from, and
-//! the charts. Each file is written whole or not at all.
+//! The cycle's report folder: the CSV tables behind every number (for programs, the same in
+//! every language), the charts, summary.md, index.html (one self-contained page to open,
+//! print and circulate) and report.xlsx (every table as a sheet). Each file is written
+//! whole or not at all.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cultivation::CycleOutcome;
-use registry_model::EnterpriseId;
 use serde::Serialize;
 
-use crate::atomic::write_with;
-use crate::cell::Cell;
+use crate::atomic::{write_atomic, write_with};
 use crate::chart::write_svg;
 use crate::error::{ReportError, Result};
 use crate::format::Format;
 use crate::index::write_result_to;
-use crate::registry::change_log_table;
+use crate::lang::Lang;
+use crate::names::Names;
 use crate::table::Table;
 
 /// The files of a report folder, in the order they are written.
-pub const REPORT_FILES: [&str; 19] = [
+pub const REPORT_FILES: [&str; 21] = [
     "tiers.csv",
     "changes.csv",
     "benefits.csv",
@@ -39,6 +39,8 @@ pub const REPORT_FILES: [&str; 19] = [
     "index_caict.svg",
     "index_cohort.svg",
     "summary.md",
+    "index.html",
+    "report.xlsx",
 ];
 
 fn rows_csv<T: Serialize>(out: &mut dyn Write, rows: &[T]) -> Result<()> {
@@ -58,71 +60,41 @@ fn serialized<T: Serialize>(dir: &Path, name: &str, rows: &[T]) -> Result<()> {
     write_with(dir.join(name), |out| rows_csv(out, rows))
 }
 
-/// Writes the report folder of `outcome` into `dir` (created when needed); returns the files
-/// written.
-pub fn write_folder(dir: &Path, outcome: &CycleOutcome) -> Result<Vec<PathBuf>> {
+/// Writes the report folder of `outcome` into `dir` (created when needed), for people in
+/// `lang` (summary.md, index.html, report.xlsx, the charts) with the names of `names`;
+/// returns the files written. The CSV files are the same bytes in every language.
+pub fn write_folder(
+    dir: &Path,
+    outcome: &CycleOutcome,
+    lang: Lang,
+    names: &Names,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError::File {
         path: dir.to_path_buf(),
         source,
     })?;
-    let reg = &outcome.registry;
-
-    let mut tiers = Table::new(["year", "potential", "growth", "leading", "untiered"]);
-    for (y, c) in &reg.counts_by_year {
-        tiers.push([
-            Cell::from(*y),
-            Cell::from(c.per_tier[0]),
-            Cell::from(c.per_tier[1]),
-            Cell::from(c.per_tier[2]),
-            Cell::from(c.untiered),
-        ]);
-    }
-    table_csv(dir, "tiers.csv", &tiers)?;
-    let names: HashMap<EnterpriseId, &str> =
-        reg.firms.iter().map(|f| (f.id, f.name.as_str())).collect();
-    let name_of = |id: &EnterpriseId| names.get(id).copied().unwrap_or_default().to_string();
-    table_csv(
-        dir,
-        "changes.csv",
-        &change_log_table(&reg.adjustment, &name_of, true),
-    )?;
-
+    let tables = super::tables::tables(outcome, names)?;
+    let table = |file: &str| -> Result<&Table> {
+        tables
+            .iter()
+            .find(|t| t.file == file)
+            .map(|t| &t.table)
+            .ok_or_else(|| ReportError::Invalid(format!("no table for {file}")))
+    };
+    table_csv(dir, "tiers.csv", table("tiers.csv")?)?;
+    table_csv(dir, "changes.csv", table("changes.csv")?)?;
+    // Serialised from the rows as they always were, so that programs read the same bytes.
     serialized(dir, "benefits.csv", &outcome.benefits.lines)?;
     serialized(dir, "vouchers.csv", &outcome.vouchers)?;
-
     let c = &outcome.compute;
     serialized(dir, "compute_clusters.csv", &c.clusters)?;
     serialized(dir, "compute_jobs.csv", &c.jobs)?;
     serialized(dir, "compute_rejections.csv", &c.rejections)?;
     serialized(dir, "compute_summary.csv", std::slice::from_ref(&c.summary))?;
-
     let s = &outcome.supervision;
     serialized(dir, "sandbox.csv", &s.sandbox)?;
     serialized(dir, "enforcement.csv", &s.enforcement)?;
-    let mut insp = Table::new([
-        "id",
-        "firm",
-        "date",
-        "mode",
-        "mandatory",
-        "departments",
-        "subjects",
-        "members",
-    ]);
-    for j in &s.plan.inspections {
-        insp.push([
-            Cell::from(&j.id),
-            Cell::from(&j.firm),
-            Cell::from(j.date),
-            Cell::from(format!("{:?}", j.mode).to_lowercase()),
-            Cell::from(j.mandatory),
-            Cell::from(j.departments.join("; ")),
-            Cell::from(j.subjects.join("; ")),
-            Cell::from(j.members.join("; ")),
-        ]);
-    }
-    table_csv(dir, "inspections.csv", &insp)?;
-
+    table_csv(dir, "inspections.csv", table("inspections.csv")?)?;
     let i = &outcome.index;
     // Every row is in the file, with its missing share and source: no warning is needed.
     write_with(dir.join("index_caict.csv"), |out| {
@@ -132,12 +104,16 @@ pub fn write_folder(dir: &Path, outcome: &CycleOutcome) -> Result<Vec<PathBuf>> 
         write_result_to(&i.cohort, Format::Csv, out).map(drop)
     })?;
 
-    for (name, figure) in super::charts::figures(outcome)? {
-        write_svg(&figure, &dir.join(name))?;
+    let charts = super::charts::figures(outcome, lang, names)?;
+    for c in &charts {
+        write_svg(&c.figure, &dir.join(c.file))?;
     }
-    let md = super::markdown::summary_markdown(outcome);
-    write_with(dir.join("summary.md"), |out| {
-        Ok(out.write_all(md.as_bytes())?)
-    })?;
+    let md = super::markdown::summary_markdown(outcome, lang, names, &charts);
+    write_atomic(dir.join("summary.md"), md.as_bytes())?;
+    let html = super::html::page(outcome, lang, names, &charts, &tables)?;
+    write_atomic(dir.join("index.html"), html.as_bytes())?;
+    let title = crate::messages::fill("doc.title", lang, &[("year", &outcome.year)]);
+    let xlsx = super::xlsx::workbook(&tables, lang, names, &title, outcome.date)?;
+    write_atomic(dir.join("report.xlsx"), &xlsx)?;
     Ok(REPORT_FILES.iter().map(|f| dir.join(f)).collect())
 }

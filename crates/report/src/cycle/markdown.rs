@@ -1,134 +1,167 @@
-//! summary.md: every printed number, with the file it comes from.
+//! summary.md: every printed number, with the file it comes from and the charts in place,
+//! in the reader's language.
 
 use std::fmt::Write as _;
 
 use cultivation::CycleOutcome;
-use registry_model::Tier;
 
-use super::console::{counts_text, top_text};
-use crate::number::{fixed, yuan};
+use super::charts::ChartFile;
+use super::console::{
+    benefits_text, change_table, compute_text, index_text, program_table, registry_text,
+    supervision_lines, tier_table,
+};
+use crate::cell::Cell;
+use crate::lang::Lang;
+use crate::messages::{fill, labelled, text};
+use crate::names::Names;
+use crate::table::Table;
 
-/// The summary of a cycle as Markdown.
-pub fn summary_markdown(o: &CycleOutcome) -> String {
+/// A table as Markdown, headings in `lang`, numbers right-aligned.
+pub fn markdown_table(t: &Table, lang: Lang, heading: &dyn Fn(&str) -> String) -> String {
     let mut md = String::new();
-    // Writing into a String cannot fail.
-    let _ = write_summary(&mut md, o);
+    let cells = |r: &[String]| format!("| {} |\n", r.join(" | "));
+    let head: Vec<String> = t.header.iter().map(|h| heading(h)).collect();
+    md.push_str(&cells(&head));
+    let align: Vec<String> = t
+        .header
+        .iter()
+        .enumerate()
+        .map(|(k, _)| {
+            let numeric = t.rows.iter().all(|r| {
+                matches!(
+                    r.get(k),
+                    Some(Cell::Int(_) | Cell::Float { .. } | Cell::Money(_) | Cell::Null)
+                )
+            });
+            if numeric { "---:" } else { "---" }.to_string()
+        })
+        .collect();
+    md.push_str(&cells(&align));
+    for r in &t.rows {
+        let row: Vec<String> = r
+            .iter()
+            .map(|c| c.text_in(lang).replace('|', "\\|"))
+            .collect();
+        md.push_str(&cells(&row));
+    }
     md
 }
 
-fn write_summary(md: &mut String, o: &CycleOutcome) -> std::fmt::Result {
-    let r = &o.registry.summary;
-    writeln!(md, "# shuchuang cycle {}\n", o.year)?;
-    writeln!(
-        md,
-        "Ledger date {}. Every number below comes from a CSV file in this folder.\n",
-        o.date
-    )?;
-    writeln!(md, "## 1. Registry (tiers.csv, changes.csv, tiers.svg)\n")?;
-    writeln!(
-        md,
-        "{} firms in the registry{}; adjustment {} under criteria set `{}`{}.\n",
-        r.firms,
-        r.generated
-            .map_or(String::new(), |n| format!(" ({n} generated this run)")),
-        o.year,
-        r.criteria_set,
-        if r.already_adjusted {
-            " (already done: unchanged)"
-        } else {
-            ""
+/// The summary of a cycle as Markdown in `lang`, with `charts` embedded where they belong.
+pub fn summary_markdown(
+    o: &CycleOutcome,
+    lang: Lang,
+    names: &Names,
+    charts: &[ChartFile],
+) -> String {
+    let mut md = String::new();
+    // Writing into a String cannot fail.
+    let _ = write_summary(&mut md, o, lang, names, charts);
+    md
+}
+
+fn files(section: &str, charts: &[ChartFile], csvs: &str) -> String {
+    let svgs: Vec<&str> = charts
+        .iter()
+        .filter(|c| c.section == section)
+        .map(|c| c.file)
+        .collect();
+    if svgs.is_empty() {
+        csvs.to_string()
+    } else {
+        format!("{csvs}, {}", svgs.join(", "))
+    }
+}
+
+fn embed(md: &mut String, section: &str, charts: &[ChartFile]) -> std::fmt::Result {
+    for c in charts.iter().filter(|c| c.section == section) {
+        writeln!(md, "![{}]({})\n", c.file, c.file)?;
+        if let Some(src) = &c.figure.source {
+            writeln!(md, "*{src}*\n")?;
         }
-    )?;
-    writeln!(md, "| tier | firms |\n|---|---:|")?;
-    for t in Tier::ALL {
-        writeln!(
-            md,
-            "| {} {} | {} |",
-            t.name_zh(),
-            t.key(),
-            r.per_tier.get(t.key()).copied().unwrap_or(0)
-        )?;
     }
-    writeln!(md, "| no tier | {} |\n", r.untiered)?;
-    writeln!(md, "| change | firms |\n|---|---:|")?;
-    for (k, v) in &r.per_change {
-        writeln!(md, "| {k} | {v} |")?;
+    Ok(())
+}
+
+fn write_summary(
+    md: &mut String,
+    o: &CycleOutcome,
+    lang: Lang,
+    names: &Names,
+    charts: &[ChartFile],
+) -> std::fmt::Result {
+    let r = &o.registry.summary;
+    let col = |h: &str| crate::messages::column(h, lang).to_string();
+    writeln!(md, "# {}\n", fill("doc.title", lang, &[("year", &o.year)]))?;
+    writeln!(md, "{}\n", fill("doc.lead", lang, &[("date", &o.date)]))?;
+    let section = |md: &mut String, key: &str, csvs: &str| {
+        let list = labelled("doc.files", &files(key, charts, csvs), lang);
+        writeln!(md, "## {}\n\n{list}\n", text(key, lang))
+    };
+    section(md, "sec.registry", "tiers.csv, changes.csv")?;
+    writeln!(md, "{}\n", registry_text(r, o.year, lang))?;
+    writeln!(md, "{}", markdown_table(&tier_table(r, names), lang, &col))?;
+    writeln!(
+        md,
+        "{}",
+        markdown_table(&change_table(r, names), lang, &col)
+    )?;
+    writeln!(
+        md,
+        "{}\n",
+        fill(
+            "cycle.grace_text",
+            lang,
+            &[("grace", &r.grace), ("borderline", &r.borderline)]
+        )
+    )?;
+    embed(md, "sec.registry", charts)?;
+
+    section(md, "sec.benefits", "benefits.csv, vouchers.csv")?;
+    writeln!(
+        md,
+        "{}\n",
+        capitalised(&benefits_text(&o.benefits.summary, lang))
+    )?;
+    let programs = program_table(&o.benefits.summary, lang, names);
+    writeln!(md, "{}", markdown_table(&programs, lang, &col))?;
+    embed(md, "sec.benefits", charts)?;
+
+    section(
+        md,
+        "sec.compute",
+        "compute_summary.csv, compute_clusters.csv, compute_jobs.csv, compute_rejections.csv",
+    )?;
+    writeln!(
+        md,
+        "{}\n",
+        capitalised(&compute_text(&o.compute.summary, lang))
+    )?;
+    embed(md, "sec.compute", charts)?;
+
+    section(
+        md,
+        "sec.supervision",
+        "sandbox.csv, enforcement.csv, inspections.csv",
+    )?;
+    let [sandbox, violations, inspections] = supervision_lines(&o.supervision.summary, lang);
+    writeln!(md, "- {sandbox}\n- {violations}\n- {inspections}\n")?;
+
+    section(md, "sec.index", "index_caict.csv, index_cohort.csv")?;
+    writeln!(
+        md,
+        "{}\n",
+        capitalised(&index_text(&o.index.summary, lang, names))
+    )?;
+    embed(md, "sec.index", charts)
+}
+
+/// A sentence with its first letter upper-cased (the printed steps start lower-case after
+/// their number).
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
-    writeln!(
-        md,
-        "\n{} firms in their year of grace; {} borderline firms sent to the panel.\n",
-        r.grace, r.borderline
-    )?;
-    let b = &o.benefits.summary;
-    writeln!(
-        md,
-        "## 2. Benefits without application (benefits.csv, vouchers.csv, vouchers.svg)\n"
-    )?;
-    writeln!(
-        md,
-        "{} firms matched: {} benefits granted ({}), {} refused by the ledger (caps, budgets, eligibility), {} pending on missing facts for {} firms (快申快享), {} conflicts.\n",
-        b.firms_matched,
-        b.granted,
-        yuan(b.granted_yuan),
-        b.refused,
-        b.pending,
-        b.firms_with_missing_facts,
-        b.conflicts
-    )?;
-    writeln!(
-        md,
-        "| program | grants | granted | refused | pending |\n|---|---:|---:|---:|---:|"
-    )?;
-    for (p, l) in &b.per_program {
-        writeln!(
-            md,
-            "| {p} | {} | {} | {} | {} |",
-            l.grants,
-            yuan(l.granted_yuan),
-            l.refused,
-            l.pending
-        )?;
-    }
-    let c = &o.compute.summary;
-    writeln!(
-        md,
-        "\n## 3. Compute (compute_summary.csv, compute_clusters.csv, compute_jobs.csv, compute_rejections.csv, clusters.svg)\n"
-    )?;
-    writeln!(md, "Step 3, {}.\n", super::console::compute_text(c))?;
-    let v = &o.supervision.summary;
-    writeln!(
-        md,
-        "## 4. Supervision (sandbox.csv, enforcement.csv, inspections.csv)\n"
-    )?;
-    writeln!(md, "- Sandbox applications: {}", counts_text(&v.sandbox))?;
-    writeln!(md, "- Violations: {}", counts_text(&v.enforcement))?;
-    writeln!(
-        md,
-        "- Inspections: {} planned; site visits {} → {} ({} saved by joint inspections and non-site review); {} non-site reviews; {} cap breaches; {} alerts.\n",
-        v.inspections_planned,
-        v.visits_before,
-        v.visits_after,
-        v.visits_saved,
-        v.non_site_reviews,
-        v.cap_breaches,
-        v.alerts
-    )?;
-    let i = &o.index.summary;
-    writeln!(
-        md,
-        "## 5. Measurement (index_caict.csv, index_cohort.csv, index_caict.svg, index_cohort.svg)\n"
-    )?;
-    writeln!(
-        md,
-        "CAICT fusion index {}–{}: {} ({} % of its weight on estimates, {} % on leaves without data; the report's published second- and third-level paths stand in where its raw data falls short). Cohort index of the registry's firms over {} provinces, base {} = 100; top: {}.",
-        i.caict_base_year,
-        i.caict_to_year,
-        i.caict_total.map_or("-".into(), |x| fixed(x, 2)),
-        i.caict_estimated_share
-            .map_or("-".into(), |x| fixed(100.0 * x, 0)),
-        fixed(100.0 * i.caict_missing_share, 0),
-        i.cohort_provinces,
-        i.cohort_base_year,
-        top_text(&i.cohort_top)
-    )
 }

@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use crate::cmd::PlacementArg;
 use report::compute::{self as compute_report, CompareRun};
 
-use crate::output::{Format, Watched, print_json};
+use crate::output::{Format, Watched, lang, print_json};
 use crate::{input, interrupt};
 
 /// The most jobs `--generate` makes (the scheduler's bound on a stream).
@@ -320,7 +320,7 @@ fn catalog_cmd(a: CatalogArgs) -> anyhow::Result<()> {
     } else {
         compute_report::catalog_table(&catalog)
     };
-    Ok(t.print(a.format)?)
+    Ok(t.print_in(a.format, lang())?)
 }
 
 fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
@@ -337,7 +337,7 @@ fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
         if a.format == Format::Json {
             return print_json(ex);
         }
-        return Ok(compute_report::explain_table(ex, &catalog).print(a.format)?);
+        return Ok(compute_report::explain_table(ex, &catalog).print_in(a.format, lang())?);
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     compute_report::write_schedule(a.format, &mut out, &schedule, &jobs, &catalog)?;
@@ -353,12 +353,12 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
     match a.format {
         Format::Json => print_json(&schedule.metrics),
         Format::Csv if a.per_cluster => {
-            Ok(compute_report::cluster_table(&schedule).print(Format::Csv)?)
+            Ok(compute_report::cluster_table(&schedule).print_in(Format::Csv, lang())?)
         }
-        Format::Csv => Ok(compute_report::metrics_table(&schedule).print(Format::Csv)?),
+        Format::Csv => Ok(compute_report::metrics_table(&schedule).print_in(Format::Csv, lang())?),
         Format::Table => {
-            compute_report::metrics_table(&schedule).print(Format::Table)?;
-            Ok(compute_report::cluster_table(&schedule).print(Format::Table)?)
+            compute_report::metrics_table(&schedule).print_in(Format::Table, lang())?;
+            Ok(compute_report::cluster_table(&schedule).print_in(Format::Table, lang())?)
         }
     }
 }
@@ -424,7 +424,7 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
     eprintln!(
         "modelled cost = cost to firms after each job's voucher coverage, no budget caps; the optimum bounds it for schedules that meet every deadline (bounded = yes)"
     );
-    Ok(t.print(a.format)?)
+    Ok(t.print_in(a.format, lang())?)
 }
 
 fn jobs_cmd(a: JobsArgs) -> anyhow::Result<()> {

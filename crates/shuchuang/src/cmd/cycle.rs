@@ -18,9 +18,10 @@ use serde::Serialize;
 
 use crate::cmd::PlacementArg;
 use crate::interrupt;
-use crate::output::print_json;
+use crate::output::{lang, print_json};
 use crate::progress::Progress;
 use crate::store::StoreArgs;
+use report::messages::fill;
 
 /// The environment variable of the fault injection used by the recovery tests.
 pub const FAULT_VAR: &str = "SHUCHUANG_CYCLE_FAULT";
@@ -211,6 +212,7 @@ pub fn run(args: CycleArgs) -> Result<()> {
     config.fail_at_end_of = fault.fail;
     config.validate()?;
 
+    let names = report::Names::shipped()?;
     let dir = args.store.dir();
     interrupt::note("before the data directory was locked; nothing was written");
     let lock = dir.lock()?;
@@ -221,6 +223,8 @@ pub fn run(args: CycleArgs) -> Result<()> {
         console: (args.format == CycleFormat::Table).then(|| Console {
             data_dir: dir.path().to_path_buf(),
             seed: args.seed,
+            lang: lang(),
+            names: names.clone(),
         }),
         progress: None,
         fault,
@@ -253,7 +257,7 @@ pub fn run(args: CycleArgs) -> Result<()> {
     if config.fail_at_end_of == Some(Step::Report) {
         bail!("step {} failed: injected failure", Step::Report);
     }
-    write_folder(&report_dir, &outcome).with_context(|| {
+    write_folder(&report_dir, &outcome, lang(), &names).with_context(|| {
         format!(
             "step {} failed: writing {}",
             Step::Report,
@@ -266,6 +270,9 @@ pub fn run(args: CycleArgs) -> Result<()> {
             summary: outcome.summary(),
             report_dir: report_dir.display().to_string(),
         }),
-        CycleFormat::Table => crate::output::say(format!("report: {}", report_dir.display())),
+        CycleFormat::Table => {
+            let dir = report_dir.display();
+            crate::output::say(fill("cycle.report", lang(), &[("dir", &dir)]))
+        }
     }
 }

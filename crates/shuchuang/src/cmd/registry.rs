@@ -16,7 +16,7 @@ use report::registry::{change_log_table, tier_key};
 use serde::Serialize;
 
 use crate::cmd::Years;
-use crate::output::{Cell, Format, Table, print_json, say};
+use crate::output::{Cell, Format, Table, lang, print_json, say};
 use crate::store::StoreArgs;
 use crate::{input, interrupt, progress};
 
@@ -288,7 +288,7 @@ fn generate(a: GenerateArgs) -> Result<()> {
             Cell::from(dir.registry_path().display().to_string()),
         ));
     }
-    summary_table(rows).print(a.format.format)?;
+    summary_table(rows).print_in(a.format.format, lang())?;
     Ok(())
 }
 
@@ -318,7 +318,7 @@ fn import(a: ImportArgs) -> Result<()> {
         ("firms already present", Cell::from(s.firms_unchanged)),
         ("reports added", Cell::from(s.reports_added)),
     ])
-    .print(a.format.format)?;
+    .print_in(a.format.format, lang())?;
     Ok(())
 }
 
@@ -435,7 +435,7 @@ fn adjust(a: AdjustArgs) -> Result<()> {
                 })
                 .collect(),
         }),
-        Format::Csv => Ok(change_log_table(&adj, &name_of, true).print(Format::Csv)?),
+        Format::Csv => Ok(change_log_table(&adj, &name_of, true).print_in(Format::Csv, lang())?),
         Format::Table => {
             say(format!(
                 "adjustment {} under criteria set {} and policy {} ({})",
@@ -448,7 +448,7 @@ fn adjust(a: AdjustArgs) -> Result<()> {
                     "committed"
                 }
             ))?;
-            change_log_table(&adj, &name_of, a.all).print(Format::Table)?;
+            change_log_table(&adj, &name_of, a.all).print_in(Format::Table, lang())?;
             let mut per_tier = Table::new(["tier", "firms"]);
             for (t, n) in Tier::ALL.iter().zip(counts.per_tier) {
                 per_tier.push([
@@ -457,7 +457,7 @@ fn adjust(a: AdjustArgs) -> Result<()> {
                 ]);
             }
             per_tier.push([Cell::from("no tier"), Cell::from(counts.untiered)]);
-            per_tier.print(Format::Table)?;
+            per_tier.print_in(Format::Table, lang())?;
             let mut per_change = Table::new(["change", "firms"]);
             for (c, n) in Change::ALL.iter().zip(counts.per_change) {
                 per_change.push([
@@ -471,7 +471,7 @@ fn adjust(a: AdjustArgs) -> Result<()> {
                 Cell::from(counts.borderline),
             ]);
             per_change.push([Cell::from("total"), Cell::from(counts.firms)]);
-            Ok(per_change.print(Format::Table)?)
+            Ok(per_change.print_in(Format::Table, lang())?)
         }
     }
 }
@@ -575,7 +575,7 @@ fn show(a: ShowArgs) -> Result<()> {
             ]);
         }
     }
-    t.print(format)
+    t.print_in(format, lang())
 }
 
 fn history(a: HistoryArgs) -> Result<()> {
@@ -617,7 +617,7 @@ fn history(a: HistoryArgs) -> Result<()> {
             Cell::from(e.reasons.join("; ")),
         ]);
     }
-    t.print(a.format.format)
+    t.print_in(a.format.format, lang())
 }
 
 fn list(a: ListArgs) -> Result<()> {
@@ -703,6 +703,6 @@ fn validate_id(a: ValidateArgs) -> Result<()> {
             Cell::from(if id.org_code_valid() { "ok" } else { "wrong" }),
         ),
     ])
-    .print(a.format.format)?;
+    .print_in(a.format.format, lang())?;
     Ok(())
 }

@@ -20,7 +20,7 @@ use sandbox_rules::{FactMap, FactTable, RuleSet, Value, run_suite, shipped};
 use crate::input;
 use report::rules as rules_report;
 
-use crate::output::{Format, print_json, put, say};
+use crate::output::{Format, lang, print_json, put, say};
 use crate::store::StoreArgs;
 
 /// Reads a fact table (UTF-8 or GB18030/GBK): `reserved` columns for the caller, every other
@@ -278,7 +278,7 @@ fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
     let set = load_set(file)?;
     let a = set.analyze();
     if schema && format != Format::Json {
-        rules_report::schema_table(&set).print(format)?;
+        rules_report::schema_table(&set).print_in(format, lang())?;
     }
     if format == Format::Json {
         let mut out = serde_json::json!({
@@ -313,10 +313,10 @@ fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
             if t.rows.is_empty() {
                 say("analysis: no overlapping rules, no exception that can never apply")?;
             } else {
-                t.print(format)?;
+                t.print_in(format, lang())?;
             }
         } else {
-            t.print(format)?;
+            t.print_in(format, lang())?;
         }
     }
     if strict && !a.is_clean() {
@@ -338,7 +338,7 @@ fn test(dir: &Path, format: Format) -> Result<()> {
         print_json(&reports)?;
     } else {
         let t = rules_report::cases_table(&reports);
-        t.print(format)?;
+        t.print_in(format, lang())?;
         if format == Format::Table {
             for r in &reports {
                 for fl in &r.failures {
@@ -390,7 +390,7 @@ fn eval(
                     rules_report::status_text(d.status, d.outcome.as_deref())
                 ))?;
             }
-            t.print(format)?;
+            t.print_in(format, lang())?;
         }
     }
     Ok(())
@@ -471,7 +471,7 @@ fn enforce(
     }
     let (t, counts) =
         rules_report::decisions_table(decisions.iter().map(|(id, d)| (id.as_str(), d)));
-    t.print(format)?;
+    t.print_in(format, lang())?;
     if format == Format::Table {
         let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         say(format!(
@@ -563,7 +563,7 @@ fn inspections(
         return print_json(&p);
     }
     let t = rules_report::plan_table(&p);
-    t.print(format)?;
+    t.print_in(format, lang())?;
     if format == Format::Table {
         for a in &p.alerts {
             say(format!(
@@ -684,7 +684,7 @@ fn match_firms(store_args: &StoreArgs, args: MatchArgs<'_>, format: Format) -> R
         return print_json(&matched);
     }
     let (t, note) = rules_report::match_table(&matched, year, date);
-    t.print(format)?;
+    t.print_in(format, lang())?;
     if format == Format::Table {
         say(note)?;
     }

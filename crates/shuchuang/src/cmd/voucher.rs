@@ -23,7 +23,7 @@ use voucher_ledger::{Firm, Program, Provider, Rating, Reply, defaults};
 
 use report::voucher as voucher_report;
 
-use crate::output::{Cell, Format, Table, print_json, print_record, say};
+use crate::output::{Cell, Format, Table, lang, print_json, print_record, say};
 use crate::store::StoreArgs;
 use crate::{input, interrupt};
 
@@ -482,11 +482,11 @@ pub fn run(args: VoucherArgs) -> Result<()> {
                     .with_context(|| format!("adding default program '{id}'"))?;
                 table.push([id, rid]);
             }
-            Ok(table.print(req.format)?)
+            Ok(table.print_in(req.format, lang())?)
         }
         VoucherCommand::Program(ProgramCommand::List(f)) => {
             let book = read_book(&f.store, date)?;
-            Ok(voucher_report::programs_table(book.programs()).print(f.format)?)
+            Ok(voucher_report::programs_table(book.programs()).print_in(f.format, lang())?)
         }
         VoucherCommand::Program(ProgramCommand::Show(a)) => {
             let book = read_book(&a.store, date)?;
@@ -632,7 +632,7 @@ fn balance(a: BalanceArgs, date: Option<NaiveDate>) -> Result<()> {
                 .as_ref()
                 .is_none_or(|p| meta.and_then(|m| m.program.as_ref()) == Some(p))
     });
-    Ok(voucher_report::balances_table(shown).print(a.format)?)
+    Ok(voucher_report::balances_table(shown).print_in(a.format, lang())?)
 }
 
 fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
@@ -641,7 +641,7 @@ fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
     if a.format == Format::Json {
         return print_json(&voucher_report::statement_json(&st));
     }
-    voucher_report::statement_table(&st).print(a.format)?;
+    voucher_report::statement_table(&st).print_in(a.format, lang())?;
     if a.format == Format::Table {
         say(voucher_report::statement_note(&st))?;
     }
@@ -651,7 +651,7 @@ fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
 fn program_report(a: ReportArgs, date: Option<NaiveDate>) -> Result<()> {
     let book = read_book(&a.store, date)?;
     let r = book.report(&a.program)?;
-    voucher_report::program_report_table(&r).print(a.format)?;
+    voucher_report::program_report_table(&r).print_in(a.format, lang())?;
     if a.format == Format::Table {
         say(voucher_report::program_report_note(&r))?;
     }
@@ -686,7 +686,7 @@ fn run_share(a: ShareArgs) -> Result<()> {
             Cell::from(Decimal::ONE - r),
             voucher_report::signed_yuan(s.firm_fen.into()),
         ]);
-        return t.print(a.format);
+        return t.print_in(a.format, lang());
     }
     if a.weights.is_empty() {
         bail!(
@@ -711,7 +711,7 @@ fn run_share(a: ShareArgs) -> Result<()> {
             voucher_report::signed_yuan(p.amount_fen.into()),
         ]);
     }
-    t.print(a.format)
+    t.print_in(a.format, lang())
 }
 
 /// Prints a reply: field/value rows for people and CSV, one JSON object for programs.

@@ -1,6 +1,7 @@
 //! `shuchuang index sensitivity` and `uncertainty`: how the figures move with the weights.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -13,16 +14,17 @@ use super::{
     DataArgs, Engine, OutputArgs, SAMPLES_MAX, figure, load, print_notes, print_timings,
     with_method,
 };
-use crate::output::{Cell, Format};
+use crate::output::{Cell, Format, Lang, lang};
 use crate::progress;
 
 pub(super) const SENSITIVITY_EXAMPLES: &str = "Examples:
-  shuchuang index sensitivity data/caict-2025 --perturb 0.2
+  shuchuang index sensitivity data/caict-2025 --perturb 0.2 --chart tornado.svg
   shuchuang index sensitivity data/caict-2025 --year 2023 --format csv
   shuchuang index sensitivity data/caict-2025 --raw --format json";
 
 pub(super) const UNCERTAINTY_EXAMPLES: &str = "Examples:
   shuchuang index uncertainty data/caict-2025 --samples 10000 --seed 1 --perturb 0.2
+  shuchuang index uncertainty data/caict-2025 --chart band.svg --unit CN
   shuchuang index uncertainty data/caict-2025 --samples 1000 --format csv --out bands.csv";
 
 #[derive(Debug, Args)]
@@ -37,6 +39,9 @@ pub(super) struct SensitivityArgs {
     year: Option<index_engine::Year>,
     #[command(flatten)]
     output: OutputArgs,
+    /// Also draw a tornado chart of the change of the total per weight into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +59,12 @@ pub(super) struct UncertaintyArgs {
     perturb: f64,
     #[command(flatten)]
     output: OutputArgs,
+    /// Also draw the total's 5–95 % band over the years into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+    /// Unit drawn in the chart (default: the first unit).
+    #[arg(long)]
+    unit: Option<String>,
     /// Print load_ms=… compute_ms=… on stderr.
     #[arg(long)]
     timings: bool,
@@ -85,10 +96,14 @@ pub(super) fn sensitivity(a: SensitivityArgs) -> Result<()> {
         year: a.year,
     };
     let report = with_method!(&engine, m => one_at_a_time(m, &fw, &filled, &opts)?);
+    if let Some(path) = &a.chart {
+        let fig = report::robustness::tornado_figure(&fw, &report, lang())?;
+        crate::chart::write_svg(&fig, path)?;
+    }
     let format = a.output.format;
     let root = &fw.root_node().spec.id;
     a.output
-        .emit(|out| write_oat(&report, root, a.perturb, format, out))?;
+        .emit(|out| write_oat(&report, root, a.perturb, format, lang(), out))?;
     if let Some((l, pct)) = report
         .largest
         .as_ref()
@@ -128,8 +143,13 @@ pub(super) fn uncertainty(a: UncertaintyArgs) -> Result<()> {
     if a.timings {
         print_timings(t0, t1, t2);
     }
+    if let Some(path) = &a.chart {
+        let fig = report::robustness::band_figure(&fw, &report, a.unit.as_deref(), lang())?;
+        crate::chart::write_svg(&fig, path)?;
+    }
     let format = a.output.format;
-    a.output.emit(|out| write_bands(&report, format, out))
+    a.output
+        .emit(|out| write_bands(&report, format, lang(), out))
 }
 
 /// Every node's range under the weights moved one at a time; for people, also the change
@@ -139,9 +159,10 @@ fn write_oat(
     root: &str,
     perturb: f64,
     format: Format,
+    lang: Lang,
     out: &mut dyn Write,
 ) -> report::Result<()> {
-    let mut w = RowWriter::new(format, OAT_HEADER, &mut *out)?;
+    let mut w = RowWriter::new(format, OAT_HEADER, &mut *out)?.lang(lang);
     for r in &report.rows {
         w.row([
             Cell::from(&r.node),
@@ -172,6 +193,7 @@ fn write_oat(
         ["weight", "direction", "total_change_pct", "unit"],
         &mut *out,
     )?
+    .lang(lang)
     .show_rows(report.cases.len());
     for case in &report.cases {
         c.row([
@@ -185,8 +207,13 @@ fn write_oat(
 }
 
 /// The percentile bands of every node, unit and year.
-fn write_bands(report: &McReport, format: Format, out: &mut dyn Write) -> report::Result<()> {
-    let mut w = RowWriter::new(format, BAND_HEADER, out)?;
+fn write_bands(
+    report: &McReport,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> report::Result<()> {
+    let mut w = RowWriter::new(format, BAND_HEADER, out)?.lang(lang);
     for b in &report.bands {
         w.row([
             Cell::from(&b.node),

@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use index_engine::{IndexResult, Overlay, compute_with_owned};
-use report::index::{index_figure, write_result_to};
+use report::index::{index_figure, write_result_in};
+
+use crate::output::lang;
 
 use super::{
     DataArgs, Engine, OutputArgs, print_notes, print_timings, read_framework, read_observations,
@@ -71,12 +73,14 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
         );
     }
     if let Some(path) = &a.chart {
-        let fig = index_figure(&fw, &result, a.unit.as_deref())?;
+        let fig = index_figure(&fw, &result, a.unit.as_deref(), lang())?;
         crate::chart::write_svg(&fig, path)?;
     }
     let format = a.output.format;
-    let shown = a.output.emit(|out| write_result_to(&result, format, out))?;
-    if let Some(w) = shown.warning() {
+    let shown = a
+        .output
+        .emit(|out| write_result_in(&result, format, lang(), out))?;
+    if let Some(w) = shown.warning_in(lang()) {
         eprintln!("{w}");
     }
     Ok(())

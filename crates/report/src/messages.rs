@@ -1,0 +1,503 @@
+//! The message catalogue: every label and sentence this crate shows people (column headings,
+//! section titles, chart titles, sentences with figures), in both languages, in one place.
+//!
+//! Domain names (tiers, clusters, provinces, programs, indicators) are not here: they come
+//! from the data ([`crate::names`]). A sentence names its figures as `{placeholders}`, filled
+//! by [`fill`]; both languages of a message use the same placeholders (a test checks it).
+//!
+//! Column headings are keyed `col.` + the CSV column (`col.granted_yuan`). In English,
+//! terminal tables keep the CSV column names as headings, so a table and its CSV read
+//! alike; documents (HTML, the workbook) and every Chinese output use the labels.
+
+use crate::lang::Lang;
+
+/// One message: its key, its English text and its Chinese text.
+pub type Message = (&'static str, &'static str, &'static str);
+
+/// Every message, by key.
+pub const MESSAGES: &[Message] = &[
+    // Columns of the cycle's tables (the CSV columns).
+    ("col.year", "Year", "年份"),
+    ("col.untiered", "No tier", "未入层级"),
+    ("col.tier", "Tier", "层级"),
+    ("col.firms", "Firms", "企业数"),
+    ("col.change", "Change", "变动"),
+    ("col.uscc", "USCC", "统一社会信用代码"),
+    ("col.name", "Name", "企业名称"),
+    ("col.from", "From tier", "调整前层级"),
+    ("col.to", "To tier", "调整后层级"),
+    ("col.grace", "In grace", "宽限期"),
+    ("col.borderline", "Borderline", "临界"),
+    ("col.stage", "Stage", "发展阶段"),
+    ("col.reasons", "Reasons", "理由"),
+    ("col.missing", "Missing facts", "缺失数据"),
+    ("col.firm", "Firm", "企业"),
+    ("col.policy", "Policy", "政策"),
+    ("col.program", "Program", "项目"),
+    ("col.status", "Status", "状态"),
+    ("col.amount_yuan", "Amount (yuan)", "金额（元）"),
+    ("col.detail", "Detail", "说明"),
+    ("col.request_id", "Request id", "请求编号"),
+    ("col.kind", "Kind", "类型"),
+    ("col.budget_yuan", "Budget (yuan)", "预算（元）"),
+    ("col.granted_yuan", "Granted (yuan)", "已发放（元）"),
+    ("col.redeemed_yuan", "Redeemed (yuan)", "已兑付（元）"),
+    ("col.expired_yuan", "Expired (yuan)", "已过期（元）"),
+    ("col.clawed_back_yuan", "Clawed back (yuan)", "已追回（元）"),
+    (
+        "col.outstanding_yuan",
+        "Outstanding (yuan)",
+        "未使用余额（元）",
+    ),
+    ("col.remaining_yuan", "Budget left (yuan)", "剩余预算（元）"),
+    ("col.cluster", "Cluster", "集群"),
+    ("col.region", "Region", "区域"),
+    ("col.jobs", "Jobs", "作业数"),
+    ("col.utilisation", "Utilisation", "利用率"),
+    ("col.idle_rate", "Idle share", "空闲率"),
+    ("col.rack_occupancy", "Rack occupancy", "机架上架率"),
+    ("col.gross_cost_yuan", "Cost (yuan)", "费用（元）"),
+    (
+        "col.subsidy_yuan",
+        "Paid by vouchers (yuan)",
+        "算力券支付（元）",
+    ),
+    (
+        "col.firm_cost_yuan",
+        "Paid by firms (yuan)",
+        "企业自付（元）",
+    ),
+    ("col.green_share", "Green power share", "绿电占比"),
+    ("col.job", "Job", "作业"),
+    ("col.cards", "Cards", "加速卡数"),
+    ("col.submit_s", "Submitted (s)", "提交时刻（秒）"),
+    ("col.start_s", "Started (s)", "开始时刻（秒）"),
+    ("col.end_s", "Ended (s)", "结束时刻（秒）"),
+    ("col.declined", "Payment declined", "支付被拒原因"),
+    ("col.home", "Home region", "所在地区"),
+    ("col.holders", "Voucher holders", "算力券持有企业"),
+    ("col.placed", "Placed", "已调度"),
+    ("col.rejected", "Rejected", "未能调度"),
+    ("col.wait_p50_s", "Wait p50 (s)", "等待时间 p50（秒）"),
+    ("col.wait_p95_s", "Wait p95 (s)", "等待时间 p95（秒）"),
+    ("col.wait_p99_s", "Wait p99 (s)", "等待时间 p99（秒）"),
+    ("col.payment_declines", "Payments declined", "支付被拒次数"),
+    ("col.jain_fairness", "Jain fairness", "Jain 公平指数"),
+    ("col.case", "Case", "案件"),
+    ("col.outcome", "Outcome", "结果"),
+    ("col.rule", "Rule", "规则"),
+    ("col.citation", "Citation", "依据"),
+    ("col.id", "Id", "编号"),
+    ("col.date", "Date", "日期"),
+    ("col.mode", "Mode", "方式"),
+    ("col.mandatory", "Mandatory", "必检"),
+    ("col.departments", "Departments", "部门"),
+    ("col.subjects", "Subjects", "检查事项"),
+    ("col.members", "Members", "成员"),
+    ("col.node", "Indicator", "指标"),
+    ("col.unit", "Unit", "地区"),
+    ("col.index", "Index", "指数"),
+    ("col.growth", "Growth (%)", "增长率（%）"),
+    (
+        "col.contribution",
+        "Contribution (points)",
+        "贡献（百分点）",
+    ),
+    (
+        "col.total_contribution",
+        "Contribution to the total (points)",
+        "对总指数的贡献（百分点）",
+    ),
+    ("col.estimated_share", "Share on estimates", "估算占比"),
+    ("col.missing_share", "Share on missing data", "缺失数据占比"),
+    ("col.source", "Source", "来源"),
+    ("col.grants", "Grants", "发放笔数"),
+    ("col.granted", "Granted", "发放金额"),
+    ("col.refused", "Refused", "被拒"),
+    ("col.pending", "Pending", "待补充数据"),
+    ("col.idle", "Idle", "空闲率"),
+    ("col.cost", "Cost", "费用"),
+    ("col.subsidy", "Paid by vouchers", "算力券支付"),
+    ("col.field", "Field", "字段"),
+    ("col.value", "Value", "值"),
+    ("col.nominal", "Nominal", "基准值"),
+    ("col.low", "Low", "下限"),
+    ("col.high", "High", "上限"),
+    ("col.p5", "5th percentile", "第 5 百分位"),
+    ("col.p50", "Median", "中位数"),
+    ("col.p95", "95th percentile", "第 95 百分位"),
+    // Values of the cycle's tables.
+    ("value.granted", "granted", "已发放"),
+    ("value.refused", "refused", "被拒"),
+    ("value.missing facts", "missing facts", "缺少数据"),
+    // Tables for people.
+    (
+        "table.cut",
+        "showing {shown} of {total} rows; use --format csv for all",
+        "共 {total} 行，显示前 {shown} 行；全部数据请用 --format csv",
+    ),
+    (
+        "doc.cut",
+        "Showing {shown} of {total} rows; every row is in {file} and report.xlsx.",
+        "共 {total} 行，此处显示前 {shown} 行；全部数据见 {file} 与 report.xlsx。",
+    ),
+    // The report's title and sections.
+    (
+        "doc.title",
+        "Digital-economy innovative enterprises: annual cultivation report {year}",
+        "{year} 年度数创企业培育工作报告",
+    ),
+    (
+        "doc.lead",
+        "Ledger date {date}. Every figure below comes from a table of this folder (CSV for programs, report.xlsx for people).",
+        "记账日期 {date}。以下每个数字均来自本目录中的数据表（程序读取 CSV，人员查阅 report.xlsx）。",
+    ),
+    ("doc.contents", "Contents", "目录"),
+    ("doc.source", "Source", "数据来源"),
+    ("doc.tables", "Tables", "数据表"),
+    ("doc.charts", "Charts", "图表"),
+    ("doc.files", "Files", "文件"),
+    ("sec.registry", "1. Registry", "一、培育库"),
+    (
+        "sec.benefits",
+        "2. Benefits without application",
+        "二、惠企政策免申即享",
+    ),
+    ("sec.compute", "3. Compute", "三、算力调度与算力券"),
+    ("sec.supervision", "4. Supervision", "四、包容审慎监管"),
+    ("sec.index", "5. Measurement", "五、指数测度"),
+    ("sec.appendix", "Appendix: tables", "附录：数据表"),
+    // Sentences of the cycle, printed and in the report.
+    (
+        "cycle.head",
+        "shuchuang cycle {year}: data in {dir}",
+        "shuchuang 年度周期 {year}：数据目录 {dir}",
+    ),
+    (
+        "cycle.generated",
+        "registry was empty: generated {n} firms (seed {seed})",
+        "培育库为空：已生成 {n} 家企业（随机种子 {seed}）",
+    ),
+    (
+        "cycle.registry",
+        "registry adjustment {year} (criteria set {set}): {state}",
+        "{year} 年度培育库调整（认定标准 {set}）：{state}",
+    ),
+    ("cycle.committed", "committed", "已提交"),
+    (
+        "cycle.already",
+        "already done, nothing changed",
+        "此前已完成，未作改动",
+    ),
+    ("cycle.in_grace", "(in grace)", "（宽限期内）"),
+    (
+        "cycle.to_panel",
+        "(borderline → panel)",
+        "（临界 → 专家评审）",
+    ),
+    (
+        "cycle.registry_text",
+        "{firms} firms in the registry{generated}; adjustment {year} under criteria set {set}{already}.",
+        "培育库共有 {firms} 家企业{generated}；{year} 年度调整采用认定标准 {set}{already}。",
+    ),
+    (
+        "cycle.generated_now",
+        " ({n} generated this run)",
+        "（本次生成 {n} 家）",
+    ),
+    (
+        "cycle.already_short",
+        " (already done: unchanged)",
+        "（此前已完成，未作改动）",
+    ),
+    (
+        "cycle.grace_text",
+        "{grace} firms in their year of grace; {borderline} borderline firms sent to the panel.",
+        "{grace} 家企业处于宽限期；{borderline} 家临界企业提交专家评审。",
+    ),
+    (
+        "cycle.benefits",
+        "benefits: {matched} firms matched; {granted} granted without application ({amount}), {refused} refused by the ledger, {pending} pending on missing facts ({told} firms told what to supply), {conflicts} conflicts",
+        "惠企政策：匹配 {matched} 家企业；免申即享 {granted} 项（{amount}），账本拒绝 {refused} 项，因缺少数据待定 {pending} 项（已告知 {told} 家企业需补充的数据），规则冲突 {conflicts} 项",
+    ),
+    (
+        "cycle.compute",
+        "compute ({policy} placement): {holders} voucher holders, {jobs} jobs, {placed} placed, {rejected} rejected; utilisation {util}, idle {idle}, wait p50/p95/p99 {p50}/{p95}/{p99} s; cost {cost} of which vouchers paid {subsidy} (firms {firms}), green power {green}, Jain fairness {jain}",
+        "算力（{policy} 调度）：算力券持有企业 {holders} 家，作业 {jobs} 个，已调度 {placed} 个，未能调度 {rejected} 个；利用率 {util}，空闲率 {idle}，等待时间 p50/p95/p99 为 {p50}/{p95}/{p99} 秒；费用 {cost}，其中算力券支付 {subsidy}（企业自付 {firms}），绿电占比 {green}，Jain 公平指数 {jain}",
+    ),
+    (
+        "cycle.supervision",
+        "supervision: sandbox applications: {sandbox}; violations: {violations}; inspections: {planned} planned, site visits {before} → {after} ({saved} saved), {non_site} non-site reviews, {breaches} cap breaches, {alerts} alerts",
+        "监管：沙盒申请：{sandbox}；违法行为：{violations}；检查：计划 {planned} 次，现场检查 {before} → {after} 次（节省 {saved} 次），非现场检查 {non_site} 次，超出年度上限 {breaches} 家，预警 {alerts} 条",
+    ),
+    (
+        "cycle.index",
+        "index: CAICT fusion index {from}–{to}: {total} ({estimated} of its weight on estimates, {missing} on leaves without data; the report's published second- and third-level paths stand in where its raw data falls short); cohort index over {provinces} provinces from {base}; top: {top}",
+        "指数：信通院科技创新和产业创新融合发展指数 {from}–{to} 年：{total}（权重的 {estimated} 基于估算，{missing} 基于无数据的指标；原始数据不足处以报告公布的二、三级指数路径代替）；数创企业培育指数覆盖 {provinces} 个省份，基期 {base} 年；前五位：{top}",
+    ),
+    ("cycle.report", "report: {dir}", "报告：{dir}"),
+    ("cycle.sandbox", "Sandbox applications", "沙盒申请"),
+    ("cycle.violations", "Violations", "违法行为"),
+    (
+        "cycle.inspections",
+        "Inspections: {planned} planned; site visits {before} → {after} ({saved} saved by joint inspections and non-site review); {non_site} non-site reviews; {breaches} cap breaches; {alerts} alerts.",
+        "检查：计划 {planned} 次；现场检查 {before} → {after} 次（联合检查与非现场检查节省 {saved} 次）；非现场检查 {non_site} 次；超出年度上限 {breaches} 家；预警 {alerts} 条。",
+    ),
+    // Charts.
+    // Index results for people (report::index).
+    (
+        "index.marks",
+        "index marks: * rests partly on filled or carried values, p published path, - no data",
+        "指数标记：* 部分基于插补或沿用值，p 报告公布路径，- 无数据",
+    ),
+    (
+        "index.warning",
+        "warning: {missing} of {rows} figures shown rest partly on leaves without data (missing_share > 0): {leaves}; see the missing_share column",
+        "警告：所示 {rows} 个数值中有 {missing} 个部分基于无数据的指标（missing_share > 0）：{leaves}；见 missing_share 列",
+    ),
+    ("index.more", " and {n} more", " 等，另有 {n} 项"),
+    ("index.none_shown", "(none shown)", "（未列出）"),
+    ("chart.year", "Year", "年份"),
+    ("chart.firms", "Firms", "企业数（家）"),
+    (
+        "chart.tiers",
+        "Firms per tier after each yearly adjustment",
+        "历年调整后各层级企业数",
+    ),
+    (
+        "chart.vouchers",
+        "Voucher flows per program, {year}",
+        "{year} 年各项目券额流向",
+    ),
+    ("chart.vouchers_granted", "Granted", "已发放"),
+    ("chart.vouchers_redeemed", "Redeemed", "已兑付"),
+    ("chart.vouchers_outstanding", "Outstanding", "未使用余额"),
+    (
+        "chart.clusters",
+        "Utilisation and rack occupancy per cluster, {year}",
+        "{year} 年各集群利用率与机架上架率",
+    ),
+    ("chart.percent", "%", "%"),
+    ("chart.utilisation", "Card utilisation", "加速卡利用率"),
+    ("chart.rack_occupancy", "Rack occupancy", "机架上架率"),
+    (
+        "chart.rack_target",
+        "Target: rack occupancy ≥ 65 %",
+        "目标：机架上架率 ≥ 65%",
+    ),
+    (
+        "chart.index_level",
+        "{name}: index level, {unit} ({base} = 100)",
+        "{name}：指数水平，{unit}（{base} 年 = 100）",
+    ),
+    (
+        "chart.index_children",
+        "{name}: sub-indices in {years} ({base} = 100)",
+        "{name}：分项指数，{years} 年（{base} 年 = 100）",
+    ),
+    (
+        "chart.cohort",
+        "Cohort cultivation index: growth since {base}, the {n} provinces that grew most ({base} = 100)",
+        "数创企业培育指数：{base} 年以来增长最快的 {n} 个省份（{base} 年 = 100）",
+    ),
+    (
+        "chart.index_axis",
+        "Index ({base} = 100)",
+        "指数（{base} 年 = 100）",
+    ),
+    ("chart.base_line", "Base level 100", "基期水平 100"),
+    (
+        "chart.estimated",
+        "Dashed, hollow: rests partly on estimated values or on indicators without data",
+        "虚线、空心点：部分基于估算值或无数据的指标",
+    ),
+    (
+        "chart.no_data",
+        "Gap: {line} has no data in {years}",
+        "断点：{line} {years} 年无数据",
+    ),
+    ("chart.bar_no_data", "{name} (no data)", "{name}（无数据）"),
+    (
+        "chart.last_observed",
+        "{year} (last observed)",
+        "{year} 年（最后观测年）",
+    ),
+    ("chart.year_label", "{year}", "{year} 年"),
+    (
+        "chart.tornado",
+        "{name}, {year}: change of the total when one weight moves by ±{perturb}",
+        "{name}，{year} 年：单一权重变动 ±{perturb} 时总指数的变化",
+    ),
+    (
+        "chart.tornado_axis",
+        "Change of the total (%)",
+        "总指数变化（%）",
+    ),
+    ("chart.weight_up", "Weight raised", "权重上调"),
+    ("chart.weight_down", "Weight lowered", "权重下调"),
+    (
+        "chart.band",
+        "{name}, {unit}: 5–95 % band of {samples} draws (weights ±{perturb})",
+        "{name}，{unit}：{samples} 次抽样的 5%–95% 区间（权重 ±{perturb}）",
+    ),
+    (
+        "chart.tornado_rest",
+        "{n} other weights move the total by less than {pct} % and are not drawn",
+        "其余 {n} 项权重使总指数变化不足 {pct}%，图中未列出",
+    ),
+    (
+        "chart.tornado_unit",
+        "Each bar: the largest change over the units (the unit is named in the table).",
+        "每根柱：各地区中的最大变化（地区见表格）。",
+    ),
+    ("chart.band_area", "5–95 % band", "5%–95% 区间"),
+    ("chart.median", "Median", "中位数"),
+    ("chart.nominal", "Nominal", "基准值"),
+    // Sources under the charts.
+    (
+        "source.tiers",
+        "tiers.csv: the registry's yearly adjustments (registry-model)",
+        "tiers.csv：培育库历年调整结果（registry-model）",
+    ),
+    (
+        "source.vouchers",
+        "vouchers.csv: the voucher ledger after the year's grants and compute payments",
+        "vouchers.csv：本年度发放与算力支付后的券账本",
+    ),
+    (
+        "source.clusters",
+        "compute_clusters.csv: the year's simulated placement on the 东数西算 clusters (data/compute/catalog.toml); target from the national hub-node plan",
+        "compute_clusters.csv：本年度在东数西算集群上的调度模拟（data/compute/catalog.toml）；目标值来自全国一体化算力网络枢纽节点方案",
+    ),
+    (
+        "source.caict",
+        "index_caict.csv: CAICT, Science-industry innovation fusion index report 2025 (data/caict-2025)",
+        "index_caict.csv：中国信通院《科技创新和产业创新融合发展指数报告（2025）》（data/caict-2025）",
+    ),
+    (
+        "source.cohort",
+        "index_cohort.csv: the registry's annual reports by province (data/cohort-index/framework.csv)",
+        "index_cohort.csv：培育库企业年报的分省汇总（data/cohort-index/framework.csv）",
+    ),
+    // Sheet and table titles.
+    ("table.tiers", "Firms per tier", "各层级企业数"),
+    ("table.changes", "Change log", "调整明细"),
+    ("table.benefits", "Benefits per firm", "惠企政策明细"),
+    ("table.vouchers", "Vouchers per program", "各项目券额"),
+    (
+        "table.compute_clusters",
+        "Compute per cluster",
+        "各集群算力",
+    ),
+    ("table.compute_jobs", "Compute jobs", "算力作业"),
+    ("table.compute_rejections", "Jobs not placed", "未调度作业"),
+    ("table.compute_summary", "Compute summary", "算力汇总"),
+    ("table.sandbox", "Sandbox decisions", "沙盒决定"),
+    ("table.enforcement", "Enforcement decisions", "执法决定"),
+    ("table.inspections", "Inspection plan", "检查计划"),
+    (
+        "table.index_caict",
+        "CAICT fusion index",
+        "信通院融合发展指数",
+    ),
+    ("table.index_cohort", "Cohort index", "数创企业培育指数"),
+    ("table.per_program", "Per program", "分项目"),
+];
+
+/// The text of `key` in `lang`; the key itself when the catalogue has no such message (so a
+/// missing message shows, rather than vanishing).
+pub fn text(key: &str, lang: Lang) -> &str {
+    match MESSAGES.iter().find(|(k, _, _)| *k == key) {
+        Some((_, en, zh)) => lang.pick(en, zh),
+        None => key,
+    }
+}
+
+/// The message `key` in `lang` with each `{name}` replaced by its value.
+pub fn fill(key: &str, lang: Lang, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut out = text(key, lang).to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    out
+}
+
+/// `label: value` with the colon of the language (`数据来源：…`, `Source: …`).
+pub fn labelled(label_key: &str, value: &str, lang: Lang) -> String {
+    format!("{}{}{value}", text(label_key, lang), lang.pick(": ", "："))
+}
+
+/// The heading of column `key` for people: the catalogue's label, or the key itself when
+/// the catalogue has none.
+pub fn column(key: &str, lang: Lang) -> &str {
+    match MESSAGES
+        .iter()
+        .find(|(k, _, _)| k.strip_prefix("col.") == Some(key))
+    {
+        Some((_, en, zh)) => lang.pick(en, zh),
+        None => key,
+    }
+}
+
+/// The placeholders of a message text, in order of appearance.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        out.push(&rest[open + 1..open + close]);
+        rest = &rest[open + close + 1..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn has_cjk(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn every_message_has_both_languages_and_the_same_placeholders() {
+        let mut keys = BTreeSet::new();
+        for (key, en, zh) in MESSAGES {
+            assert!(keys.insert(key), "{key} is in the catalogue twice");
+            assert!(!en.trim().is_empty(), "{key} has no English text");
+            assert!(!zh.trim().is_empty(), "{key} has no Chinese text");
+            // A Chinese text says something in Chinese, unless it is only figures and
+            // symbols shared by both (`{year}`, `%`).
+            let bare: String = zh
+                .chars()
+                .filter(|c| c.is_alphabetic() && c.is_ascii())
+                .collect();
+            let only_placeholders = placeholders(zh).concat().len() == bare.len();
+            assert!(
+                has_cjk(zh) || only_placeholders || *en == *zh,
+                "{key}: '{zh}' is not Chinese"
+            );
+            let (a, b): (BTreeSet<_>, BTreeSet<_>) = (
+                placeholders(en).into_iter().collect(),
+                placeholders(zh).into_iter().collect(),
+            );
+            assert_eq!(a, b, "{key}: the languages name different figures");
+        }
+    }
+
+    #[test]
+    fn messages_are_filled_and_missing_ones_show_their_key() {
+        assert_eq!(
+            fill("cycle.report", Lang::Zh, &[("dir", &"r/2025")]),
+            "报告：r/2025"
+        );
+        assert_eq!(column("granted_yuan", Lang::Zh), "已发放（元）");
+        assert_eq!(column("granted_yuan", Lang::En), "Granted (yuan)");
+        assert_eq!(column("no_such_column", Lang::Zh), "no_such_column");
+        assert_eq!(text("no.such.key", Lang::En), "no.such.key");
+        assert_eq!(placeholders("a {x} b {y}"), ["x", "y"]);
+    }
+}
