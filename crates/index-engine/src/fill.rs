@@ -20,6 +20,7 @@ use crate::panel::Panel;
 
 /// How interior gaps are filled (the CLI's `--interpolate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Interpolation {
     /// Log-linear between the neighbours (constant growth across the gap); falls back to

@@ -28,6 +28,7 @@ use crate::method::{Method, UnitOutput};
 
 /// How leaf values are put on a common scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Normalisation {
     /// Min-max onto [0, 100] (or [1, 100] for geometric aggregation).
@@ -38,6 +39,7 @@ pub enum Normalisation {
 
 /// How scores are combined into a parent's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Aggregation {
     /// Weighted arithmetic mean.

@@ -51,6 +51,7 @@
 #![warn(missing_docs)]
 
 mod chain;
+mod choice;
 mod contributions;
 mod csv_in;
 mod error;
@@ -77,6 +78,7 @@ pub mod uncertainty;
 pub mod validate;
 
 pub use chain::{Chain, ChainUnit};
+pub use choice::MethodChoice;
 pub use contributions::Contributions;
 pub use error::{IndexError, Result};
 pub use fill::{

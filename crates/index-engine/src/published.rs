@@ -412,6 +412,24 @@ impl PublishedRule {
         self.overrides.insert(node.into(), use_);
     }
 
+    /// Parses one override written `NODE=auto|always|never` (a command line's
+    /// `--published-rule`); the message names what is wrong.
+    pub fn parse_override(s: &str) -> std::result::Result<(String, PublishedUse), String> {
+        let (node, how) = s
+            .split_once('=')
+            .ok_or_else(|| format!("'{s}': expected NODE=auto|always|never"))?;
+        let how = match how.trim() {
+            "auto" => PublishedUse::Auto,
+            "always" => PublishedUse::Always,
+            "never" => PublishedUse::Never,
+            other => return Err(format!("'{other}': expected auto, always or never")),
+        };
+        match node.trim() {
+            "" => Err(format!("'{s}': the node id is empty")),
+            node => Ok((node.to_string(), how)),
+        }
+    }
+
     /// The rule for a node.
     pub fn get(&self, node: &str) -> PublishedUse {
         self.overrides.get(node).copied().unwrap_or_default()

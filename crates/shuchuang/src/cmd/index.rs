@@ -24,13 +24,13 @@ use clap::{Args, Subcommand, ValueEnum};
 use index_engine::synth::{MAX_SYNTH_UNITS, SynthOptions, synth_panel};
 use index_engine::uncertainty::MAX_SAMPLES;
 use index_engine::{
-    Aggregation, ComputeOptions, FillNote, Framework, Interpolation, Level, MAX_YEARS,
-    Normalisation, Panel, PanelBuilder, Published, PublishedChain, PublishedRule, PublishedUse,
-    Year,
+    Aggregation, ComputeOptions, FillNote, FilledPanel, Framework, Interpolation, Level, MAX_YEARS,
+    MethodChoice, Normalisation, Panel, PanelBuilder, Published, PublishedChain, PublishedRule,
+    PublishedUse, Year,
 };
 
 use crate::interrupt;
-use crate::output::{Cell, Format};
+use crate::output::Format;
 
 /// Arguments of `shuchuang index`.
 #[derive(Debug, Args)]
@@ -61,27 +61,6 @@ enum IndexCommand {
     Synth(SynthArgs),
 }
 
-/// Gap filling for interior gaps.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum InterpolateArg {
-    /// Log-linear (constant growth across the gap).
-    Geometric,
-    /// Straight line.
-    Linear,
-    /// Leave interior gaps open.
-    None,
-}
-
-impl From<InterpolateArg> for Interpolation {
-    fn from(a: InterpolateArg) -> Self {
-        match a {
-            InterpolateArg::Geometric => Self::Geometric,
-            InterpolateArg::Linear => Self::Linear,
-            InterpolateArg::None => Self::None,
-        }
-    }
-}
-
 /// Index method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum MethodArg {
@@ -89,22 +68,6 @@ enum MethodArg {
     Chain,
     /// Normalised levels per year, compared across units.
     Level,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum NormaliseArg {
-    /// Min-max onto 0–100.
-    MinMax,
-    /// Standard scores.
-    ZScore,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum AggregateArg {
-    /// Weighted arithmetic mean.
-    Arithmetic,
-    /// Weighted geometric mean.
-    Geometric,
 }
 
 /// The name of the published figures beside framework.csv and observations.csv.
@@ -124,16 +87,16 @@ struct DataArgs {
     to: Option<Year>,
     /// How interior gaps are filled.
     #[arg(long, value_enum, default_value = "geometric")]
-    interpolate: InterpolateArg,
+    interpolate: Interpolation,
     /// Index method.
     #[arg(long, value_enum, default_value = "chain")]
     method: MethodArg,
     /// Normalisation of the level method.
     #[arg(long, value_enum, default_value = "min-max")]
-    normalise: NormaliseArg,
+    normalise: Normalisation,
     /// Aggregation of the level method.
     #[arg(long, value_enum, default_value = "arithmetic")]
-    aggregate: AggregateArg,
+    aggregate: Aggregation,
     /// The raw computation: ignore DIR/published.csv (by default its figures stand in for a
     /// node whose own data falls short; chain method only).
     #[arg(long)]
@@ -141,46 +104,38 @@ struct DataArgs {
     /// Whether a node takes its published path: NODE=auto (the default rule: when its raw
     /// figure rests partly on missing or filled data up to its last published year),
     /// NODE=always or NODE=never. Repeat for several nodes.
-    #[arg(long, value_name = "NODE=auto|always|never", value_parser = parse_rule)]
+    #[arg(long, value_name = "NODE=auto|always|never", value_parser = PublishedRule::parse_override)]
     published_rule: Vec<(String, PublishedUse)>,
 }
 
-fn parse_rule(s: &str) -> std::result::Result<(String, PublishedUse), String> {
-    let (node, how) = s
-        .split_once('=')
-        .ok_or_else(|| format!("'{s}': expected NODE=auto|always|never"))?;
-    let how = match how.trim() {
-        "auto" => PublishedUse::Auto,
-        "always" => PublishedUse::Always,
-        "never" => PublishedUse::Never,
-        other => return Err(format!("'{other}': expected auto, always or never")),
-    };
-    let node = node.trim();
-    if node.is_empty() {
-        return Err(format!("'{s}': the node id is empty"));
-    }
-    Ok((node.to_string(), how))
-}
-
 impl DataArgs {
+    /// Loads the directory and fills the panel, printing the notes of the filling.
+    fn load_filled(&self) -> Result<Loaded> {
+        let (fw, panel) = load(self)?;
+        let published = self.published(&fw, &panel)?;
+        let filled = self.options().fill(&panel)?;
+        print_notes(filled.notes());
+        let rule = self.rule();
+        Ok(Loaded {
+            fw,
+            filled,
+            published,
+            rule,
+        })
+    }
+
     fn options(&self) -> ComputeOptions {
         ComputeOptions {
             base_year: self.base_year,
             to_year: self.to,
-            interpolation: self.interpolate.into(),
+            interpolation: self.interpolate,
         }
     }
 
     fn level(&self) -> Level {
         Level {
-            normalisation: match self.normalise {
-                NormaliseArg::MinMax => Normalisation::MinMax,
-                NormaliseArg::ZScore => Normalisation::ZScore,
-            },
-            aggregation: match self.aggregate {
-                AggregateArg::Arithmetic => Aggregation::Arithmetic,
-                AggregateArg::Geometric => Aggregation::Geometric,
-            },
+            normalisation: self.normalise,
+            aggregation: self.aggregate,
         }
     }
 
@@ -227,47 +182,39 @@ fn read_published(dir: &Path, fw: &Framework, panel: &Panel) -> Result<Published
     )?)
 }
 
-/// The method a command runs with.
-enum Engine<'a> {
-    Chain,
-    Published(PublishedChain<'a>),
-    Level(Level),
+/// A data directory made ready for a run: the framework, the filled panel, and the
+/// published figures and rule the chain takes its paths from.
+struct Loaded {
+    fw: Framework,
+    filled: FilledPanel,
+    published: Option<Published>,
+    rule: PublishedRule,
 }
 
-impl<'a> Engine<'a> {
-    fn new(data: &DataArgs, published: Option<&'a Published>, rule: &'a PublishedRule) -> Self {
-        match (data.method, published) {
-            (MethodArg::Level, _) => Self::Level(data.level()),
-            (MethodArg::Chain, Some(p)) => Self::Published(PublishedChain::new(
-                p,
-                rule,
-                data.options().interpolation.gap_fill(),
-            )),
-            (MethodArg::Chain, None) => Self::Chain,
-        }
+impl Loaded {
+    /// The method the run uses.
+    fn method(&self, data: &DataArgs) -> MethodChoice<'_> {
+        engine(data, self.published.as_ref(), &self.rule)
     }
 }
 
-/// Runs `$body` with `$m` bound to the engine's method (each a different type).
-macro_rules! with_method {
-    ($engine:expr, $m:ident => $body:expr) => {
-        match $engine {
-            Engine::Chain => {
-                let $m = &index_engine::Chain;
-                $body
-            }
-            Engine::Published(p) => {
-                let $m = p;
-                $body
-            }
-            Engine::Level(l) => {
-                let $m = l;
-                $body
-            }
-        }
-    };
+/// The method a command runs with: the level method, or the chain with the published paths
+/// when there are any.
+fn engine<'a>(
+    data: &DataArgs,
+    published: Option<&'a Published>,
+    rule: &'a PublishedRule,
+) -> MethodChoice<'a> {
+    match (data.method, published) {
+        (MethodArg::Level, _) => MethodChoice::Level(data.level()),
+        (MethodArg::Chain, Some(p)) => MethodChoice::Published(PublishedChain::new(
+            p,
+            rule,
+            data.options().interpolation.gap_fill(),
+        )),
+        (MethodArg::Chain, None) => MethodChoice::Chain,
+    }
 }
-use with_method;
 
 #[derive(Debug, Args)]
 struct SynthArgs {
@@ -335,15 +282,8 @@ fn load(data: &DataArgs) -> Result<(Framework, Panel)> {
 }
 
 fn print_notes(notes: &[FillNote]) {
-    const SHOWN: usize = 20;
-    for n in notes.iter().take(SHOWN) {
-        eprintln!(
-            "note: {} / {} {}–{}: {}",
-            n.indicator, n.unit, n.from_year, n.to_year, n.message
-        );
-    }
-    if notes.len() > SHOWN {
-        eprintln!("note: … and {} more such gaps", notes.len() - SHOWN);
+    for line in report::index_runs::fill_note_lines(notes) {
+        eprintln!("{line}");
     }
 }
 
@@ -398,12 +338,6 @@ fn print_timings(t0: Instant, t1: Instant, t2: Instant) {
         (t1 - t0).as_secs_f64() * 1e3,
         (t2 - t1).as_secs_f64() * 1e3
     );
-}
-
-/// A measured figure: `digits` decimals for people, full precision in CSV and JSON, empty or
-/// `null` when there is none.
-fn figure(x: Option<f64>, digits: u8) -> Cell {
-    x.map_or(Cell::Null, |v| Cell::fixed(v, digits))
 }
 
 fn synth(a: SynthArgs) -> Result<()> {

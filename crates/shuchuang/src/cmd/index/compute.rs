@@ -1,20 +1,20 @@
 //! `shuchuang index compute`: every node, unit and year, with the warning about figures that
 //! rest partly on leaves without data, and the report's chart.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use index_engine::{IndexResult, Overlay, compute_with_owned};
+use index_engine::compute_with_owned;
+use index_engine::with_method;
 use report::index::{index_figure, write_result_in};
+use report::index_runs::published_note;
 
 use crate::output::lang;
 
 use super::{
-    DataArgs, Engine, OutputArgs, print_notes, print_timings, read_framework, read_observations,
-    with_method,
+    DataArgs, OutputArgs, engine, print_notes, print_timings, read_framework, read_observations,
 };
 
 pub(super) const EXAMPLES: &str = "Examples:
@@ -51,26 +51,16 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
     // The published figures are checked against the panel before it is given up to filling.
     let published = a.data.published(&fw, &panel)?;
     let rule = a.data.rule();
-    let engine = Engine::new(&a.data, published.as_ref(), &rule);
+    let choice = engine(&a.data, published.as_ref(), &rule);
     let filled = a.data.options().fill_owned(panel)?;
-    let result = with_method!(&engine, m => compute_with_owned(m, &fw, filled, None)?);
+    let result = with_method!(&choice, m => compute_with_owned(m, &fw, filled, None)?);
     let t2 = Instant::now();
     if a.timings {
         print_timings(t0, t1, t2);
     }
     print_notes(result.notes());
     if let Some(p) = &published {
-        let nodes = published_nodes(&result);
-        eprintln!(
-            "note: {} nodes take their published path from {} ({} nodes have figures there); --raw for the raw computation",
-            nodes.len(),
-            p.source_name(),
-            p.figures()
-                .iter()
-                .map(|f| &f.node)
-                .collect::<BTreeSet<_>>()
-                .len(),
-        );
+        eprintln!("{}", published_note(&result, p));
     }
     if let Some(path) = &a.chart {
         let fig = index_figure(&fw, &result, a.unit.as_deref(), lang())?;
@@ -84,17 +74,4 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
         eprintln!("{w}");
     }
     Ok(())
-}
-
-/// The nodes whose published path stands in for them somewhere.
-fn published_nodes(r: &IndexResult) -> BTreeSet<usize> {
-    let mut out = BTreeSet::new();
-    for n in 0..r.node_ids().len() {
-        let on_path = (0..r.units().len())
-            .any(|u| (0..r.years().len()).any(|t| r.overlay_at(n, u, t) == Overlay::Path));
-        if on_path {
-            out.insert(n);
-        }
-    }
-    out
 }

@@ -5,12 +5,9 @@ use clap::Args;
 use index_engine::validate::validate;
 use index_engine::{PublishedChain, PublishedRule, compute_with};
 use report::index::write_validation_to;
+use report::index_runs::validation_summary;
 
 use super::{DataArgs, MethodArg, OutputArgs, PUBLISHED_FILE, load, print_notes, read_published};
-
-/// A published figure is met when the computation is within half a unit of its last
-/// published decimal (the report gives one decimal).
-const MET_WITHIN: f64 = 0.05;
 
 pub(super) const EXAMPLES: &str = "Examples:
   shuchuang index validate data/caict-2025
@@ -46,33 +43,14 @@ pub(super) fn run(a: ValidateArgs) -> Result<()> {
     let format = a.output.format;
     a.output
         .emit(|out| write_validation_to(&rows, format, out))?;
-    let close = rows
-        .iter()
-        .filter(|r| r.diff.is_some_and(|d| d.abs() < MET_WITHIN))
-        .count();
     // The same figures in the default mode (published aggregates, the default rule).
     let rule = PublishedRule::default();
     let method = PublishedChain::new(&published, &rule, a.data.options().interpolation.gap_fill());
     let default = compute_with(&method, &fw, &filled, None)?;
-    let met_default = if filled.base_year() == published.base_year() {
-        let met = rows
-            .iter()
-            .filter(|r| {
-                default
-                    .cell(&r.node, &r.unit, r.year)
-                    .ok()
-                    .and_then(|c| c.index)
-                    .is_some_and(|x| (x - r.published).abs() < MET_WITHIN)
-            })
-            .count();
-        format!("; the default mode of index compute meets {met}")
-    } else {
-        String::new()
-    };
+    let same_base = filled.base_year() == published.base_year();
     eprintln!(
-        "{} published figures: {close} met by the raw computation to the report's precision (|diff| < {MET_WITHIN}), {} not{met_default}",
-        rows.len(),
-        rows.len() - close
+        "{}",
+        validation_summary(&rows, same_base.then_some(&default))
     );
     Ok(())
 }
