@@ -1,4 +1,4 @@
-//! Synthetic panels for benchmarks and tests, in the shape of `../shared/peers/synth_panel.py`:
+//! Synthetic panels for benchmarks and tests, in the shape of `benches/peers/synth_panel.py`:
 //! for every leaf and unit a positive random walk in logs (start `exp(N(3, 1))`, yearly steps
 //! `N(0.05, 0.1)`), rounded to 6 decimals, with a share of values removed (never in the first
 //! year) to exercise interior and trailing gaps. Units are `U1`, `U2`, …; years start in

@@ -1,5 +1,5 @@
 //! Golden values computed independently: by hand (with the arithmetic written out below) and
-//! by the NumPy peer `../shared/peers/chain_index_numpy.py` (fixtures under tests/fixtures).
+//! by the NumPy peer `benches/peers/chain_index_numpy.py` (fixtures under tests/fixtures).
 
 use std::collections::HashMap;
 use std::path::Path;

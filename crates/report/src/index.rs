@@ -47,10 +47,6 @@ pub fn index_marks(lang: Lang) -> &'static str {
 /// Leaves a missing-data warning names before it says how many more there are.
 const WARNING_LEAVES_NAMED: usize = 12;
 
-fn opt_full(x: Option<f64>) -> String {
-    x.map(full).unwrap_or_default()
-}
-
 /// What the rows written held that a reader must be told about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Shown {
@@ -64,12 +60,17 @@ pub struct Shown {
 
 impl Shown {
     fn count(&mut self, r: &Row<'_>, is_leaf: bool) {
+        self.count_cell(r.node, r.cell.missing_share, is_leaf);
+    }
+
+    /// Counts a written row of `node` whose missing share is `missing_share`.
+    pub(crate) fn count_cell(&mut self, node: &str, missing_share: f64, is_leaf: bool) {
         self.rows += 1;
-        if r.cell.missing_share > 0.0 {
+        if missing_share > 0.0 {
             self.missing_rows += 1;
             // CSV and JSON write every row, so each such leaf's own row names it.
-            if is_leaf && !self.missing_leaves.contains(r.node) {
-                self.missing_leaves.insert(r.node.to_string());
+            if is_leaf && !self.missing_leaves.contains(node) {
+                self.missing_leaves.insert(node.to_string());
             }
         }
     }
@@ -152,6 +153,18 @@ pub fn write_result_in(
     lang: Lang,
     out: &mut dyn Write,
 ) -> Result<Shown> {
+    write_result_with(result, format, lang, out, &|_| {})
+}
+
+/// [`write_result_in`], calling `tick` with the number of CSV or JSON rows written as they
+/// are written (for a progress bar; the rows of a table for people are not counted).
+pub fn write_result_with(
+    result: &IndexResult,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+    tick: &dyn Fn(u64),
+) -> Result<Shown> {
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let mut shown = Shown::default();
     let leaves: Vec<bool> = (0..result.node_ids().len())
@@ -163,37 +176,18 @@ pub fn write_result_in(
             .is_ok_and(|n| leaves.get(n).copied().unwrap_or(false))
     };
     match format {
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(RESULT_HEADER)?;
-            let mut year = String::new();
-            for r in result.rows() {
-                shown.count(&r, is_leaf(r.node));
-                year.clear();
-                year.push_str(&r.year.to_string());
-                let c = r.cell;
-                w.write_record([
-                    r.node,
-                    r.unit,
-                    &year,
-                    &opt_full(c.index),
-                    &opt_full(c.growth),
-                    &opt_full(c.contribution),
-                    &opt_full(c.total_contribution),
-                    &opt_full(c.estimated_share),
-                    &full(c.missing_share),
-                    c.source.as_str(),
-                ])?;
-            }
-            w.flush()?;
-        }
+        Format::Csv => crate::index_csv::write_csv(result, &mut out, &mut shown, tick)?,
         Format::Json => {
             out.write_all(b"[")?;
             for (i, r) in result.rows().enumerate() {
                 shown.count(&r, is_leaf(r.node));
                 out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
                 serde_json::to_writer(&mut out, &r)?;
+                if i % 65_536 == 65_535 {
+                    tick(65_536);
+                }
             }
+            tick(shown.rows as u64 % 65_536);
             out.write_all(b"\n]\n")?;
         }
         Format::Table => {

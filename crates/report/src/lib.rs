@@ -46,6 +46,7 @@ pub mod cycle;
 pub mod error;
 pub mod format;
 pub mod index;
+mod index_csv;
 pub mod index_runs;
 pub mod lang;
 pub mod messages;

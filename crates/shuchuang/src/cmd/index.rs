@@ -29,8 +29,8 @@ use index_engine::{
     PublishedUse, Year,
 };
 
-use crate::interrupt;
 use crate::output::Format;
+use crate::{interrupt, progress};
 
 /// Arguments of `shuchuang index`.
 #[derive(Debug, Args)]
@@ -271,7 +271,11 @@ fn read_framework(dir: &Path) -> Result<Framework> {
 fn read_observations<'f>(dir: &Path, fw: &'f Framework) -> Result<PanelBuilder<'f>> {
     let path = dir.join("observations.csv");
     let mut b = PanelBuilder::new(fw, &path.display().to_string());
-    b.read_csv(open(&path)?)?;
+    let file = open(&path)?;
+    let len = file.get_ref().metadata().map_or(0, |m| m.len());
+    let (bar, reader) = progress::reading(file, len, "reading");
+    b.read_csv(reader)?;
+    bar.finish_and_clear();
     Ok(b)
 }
 

@@ -8,10 +8,11 @@ use anyhow::Result;
 use clap::Args;
 use index_engine::compute_with_owned;
 use index_engine::with_method;
-use report::index::{index_figure, write_result_in};
+use report::index::{index_figure, write_result_with};
 use report::index_runs::published_note;
 
-use crate::output::lang;
+use crate::output::{Format, lang};
+use crate::progress;
 
 use super::{
     DataArgs, OutputArgs, engine, print_notes, print_timings, read_framework, read_observations,
@@ -67,9 +68,20 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
         crate::chart::write_svg(&fig, path)?;
     }
     let format = a.output.format;
+    let rows = result.node_ids().len() * result.units().len() * result.years().len();
+    let bar = progress::bar(
+        if format == Format::Table {
+            0
+        } else {
+            rows as u64
+        },
+        "writing",
+    );
+    let tick = |n| bar.inc(n);
     let shown = a
         .output
-        .emit(|out| write_result_in(&result, format, lang(), out))?;
+        .emit(|out| write_result_with(&result, format, lang(), out, &tick))?;
+    bar.finish_and_clear();
     if let Some(w) = shown.warning_in(lang()) {
         eprintln!("{w}");
     }
