@@ -69,6 +69,16 @@ impl Flag {
         }
     }
 
+    /// `missing`, `observed`, `interpolated` or `carried` (as in CSV and JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Observed => "observed",
+            Self::Interpolated => "interpolated",
+            Self::Carried => "carried",
+        }
+    }
+
     /// True for interpolated and carried values.
     pub fn is_estimate(self) -> bool {
         matches!(self, Self::Interpolated | Self::Carried)

@@ -452,6 +452,43 @@ impl Framework {
         self.index_of(id).map(|i| &self.nodes[i])
     }
 
+    /// The positions of the nodes named in `ids` and of every node at a depth in `levels`
+    /// (root 0), in framework order without repeats; every node when both are empty. An id
+    /// that names no node is an error naming it.
+    ///
+    /// ```
+    /// use index_engine::{Framework, NodeSpec};
+    /// let fw = Framework::from_nodes(vec![
+    ///     NodeSpec::root("t"),
+    ///     NodeSpec::child("a", "t"),
+    ///     NodeSpec::child("a1", "a"),
+    ///     NodeSpec::child("b", "t"),
+    /// ])?;
+    /// assert_eq!(fw.select(&["a1".into()], &[0])?, vec![0, 2]);
+    /// assert_eq!(fw.select(&[], &[1])?, vec![1, 3]);
+    /// assert!(fw.select(&["zz".into()], &[]).is_err());
+    /// # Ok::<(), index_engine::IndexError>(())
+    /// ```
+    pub fn select(&self, ids: &[String], levels: &[u32]) -> Result<Vec<usize>> {
+        if ids.is_empty() && levels.is_empty() {
+            return Ok((0..self.nodes.len()).collect());
+        }
+        let mut keep = vec![false; self.nodes.len()];
+        for id in ids {
+            let n = self
+                .index_of(id.trim())
+                .ok_or_else(|| IndexError::Unknown {
+                    kind: "node",
+                    name: id.clone(),
+                })?;
+            keep[n] = true;
+        }
+        for (n, node) in self.nodes.iter().enumerate() {
+            keep[n] |= levels.contains(&node.depth);
+        }
+        Ok((0..keep.len()).filter(|&n| keep[n]).collect())
+    }
+
     /// Per leaf (panel order), how many years after `base_year` its latest published year
     /// lies (`i64::MAX` when none is recorded): values at later positions are estimates.
     pub(crate) fn latest_positions(&self, base_year: Year) -> Vec<i64> {

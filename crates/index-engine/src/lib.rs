@@ -73,6 +73,7 @@ mod year;
 pub mod caict2025;
 pub mod published;
 pub mod sensitivity;
+pub mod sobol;
 pub mod synth;
 pub mod uncertainty;
 pub mod validate;

@@ -466,26 +466,39 @@ impl IndexResult {
 
     /// Every row, ordered by node (framework order), unit (sorted) and year.
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> + '_ {
+        self.rows_of_nodes(0..self.node_ids.len())
+    }
+
+    /// The rows of the nodes at positions `nodes` (in the order given; positions out of range
+    /// are skipped), each ordered by unit and year as in [`Self::rows`].
+    pub fn rows_of_nodes<'a, I>(&'a self, nodes: I) -> impl Iterator<Item = Row<'a>> + 'a
+    where
+        I: IntoIterator<Item = usize>,
+        I::IntoIter: 'a,
+    {
         let (n_nodes, n_units, years) = (self.node_ids.len(), self.units.len(), self.years);
-        (0..n_nodes).flat_map(move |n| {
-            (0..n_units).flat_map(move |u| {
-                // A derived leaf's index series is made once, not once per year.
-                let leaf_index =
-                    matches!(self.slot.get(n), Some(None)).then(|| self.leaf_index_series(n, u));
-                (0..years).map(move |t| {
-                    let index = match &leaf_index {
-                        Some(e) => e.get(t).copied().unwrap_or(f64::NAN),
-                        None => self.at(u, INDEX, n, t),
-                    };
-                    Row {
-                        node: &self.node_ids[n],
-                        unit: &self.units[u],
-                        year: self.base_year + t as Year,
-                        cell: self.cell_with_index(n, u, t, index),
-                    }
+        nodes
+            .into_iter()
+            .filter(move |&n| n < n_nodes)
+            .flat_map(move |n| {
+                (0..n_units).flat_map(move |u| {
+                    // A derived leaf's index series is made once, not once per year.
+                    let leaf_index = matches!(self.slot.get(n), Some(None))
+                        .then(|| self.leaf_index_series(n, u));
+                    (0..years).map(move |t| {
+                        let index = match &leaf_index {
+                            Some(e) => e.get(t).copied().unwrap_or(f64::NAN),
+                            None => self.at(u, INDEX, n, t),
+                        };
+                        Row {
+                            node: &self.node_ids[n],
+                            unit: &self.units[u],
+                            year: self.base_year + t as Year,
+                            cell: self.cell_with_index(n, u, t, index),
+                        }
+                    })
                 })
             })
-        })
     }
 }
 

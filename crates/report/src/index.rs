@@ -153,18 +153,29 @@ pub fn write_result_in(
     lang: Lang,
     out: &mut dyn Write,
 ) -> Result<Shown> {
-    write_result_with(result, format, lang, out, &|_| {})
+    write_result_with(result, format, lang, None, out, &|_| {})
 }
 
-/// [`write_result_in`], calling `tick` with the number of CSV or JSON rows written as they
-/// are written (for a progress bar; the rows of a table for people are not counted).
+/// [`write_result_in`] for the nodes at positions `nodes` only (`None`: every node; see
+/// [`Framework::select`]), calling `tick` with the number of CSV or JSON rows written as
+/// they are written (for a progress bar; a table for people is not counted).
 pub fn write_result_with(
     result: &IndexResult,
     format: Format,
     lang: Lang,
+    nodes: Option<&[usize]>,
     out: &mut dyn Write,
     tick: &dyn Fn(u64),
 ) -> Result<Shown> {
+    let every: Vec<usize>;
+    let nodes = match nodes {
+        Some(n) => n,
+        None => {
+            every = (0..result.node_ids().len()).collect();
+            &every
+        }
+    };
+    let rows = || result.rows_of_nodes(nodes.iter().copied());
     let mut out = BufWriter::with_capacity(1 << 16, out);
     let mut shown = Shown::default();
     let leaves: Vec<bool> = (0..result.node_ids().len())
@@ -176,10 +187,10 @@ pub fn write_result_with(
             .is_ok_and(|n| leaves.get(n).copied().unwrap_or(false))
     };
     match format {
-        Format::Csv => crate::index_csv::write_csv(result, &mut out, &mut shown, tick)?,
+        Format::Csv => crate::index_csv::write_csv(result, nodes, &mut out, &mut shown, tick)?,
         Format::Json => {
             out.write_all(b"[")?;
-            for (i, r) in result.rows().enumerate() {
+            for (i, r) in rows().enumerate() {
                 shown.count(&r, is_leaf(r.node));
                 out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
                 serde_json::to_writer(&mut out, &r)?;
@@ -192,10 +203,10 @@ pub fn write_result_with(
         }
         Format::Table => {
             let mut t = RowWriter::new(Format::Table, RESULT_HEADER, &mut out)?.lang(lang);
-            let total = result.node_ids().len() * result.units().len() * result.years().len();
+            let total = nodes.len() * result.units().len() * result.years().len();
             let room = t.room().unwrap_or(total);
             let f = |x: Option<f64>, d: u8| x.map_or(Cell::Null, |v| Cell::fixed(v, d));
-            for r in result.rows().take(room) {
+            for r in rows().take(room) {
                 shown.count(&r, is_leaf(r.node));
                 // The rows of the leaves behind a shown figure may be cut: name them anyway.
                 if r.cell.missing_share > 0.0 {

@@ -35,16 +35,17 @@ fn quoted(field: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes the header [`RESULT_HEADER`] and every row of `result` to `out`, counting what
-/// the rows hold in `shown` and calling `tick` with the number of rows written every
-/// [`TICK_ROWS`] rows and at the end.
+/// Writes the header [`RESULT_HEADER`] and every row of the nodes at positions `nodes` of
+/// `result` to `out`, counting what the rows hold in `shown` and calling `tick` with the
+/// number of rows written every [`TICK_ROWS`] rows and at the end.
 pub(crate) fn write_csv(
     result: &IndexResult,
+    nodes: &[usize],
     out: &mut dyn Write,
     shown: &mut Shown,
     tick: &dyn Fn(u64),
 ) -> Result<()> {
-    let nodes = result
+    let ids = result
         .node_ids()
         .iter()
         .map(|n| quoted(n))
@@ -54,7 +55,7 @@ pub(crate) fn write_csv(
         .iter()
         .map(|u| quoted(u))
         .collect::<Result<Vec<_>>>()?;
-    let is_leaf: Vec<bool> = (0..nodes.len()).map(|n| result.is_leaf(n)).collect();
+    let is_leaf: Vec<bool> = (0..ids.len()).map(|n| result.is_leaf(n)).collect();
     let years = result.years().len().max(1);
     let per_node = years * units.len().max(1);
     let mut buf = Vec::with_capacity(BLOCK_BYTES + 4096);
@@ -62,15 +63,17 @@ pub(crate) fn write_csv(
     buf.push(b'\n');
     let (mut ryu, mut itoa) = (ryu::Buffer::new(), itoa::Buffer::new());
     let mut since_tick = 0u64;
-    for (k, r) in result.rows().enumerate() {
-        let (n, u) = (k / per_node, (k / years) % units.len().max(1));
+    let nodes: Vec<usize> = nodes.iter().copied().filter(|&n| n < ids.len()).collect();
+    for (k, r) in result.rows_of_nodes(nodes.iter().copied()).enumerate() {
+        let n = nodes.get(k / per_node).copied().unwrap_or(usize::MAX);
+        let u = (k / years) % units.len().max(1);
         let c = r.cell;
         shown.count_cell(
             r.node,
             c.missing_share,
             is_leaf.get(n).copied().unwrap_or(false),
         );
-        buf.extend_from_slice(nodes.get(n).map_or(r.node.as_bytes(), Vec::as_slice));
+        buf.extend_from_slice(ids.get(n).map_or(r.node.as_bytes(), Vec::as_slice));
         buf.push(b',');
         buf.extend_from_slice(units.get(u).map_or(r.unit.as_bytes(), Vec::as_slice));
         buf.push(b',');
@@ -121,11 +124,11 @@ mod tests {
 
     /// The bytes of the slow, obvious way: every field through `csv::Writer`, floats through
     /// `Display`.
-    fn oracle(r: &IndexResult) -> Vec<u8> {
+    fn oracle<'a>(rows: impl Iterator<Item = index_engine::Row<'a>>) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(RESULT_HEADER).unwrap();
         let o = |x: Option<f64>| x.map(full).unwrap_or_default();
-        for row in r.rows() {
+        for row in rows {
             let c = row.cell;
             w.write_record([
                 row.node.to_string(),
@@ -141,7 +144,7 @@ mod tests {
             ])
             .unwrap();
         }
-        w.into_inner().unwrap()
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
     }
 
     #[test]
@@ -171,17 +174,23 @@ mod tests {
         let r = compute(&fw, &panel, &ComputeOptions::default()).unwrap();
         let rows = Counter::new(0u64);
         let mut ours = Vec::new();
-        let shown = write_result_with(&r, Format::Csv, Lang::Zh, &mut ours, &|n| {
-            rows.set(rows.get() + n)
-        })
-        .unwrap();
-        let expected = oracle(&r);
-        assert_eq!(
-            String::from_utf8(ours).unwrap(),
-            String::from_utf8(expected).unwrap()
-        );
+        let tick = |n| rows.set(rows.get() + n);
+        let shown = write_result_with(&r, Format::Csv, Lang::Zh, None, &mut ours, &tick).unwrap();
+        assert_eq!(String::from_utf8(ours).unwrap(), oracle(r.rows()));
         assert_eq!(rows.get(), 3 * 4 * 12);
         assert_eq!(shown.rows, 3 * 4 * 12);
         assert!(shown.missing_leaves.contains("b,c"), "{shown:?}");
+        // A selection, in the order given; a position out of range is skipped.
+        let mut some = Vec::new();
+        let pick = [2, 0, 9];
+        write_result_with(&r, Format::Csv, Lang::En, Some(&pick), &mut some, &|_| {}).unwrap();
+        let some = String::from_utf8(some).unwrap();
+        assert_eq!(some, oracle(r.rows_of_nodes([2, 0])));
+        assert!(
+            some.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("\"b,c\",\"Hong Kong, China\",2000,")
+        );
     }
 }

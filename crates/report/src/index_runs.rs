@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use index_engine::sensitivity::OatReport;
+use index_engine::sobol::SobolReport;
 use index_engine::uncertainty::McReport;
 use index_engine::validate::ValidationRow;
-use index_engine::{FillNote, IndexResult, Overlay, Published};
+use index_engine::{FillNote, FilledPanel, Flag, IndexResult, Overlay, Published};
 
 use crate::cell::Cell;
 use crate::error::Result;
@@ -33,6 +34,13 @@ pub const OAT_HEADER: [&str; 9] = [
 
 /// The columns of the Monte Carlo bands.
 pub const BAND_HEADER: [&str; 7] = ["node", "unit", "year", "nominal", "p5", "p50", "p95"];
+
+/// The columns of Sobol indices (SALib's names).
+pub const SOBOL_HEADER: [&str; 5] = ["factor", "S1", "S1_conf", "ST", "ST_conf"];
+
+/// The columns of a filled panel: every leaf, unit and year with its value and its
+/// [`Flag`] (`observed`, `interpolated`, `carried` or `missing`).
+pub const FILLED_HEADER: [&str; 5] = ["indicator", "unit", "year", "value", "flag"];
 
 /// Fill notes printed before the rest are counted in one line.
 pub const FILL_NOTES_SHOWN: usize = 20;
@@ -199,5 +207,75 @@ pub fn published_note(result: &IndexResult, published: &Published) -> String {
     format!(
         "note: {on_path} nodes take their published path from {} ({with_figures} nodes have figures there); --raw for the raw computation",
         published.source_name()
+    )
+}
+
+/// Writes every value of `filled` with its flag ([`FILLED_HEADER`]), ordered by leaf, unit
+/// and year; a missing value is empty in CSV and `null` in JSON. `tick` is called with the
+/// rows written per unit (for a progress bar).
+pub fn write_filled_to(
+    filled: &FilledPanel,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+    tick: &dyn Fn(u64),
+) -> Result<()> {
+    let mut w = RowWriter::new(format, FILLED_HEADER, out)?.lang(lang);
+    let years = filled.years();
+    for (l, leaf) in filled.leaf_ids().iter().enumerate() {
+        for (u, unit) in filled.units().iter().enumerate() {
+            for (t, &year) in years.iter().enumerate() {
+                let (value, flag) = filled.get(l, u, t).unwrap_or((f64::NAN, Flag::Missing));
+                w.row([
+                    Cell::from(leaf),
+                    Cell::from(unit),
+                    Cell::from(year),
+                    figure(Some(value).filter(|v| v.is_finite()), 4),
+                    Cell::from(flag.as_str()),
+                ])?;
+            }
+            tick(years.len() as u64);
+        }
+    }
+    w.finish()
+}
+
+/// Writes the first- and total-order Sobol indices of every factor ([`SOBOL_HEADER`]); an
+/// index is empty (`null`) where the output does not vary.
+pub fn write_sobol_to(
+    report: &SobolReport,
+    format: Format,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut w = RowWriter::new(format, SOBOL_HEADER, out)?
+        .lang(lang)
+        .show_rows(report.factors.len());
+    for f in &report.factors {
+        w.row([
+            Cell::from(&f.factor),
+            figure(f.s1, 3),
+            figure(f.s1_conf, 3),
+            figure(f.st, 3),
+            figure(f.st_conf, 3),
+        ])?;
+    }
+    w.finish()
+}
+
+/// The line that says what the Sobol indices are of and how they were made.
+pub fn sobol_line(r: &SobolReport) -> String {
+    format!(
+        "Sobol indices of '{}' for {} in {}: {} samples, {} model runs, seed {}, weights × U(1 − {p}, 1 + {p}), {} bootstrap resamples; output mean {}, variance {}",
+        r.node,
+        r.unit,
+        r.year,
+        r.samples,
+        r.runs,
+        r.seed,
+        r.resamples,
+        crate::number::full(r.mean),
+        crate::number::full(r.variance),
+        p = r.perturb,
     )
 }

@@ -4,7 +4,9 @@
 //!   present, unless `--raw`) → every node, unit and year;
 //! - `validate DIR`: every figure of DIR/published.csv beside the raw computation;
 //! - `sensitivity DIR`: the one-at-a-time ±20 % weight test;
+//! - `sobol DIR`: first- and total-order Sobol indices of one figure to the weights;
 //! - `uncertainty DIR`: Monte Carlo percentile bands of noisy weights;
+//! - `fill DIR`: the filled panel with every value's flag;
 //! - `synth --out DIR`: a synthetic panel with the CAICT framework.
 //!
 //! This module holds what the subcommands share: the data directory's options and loading,
@@ -12,6 +14,7 @@
 
 mod analyse;
 mod compute;
+mod fill;
 mod validate;
 
 use std::fs::File;
@@ -53,9 +56,17 @@ enum IndexCommand {
     /// One weight at a time raised and lowered: the range of every node's final index.
     #[command(after_help = analyse::SENSITIVITY_EXAMPLES)]
     Sensitivity(analyse::SensitivityArgs),
+    /// First- and total-order Sobol indices of one figure to every weight (Saltelli design,
+    /// Jansen estimators, bootstrap confidence intervals).
+    #[command(after_help = analyse::SOBOL_EXAMPLES)]
+    Sobol(analyse::SobolArgs),
     /// Monte Carlo bands (5th, 50th, 95th percentile) under jointly noisy weights.
     #[command(after_help = analyse::UNCERTAINTY_EXAMPLES)]
     Uncertainty(analyse::UncertaintyArgs),
+    /// The filled panel: every leaf, unit and year with its value and flag (observed,
+    /// interpolated, carried or missing).
+    #[command(after_help = fill::EXAMPLES)]
+    Fill(fill::FillArgs),
     /// Write a synthetic panel with the CAICT 2025 framework (for benchmarks and tests).
     #[command(after_help = SYNTH_EXAMPLES)]
     Synth(SynthArgs),
@@ -78,6 +89,9 @@ const PUBLISHED_FILE: &str = "published.csv";
 struct DataArgs {
     /// Directory holding framework.csv, observations.csv and, optionally, published.csv.
     dir: PathBuf,
+    /// Observations to read instead of DIR/observations.csv; `-` reads standard input.
+    #[arg(long, value_name = "FILE|-")]
+    observations: Option<PathBuf>,
     /// First computed year, index 100 (default: the first year with data).
     #[arg(long, value_name = "Y")]
     base_year: Option<Year>,
@@ -248,7 +262,9 @@ pub fn run(args: IndexArgs) -> Result<()> {
         IndexCommand::Compute(a) => compute::run(a),
         IndexCommand::Validate(a) => validate::run(a),
         IndexCommand::Sensitivity(a) => analyse::sensitivity(a),
+        IndexCommand::Sobol(a) => analyse::sobol_cmd(a),
         IndexCommand::Uncertainty(a) => analyse::uncertainty(a),
+        IndexCommand::Fill(a) => fill::run(a),
         IndexCommand::Synth(a) => synth(a),
     }
 }
@@ -266,10 +282,16 @@ fn read_framework(dir: &Path) -> Result<Framework> {
     )?)
 }
 
-/// Reads the observations into a builder (the dense layout is made by `finish`, which the
+/// Reads the observations (`--observations`, `-` for standard input, else
+/// DIR/observations.csv) into a builder (the dense layout is made by `finish`, which the
 /// caller times as part of the computation, like the peer's array building).
-fn read_observations<'f>(dir: &Path, fw: &'f Framework) -> Result<PanelBuilder<'f>> {
-    let path = dir.join("observations.csv");
+fn read_observations<'f>(data: &DataArgs, fw: &'f Framework) -> Result<PanelBuilder<'f>> {
+    let path = (data.observations.clone()).unwrap_or_else(|| data.dir.join("observations.csv"));
+    if path.as_os_str() == "-" {
+        let mut b = PanelBuilder::new(fw, "<stdin>");
+        b.read_csv(std::io::stdin().lock())?;
+        return Ok(b);
+    }
     let mut b = PanelBuilder::new(fw, &path.display().to_string());
     let file = open(&path)?;
     let len = file.get_ref().metadata().map_or(0, |m| m.len());
@@ -281,7 +303,7 @@ fn read_observations<'f>(dir: &Path, fw: &'f Framework) -> Result<PanelBuilder<'
 
 fn load(data: &DataArgs) -> Result<(Framework, Panel)> {
     let fw = read_framework(&data.dir)?;
-    let panel = read_observations(&data.dir, &fw)?.finish()?;
+    let panel = read_observations(data, &fw)?.finish()?;
     Ok((fw, panel))
 }
 

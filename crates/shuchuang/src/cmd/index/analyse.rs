@@ -1,4 +1,5 @@
-//! `shuchuang index sensitivity` and `uncertainty`: how the figures move with the weights.
+//! `shuchuang index sensitivity`, `sobol` and `uncertainty`: how the figures move with the
+//! weights.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -6,9 +7,12 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use index_engine::sensitivity::{OatOptions, one_at_a_time};
+use index_engine::sobol::{MAX_SOBOL_SAMPLES, SobolOptions, sobol};
 use index_engine::uncertainty::{McOptions, monte_carlo};
 use index_engine::with_method;
-use report::index_runs::{oat_largest_line, write_bands_to, write_oat_to};
+use report::index_runs::{
+    oat_largest_line, sobol_line, write_bands_to, write_oat_to, write_sobol_to,
+};
 
 use super::{DataArgs, OutputArgs, SAMPLES_MAX, print_timings};
 use crate::output::lang;
@@ -39,6 +43,40 @@ pub(super) struct SensitivityArgs {
     /// Also draw a tornado chart of the change of the total per weight into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+}
+
+pub(super) const SOBOL_EXAMPLES: &str = "Examples:
+  shuchuang index sobol data/caict-2025 --samples 4096 --seed 1 --perturb 0.2
+  shuchuang index sobol data/caict-2025 --node pathway --unit CN --year 2023 --format csv
+  shuchuang index sobol data/caict-2025 --samples 1024 --format json --out sobol.json";
+
+#[derive(Debug, Args)]
+pub(super) struct SobolArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Base samples N (at most 1,000,000); the model runs N × (weights + 2) times.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(2..=MAX_SOBOL_SAMPLES as u64))]
+    samples: u64,
+    /// Seed: the same seed gives the same bytes, whatever the thread count.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Half-width P: each non-root weight is drawn uniformly in [1 − P, 1 + P] × its own.
+    #[arg(long, default_value_t = 0.2)]
+    perturb: f64,
+    /// Node whose index is analysed (default: the root).
+    #[arg(long)]
+    node: Option<String>,
+    /// Unit (default: the first).
+    #[arg(long)]
+    unit: Option<String>,
+    /// Year (default: the last computed year).
+    #[arg(long)]
+    year: Option<index_engine::Year>,
+    /// Bootstrap resamples of the confidence intervals (at most 10,000).
+    #[arg(long, default_value_t = 100)]
+    resamples: usize,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -116,4 +154,26 @@ pub(super) fn uncertainty(a: UncertaintyArgs) -> Result<()> {
     let format = a.output.format;
     a.output
         .emit(|out| write_bands_to(&report, format, lang(), out))
+}
+
+pub(super) fn sobol_cmd(a: SobolArgs) -> Result<()> {
+    let l = a.data.load_filled()?;
+    let opts = SobolOptions {
+        samples: usize::try_from(a.samples)?,
+        seed: a.seed,
+        perturb: a.perturb,
+        node: a.node,
+        unit: a.unit,
+        year: a.year,
+        resamples: a.resamples,
+    };
+    let bar = progress::bar(a.samples, "samples");
+    let tick = |n: u64| bar.inc(n);
+    let choice = l.method(&a.data);
+    let report = with_method!(&choice, m => sobol(m, &l.fw, &l.filled, &opts, &tick)?);
+    bar.finish_and_clear();
+    eprintln!("{}", sobol_line(&report));
+    let format = a.output.format;
+    a.output
+        .emit(|out| write_sobol_to(&report, format, lang(), out))
 }

@@ -22,6 +22,8 @@ pub(super) const EXAMPLES: &str = "Examples:
   shuchuang index compute data/caict-2025
   shuchuang index compute data/caict-2025 --format csv --out fusion.csv
   shuchuang index compute data/caict-2025 --raw --format csv
+  shuchuang index compute data/caict-2025 --level 0,1 --nodes patent_supply --format json
+  cat data/caict-2025/observations.csv | shuchuang index compute data/caict-2025 --observations -
   shuchuang index compute data/caict-2025 --published-rule patent_supply=never
   shuchuang index compute data/caict-2025 --chart fusion.svg --to 2025";
 
@@ -35,6 +37,12 @@ pub(super) struct ComputeArgs {
     /// of the second-level indices into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+    /// Only these nodes in the output (ids, comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "ID,…")]
+    nodes: Vec<String>,
+    /// Only the nodes at these levels in the output (root 0; comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "L,…")]
+    level: Vec<u32>,
     /// Unit drawn in the chart (default: the first unit).
     #[arg(long)]
     unit: Option<String>,
@@ -46,7 +54,7 @@ pub(super) struct ComputeArgs {
 pub(super) fn run(a: ComputeArgs) -> Result<()> {
     let t0 = Instant::now();
     let fw = read_framework(&a.data.dir)?;
-    let builder = read_observations(&a.data.dir, &fw)?;
+    let builder = read_observations(&a.data, &fw)?;
     let t1 = Instant::now();
     let panel = builder.finish()?;
     // The published figures are checked against the panel before it is given up to filling.
@@ -68,7 +76,8 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
         crate::chart::write_svg(&fig, path)?;
     }
     let format = a.output.format;
-    let rows = result.node_ids().len() * result.units().len() * result.years().len();
+    let nodes = fw.select(&a.nodes, &a.level)?;
+    let rows = nodes.len() * result.units().len() * result.years().len();
     let bar = progress::bar(
         if format == Format::Table {
             0
@@ -80,7 +89,7 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
     let tick = |n| bar.inc(n);
     let shown = a
         .output
-        .emit(|out| write_result_with(&result, format, lang(), out, &tick))?;
+        .emit(|out| write_result_with(&result, format, lang(), Some(&nodes), out, &tick))?;
     bar.finish_and_clear();
     if let Some(w) = shown.warning_in(lang()) {
         eprintln!("{w}");
