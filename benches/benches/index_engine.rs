@@ -1,11 +1,13 @@
 //! index-engine benches: the CAICT national data; a 2,000-unit × 31-year panel of the
 //! 27-indicator framework (the shape `shuchuang index synth` writes); 10,000 Monte Carlo draws
-//! over 31 units × 31 years; the one-at-a-time ±20 % test on the national data.
+//! over 31 units × 31 years; the one-at-a-time ±20 % test and 1,024-sample Sobol indices on
+//! the national data; writing the 2,000-unit result as CSV (throughput in bytes).
 //!
 //! `cargo bench --bench index_engine`. Figures and machine conditions: docs/index-engine.md.
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use index_engine::sensitivity::{OatOptions, one_at_a_time};
+use index_engine::sobol::{SobolOptions, sobol};
 use index_engine::uncertainty::{McOptions, monte_carlo};
 use index_engine::{Chain, ComputeOptions, Panel, compute_with};
 use shuchuang_benches::{caict_national, parsed_builder, synthetic_csv, synthetic_panel};
@@ -26,6 +28,16 @@ fn national(c: &mut Criterion) {
     c.bench_function("caict_national/sensitivity_oat_20pct", |b| {
         b.iter(|| one_at_a_time(&Chain, &fw, &filled, &OatOptions::default()).expect("oat"))
     });
+    let mut g = c.benchmark_group("caict_national");
+    g.sample_size(10);
+    g.bench_function("sobol_1024_samples", |b| {
+        let opts = SobolOptions {
+            samples: 1024,
+            ..Default::default()
+        };
+        b.iter(|| sobol(&Chain, &fw, &filled, &opts, &|_| {}).expect("sobol"))
+    });
+    g.finish();
 }
 
 fn panel_2000x31(c: &mut Criterion) {
@@ -53,6 +65,15 @@ fn panel_2000x31(c: &mut Criterion) {
     });
     // What `--timings` calls load_ms, minus the file system: CSV parsing and checks.
     g.bench_function("parse_csv", |b| b.iter(|| parsed_builder(&fw, &csv)));
+    // Writing every row as CSV (`index compute --format csv`), into memory.
+    let result = compute_with(&Chain, &fw, &filled, None).expect("compute");
+    let write = || {
+        let mut out = Vec::new();
+        report::index::write_result_to(&result, report::Format::Csv, &mut out).expect("csv");
+        out
+    };
+    g.throughput(Throughput::Bytes(write().len() as u64));
+    g.bench_function("write_csv", |b| b.iter(write));
     g.finish();
 }
 

@@ -15,7 +15,7 @@ pub fn caict_national() -> (Framework, Panel) {
 /// A synthetic panel of the CAICT framework, as `shuchuang index synth --units U --years Y
 /// --seed S` writes it (5 % of values removed, never in the first year).
 pub fn synthetic_panel(units: usize, years: usize, seed: u64) -> (Framework, Panel) {
-    let fw = index_engine::caict2025::framework().expect("the shipped framework is valid");
+    let fw = index_engine::synth::framework().expect("the shipped framework is valid");
     let opts = SynthOptions {
         units,
         years,

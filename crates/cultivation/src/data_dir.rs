@@ -15,6 +15,11 @@
 //!
 //! Every store is handed out behind its trait (`Box<dyn RegistryStore>`,
 //! `VoucherBook<Box<dyn Journal>>`), so a server-backed store plugs in here and nowhere else.
+//!
+//! With a database URL ([`DataDir::with_database`]) the stores are on a PostgreSQL server
+//! instead (`store_postgres`): the registry, the ledger's journal and the cohort recipe live
+//! in the URL's schema, nothing is read or written in the directory, and no directory lock
+//! is taken, because the server serialises writers itself (several officers write at once).
 
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
@@ -22,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use registry_model::{RegistryStore, SqliteStore};
+use store_postgres::{DatabaseUrl, PgJournal, PgRegistry};
 use voucher_ledger::{Journal, ManualClock, ReadMode, ReadOnlyJournal, SqliteJournal, VoucherBook};
 
 use crate::cohort::{CohortMemory, CohortMeta};
@@ -53,24 +59,28 @@ pub type RegistryHandle = Box<dyn RegistryStore>;
 /// A voucher book over a journal behind its trait.
 pub type LedgerHandle = VoucherBook<Box<dyn Journal>>;
 
-/// A data directory of embedded stores.
+/// A data directory of embedded stores, or a PostgreSQL database in its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataDir {
     path: PathBuf,
+    database: Option<DatabaseUrl>,
 }
 
-/// The data directory's writer lock, held until dropped (or the process ends).
+/// The data directory's writer lock, held until dropped (or the process ends). On a database
+/// it holds no file: the server serialises writers.
 #[derive(Debug)]
 pub struct DirLock {
     dir: PathBuf,
-    file: File,
+    file: Option<File>,
 }
 
 impl Drop for DirLock {
     fn drop(&mut self) {
-        // The pid is cleared so that nobody is named as holder once the lock is free.
-        let _ = self.file.set_len(0);
-        let _ = fs4::FileExt::unlock(&self.file);
+        if let Some(file) = &self.file {
+            // The pid is cleared so that nobody is named as holder once the lock is free.
+            let _ = file.set_len(0);
+            let _ = fs4::FileExt::unlock(file);
+        }
     }
 }
 
@@ -91,7 +101,57 @@ fn file_error(path: &Path, e: impl std::fmt::Display) -> CultivationError {
 impl DataDir {
     /// The data directory at `path` (nothing is opened or created yet).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into() }
+        Self {
+            path: path.into(),
+            database: None,
+        }
+    }
+
+    /// The stores on the PostgreSQL database at `url` instead of the directory's files
+    /// (`None`: the files, as [`DataDir::new`]).
+    pub fn with_database(mut self, url: Option<DatabaseUrl>) -> Self {
+        self.database = url;
+        self
+    }
+
+    /// The database in use, if any.
+    pub fn database(&self) -> Option<&DatabaseUrl> {
+        self.database.as_ref()
+    }
+
+    /// Where the stores are, as said in messages: the directory, or the database URL
+    /// (password hidden).
+    pub fn location(&self) -> PathBuf {
+        match &self.database {
+            Some(url) => url.to_string().into(),
+            None => self.path.clone(),
+        }
+    }
+
+    /// The registry's durability settings, as said after its location (none to say for a
+    /// server, whose settings are its administrator's).
+    pub fn registry_settings(&self) -> &'static str {
+        match &self.database {
+            Some(_) => "",
+            None => ", WAL, synchronous=FULL",
+        }
+    }
+
+    /// Where the registry is, as said in messages: its file, or the database URL (password
+    /// hidden) with its schema.
+    pub fn registry_location(&self) -> String {
+        match &self.database {
+            Some(url) => url.to_string(),
+            None => self.registry_path().display().to_string(),
+        }
+    }
+
+    /// Where the ledger is, as said in messages (see [`DataDir::registry_location`]).
+    pub fn ledger_location(&self) -> String {
+        match &self.database {
+            Some(url) => url.to_string(),
+            None => self.ledger_path().display().to_string(),
+        }
     }
 
     /// Its path.
@@ -135,6 +195,12 @@ impl DataDir {
     /// Takes the writers' lock, creating the directory when needed. Refused at once when
     /// another process holds it (naming its pid) or when the directory is read-only.
     pub fn lock(&self) -> Result<DirLock> {
+        if self.database.is_some() {
+            return Ok(DirLock {
+                dir: self.path.clone(),
+                file: None,
+            });
+        }
         if self.is_read_only() {
             return Err(self.read_only());
         }
@@ -165,18 +231,17 @@ impl DataDir {
             }
             Err(fs4::TryLockError::Error(e)) => return Err(file_error(&lock_path, e)),
         }
-        let mut lock = DirLock {
-            dir: self.path.clone(),
-            file,
-        };
+        let mut file = file;
         let pid = std::process::id().to_string();
-        lock.file
-            .set_len(0)
-            .and_then(|()| lock.file.seek(SeekFrom::Start(0)))
-            .and_then(|_| lock.file.write_all(pid.as_bytes()))
-            .and_then(|()| lock.file.sync_data())
+        file.set_len(0)
+            .and_then(|()| file.seek(SeekFrom::Start(0)))
+            .and_then(|_| file.write_all(pid.as_bytes()))
+            .and_then(|()| file.sync_data())
             .map_err(|e| file_error(&lock_path, e))?;
-        Ok(lock)
+        Ok(DirLock {
+            dir: self.path.clone(),
+            file: Some(file),
+        })
     }
 
     fn check_lock(&self, lock: &DirLock) -> Result<()> {
@@ -192,6 +257,9 @@ impl DataDir {
     /// Opens the registry for writing (creating it when absent), under the lock.
     pub fn open_registry(&self, lock: &DirLock) -> Result<RegistryHandle> {
         self.check_lock(lock)?;
+        if let Some(url) = &self.database {
+            return Ok(Box::new(PgRegistry::open(url)?));
+        }
         Ok(Box::new(SqliteStore::open(self.registry_path())?))
     }
 
@@ -199,6 +267,14 @@ impl DataDir {
     /// which schema version the file has.
     pub fn init_registry(&self, lock: &DirLock) -> Result<RegistryInit> {
         self.check_lock(lock)?;
+        if let Some(url) = &self.database {
+            // A reader is refused where there is no registry yet: then the writer creates it.
+            let created = PgRegistry::open_read_only(url).is_err();
+            return Ok(RegistryInit {
+                created,
+                schema_version: PgRegistry::open(url)?.schema_version()?,
+            });
+        }
         let created = !self.registry_path().exists();
         let store = SqliteStore::open(self.registry_path())?;
         Ok(RegistryInit {
@@ -210,6 +286,9 @@ impl DataDir {
     /// Opens the registry for reading: nothing is created or written, and in a read-only
     /// directory no file is made beside it.
     pub fn read_registry(&self) -> Result<RegistryHandle> {
+        if let Some(url) = &self.database {
+            return Ok(Box::new(PgRegistry::open_read_only(url)?));
+        }
         let path = self.registry_path();
         if !path.is_file() {
             return Err(CultivationError::Missing {
@@ -238,11 +317,22 @@ impl DataDir {
         date: Option<NaiveDate>,
     ) -> Result<LedgerHandle> {
         self.check_lock(lock)?;
-        let path = self.ledger_path();
-        if !create && !path.is_file() {
-            return Err(self.no_ledger(path));
-        }
-        let journal: Box<dyn Journal> = Box::new(SqliteJournal::open(&path)?);
+        let journal: Box<dyn Journal> = match &self.database {
+            Some(url) => {
+                let journal = PgJournal::open(url)?;
+                if !create && journal.head()?.seq == 0 {
+                    return Err(self.no_ledger(PathBuf::from(url.to_string())));
+                }
+                Box::new(journal)
+            }
+            None => {
+                let path = self.ledger_path();
+                if !create && !path.is_file() {
+                    return Err(self.no_ledger(path));
+                }
+                Box::new(SqliteJournal::open(&path)?)
+            }
+        };
         let mut book = VoucherBook::with_journal(journal, Box::new(voucher_ledger::SystemClock))?;
         if let Some(d) = date {
             set_ledger_date(&mut book, d)?;
@@ -253,16 +343,21 @@ impl DataDir {
     /// Opens a snapshot of the voucher book for reading (nothing is written; in a read-only
     /// directory no file is made beside it).
     pub fn read_ledger(&self, date: Option<NaiveDate>) -> Result<LedgerHandle> {
-        let path = self.ledger_path();
-        if !path.is_file() {
-            return Err(self.no_ledger(path));
-        }
-        let mode = if self.is_read_only() {
-            ReadMode::Immutable
-        } else {
-            ReadMode::Shared
+        let journal: Box<dyn Journal> = match &self.database {
+            Some(url) => Box::new(PgJournal::open_read_only(url)?),
+            None => {
+                let path = self.ledger_path();
+                if !path.is_file() {
+                    return Err(self.no_ledger(path));
+                }
+                let mode = if self.is_read_only() {
+                    ReadMode::Immutable
+                } else {
+                    ReadMode::Shared
+                };
+                Box::new(ReadOnlyJournal::open(&path, mode)?)
+            }
         };
-        let journal: Box<dyn Journal> = Box::new(ReadOnlyJournal::open(&path, mode)?);
         let mut book = VoucherBook::with_journal(journal, Box::new(voucher_ledger::SystemClock))?;
         if let Some(d) = date {
             book.set_clock(Box::new(ManualClock::at_date(d)));
@@ -271,14 +366,27 @@ impl DataDir {
     }
 
     fn no_ledger(&self, path: PathBuf) -> CultivationError {
+        let place = match &self.database {
+            Some(url) => format!("--database {url}"),
+            None => format!("--data-dir {}", self.path.display()),
+        };
         CultivationError::Missing {
             what: "ledger",
             path,
             hint: format!(
-                "nothing has been written yet (start with `shuchuang voucher program add FILE --request-id ID --data-dir {}`)",
-                self.path.display()
+                "nothing has been written yet (start with `shuchuang voucher program add FILE --request-id ID {place}`)"
             ),
         }
+    }
+
+    /// Where the cycle keeps its cohort recipe, writable under `lock`: the directory's file
+    /// ([`DataDir::cohort_file`]) or, on a database, its `cycle_memory` table.
+    pub fn cohort_memory<'l>(&self, lock: &'l DirLock) -> Result<Box<dyn CohortMemory + 'l>> {
+        self.check_lock(lock)?;
+        Ok(match &self.database {
+            Some(url) => Box::new(crate::server::ServerCohort::open(url)?),
+            None => Box::new(self.cohort_file(lock)),
+        })
     }
 
     /// The cohort recipe kept in this directory, writable under `lock`.

@@ -23,6 +23,9 @@ pub enum CultivationError {
     /// The index engine refused or failed.
     #[error(transparent)]
     Index(#[from] index_engine::IndexError),
+    /// The PostgreSQL server refused or failed (opening a store, the cycle's memory).
+    #[error(transparent)]
+    Database(#[from] store_postgres::PgError),
     /// A scenario-market error (a file refused, a matching that failed).
     #[error(transparent)]
     Market(#[from] scenario_market::MarketError),

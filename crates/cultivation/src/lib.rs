@@ -63,6 +63,7 @@ pub mod registry_view;
 pub mod result;
 pub mod scenario_files;
 pub mod scenario_step;
+pub mod server;
 pub mod spend_evidence;
 pub mod step;
 pub mod supervision;
@@ -81,3 +82,4 @@ pub use result::{
 };
 pub use spend_evidence::LedgerEvidence;
 pub use step::Step;
+pub use store_postgres::DatabaseUrl;

@@ -1,8 +1,10 @@
-//! Step 5: measurement. The CAICT 2025 fusion index from the shipped data, and the cohort
-//! index of the registry's firms by province (data/cohort-index/framework.csv) from the
-//! registry's province totals, chained with the same method.
+//! Step 5: measurement. The CAICT 2025 fusion index from the shipped data, in the published
+//! mode that `shuchuang index compute` uses by default (the report's published second- and
+//! third-level paths stand in where the raw data falls short), and the cohort index of the
+//! registry's firms by province (data/cohort-index/framework.csv) from the registry's
+//! province totals, chained with the same method (it has no published figures).
 
-use index_engine::{ComputeOptions, Framework, Observation, Panel, caict2025};
+use index_engine::{ComputeOptions, Framework, Observation, Panel, PublishedRule, caict2025};
 use registry_model::province::province_totals;
 use registry_model::{RegistryStore, Year};
 
@@ -82,9 +84,12 @@ pub fn cohort_observations(
 pub fn run(store: &dyn RegistryStore, year: Year) -> Result<IndexStep> {
     let caict_framework = caict2025::framework()?;
     let caict_panel = caict2025::panel(&caict_framework)?;
-    let caict = index_engine::compute(
+    let caict_published = caict2025::published(&caict_framework, &caict_panel)?;
+    let caict = index_engine::compute_published(
         &caict_framework,
         &caict_panel,
+        &caict_published,
+        &PublishedRule::default(),
         &ComputeOptions {
             base_year: Some(caict2025::BASE_YEAR),
             to_year: Some(caict2025::TO_YEAR),
@@ -126,6 +131,7 @@ pub fn run(store: &dyn RegistryStore, year: Year) -> Result<IndexStep> {
             caict_to_year: caict2025::TO_YEAR,
             caict_total: cell.index,
             caict_estimated_share: cell.estimated_share,
+            caict_missing_share: cell.missing_share,
             cohort_base_year: first,
             cohort_provinces: provinces,
             cohort_top: top,

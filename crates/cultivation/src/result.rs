@@ -294,8 +294,10 @@ pub struct IndexSummary {
     pub caict_to_year: Year,
     /// The CAICT total in its last year.
     pub caict_total: Option<f64>,
-    /// Share of its weight resting on estimates.
+    /// Share of its weight resting on estimates (filled or carried values).
     pub caict_estimated_share: Option<f64>,
+    /// Share of its weight resting on leaves without data that year (in [0, 1]).
+    pub caict_missing_share: f64,
     /// Base year of the cohort index.
     pub cohort_base_year: Year,
     /// Provinces with a cohort index.

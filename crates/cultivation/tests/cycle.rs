@@ -112,6 +112,29 @@ fn memory_and_sqlite_stores_give_the_same_tables_year_after_year() {
 }
 
 #[test]
+fn the_caict_figure_is_the_published_mode_and_says_what_it_rests_on() {
+    let mut registry = MemoryStore::new();
+    let mut ledger =
+        VoucherBook::with_journal(MemoryJournal::new(), Box::new(SystemClock)).unwrap();
+    let o = memory_year(&mut registry, &mut ledger, &mut None, &config(20)).unwrap();
+    let s = &o.index.summary;
+    // `shuchuang index compute data/caict-2025` by default: the report's published paths
+    // stand in where its raw data falls short (the raw computation gives 145.64).
+    let total = s.caict_total.unwrap();
+    assert!((total - 145.84757112138038).abs() < 1e-9, "{total}");
+    // By hand, with equal weights: in 2024 half of 产业导向科研 (the joint-fund share) and
+    // half of 要素集聚 (PE/VC) have no data: 1/4·1/2·1/2 + 1/4·1/4·1/2 = 3/32.
+    assert_eq!(s.caict_missing_share, 3.0 / 32.0);
+    assert!(s.caict_estimated_share.is_some_and(|e| e > 0.0 && e < 1.0));
+    assert!(
+        o.index
+            .caict
+            .rows()
+            .any(|r| r.cell.source == index_engine::Source::Published)
+    );
+}
+
+#[test]
 fn a_repeat_writes_nothing_and_a_failed_step_is_completed_by_a_rerun() {
     let mut registry = MemoryStore::new();
     let mut ledger =

@@ -14,10 +14,13 @@
 //!   carried), 0 when observed; a parent's is the weighted mean of its children's over the
 //!   children that take part that year (have a growth; in the base year, have a value).
 
+use crate::contributions::Contributions;
 use crate::error::Result;
-use crate::fill::{FilledPanel, Flag};
+use crate::fill::FilledPanel;
 use crate::framework::Framework;
-use crate::method::{Contributions, Method, UnitOutput};
+use crate::growth::{chain_factor, chain_index, leaf_growth, leaf_rows};
+use crate::method::{Method, UnitOutput};
+use crate::overlay::UnitOverlay;
 
 /// The symmetric chain method.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,97 +35,10 @@ pub struct ChainUnit {
     estimated: Vec<f64>,
 }
 
-/// Growth from `a` to `b`, both known and ≥ 0.
-#[inline]
-pub fn symmetric_growth(a: f64, b: f64) -> f64 {
-    let s = a + b;
-    if s > 0.0 { 200.0 * (b - a) / s } else { 0.0 }
-}
-
-/// The chain factor `(200 + V)/(200 − V)`: the ratio `x_t/x_{t−1}` that growth `V` stands for.
-#[inline]
-pub fn chain_factor(growth: f64) -> f64 {
-    (200.0 + growth) / (200.0 - growth)
-}
-
-/// Growth and estimate flag of one leaf series, as [`leaf_rows`] writes them.
-fn leaf_growth(x: &[f64], f: &[u8], g: &mut [f64], est: Option<&mut [f64]>) {
-    if let Some(est) = est {
-        for (out, &flag) in est.iter_mut().zip(f) {
-            *out = match Flag::from_u8(flag) {
-                Flag::Observed => 0.0,
-                Flag::Interpolated | Flag::Carried => 1.0,
-                Flag::Missing => f64::NAN,
-            };
-        }
-    }
-    if let Some(g0) = g.first_mut() {
-        *g0 = f64::NAN;
-    }
-    for ((out, &xp), &xt) in g.iter_mut().skip(1).zip(x).zip(x.iter().skip(1)) {
-        *out = if xp.is_nan() || xt.is_nan() {
-            f64::NAN
-        } else {
-            symmetric_growth(xp, xt)
-        };
-    }
-}
-
-/// Growth, index and estimate flag of one leaf series (`x` values, `f` flags).
-pub(crate) fn leaf_rows(
-    x: &[f64],
-    f: &[u8],
-    g: &mut [f64],
-    e: &mut [f64],
-    est: Option<&mut [f64]>,
-) {
-    if let Some(est) = est {
-        for (out, &flag) in est.iter_mut().zip(f) {
-            *out = match Flag::from_u8(flag) {
-                Flag::Observed => 0.0,
-                Flag::Interpolated | Flag::Carried => 1.0,
-                Flag::Missing => f64::NAN,
-            };
-        }
-    }
-    let t_len = x.len();
-    if t_len == 0 {
-        return;
-    }
-    // Index by stretches of consecutive values: (level at the stretch's start, value there).
-    let mut stretch: Option<(f64, f64)> = (!x[0].is_nan()).then_some((100.0, x[0]));
-    g[0] = f64::NAN;
-    e[0] = 100.0;
-    let mut prev_e = 100.0;
-    for t in 1..t_len {
-        let (xp, xt) = (x[t - 1], x[t]);
-        if xt.is_nan() {
-            g[t] = f64::NAN;
-            e[t] = prev_e;
-            stretch = None;
-        } else if xp.is_nan() {
-            // Re-entry after a gap, or entry after a leading gap: flat, new stretch.
-            g[t] = f64::NAN;
-            e[t] = prev_e;
-            stretch = Some((prev_e, xt));
-        } else {
-            let v = symmetric_growth(xp, xt);
-            g[t] = v;
-            e[t] = match stretch {
-                Some((level, x0)) if x0 > 0.0 => level * xt / x0,
-                _ => {
-                    let next = prev_e * chain_factor(v);
-                    if next.is_finite() { next } else { f64::NAN }
-                }
-            };
-        }
-        prev_e = e[t];
-    }
-}
-
 impl ChainUnit {
     /// Computes the leaf inputs of one unit from the filled panel (`leaves × years` each).
-    fn fill_from(&mut self, filled: &FilledPanel, unit: usize) {
+    pub(crate) fn fill_from(&mut self, framework: &Framework, filled: &FilledPanel, unit: usize) {
+        let latest = framework.latest_positions(filled.base_year());
         let t_len = filled.n_years();
         let n_leaves = filled.leaf_ids().len();
         let n_units = filled.units().len();
@@ -140,13 +56,14 @@ impl ChainUnit {
                 &mut self.growth[dst.clone()],
                 &mut self.index[dst.clone()],
                 Some(&mut self.estimated[dst]),
+                latest.get(l).copied().unwrap_or(i64::MAX),
             );
         }
     }
 }
 
 /// Output rows and scratch of one unit's aggregation (all `nodes × years`).
-struct Rows<'a> {
+pub(crate) struct Rows<'a> {
     index: &'a mut [f64],
     growth: &'a mut [f64],
     est: &'a mut [f64],
@@ -155,7 +72,7 @@ struct Rows<'a> {
     want_detail: bool,
 }
 
-fn split_rows<'a>(
+pub(crate) fn split_rows<'a>(
     n_nodes: usize,
     t_len: usize,
     scratch: &'a mut Vec<f64>,
@@ -186,8 +103,16 @@ fn split_rows<'a>(
     }
 }
 
-/// Aggregates the inner nodes (leaf rows already in place).
-fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_>) {
+/// Aggregates the inner nodes (leaf rows already in place), applying `overlay` to the nodes
+/// it covers (leaves included) as each is reached, so their parents aggregate the overlaid
+/// figures.
+pub(crate) fn aggregate(
+    framework: &Framework,
+    weights: &[f64],
+    t_len: usize,
+    rows: Rows<'_>,
+    overlay: Option<&UnitOverlay<'_>>,
+) {
     let nodes = framework.nodes();
     let Rows {
         index,
@@ -198,10 +123,21 @@ fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_
     } = rows;
     for &n in framework.post_order() {
         let node = &nodes[n];
+        let row = n * t_len;
         if node.leaf.is_some() {
+            if let Some(o) = overlay {
+                let detail = want_detail.then(|| &mut est[row..row + t_len]);
+                if o.apply(n, &mut growth[row..row + t_len], detail, t_len) {
+                    o.index(
+                        n,
+                        &growth[row..row + t_len],
+                        &mut index[row..row + t_len],
+                        t_len,
+                    );
+                }
+            }
             continue;
         }
-        let row = n * t_len;
         growth[row..row + t_len].fill(0.0);
         den[row..row + t_len].fill(0.0);
         for &c in &node.children {
@@ -218,23 +154,13 @@ fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_
         growth[row] = f64::NAN;
         for t in 1..t_len {
             let d = den[row + t];
+            // A weighted mean of growths in [−200, 200] may overshoot by an ulp; past 200 the
+            // chain factor would turn negative.
             growth[row + t] = if d > 0.0 {
-                growth[row + t] / d
+                (growth[row + t] / d).clamp(-200.0, 200.0)
             } else {
                 f64::NAN
             };
-        }
-        let mut e = 100.0;
-        index[row] = e;
-        for t in 1..t_len {
-            let g = growth[row + t];
-            if !g.is_nan() {
-                e *= chain_factor(g);
-                if !e.is_finite() {
-                    e = f64::NAN;
-                }
-            }
-            index[row + t] = e;
         }
         if want_detail {
             // Estimated share over the children taking part: with a growth, or in the base
@@ -254,6 +180,19 @@ fn aggregate(framework: &Framework, weights: &[f64], t_len: usize, rows: Rows<'_
                 }
                 est[row + t] = if d > 0.0 { s / d } else { f64::NAN };
             }
+        }
+        let overlaid = overlay.is_some_and(|o| {
+            let detail = want_detail.then(|| &mut est[row..row + t_len]);
+            o.apply(n, &mut growth[row..row + t_len], detail, t_len)
+                && o.index(
+                    n,
+                    &growth[row..row + t_len],
+                    &mut index[row..row + t_len],
+                    t_len,
+                )
+        });
+        if !overlaid {
+            chain_index(&growth[row..row + t_len], &mut index[row..row + t_len]);
         }
     }
 }
@@ -299,14 +238,14 @@ impl Method for Chain {
     fn unit_input(
         &self,
         _p: &(),
-        _framework: &Framework,
+        framework: &Framework,
         filled: &FilledPanel,
         unit: usize,
     ) -> ChainUnit {
         let mut u = ChainUnit::default();
         // An out-of-range unit gets empty inputs, which `evaluate` answers with no figures.
-        if unit < filled.units().len() {
-            u.fill_from(filled, unit);
+        if unit < filled.units().len() && filled.leaf_ids().len() == framework.leaves().len() {
+            u.fill_from(framework, filled, unit);
         }
         u
     }
@@ -320,30 +259,7 @@ impl Method for Chain {
         scratch: &mut Vec<f64>,
         out: UnitOutput<'_>,
     ) {
-        let n_nodes = framework.len();
-        let t_len = out.index.len() / n_nodes.max(1);
-        if t_len == 0 {
-            return;
-        }
-        if !shapes_agree(framework, input, weights, t_len, &out) {
-            // Shapes that do not fit (a caller's mistake): no figures rather than a panic.
-            out.index.fill(f64::NAN);
-            return;
-        }
-        let rows = split_rows(n_nodes, t_len, scratch, out);
-        let want_detail = rows.want_detail;
-        for &n in framework.leaves() {
-            let Some(l) = framework.nodes()[n].leaf else {
-                continue;
-            };
-            let (row, src) = (n * t_len..(n + 1) * t_len, l * t_len..(l + 1) * t_len);
-            rows.growth[row.clone()].copy_from_slice(&input.growth[src.clone()]);
-            rows.index[row.clone()].copy_from_slice(&input.index[src.clone()]);
-            if want_detail {
-                rows.est[row].copy_from_slice(&input.estimated[src]);
-            }
-        }
-        aggregate(framework, weights, t_len, rows);
+        evaluate_unit(framework, input, weights, scratch, out, None);
     }
 
     fn evaluate_direct(
@@ -356,7 +272,7 @@ impl Method for Chain {
         scratch: &mut Vec<f64>,
         out: UnitOutput<'_>,
     ) {
-        direct(framework, filled, unit, weights, scratch, out, true);
+        direct(framework, filled, unit, weights, scratch, out, true, None);
     }
 
     fn evaluate_direct_inner(
@@ -369,7 +285,7 @@ impl Method for Chain {
         scratch: &mut Vec<f64>,
         out: UnitOutput<'_>,
     ) {
-        direct(framework, filled, unit, weights, scratch, out, false);
+        direct(framework, filled, unit, weights, scratch, out, false, None);
     }
 
     fn evaluate_many(
@@ -471,7 +387,7 @@ impl Method for Chain {
             }
             own[..k_len].fill(f64::NAN);
             for (g, &d) in own[k_len..].iter_mut().zip(&den[k_len..]) {
-                let q = *g / d;
+                let q = (*g / d).clamp(-200.0, 200.0);
                 *g = if d > 0.0 { q } else { f64::NAN };
             }
             // Index chain across draws.
@@ -491,8 +407,45 @@ impl Method for Chain {
     }
 }
 
-/// [`Chain::evaluate_direct`]; without the leaves' index rows unless `leaf_index`.
-fn direct(
+/// [`Chain::evaluate`] from gathered leaf inputs, with an optional overlay.
+pub(crate) fn evaluate_unit(
+    framework: &Framework,
+    input: &ChainUnit,
+    weights: &[f64],
+    scratch: &mut Vec<f64>,
+    out: UnitOutput<'_>,
+    overlay: Option<&UnitOverlay<'_>>,
+) {
+    let n_nodes = framework.len();
+    let t_len = out.index.len() / n_nodes.max(1);
+    if t_len == 0 {
+        return;
+    }
+    if !shapes_agree(framework, input, weights, t_len, &out) {
+        // Shapes that do not fit (a caller's mistake): no figures rather than a panic.
+        out.index.fill(f64::NAN);
+        return;
+    }
+    let rows = split_rows(n_nodes, t_len, scratch, out);
+    let want_detail = rows.want_detail;
+    for &n in framework.leaves() {
+        let Some(l) = framework.nodes()[n].leaf else {
+            continue;
+        };
+        let (row, src) = (n * t_len..(n + 1) * t_len, l * t_len..(l + 1) * t_len);
+        rows.growth[row.clone()].copy_from_slice(&input.growth[src.clone()]);
+        rows.index[row.clone()].copy_from_slice(&input.index[src.clone()]);
+        if want_detail {
+            rows.est[row].copy_from_slice(&input.estimated[src]);
+        }
+    }
+    aggregate(framework, weights, t_len, rows, overlay);
+}
+
+/// [`Chain::evaluate_direct`]; without the leaves' index rows unless `leaf_index`, with an
+/// optional overlay.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn direct(
     framework: &Framework,
     filled: &FilledPanel,
     unit: usize,
@@ -500,6 +453,7 @@ fn direct(
     scratch: &mut Vec<f64>,
     out: UnitOutput<'_>,
     leaf_index: bool,
+    overlay: Option<&UnitOverlay<'_>>,
 ) {
     let n_nodes = framework.len();
     let t_len = filled.n_years();
@@ -516,6 +470,7 @@ fn direct(
     let n_units = filled.units().len();
     let (values, flags) = (filled.values(), filled.flags());
     let want_detail = rows.want_detail;
+    let latest = framework.latest_positions(filled.base_year());
     for &n in framework.leaves() {
         let Some(l) = framework.nodes()[n].leaf else {
             continue;
@@ -533,6 +488,7 @@ fn direct(
                 } else {
                     None
                 },
+                latest[l],
             );
             continue;
         }
@@ -546,7 +502,8 @@ fn direct(
             } else {
                 None
             },
+            latest[l],
         );
     }
-    aggregate(framework, weights, t_len, rows);
+    aggregate(framework, weights, t_len, rows, overlay);
 }

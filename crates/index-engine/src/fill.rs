@@ -20,6 +20,7 @@ use crate::panel::Panel;
 
 /// How interior gaps are filled (the CLI's `--interpolate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Interpolation {
     /// Log-linear between the neighbours (constant growth across the gap); falls back to
@@ -65,6 +66,16 @@ impl Flag {
             2 => Self::Interpolated,
             3 => Self::Carried,
             _ => Self::Missing,
+        }
+    }
+
+    /// `missing`, `observed`, `interpolated` or `carried` (as in CSV and JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Observed => "observed",
+            Self::Interpolated => "interpolated",
+            Self::Carried => "carried",
         }
     }
 
@@ -181,6 +192,7 @@ pub struct FilledPanel {
     base_year: Year,
     years: usize,
     /// `[leaf][unit][t]`, `NaN` where still missing.
+    #[serde(with = "crate::nan_serde")]
     values: Vec<f64>,
     /// `[leaf][unit][t]`, a [`Flag`] as `u8`.
     flags: Vec<u8>,
@@ -268,7 +280,18 @@ impl FilledPanel {
         let (p0, p_len) = (panel.first_year(), panel.n_years());
         let w0 = span.map_or(base, |s| s.0.min(base));
         let w1 = span.map_or(to, |s| s.1.max(to));
-        let w_len = (w1 - w0 + 1) as usize;
+        // Observations far from the computed years would make every series' working copy
+        // that long: the span of both together has the same bound as each alone.
+        let w_len = usize::try_from(i64::from(w1) - i64::from(w0) + 1).unwrap_or(usize::MAX);
+        if w_len > crate::panel::MAX_YEARS {
+            return Err(IndexError::TooLarge {
+                what: format!(
+                    "years from {w0} to {w1} (the observations and the computed years {base}–{to} together)"
+                ),
+                limit: crate::panel::MAX_YEARS as u64,
+                actual: w_len as u64,
+            });
+        }
         let off_obs = (p0 - w0) as usize; // where the panel's first year sits in the working range
         let off_out = (base - w0) as usize; // where the base year sits
         let n_series = panel.leaf_ids().len() * panel.units().len();

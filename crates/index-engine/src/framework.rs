@@ -1,7 +1,8 @@
 //! Indicator frameworks: a tree with one root (the composite index), inner nodes
 //! (sub-indices) and leaves (the indicators that observations refer to).
 //!
-//! A framework comes from CSV (`id,parent,level,name_zh,name_en,weight,direction,unit`, see
+//! A framework comes from CSV (`id,parent,level,name_zh,name_en,weight,direction,unit,
+//! latest_year`, see
 //! [`Framework::read_csv`]) or from code ([`Framework::from_nodes`] with [`NodeSpec`]s). Either
 //! way it is validated once and then immutable; weights are stored renormalised among
 //! siblings, so scaling every weight of a sibling group changes nothing.
@@ -11,146 +12,15 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use crate::csv_in::{Table, cell};
 use crate::error::{IndexError, Result};
-
-/// A statistical year.
-pub type Year = i32;
+pub use crate::node::{Direction, Node, NodeSpec};
+pub use crate::year::Year;
 
 /// Nodes accepted in one framework (the CAICT system has 44); a bound against runaway input.
 pub const MAX_NODES: usize = 100_000;
 /// Deepest tree accepted (the CAICT system has depth 3).
 pub const MAX_DEPTH: usize = 64;
-
-/// Whether more of an indicator is better (growth enters the parent as is) or worse
-/// (growth enters the parent negated).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Direction `1`: higher values raise the parent.
-    #[default]
-    HigherIsBetter,
-    /// Direction `-1`: higher values lower the parent.
-    LowerIsBetter,
-}
-
-impl Direction {
-    /// `1.0` or `-1.0`, the factor applied to the node's growth inside its parent.
-    pub fn sign(self) -> f64 {
-        match self {
-            Self::HigherIsBetter => 1.0,
-            Self::LowerIsBetter => -1.0,
-        }
-    }
-
-    /// The CSV spelling: `1` or `-1`.
-    pub fn as_csv(self) -> &'static str {
-        match self {
-            Self::HigherIsBetter => "1",
-            Self::LowerIsBetter => "-1",
-        }
-    }
-}
-
-/// One node as written by the user: the input to [`Framework::from_nodes`].
-///
-/// ```
-/// use index_engine::{Direction, NodeSpec};
-/// let leaf = NodeSpec::child("co2_per_gdp", "green")
-///     .weight(2.0)
-///     .direction(Direction::LowerIsBetter)
-///     .names("单位GDP碳排放", "CO2 per unit of GDP")
-///     .unit("t/10k_yuan");
-/// assert_eq!(leaf.parent.as_deref(), Some("green"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NodeSpec {
-    /// Unique id; observations refer to leaves by it.
-    pub id: String,
-    /// Parent id; `None` for the root.
-    pub parent: Option<String>,
-    /// Depth as declared (root 0); checked against the tree when given.
-    pub level: Option<u32>,
-    /// Chinese name.
-    pub name_zh: String,
-    /// English name.
-    pub name_en: String,
-    /// Relative weight among siblings; `None` means equal weights among siblings.
-    pub weight: Option<f64>,
-    /// Whether higher is better.
-    pub direction: Direction,
-    /// Unit of measurement of the indicator's values (leaves).
-    pub unit: String,
-}
-
-impl NodeSpec {
-    /// The root node (the composite index).
-    pub fn root(id: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            parent: None,
-            level: None,
-            name_zh: String::new(),
-            name_en: String::new(),
-            weight: None,
-            direction: Direction::HigherIsBetter,
-            unit: String::new(),
-        }
-    }
-
-    /// A node under `parent`, with equal weight among its siblings and direction 1.
-    pub fn child(id: impl Into<String>, parent: impl Into<String>) -> Self {
-        Self {
-            parent: Some(parent.into()),
-            ..Self::root(id)
-        }
-    }
-
-    /// Sets the relative weight among siblings.
-    #[must_use]
-    pub fn weight(mut self, weight: f64) -> Self {
-        self.weight = Some(weight);
-        self
-    }
-
-    /// Sets the direction.
-    #[must_use]
-    pub fn direction(mut self, direction: Direction) -> Self {
-        self.direction = direction;
-        self
-    }
-
-    /// Sets the Chinese and English names.
-    #[must_use]
-    pub fn names(mut self, name_zh: impl Into<String>, name_en: impl Into<String>) -> Self {
-        self.name_zh = name_zh.into();
-        self.name_en = name_en.into();
-        self
-    }
-
-    /// Sets the unit of measurement.
-    #[must_use]
-    pub fn unit(mut self, unit: impl Into<String>) -> Self {
-        self.unit = unit.into();
-        self
-    }
-}
-
-/// A validated node of a [`Framework`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Node {
-    /// The node as given.
-    pub spec: NodeSpec,
-    /// Depth in the tree (root 0).
-    pub depth: u32,
-    /// Index of the parent in [`Framework::nodes`].
-    pub parent: Option<usize>,
-    /// Indices of the children in [`Framework::nodes`], in input order.
-    pub children: Vec<usize>,
-    /// Weight among siblings, renormalised so siblings sum to 1 (the root has 1).
-    pub weight: f64,
-    /// Position among the leaves (the panel's first axis) when this node is a leaf.
-    pub leaf: Option<usize>,
-}
 
 /// A validated indicator tree. It serialises as its list of [`NodeSpec`]s and is validated
 /// again when deserialised.
@@ -180,12 +50,13 @@ impl TryFrom<Vec<NodeSpec>> for Framework {
     }
 }
 
-const FRAMEWORK_COLUMNS: &str = "id,parent,level,name_zh,name_en,weight,direction,unit";
+const FRAMEWORK_COLUMNS: &str = "id,parent,level,name_zh,name_en,weight,direction,unit,latest_year";
 
 impl Framework {
     /// Reads a framework from CSV with the header
-    /// `id,parent,level,name_zh,name_en,weight,direction,unit` (only `id` and `parent` are
-    /// required; column order is free). `source_name` labels errors, usually the file name.
+    /// `id,parent,level,name_zh,name_en,weight,direction,unit,latest_year` (only `id` and
+    /// `parent` are required; column order is free). `source_name` labels errors, usually the
+    /// file name.
     ///
     /// ```
     /// let csv = "id,parent,weight,direction\ntotal,,,1\na,total,2,1\nb,total,1,-1\n";
@@ -193,43 +64,18 @@ impl Framework {
     /// assert_eq!(fw.node("a").unwrap().weight, 2.0 / 3.0);
     /// ```
     pub fn read_csv<R: Read>(reader: R, source_name: &str) -> Result<Self> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(reader);
-        let header = rdr
-            .headers()
-            .map_err(|e| IndexError::csv(source_name, &e))?
-            .clone();
-        let col = |name: &str| header.iter().position(|h| h == name);
-        let missing = |name: &str| IndexError::MissingColumn {
-            source_name: source_name.to_string(),
-            column: name.to_string(),
-            expected: FRAMEWORK_COLUMNS.to_string(),
-        };
-        let c_id = col("id").ok_or_else(|| missing("id"))?;
-        let c_parent = col("parent").ok_or_else(|| missing("parent"))?;
+        let table = Table::open(reader, source_name, FRAMEWORK_COLUMNS)?;
+        let c_id = table.required("id")?;
+        let c_parent = table.required("parent")?;
+        let col = |name: &str| table.column(name);
         let (c_level, c_zh, c_en) = (col("level"), col("name_zh"), col("name_en"));
         let (c_weight, c_dir, c_unit) = (col("weight"), col("direction"), col("unit"));
+        let c_latest = col("latest_year");
 
         let mut specs = Vec::new();
         let mut lines = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            match rdr.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(IndexError::csv(source_name, &e)),
-            }
-            let line = record.position().map_or(0, csv::Position::line);
-            if specs.len() >= MAX_NODES {
-                return Err(IndexError::TooLarge {
-                    what: format!("{source_name}: number of nodes"),
-                    limit: MAX_NODES as u64,
-                    actual: specs.len() as u64 + 1,
-                });
-            }
-            let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("");
+        table.for_each(MAX_NODES, "nodes", |record, line| {
+            let get = |c: Option<usize>| cell(record, c);
             let id = get(Some(c_id));
             let parent = get(Some(c_parent));
             let level = match get(c_level) {
@@ -266,9 +112,16 @@ impl Framework {
                 weight,
                 direction,
                 unit: get(c_unit).to_string(),
+                latest_year: match get(c_latest) {
+                    "" => None,
+                    s => Some(s.parse::<Year>().map_err(|_| {
+                        IndexError::invalid(source_name, line, "latest_year", s, "not a year")
+                    })?),
+                },
             });
             lines.push(line);
-        }
+            Ok(())
+        })?;
         Self::build(specs, &lines, source_name)
     }
 
@@ -452,6 +305,20 @@ impl Framework {
                 children[p].push(i);
             }
         }
+        for (i, s) in specs.iter().enumerate() {
+            if let (Some(y), false) = (s.latest_year, children[i].is_empty()) {
+                return Err(IndexError::invalid(
+                    source_name,
+                    line_of(i),
+                    "latest_year",
+                    y.to_string(),
+                    format!(
+                        "node '{}' is not a leaf; only indicators are published (inner nodes are computed)",
+                        s.id
+                    ),
+                ));
+            }
+        }
         // Weights, renormalised per sibling group.
         let mut weight = vec![1.0; specs.len()];
         for (p, kids) in children.iter().enumerate() {
@@ -585,6 +452,57 @@ impl Framework {
         self.index_of(id).map(|i| &self.nodes[i])
     }
 
+    /// The positions of the nodes named in `ids` and of every node at a depth in `levels`
+    /// (root 0), in framework order without repeats; every node when both are empty. An id
+    /// that names no node is an error naming it.
+    ///
+    /// ```
+    /// use index_engine::{Framework, NodeSpec};
+    /// let fw = Framework::from_nodes(vec![
+    ///     NodeSpec::root("t"),
+    ///     NodeSpec::child("a", "t"),
+    ///     NodeSpec::child("a1", "a"),
+    ///     NodeSpec::child("b", "t"),
+    /// ])?;
+    /// assert_eq!(fw.select(&["a1".into()], &[0])?, vec![0, 2]);
+    /// assert_eq!(fw.select(&[], &[1])?, vec![1, 3]);
+    /// assert!(fw.select(&["zz".into()], &[]).is_err());
+    /// # Ok::<(), index_engine::IndexError>(())
+    /// ```
+    pub fn select(&self, ids: &[String], levels: &[u32]) -> Result<Vec<usize>> {
+        if ids.is_empty() && levels.is_empty() {
+            return Ok((0..self.nodes.len()).collect());
+        }
+        let mut keep = vec![false; self.nodes.len()];
+        for id in ids {
+            let n = self
+                .index_of(id.trim())
+                .ok_or_else(|| IndexError::Unknown {
+                    kind: "node",
+                    name: id.clone(),
+                })?;
+            keep[n] = true;
+        }
+        for (n, node) in self.nodes.iter().enumerate() {
+            keep[n] |= levels.contains(&node.depth);
+        }
+        Ok((0..keep.len()).filter(|&n| keep[n]).collect())
+    }
+
+    /// Per leaf (panel order), how many years after `base_year` its latest published year
+    /// lies (`i64::MAX` when none is recorded): values at later positions are estimates.
+    pub(crate) fn latest_positions(&self, base_year: Year) -> Vec<i64> {
+        self.leaves
+            .iter()
+            .map(|&n| {
+                self.nodes[n]
+                    .spec
+                    .latest_year
+                    .map_or(i64::MAX, |y| i64::from(y) - i64::from(base_year))
+            })
+            .collect()
+    }
+
     /// Renormalised weight of every node among its siblings, in node order (root 1).
     pub fn weights(&self) -> Vec<f64> {
         self.nodes.iter().map(|n| n.weight).collect()
@@ -646,6 +564,7 @@ impl Framework {
                 &s.weight.map(|x| x.to_string()).unwrap_or_default(),
                 s.direction.as_csv(),
                 &s.unit,
+                &s.latest_year.map(|y| y.to_string()).unwrap_or_default(),
             ])
             .map_err(err)?;
         }
@@ -740,6 +659,14 @@ mod tests {
                 "line 2: node 't': the weights of its children sum to 0",
             ),
             ("id\nt\n", "missing column 'parent'"),
+            (
+                "id,parent,latest_year\nt,,2024\na,t,\n",
+                "line 2: latest_year '2024' is invalid: node 't' is not a leaf",
+            ),
+            (
+                "id,parent,latest_year\nt,,\na,t,20x4\n",
+                "line 3: latest_year '20x4' is invalid: not a year",
+            ),
         ];
         for (csv, want) in cases {
             let e = fw(csv).unwrap_err().to_string();

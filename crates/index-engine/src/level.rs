@@ -19,13 +19,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::contributions::Contributions;
 use crate::error::{IndexError, Result};
-use crate::fill::{FilledPanel, Flag};
+use crate::fill::FilledPanel;
 use crate::framework::{Direction, Framework};
-use crate::method::{Contributions, Method, UnitOutput};
+use crate::growth::leaf_estimate;
+use crate::method::{Method, UnitOutput};
 
 /// How leaf values are put on a common scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Normalisation {
     /// Min-max onto [0, 100] (or [1, 100] for geometric aggregation).
@@ -36,6 +39,7 @@ pub enum Normalisation {
 
 /// How scores are combined into a parent's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Aggregation {
     /// Weighted arithmetic mean.
@@ -56,13 +60,61 @@ pub struct Level {
 /// Per leaf and year, the normalisation's location and scale across units.
 #[derive(Debug, Clone, Default)]
 pub struct LevelPrepared {
-    /// `[leaf][t]`: (offset, factor) so that score = lo + (x − offset)·factor.
-    params: Vec<(f64, f64)>,
+    /// `[leaf][t]`: score = lo + span·((x/pre − shift)/div), or `flat` when `div` is not > 0.
+    params: Vec<Scale>,
     lo: f64,
+    span: f64,
     /// Score when the spread is 0.
     flat: f64,
     /// Mirror for direction −1: entering = mirror − s (min-max), or −s (z-score, mirror 0).
     mirror: f64,
+}
+
+/// One leaf-year's normalisation, in a form that cannot overflow for any finite values ≥ 0:
+/// min-max divides `x − min` by the range (a ratio in [0, 1]); z-scores are computed on the
+/// values divided by the largest one.
+#[derive(Debug, Clone, Copy, Default)]
+struct Scale {
+    pre: f64,
+    shift: f64,
+    div: f64,
+}
+
+impl Scale {
+    fn min_max(xs: impl Iterator<Item = f64>) -> Self {
+        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
+        for x in xs {
+            mn = mn.min(x);
+            mx = mx.max(x);
+        }
+        // Values are ≥ 0 and finite, so the range is finite.
+        Self {
+            pre: 1.0,
+            shift: mn,
+            div: mx - mn,
+        }
+    }
+
+    fn z_score(xs: &[f64]) -> Self {
+        let m = xs.iter().fold(0.0f64, |m, &x| m.max(x.abs()));
+        if xs.is_empty() || m == 0.0 {
+            return Self::default();
+        }
+        let n = xs.len() as f64;
+        let mean = xs.iter().map(|&x| x / m).sum::<f64>() / n;
+        let sq: f64 = xs.iter().map(|&x| (x / m - mean) * (x / m - mean)).sum();
+        Self {
+            pre: m,
+            shift: mean,
+            div: (sq / n).sqrt(),
+        }
+    }
+
+    /// The normalised position of `x`, or `None` when the spread is 0 (every unit equal).
+    fn position(self, x: f64) -> Option<f64> {
+        let r = (x / self.pre - self.shift) / self.div;
+        (self.div > 0.0 && r.is_finite()).then_some(r)
+    }
 }
 
 /// Weight-independent inputs of one unit: per leaf and year the score and whether the value
@@ -117,52 +169,29 @@ impl Method for Level {
         let n_units = filled.units().len();
         let values = filled.values();
         let mut params = Vec::with_capacity(filled.leaf_ids().len() * t_len);
+        let mut xs = Vec::with_capacity(n_units);
         for l in 0..filled.leaf_ids().len() {
             for t in 0..t_len {
-                let xs = (0..n_units)
-                    .map(|u| values[(l * n_units + u) * t_len + t])
-                    .filter(|x| !x.is_nan());
+                xs.clear();
+                xs.extend(
+                    (0..n_units)
+                        .map(|u| values[(l * n_units + u) * t_len + t])
+                        .filter(|x| !x.is_nan()),
+                );
                 params.push(match self.normalisation {
-                    Normalisation::MinMax => {
-                        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
-                        for x in xs {
-                            mn = mn.min(x);
-                            mx = mx.max(x);
-                        }
-                        let range = mx - mn;
-                        (
-                            mn,
-                            if range > 0.0 {
-                                (hi - lo) / range
-                            } else {
-                                f64::NAN
-                            },
-                        )
-                    }
-                    Normalisation::ZScore => {
-                        let (mut n, mut sum, mut sq) = (0.0, 0.0, 0.0);
-                        let xs: Vec<f64> = xs.collect();
-                        for &x in &xs {
-                            n += 1.0;
-                            sum += x;
-                        }
-                        let mean = if n > 0.0 { sum / n } else { 0.0 };
-                        for &x in &xs {
-                            sq += (x - mean) * (x - mean);
-                        }
-                        let sd = if n > 0.0 { (sq / n).sqrt() } else { 0.0 };
-                        (mean, if sd > 0.0 { 1.0 / sd } else { f64::NAN })
-                    }
+                    Normalisation::MinMax => Scale::min_max(xs.iter().copied()),
+                    Normalisation::ZScore => Scale::z_score(&xs),
                 });
             }
         }
-        let (lo, flat, mirror) = match self.normalisation {
-            Normalisation::MinMax => (lo, (lo + hi) / 2.0, lo + hi),
-            Normalisation::ZScore => (0.0, 0.0, 0.0),
+        let (lo, span, flat, mirror) = match self.normalisation {
+            Normalisation::MinMax => (lo, hi - lo, (lo + hi) / 2.0, lo + hi),
+            Normalisation::ZScore => (0.0, 1.0, 0.0, 0.0),
         };
         Ok(LevelPrepared {
             params,
             lo,
+            span,
             flat,
             mirror,
         })
@@ -171,14 +200,15 @@ impl Method for Level {
     fn unit_input(
         &self,
         p: &LevelPrepared,
-        _framework: &Framework,
+        framework: &Framework,
         filled: &FilledPanel,
         unit: usize,
     ) -> LevelUnit {
         let t_len = filled.n_years();
         let n_leaves = filled.leaf_ids().len();
         let n_units = filled.units().len();
-        if unit >= n_units {
+        let latest = framework.latest_positions(filled.base_year());
+        if unit >= n_units || latest.len() != n_leaves || p.params.len() != n_leaves * t_len {
             // Empty inputs, which `evaluate` answers with no figures.
             return LevelUnit::default();
         }
@@ -191,17 +221,11 @@ impl Method for Level {
                 if x.is_nan() {
                     continue;
                 }
-                let (off, fac) = p.params[l * t_len + t];
-                score[l * t_len + t] = if fac.is_nan() {
-                    p.flat
-                } else {
-                    p.lo + (x - off) * fac
+                score[l * t_len + t] = match p.params[l * t_len + t].position(x) {
+                    Some(r) => p.lo + p.span * r,
+                    None => p.flat,
                 };
-                estimated[l * t_len + t] = if Flag::from_u8(filled.flags()[i]).is_estimate() {
-                    1.0
-                } else {
-                    0.0
-                };
+                estimated[l * t_len + t] = leaf_estimate(filled.flags()[i], t, latest[l]);
             }
         }
         LevelUnit { score, estimated }

@@ -30,6 +30,8 @@
 //! let total = result.cell("total", "Zhejiang", 2024)?;
 //! assert!((total.growth.unwrap() - g / 3.0).abs() < 1e-12); // revenue carried: growth 0
 //! assert!((total.estimated_share.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+//! // Nothing rests on a leaf without data, and the figure says what it rests on.
+//! assert_eq!((total.missing_share, total.source), (0.0, index_engine::Source::Carried));
 //! # Ok::<(), index_engine::IndexError>(())
 //! ```
 //!
@@ -37,36 +39,66 @@
 //! - [`Framework`] (from CSV with [`Framework::read_csv`] or from [`NodeSpec`]s);
 //! - [`Panel`] (from CSV with [`Panel::read_csv`] or records with [`Panel::from_records`]);
 //! - [`FilledPanel`] (gap filling by a [`GapFill`], e.g. [`Interpolation::Geometric`]);
-//! - a [`Method`] ([`Chain`] or [`Level`]) run by [`compute_with`] into an [`IndexResult`];
-//! - [`sensitivity::one_at_a_time`] and [`uncertainty::monte_carlo`] on top.
+//! - optionally [`Published`] figures of aggregate nodes, with a [`PublishedRule`] of which
+//!   nodes take their published path;
+//! - a [`Method`] ([`Chain`], [`Level`] or [`PublishedChain`]) run by [`compute_with`] into
+//!   an [`IndexResult`], whose every [`Cell`] carries its estimated and missing shares and its
+//!   [`Source`];
+//! - [`sensitivity::one_at_a_time`], [`uncertainty::monte_carlo`] and
+//!   [`validate::validate`] on top.
 //!
 //! The crate never touches a file path: readers come in with a name for error messages.
 #![warn(missing_docs)]
 
 mod chain;
+mod choice;
+mod contributions;
+mod csv_in;
 mod error;
 mod fill;
 mod framework;
+mod growth;
 mod level;
 mod method;
+mod nan_serde;
+mod node;
+mod overlay;
 mod panel;
+mod published_chain;
 mod result;
+mod source;
+mod tree;
+mod year;
 
 pub mod caict2025;
+pub mod published;
 pub mod sensitivity;
+pub mod sobol;
 pub mod synth;
 pub mod uncertainty;
+pub mod validate;
 
-pub use chain::{Chain, ChainUnit, chain_factor, symmetric_growth};
+pub use chain::{Chain, ChainUnit};
+pub use choice::MethodChoice;
+pub use contributions::Contributions;
 pub use error::{IndexError, Result};
 pub use fill::{
     FillNote, FilledPanel, Flag, GapFill, GapOutcome, Geometric, Interpolation, LeaveGaps, Linear,
 };
-pub use framework::{Direction, Framework, MAX_DEPTH, MAX_NODES, Node, NodeSpec, Year};
+pub use framework::{Framework, MAX_DEPTH, MAX_NODES};
+pub use growth::{chain_factor, symmetric_growth};
 pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, Normalisation};
-pub use method::{Contributions, Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
+pub use method::{Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
+pub use node::{Direction, Node, NodeSpec};
+pub use overlay::Overlay;
 pub use panel::{MAX_CELLS, MAX_OBSERVATIONS, MAX_YEARS, Observation, Panel, PanelBuilder};
+pub use published::{
+    PUBLISHED_MAX, Published, PublishedFigure, PublishedKind, PublishedRule, PublishedUse,
+};
+pub use published_chain::{PublishedChain, PublishedPrepared, PublishedUnit};
 pub use result::{Cell, IndexResult, Row};
+pub use source::Source;
+pub use year::Year;
 
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +139,8 @@ impl ComputeOptions {
     }
 }
 
-/// Fills `panel` and computes the symmetric chain index with the framework's weights.
+/// Fills `panel` and computes the symmetric chain index with the framework's weights (the
+/// raw computation: every figure from the observations alone).
 pub fn compute(
     framework: &Framework,
     panel: &Panel,
@@ -115,4 +148,19 @@ pub fn compute(
 ) -> Result<IndexResult> {
     let filled = options.fill(panel)?;
     compute_with_owned(&Chain, framework, filled, None)
+}
+
+/// Fills `panel` and computes the chain index with `published` figures standing in for the
+/// nodes that `rule` selects ([`PublishedChain`]); interior years of a published path are
+/// filled like the leaves' gaps.
+pub fn compute_published(
+    framework: &Framework,
+    panel: &Panel,
+    published: &Published,
+    rule: &PublishedRule,
+    options: &ComputeOptions,
+) -> Result<IndexResult> {
+    let filled = options.fill(panel)?;
+    let method = PublishedChain::new(published, rule, options.interpolation.gap_fill());
+    compute_with_owned(&method, framework, filled, None)
 }

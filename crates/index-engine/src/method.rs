@@ -7,11 +7,12 @@
 //! the Conference Board) and [`crate::Level`] (normalise, then aggregate levels).
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
+use crate::contributions::Contributions;
 use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::framework::Framework;
+use crate::overlay::Overlay;
 use crate::result::{IndexResult, N_MEASURES};
 
 /// Where [`Method::evaluate`] writes one unit's figures. Every slice is `nodes × years`,
@@ -35,27 +36,6 @@ pub struct UnitDetail<'a> {
     pub estimated_share: &'a mut [f64],
 }
 
-/// How a result derives `contribution` and `total_contribution` from its stored figures.
-///
-/// A child takes part in its parent in a year when its participation figure exists (growth
-/// for [`Self::OfGrowth`], the index or score for [`Self::OfScore`]); its renormalised weight
-/// is its weight over the sum of the weights of the children taking part. `contribution` is
-/// that weight × the base figure; `total_contribution` is the product of those weights on
-/// the path from the root × the base figure.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum Contributions {
-    /// Base figure: the growth; direction −1 negates the weight (the chain method).
-    OfGrowth,
-    /// Base figure: the score as it enters the parent: `mirror − score` for direction −1,
-    /// the score otherwise (level methods with arithmetic aggregation).
-    OfScore {
-        /// The mirror value of the scale (100 for min-max 0–100, 0 for z-scores).
-        mirror: f64,
-    },
-    /// The method has no additive contributions (geometric aggregation).
-    None,
-}
-
 /// An index method. Units are independent: [`Self::unit_input`] gathers what does not depend
 /// on the weights, [`Self::evaluate`] aggregates under given weights.
 pub trait Method: Sync {
@@ -75,6 +55,19 @@ pub trait Method: Sync {
     /// panel when read instead of storing them. Default: no, every row is stored.
     fn leaves_from_panel(&self) -> bool {
         false
+    }
+
+    /// Where the method gives node `node` of unit `unit` a figure of its own in year position
+    /// `t` instead of its children's (a published path, see [`crate::PublishedChain`]); the
+    /// result reads it to name sources and missing shares. Default: never.
+    fn overlay(
+        &self,
+        _prepared: &Self::Prepared,
+        _unit: usize,
+        _node: usize,
+        _t: usize,
+    ) -> Overlay {
+        Overlay::None
     }
 
     /// Checks the data suits the method and computes the shared state.
@@ -205,9 +198,8 @@ pub fn compute_with<M: Method>(
     weights: Option<&[f64]>,
 ) -> Result<IndexResult> {
     let mut result = compute_rows(method, framework, filled, weights)?;
-    if result.derives_leaves() {
-        result.set_leaf_source(filled.values().to_vec(), filled.flags().to_vec());
-    }
+    let values = result.derives_leaves().then(|| filled.values().to_vec());
+    result.set_leaf_source(values, filled.flags().to_vec());
     Ok(result)
 }
 
@@ -220,10 +212,9 @@ pub fn compute_with_owned<M: Method>(
     weights: Option<&[f64]>,
 ) -> Result<IndexResult> {
     let mut result = compute_rows(method, framework, &filled, weights)?;
-    if result.derives_leaves() {
-        let (values, flags) = filled.into_series();
-        result.set_leaf_source(values, flags);
-    }
+    let derives = result.derives_leaves();
+    let (values, flags) = filled.into_series();
+    result.set_leaf_source(derives.then_some(values), flags);
     Ok(result)
 }
 
@@ -255,6 +246,7 @@ fn compute_rows<M: Method>(
     };
     let prepared = method.prepare(framework, filled)?;
     let derive = method.leaves_from_panel();
+    let overlay = overlay_of(method, &prepared, framework.len(), filled);
     let mut result = IndexResult::empty(
         method.name(),
         method.contributions(),
@@ -263,6 +255,9 @@ fn compute_rows<M: Method>(
         filled,
         derive,
     )?;
+    if let Some(o) = overlay {
+        result.set_overlay(o);
+    }
     let t_len = filled.n_years();
     let block = framework.len() * t_len;
     if block == 0 {
@@ -335,4 +330,28 @@ fn compute_rows<M: Method>(
             },
         );
     Ok(result)
+}
+
+/// The method's overlay over every unit, node and year (`[unit][node][t]`), or `None` when it
+/// has none anywhere (the chain and level methods: the loop then folds away).
+fn overlay_of<M: Method>(
+    method: &M,
+    prepared: &M::Prepared,
+    n_nodes: usize,
+    filled: &FilledPanel,
+) -> Option<Vec<u8>> {
+    let (n_units, t_len) = (filled.units().len(), filled.n_years());
+    let mut out: Option<Vec<u8>> = None;
+    for u in 0..n_units {
+        for n in 0..n_nodes {
+            for t in 0..t_len {
+                let o = method.overlay(prepared, u, n, t);
+                if o != Overlay::None {
+                    let all = out.get_or_insert_with(|| vec![0; n_units * n_nodes * t_len]);
+                    all[(u * n_nodes + n) * t_len + t] = o as u8;
+                }
+            }
+        }
+    }
+    out
 }

@@ -64,6 +64,7 @@ pub struct Panel {
     first_year: Year,
     years: usize,
     /// `[leaf][unit][year]`, `NaN` = not observed.
+    #[serde(with = "crate::nan_serde")]
     values: Vec<f64>,
     observed: usize,
 }

@@ -1,15 +1,18 @@
-//! Results: per node, unit and year, the index, growth, contribution, total contribution and
-//! estimated share, with the choices that produced them.
+//! Results: per node, unit and year, the index, growth, contribution, total contribution,
+//! estimated share, missing share and source, with the choices that produced them.
 
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::chain::leaf_rows;
+use crate::contributions::Contributions;
 use crate::error::{IndexError, Result};
 use crate::fill::{FillNote, FilledPanel, Flag};
 use crate::framework::{Framework, Year};
-use crate::method::Contributions;
+use crate::growth::{leaf_estimate, leaf_rows, symmetric_growth};
+use crate::overlay::Overlay;
+use crate::source::Source;
+use crate::tree::{ESTIMATED, Figures, GROWTH, INDEX, Tree};
 
 /// Number of figures stored per node, unit and year: index, growth, estimated share.
 /// Contributions are derived from them and the weights when read.
@@ -29,8 +32,17 @@ pub struct Cell {
     /// Product of renormalised weights (and directions) on the path from the root × growth:
     /// the leaves' total contributions add up to the root's growth.
     pub total_contribution: Option<f64>,
-    /// Share of the node's weight resting on filled (interpolated or carried) values, in [0, 1].
+    /// Share of the node's weight resting on filled (interpolated or carried) values, in
+    /// [0, 1], over the parts that take part in the year's figure.
     pub estimated_share: Option<f64>,
+    /// Share of the node's weight (weights multiplied down the tree) resting on leaves that
+    /// contribute nothing to the year's figure because they have no data, in [0, 1]; 0 where
+    /// a published path gives the node a figure of its own.
+    #[serde(default)]
+    pub missing_share: f64,
+    /// Where the figure comes from.
+    #[serde(default)]
+    pub source: Source,
 }
 
 /// One output row: a [`Cell`] with its node, unit and year.
@@ -45,25 +57,6 @@ pub struct Row<'a> {
     /// The figures.
     #[serde(flatten)]
     pub cell: Cell,
-}
-
-/// The tree and weights a result was computed with, to derive contributions.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Tree {
-    parent: Vec<Option<usize>>,
-    children: Vec<Vec<usize>>,
-    weight: Vec<f64>,
-    sign: Vec<f64>,
-    rule: Contributions,
-}
-
-/// The filled leaf series a result derives its leaf rows from (chain method).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct LeafSource {
-    /// `[leaf][unit][t]`, `NaN` where missing.
-    values: Vec<f64>,
-    /// `[leaf][unit][t]`, a [`Flag`] as `u8`.
-    flags: Vec<u8>,
 }
 
 /// Everything a computation produced, laid out densely as unit × figure × stored node × year
@@ -81,15 +74,26 @@ pub struct IndexResult {
     last_observed_year: Option<Year>,
     notes: Vec<FillNote>,
     /// Per node, its position among the stored nodes; `None` for a leaf derived from
-    /// `leaf_source`.
+    /// `leaf_values`.
     slot: Vec<Option<usize>>,
     /// How many nodes are stored.
     n_stored: usize,
-    /// Per node, its leaf position in the panel (`None` for inner nodes).
-    leaf_of: Vec<Option<usize>>,
-    /// The filled leaf series, when leaf rows are derived rather than stored.
-    leaf_source: Option<LeafSource>,
+    /// Per leaf (panel order), the position after the base year of its latest published year
+    /// (`i64::MAX`: none recorded); values after it are estimates.
+    #[serde(default)]
+    leaf_latest: Vec<i64>,
+    /// `[leaf][unit][t]`: the fill flag of every leaf value, a [`Flag`] as `u8`.
+    #[serde(default)]
+    leaf_flags: Vec<u8>,
+    /// `[leaf][unit][t]`: the filled leaf series, when leaf rows are derived rather than
+    /// stored (`NaN` where missing).
+    #[serde(default, with = "crate::nan_serde::option")]
+    leaf_values: Option<Vec<f64>>,
+    /// `[unit][node][t]`: an [`Overlay`] as `u8`, when the method has one.
+    #[serde(default)]
+    overlay: Option<Vec<u8>>,
     /// `[unit][figure][stored node][t]`: index, growth, estimated share; `NaN` = none.
+    #[serde(with = "crate::nan_serde")]
     data: Vec<f64>,
     /// Leaf rows laid out like `data` over the leaves (`[unit][figure][leaf][t]`), made on
     /// the first request for a leaf's series, so that series can be lent as slices.
@@ -136,13 +140,7 @@ impl IndexResult {
                 actual: (filled.units().len() * N_MEASURES * framework.len() * filled.n_years())
                     as u64,
             })?;
-        let tree = Tree {
-            parent: nodes.iter().map(|n| n.parent).collect(),
-            children: nodes.iter().map(|n| n.children.clone()).collect(),
-            weight: weights.to_vec(),
-            sign: nodes.iter().map(|n| n.spec.direction.sign()).collect(),
-            rule,
-        };
+        let tree = Tree::new(framework, weights, rule);
         Ok(Self {
             method,
             tree,
@@ -159,9 +157,11 @@ impl IndexResult {
             notes: filled.notes().to_vec(),
             slot,
             n_stored,
-            leaf_of: nodes.iter().map(|n| n.leaf).collect(),
+            leaf_latest: framework.latest_positions(filled.base_year()),
             // Attached after the computation (see `set_leaf_source`).
-            leaf_source: None,
+            leaf_flags: Vec::new(),
+            leaf_values: None,
+            overlay: None,
             // Zeroed memory comes lazily from the allocator, so the parallel workers touch
             // (and fault in) their own blocks.
             data: vec![0.0; cells],
@@ -169,14 +169,22 @@ impl IndexResult {
         })
     }
 
-    /// Whether leaf rows are derived from the panel (and need [`Self::set_leaf_source`]).
+    /// Whether leaf rows are derived from the panel (and need their values in
+    /// [`Self::set_leaf_source`]).
     pub(crate) fn derives_leaves(&self) -> bool {
         self.slot.iter().any(Option::is_none)
     }
 
-    /// Attaches the filled series (`[leaf][unit][t]`) the leaf rows are derived from.
-    pub(crate) fn set_leaf_source(&mut self, values: Vec<f64>, flags: Vec<u8>) {
-        self.leaf_source = Some(LeafSource { values, flags });
+    /// Attaches the leaves' fill flags (`[leaf][unit][t]`) and, when leaf rows are derived,
+    /// the filled values they are derived from.
+    pub(crate) fn set_leaf_source(&mut self, values: Option<Vec<f64>>, flags: Vec<u8>) {
+        self.leaf_values = values;
+        self.leaf_flags = flags;
+    }
+
+    /// Attaches the method's overlay (`[unit][node][t]`, an [`Overlay`] as `u8`).
+    pub(crate) fn set_overlay(&mut self, overlay: Vec<u8>) {
+        self.overlay = Some(overlay);
     }
 
     /// The stored nodes, in slot order.
@@ -188,11 +196,15 @@ impl IndexResult {
 
     /// The filled series and flags of a derived leaf for a unit.
     fn leaf_series(&self, node: usize, unit: usize) -> Option<(&[f64], &[u8])> {
-        let src = self.leaf_source.as_ref()?;
-        let l = self.leaf_of.get(node).copied().flatten()?;
+        let values = self.leaf_values.as_ref()?;
+        let l = self.tree.leaf_of(node)?;
         let start = (l * self.units.len() + unit) * self.years;
         let range = start..start + self.years;
-        Some((src.values.get(range.clone())?, src.flags.get(range)?))
+        Some((values.get(range.clone())?, self.leaf_flags.get(range)?))
+    }
+
+    fn latest(&self, leaf: usize) -> i64 {
+        self.leaf_latest.get(leaf).copied().unwrap_or(i64::MAX)
     }
 
     /// One figure of a derived leaf, with the same arithmetic as the chain's leaf rows.
@@ -201,15 +213,12 @@ impl IndexResult {
             return f64::NAN;
         };
         match figure {
-            1 => match (t.checked_sub(1).and_then(|p| x.get(p)), x.get(t)) {
-                (Some(&xp), Some(&xt)) if !xp.is_nan() && !xt.is_nan() => {
-                    crate::chain::symmetric_growth(xp, xt)
-                }
+            GROWTH => match (t.checked_sub(1).and_then(|p| x.get(p)), x.get(t)) {
+                (Some(&xp), Some(&xt)) if !xp.is_nan() && !xt.is_nan() => symmetric_growth(xp, xt),
                 _ => f64::NAN,
             },
-            2 => match f.get(t).map(|&b| Flag::from_u8(b)) {
-                Some(Flag::Observed) => 0.0,
-                Some(Flag::Interpolated | Flag::Carried) => 1.0,
+            ESTIMATED => match (f.get(t), self.tree.leaf_of(node)) {
+                (Some(&flag), Some(l)) => leaf_estimate(flag, t, self.latest(l)),
                 _ => f64::NAN,
             },
             _ => self
@@ -227,18 +236,18 @@ impl IndexResult {
             return Vec::new();
         };
         let (mut g, mut e) = (vec![0.0; x.len()], vec![0.0; x.len()]);
-        leaf_rows(x, f, &mut g, &mut e, None);
+        leaf_rows(x, f, &mut g, &mut e, None, i64::MAX);
         e
     }
 
     /// Every derived leaf row, `[unit][figure][leaf][t]`.
     fn derived_leaves(&self) -> &[f64] {
         self.derived_leaves.get_or_init(|| {
-            let Some(src) = self.leaf_source.as_ref() else {
+            let Some(values) = self.leaf_values.as_ref() else {
                 return Vec::new();
             };
             let (n_units, t_len) = (self.units.len(), self.years);
-            let n_leaves = src.values.len() / (n_units * t_len).max(1);
+            let n_leaves = values.len() / (n_units * t_len).max(1);
             let block = n_leaves * t_len;
             let mut out = vec![f64::NAN; n_units * N_MEASURES * block];
             for (u, unit_rows) in out.chunks_exact_mut(N_MEASURES * block).enumerate() {
@@ -247,8 +256,8 @@ impl IndexResult {
                 for l in 0..n_leaves {
                     let start = (l * n_units + u) * t_len;
                     let (Some(x), Some(f)) = (
-                        src.values.get(start..start + t_len),
-                        src.flags.get(start..start + t_len),
+                        values.get(start..start + t_len),
+                        self.leaf_flags.get(start..start + t_len),
                     ) else {
                         continue;
                     };
@@ -259,6 +268,7 @@ impl IndexResult {
                         &mut g[row.clone()],
                         &mut e[row.clone()],
                         Some(&mut est[row]),
+                        self.latest(l),
                     );
                 }
             }
@@ -337,100 +347,43 @@ impl IndexResult {
         if node >= self.node_ids.len() || unit >= self.units.len() || t >= self.years {
             return None;
         }
-        Some(self.cell_with_index(node, unit, t, self.at(unit, 0, node, t)))
+        Some(self.cell_with_index(node, unit, t, self.at(unit, INDEX, node, t)))
     }
 
     /// The cell at valid positions, its index given (read once per series by [`Self::rows`]).
     fn cell_with_index(&self, node: usize, unit: usize, t: usize, index: f64) -> Cell {
-        let (contribution, total_contribution) = self.contributions(node, unit, t);
+        let (contribution, total_contribution) = self.tree.contributions(self, node, unit, t);
         Cell {
             index: opt(index),
-            growth: opt(self.at(unit, 1, node, t)),
+            growth: opt(self.at(unit, GROWTH, node, t)),
             contribution: opt(contribution),
             total_contribution: opt(total_contribution),
-            estimated_share: opt(self.at(unit, 2, node, t)),
+            estimated_share: opt(self.at(unit, ESTIMATED, node, t)),
+            missing_share: self.tree.missing_share(self, node, unit, t),
+            source: self.tree.source(self, node, unit, t),
         }
     }
 
-    fn parent(&self, node: usize) -> Option<usize> {
-        self.tree.parent.get(node).copied().flatten()
+    /// Whether node `node` (framework position) is a leaf.
+    pub fn is_leaf(&self, node: usize) -> bool {
+        self.tree.leaf_of(node).is_some()
     }
 
-    fn weight(&self, node: usize) -> f64 {
-        self.tree.weight.get(node).copied().unwrap_or(f64::NAN)
+    /// How a published path covers node `node` of unit `unit` in year position `t`
+    /// ([`Overlay::None`] for the raw computation and out-of-range positions).
+    pub fn overlay_at(&self, node: usize, unit: usize, t: usize) -> Overlay {
+        Figures::overlay(self, node, unit, t)
     }
 
-    fn sign(&self, node: usize) -> f64 {
-        self.tree.sign.get(node).copied().unwrap_or(1.0)
-    }
-
-    /// Whether `node` takes part in its parent's figure (unit, year position).
-    fn takes_part(&self, node: usize, unit: usize, t: usize) -> bool {
-        match self.tree.rule {
-            Contributions::OfGrowth => !self.at(unit, 1, node, t).is_nan(),
-            Contributions::OfScore { .. } => !self.at(unit, 0, node, t).is_nan(),
-            Contributions::None => false,
+    /// The leaves (framework node positions) that have no data in the year and so count in
+    /// the missing share of `node` (itself when it is such a leaf), in framework order.
+    pub fn missing_leaves(&self, node: usize, unit: usize, t: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        if node < self.node_ids.len() && unit < self.units.len() && t < self.years {
+            self.tree.missing_leaves(self, node, unit, t, &mut out);
         }
-    }
-
-    /// The node's renormalised (and, for growth, signed) weight within its parent in the
-    /// year, the same arithmetic as the methods' aggregation; `NaN` when it does not take part.
-    fn share(&self, node: usize, unit: usize, t: usize) -> f64 {
-        let Some(p) = self.parent(node) else {
-            return 1.0;
-        };
-        if !self.takes_part(node, unit, t) {
-            return f64::NAN;
-        }
-        let mut den = 0.0;
-        for &c in self.tree.children.get(p).map_or(&[][..], Vec::as_slice) {
-            if self.takes_part(c, unit, t) {
-                den += self.weight(c);
-            }
-        }
-        let w = match self.tree.rule {
-            Contributions::OfGrowth => self.weight(node) * self.sign(node),
-            _ => self.weight(node),
-        };
-        if den > 0.0 { w / den } else { f64::NAN }
-    }
-
-    /// (contribution, total contribution) of a node, derived from the stored figures.
-    fn contributions(&self, node: usize, unit: usize, t: usize) -> (f64, f64) {
-        let base = match self.tree.rule {
-            Contributions::OfGrowth => self.at(unit, 1, node, t),
-            Contributions::OfScore { mirror } => {
-                let s = self.at(unit, 0, node, t);
-                if self.parent(node).is_some() && self.sign(node) < 0.0 {
-                    mirror - s
-                } else {
-                    s
-                }
-            }
-            Contributions::None => return (f64::NAN, f64::NAN),
-        };
-        if self.parent(node).is_none() {
-            return (base, base);
-        }
-        // Path weight, multiplied from the root down.
-        let mut chain = [0usize; crate::framework::MAX_DEPTH + 1];
-        let mut depth = 0;
-        let mut cur = node;
-        while let Some(p) = self.parent(cur) {
-            if depth >= chain.len() {
-                return (f64::NAN, f64::NAN);
-            }
-            chain[depth] = cur;
-            depth += 1;
-            cur = p;
-        }
-        let mut path = 1.0;
-        let mut share = f64::NAN;
-        for &n in chain[..depth].iter().rev() {
-            share = self.share(n, unit, t);
-            path *= share;
-        }
-        (share * base, path * base)
+        out.sort_unstable();
+        out
     }
 
     /// The figures of `node`, `unit` and `year` by name.
@@ -479,17 +432,17 @@ impl IndexResult {
 
     /// The index series (one value per year) of a node for a unit, `NaN` where none.
     pub fn index_series(&self, node: usize, unit: usize) -> Option<&[f64]> {
-        self.series(0, node, unit)
+        self.series(INDEX, node, unit)
     }
 
     /// The estimated-share series of a node for a unit.
     pub fn estimated_series(&self, node: usize, unit: usize) -> Option<&[f64]> {
-        self.series(2, node, unit)
+        self.series(ESTIMATED, node, unit)
     }
 
     /// The growth series of a node for a unit.
     pub fn growth_series(&self, node: usize, unit: usize) -> Option<&[f64]> {
-        self.series(1, node, unit)
+        self.series(GROWTH, node, unit)
     }
 
     fn series(&self, figure: usize, node: usize, unit: usize) -> Option<&[f64]> {
@@ -502,7 +455,7 @@ impl IndexResult {
                 self.data.get(start..start + self.years)
             }
             None => {
-                let l = self.leaf_of.get(node).copied().flatten()?;
+                let l = self.tree.leaf_of(node)?;
                 let all = self.derived_leaves();
                 let n_leaves = all.len() / (self.units.len() * N_MEASURES * self.years).max(1);
                 let start = ((unit * N_MEASURES + figure) * n_leaves + l) * self.years;
@@ -513,25 +466,64 @@ impl IndexResult {
 
     /// Every row, ordered by node (framework order), unit (sorted) and year.
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> + '_ {
+        self.rows_of_nodes(0..self.node_ids.len())
+    }
+
+    /// The rows of the nodes at positions `nodes` (in the order given; positions out of range
+    /// are skipped), each ordered by unit and year as in [`Self::rows`].
+    pub fn rows_of_nodes<'a, I>(&'a self, nodes: I) -> impl Iterator<Item = Row<'a>> + 'a
+    where
+        I: IntoIterator<Item = usize>,
+        I::IntoIter: 'a,
+    {
         let (n_nodes, n_units, years) = (self.node_ids.len(), self.units.len(), self.years);
-        (0..n_nodes).flat_map(move |n| {
-            (0..n_units).flat_map(move |u| {
-                // A derived leaf's index series is made once, not once per year.
-                let leaf_index =
-                    matches!(self.slot.get(n), Some(None)).then(|| self.leaf_index_series(n, u));
-                (0..years).map(move |t| {
-                    let index = match &leaf_index {
-                        Some(e) => e.get(t).copied().unwrap_or(f64::NAN),
-                        None => self.at(u, 0, n, t),
-                    };
-                    Row {
-                        node: &self.node_ids[n],
-                        unit: &self.units[u],
-                        year: self.base_year + t as Year,
-                        cell: self.cell_with_index(n, u, t, index),
-                    }
+        nodes
+            .into_iter()
+            .filter(move |&n| n < n_nodes)
+            .flat_map(move |n| {
+                (0..n_units).flat_map(move |u| {
+                    // A derived leaf's index series is made once, not once per year.
+                    let leaf_index = matches!(self.slot.get(n), Some(None))
+                        .then(|| self.leaf_index_series(n, u));
+                    (0..years).map(move |t| {
+                        let index = match &leaf_index {
+                            Some(e) => e.get(t).copied().unwrap_or(f64::NAN),
+                            None => self.at(u, INDEX, n, t),
+                        };
+                        Row {
+                            node: &self.node_ids[n],
+                            unit: &self.units[u],
+                            year: self.base_year + t as Year,
+                            cell: self.cell_with_index(n, u, t, index),
+                        }
+                    })
                 })
             })
-        })
+    }
+}
+
+impl Figures for IndexResult {
+    fn figure(&self, unit: usize, figure: usize, node: usize, t: usize) -> f64 {
+        self.at(unit, figure, node, t)
+    }
+
+    fn leaf_flag(&self, leaf: usize, unit: usize, t: usize) -> Flag {
+        if unit >= self.units.len() || t >= self.years {
+            return Flag::Missing;
+        }
+        self.leaf_flags
+            .get((leaf * self.units.len() + unit) * self.years + t)
+            .map_or(Flag::Missing, |&f| Flag::from_u8(f))
+    }
+
+    fn overlay(&self, node: usize, unit: usize, t: usize) -> Overlay {
+        let Some(o) = &self.overlay else {
+            return Overlay::None;
+        };
+        if node >= self.node_ids.len() || t >= self.years {
+            return Overlay::None;
+        }
+        o.get((unit * self.node_ids.len() + node) * self.years + t)
+            .map_or(Overlay::None, |&x| Overlay::from_u8(x))
     }
 }

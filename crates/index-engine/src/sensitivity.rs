@@ -11,7 +11,7 @@
 //! let filled = ComputeOptions { to_year: Some(2024), ..Default::default() }.fill(&panel).unwrap();
 //! let report = one_at_a_time(&Chain, &fw, &filled, &OatOptions::default()).unwrap();
 //! let worst = report.largest.as_ref().unwrap();
-//! assert!(worst.total_change_pct.abs() < 5.0);
+//! assert!(worst.total_change_pct.unwrap().abs() < 5.0);
 //! ```
 
 use rayon::prelude::*;
@@ -94,8 +94,8 @@ pub struct OatCase {
     /// The change.
     pub shift: Shift,
     /// Change of the root's index in percent of its nominal value, largest in absolute value
-    /// over the units.
-    pub total_change_pct: f64,
+    /// over the units; `None` when no unit has both a nominal and a changed total.
+    pub total_change_pct: Option<f64>,
     /// The unit where that happened.
     pub unit: String,
 }
@@ -111,7 +111,7 @@ pub struct OatReport {
     pub rows: Vec<OatRow>,
     /// One entry per weight change, in framework order, up before down.
     pub cases: Vec<OatCase>,
-    /// The case that moved the total most (by absolute percent).
+    /// The case that moved the total most (by absolute percent), if any moved it.
     pub largest: Option<OatCase>,
 }
 
@@ -202,11 +202,9 @@ pub fn one_at_a_time<M: Method>(
                         }
                     }
                     let (tot, nom) = (out[root * t_len + t_sel], nominal[root]);
-                    total_pct.push(if nom != 0.0 {
-                        (tot - nom) / nom * 100.0
-                    } else {
-                        f64::NAN
-                    });
+                    let pct = (tot - nom) / nom * 100.0;
+                    // No total, a zero one, or a change beyond f64: none rather than ±inf.
+                    total_pct.push(if pct.is_finite() { pct } else { f64::NAN });
                 }
                 UnitSummary {
                     nodes: stats,
@@ -251,22 +249,19 @@ pub fn one_at_a_time<M: Method>(
                 best = Some((v, u));
             }
         }
-        let (pct, u) = best.unwrap_or((f64::NAN, 0));
         out_cases.push(OatCase {
             shift: shift(c),
-            total_change_pct: pct,
-            unit: units.get(u).cloned().unwrap_or_default(),
+            total_change_pct: best.map(|b| b.0),
+            unit: best
+                .and_then(|b| units.get(b.1).cloned())
+                .unwrap_or_default(),
         });
     }
     let largest = out_cases
         .iter()
-        .filter(|c| !c.total_change_pct.is_nan())
-        .max_by(|a, b| {
-            a.total_change_pct
-                .abs()
-                .total_cmp(&b.total_change_pct.abs())
-        })
-        .cloned();
+        .filter_map(|c| c.total_change_pct.map(|p| (p.abs(), c)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.clone());
     Ok(OatReport {
         year,
         perturb: opts.perturb,

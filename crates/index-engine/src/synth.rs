@@ -1,4 +1,4 @@
-//! Synthetic panels for benchmarks and tests, in the shape of `../shared/peers/synth_panel.py`:
+//! Synthetic panels for benchmarks and tests, in the shape of `benches/peers/synth_panel.py`:
 //! for every leaf and unit a positive random walk in logs (start `exp(N(3, 1))`, yearly steps
 //! `N(0.05, 0.1)`), rounded to 6 decimals, with a share of values removed (never in the first
 //! year) to exercise interior and trailing gaps. Units are `U1`, `U2`, …; years start in
@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use index_engine::synth::{synth_panel, SynthOptions};
-//! let fw = index_engine::caict2025::framework().unwrap();
+//! let fw = index_engine::synth::framework().unwrap();
 //! let p = synth_panel(&fw, &SynthOptions { units: 3, years: 5, seed: 7, ..Default::default() }).unwrap();
 //! assert_eq!(p.units(), ["U1", "U2", "U3"]);
 //! assert_eq!(p.year_span(), Some((2000, 2004)));
@@ -51,6 +51,21 @@ impl Default for SynthOptions {
     }
 }
 
+/// The framework of synthetic panels: the CAICT 2025 framework without its leaves' latest
+/// published years (synthetic years run past them, and every synthetic value is observed).
+pub fn framework() -> Result<Framework> {
+    let specs: Vec<_> = crate::caict2025::framework()?
+        .nodes()
+        .iter()
+        .map(|n| {
+            let mut spec = n.spec.clone();
+            spec.latest_year = None;
+            spec
+        })
+        .collect();
+    Framework::from_nodes(specs)
+}
+
 /// Generates a synthetic panel of `framework`'s leaves.
 pub fn synth_panel(framework: &Framework, opts: &SynthOptions) -> Result<Panel> {
     if opts.units == 0 || opts.units > MAX_SYNTH_UNITS {
@@ -63,6 +78,14 @@ pub fn synth_panel(framework: &Framework, opts: &SynthOptions) -> Result<Panel> 
         return Err(IndexError::Options(format!(
             "years must be between 1 and {MAX_YEARS}, not {}",
             opts.years
+        )));
+    }
+    if crate::year::year_after(opts.first_year, opts.years - 1).is_none() {
+        return Err(IndexError::Options(format!(
+            "first year {} plus {} years passes the last representable year {}",
+            opts.first_year,
+            opts.years,
+            Year::MAX
         )));
     }
     if !(0.0..1.0).contains(&opts.gap_share) {

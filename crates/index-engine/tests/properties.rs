@@ -3,8 +3,9 @@
 
 use index_engine::uncertainty::{McOptions, monte_carlo};
 use index_engine::{
-    Chain, ComputeOptions, Direction, Framework, IndexResult, Method, NodeSpec, Observation, Panel,
-    compute, symmetric_growth,
+    Aggregation, Chain, ComputeOptions, Direction, Framework, IndexResult, Interpolation, Level,
+    Method, NodeSpec, Normalisation, Observation, Panel, Published, PublishedFigure, PublishedRule,
+    PublishedUse, chain_factor, compute, compute_published, compute_with, symmetric_growth,
 };
 use proptest::prelude::*;
 
@@ -260,6 +261,158 @@ proptest! {
                 prop_assert_eq!(c.index, before.index);
             }
             prop_assert_eq!(r.cell(&n.spec.id, "u0", 2002).unwrap().estimated_share, Some(0.0));
+        }
+    }
+}
+
+/// Published figures for random nodes, units and years of a panel from 2000 (never the base
+/// year), at most one per node, unit and year.
+fn published_for(
+    fw: &Framework,
+    picks: &[(usize, usize, f64)],
+    units: usize,
+    years: usize,
+    panel: &Panel,
+) -> Published {
+    let mut seen = std::collections::HashSet::new();
+    let mut figures = Vec::new();
+    for (i, &(n, off, index)) in picks.iter().enumerate() {
+        if years < 2 {
+            break;
+        }
+        let node = fw.nodes()[n % fw.len()].spec.id.clone();
+        let unit = format!("u{}", i % units);
+        let year = 2000 + (1 + off % (years - 1)) as i32;
+        if seen.insert((node.clone(), unit.clone(), year)) {
+            figures.push(PublishedFigure::new(node, unit, year, index));
+        }
+    }
+    Published::from_records(fw, panel, figures).unwrap()
+}
+
+/// Any finite value ≥ 0, from 0 and the smallest subnormals to the largest f64.
+fn magnitude() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        1 => Just(0.0),
+        1 => Just(f64::MAX),
+        1 => Just(f64::from_bits(1)),
+        12 => (1.0f64..10.0, -323i32..=308).prop_map(|(m, e)| (m * 10f64.powi(e)).min(f64::MAX)),
+        // Where a + b and 200·(b − a) overflow, and among the subnormals.
+        4 => (0.01f64..1.7976).prop_map(|m| m * 1e308),
+        4 => (1u64..1 << 52).prop_map(f64::from_bits),
+    ]
+}
+
+fn finite_or_none(x: Option<f64>) -> bool {
+    x.is_none_or(f64::is_finite)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn with_no_missing_data_published_mode_equals_raw_mode(
+        s in shape(),
+        values in prop::collection::vec(0.01f64..1e6, 8..60),
+        units in 1usize..3,
+        years in 2usize..7,
+        picks in prop::collection::vec((0usize..64, 0usize..8, 1.0f64..500.0), 0..10),
+    ) {
+        let fw = Framework::from_nodes(specs(&s, 1.0, false)).unwrap();
+        let panel = panel_for(&fw, &leaf_ids(&fw), &values, units, years);
+        let published = published_for(&fw, &picks, units, years, &panel);
+        let opts = ComputeOptions::default();
+        let raw = compute(&fw, &panel, &opts).unwrap();
+        let with = compute_published(&fw, &panel, &published, &PublishedRule::default(), &opts).unwrap();
+        // Bit for bit: every figure, share and source.
+        prop_assert_eq!(
+            serde_json::to_string(&with.rows().collect::<Vec<_>>()).unwrap(),
+            serde_json::to_string(&raw.rows().collect::<Vec<_>>()).unwrap()
+        );
+    }
+
+    #[test]
+    fn huge_and_tiny_values_give_finite_figures_or_none(
+        s in shape(),
+        cells in prop::collection::vec((magnitude(), 0u8..6), 8..60),
+        units in 1usize..3,
+        years in 2usize..6,
+        picks in prop::collection::vec((0usize..64, 0usize..8, 1e-300f64..1e300), 0..6),
+    ) {
+        let fw = Framework::from_nodes(specs(&s, 1.0, false)).unwrap();
+        let mut obs = Vec::new();
+        let mut k = 0;
+        for id in leaf_ids(&fw) {
+            for u in 0..units {
+                for t in 0..years {
+                    let (v, gap) = cells[k % cells.len()];
+                    k += 1;
+                    // A gap one time in six (the first year always observed).
+                    if t == 0 || gap != 0 {
+                        obs.push(Observation::new(id.clone(), format!("u{u}"), 2000 + t as i32, v));
+                    }
+                }
+            }
+        }
+        let panel = Panel::from_records(&fw, obs).unwrap();
+        // Trailing gaps may shorten the panel's years.
+        let span = panel.year_span().map_or(1, |(a, b)| (b - a + 1) as usize);
+        let published = published_for(&fw, &picks, units, span, &panel);
+        let mut always = PublishedRule::default();
+        for f in published.figures() {
+            always.set(f.node.clone(), PublishedUse::Always);
+        }
+        let mut results = Vec::new();
+        for interpolation in [Interpolation::Geometric, Interpolation::Linear, Interpolation::None] {
+            let opts = ComputeOptions { interpolation, ..Default::default() };
+            results.push(compute(&fw, &panel, &opts).unwrap());
+            results.push(compute_published(&fw, &panel, &published, &always, &opts).unwrap());
+        }
+        let filled = ComputeOptions::default().fill(&panel).unwrap();
+        for normalisation in [Normalisation::MinMax, Normalisation::ZScore] {
+            let level = Level { normalisation, aggregation: Aggregation::Arithmetic };
+            results.push(compute_with(&level, &fw, &filled, None).unwrap());
+        }
+        for r in &results {
+            for row in r.rows() {
+                let c = row.cell;
+                for x in [c.index, c.growth, c.contribution, c.total_contribution, c.estimated_share] {
+                    prop_assert!(finite_or_none(x), "{} {} {}: {:?}", r.method(), row.node, row.year, c);
+                }
+                prop_assert!(c.growth.is_none_or(|g| (-200.0..=200.0).contains(&g)));
+                prop_assert!((0.0..=1.0).contains(&c.missing_share));
+                prop_assert!(c.estimated_share.is_none_or(|e| (0.0..=1.0).contains(&e)));
+            }
+        }
+        let report = index_engine::sensitivity::one_at_a_time(&Chain, &fw, &filled, &Default::default()).unwrap();
+        for row in &report.rows {
+            prop_assert!(finite_or_none(row.nominal) && finite_or_none(row.low) && finite_or_none(row.high));
+        }
+        for case in &report.cases {
+            prop_assert!(finite_or_none(case.total_change_pct));
+        }
+    }
+
+    #[test]
+    fn symmetric_growth_is_bounded_antisymmetric_and_inverts_at_any_magnitude(
+        a in magnitude(),
+        b in magnitude(),
+        shift in -60i32..60,
+    ) {
+        let g = symmetric_growth(a, b);
+        prop_assert!(g.is_finite() && (-200.0..=200.0).contains(&g), "{a} {b}: {g}");
+        prop_assert_eq!(g, -symmetric_growth(b, a));
+        // Growth depends on the ratio alone: scaling both by a power of two (exact while both
+        // stay normal) changes it by rounding only.
+        let k = 2f64.powi(shift);
+        let (ak, bk) = (a * k, b * k);
+        if a.is_normal() && b.is_normal() && ak.is_normal() && bk.is_normal() {
+            prop_assert!((symmetric_growth(ak, bk) - g).abs() <= 1e-12 * (1.0 + g.abs()));
+            let ratio = b / a;
+            if ratio.is_normal() && g.abs() < 199.0 {
+                let tol = 1e-12 * (1.0 + 200.0 / (200.0 - g.abs()));
+                prop_assert!((chain_factor(g) - ratio).abs() <= tol * ratio, "{a} {b}: {g}");
+            }
         }
     }
 }

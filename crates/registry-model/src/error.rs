@@ -130,6 +130,19 @@ pub enum RegistryError {
         source: rusqlite::Error,
     },
 
+    /// A database server's store failed (a lost connection, a refused statement, a role
+    /// without the privilege to write: the message says which). `store` names the server and
+    /// schema, never a password.
+    #[error("registry store {store}: {context}: {message}")]
+    Database {
+        /// The store (server, database and schema; no password).
+        store: String,
+        /// What the store was doing.
+        context: String,
+        /// The server's message.
+        message: String,
+    },
+
     /// The store file was written by a newer schema than this build knows.
     #[error("registry store {path}: schema version {found} is newer than this build's {supported}")]
     SchemaTooNew {

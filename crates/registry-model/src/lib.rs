@@ -44,6 +44,8 @@
 
 pub mod adjust;
 pub mod cohort;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod criteria;
 pub mod csvio;
 pub mod error;

@@ -232,8 +232,8 @@ pub const MESSAGES: &[Message] = &[
     ),
     (
         "cycle.index",
-        "index: CAICT fusion index {from}–{to}: {total} ({estimated} on estimates); cohort index over {provinces} provinces from {base}; top: {top}",
-        "指数：信通院科技创新和产业创新融合发展指数 {from}–{to} 年：{total}（{estimated} 基于估算）；数创企业培育指数覆盖 {provinces} 个省份，基期 {base} 年；前五位：{top}",
+        "index: CAICT fusion index {from}–{to}: {total} ({estimated} of its weight on estimates, {missing} on leaves without data; the report's published second- and third-level paths stand in where its raw data falls short); cohort index over {provinces} provinces from {base}; top: {top}",
+        "指数：信通院科技创新和产业创新融合发展指数 {from}–{to} 年：{total}（权重的 {estimated} 基于估算，{missing} 基于无数据的指标；原始数据不足处以报告公布的二、三级指数路径代替）；数创企业培育指数覆盖 {provinces} 个省份，基期 {base} 年；前五位：{top}",
     ),
     ("cycle.report", "report: {dir}", "报告：{dir}"),
     ("cycle.sandbox", "Sandbox applications", "沙盒申请"),
@@ -244,6 +244,19 @@ pub const MESSAGES: &[Message] = &[
         "检查：计划 {planned} 次；现场检查 {before} → {after} 次（联合检查与非现场检查节省 {saved} 次）；非现场检查 {non_site} 次；超出年度上限 {breaches} 家；预警 {alerts} 条。",
     ),
     // Charts.
+    // Index results for people (report::index).
+    (
+        "index.marks",
+        "index marks: * rests partly on filled or carried values, p published path, - no data",
+        "指数标记：* 部分基于插补或沿用值，p 报告公布路径，- 无数据",
+    ),
+    (
+        "index.warning",
+        "warning: {missing} of {rows} figures shown rest partly on leaves without data (missing_share > 0): {leaves}; see the missing_share column",
+        "警告：所示 {rows} 个数值中有 {missing} 个部分基于无数据的指标（missing_share > 0）：{leaves}；见 missing_share 列",
+    ),
+    ("index.more", " and {n} more", " 等，另有 {n} 项"),
+    ("index.none_shown", "(none shown)", "（未列出）"),
     ("chart.year", "Year", "年份"),
     ("chart.firms", "Firms", "企业数（家）"),
     (
@@ -295,14 +308,15 @@ pub const MESSAGES: &[Message] = &[
     ("chart.base_line", "Base level 100", "基期水平 100"),
     (
         "chart.estimated",
-        "Dashed, hollow: rests partly on estimated values",
-        "虚线、空心点：部分基于估算值",
+        "Dashed, hollow: rests partly on estimated values or on indicators without data",
+        "虚线、空心点：部分基于估算值或无数据的指标",
     ),
     (
         "chart.no_data",
-        "Gap: no data in {years}",
-        "断点：{years} 年无数据",
+        "Gap: {line} has no data in {years}",
+        "断点：{line} {years} 年无数据",
     ),
+    ("chart.bar_no_data", "{name} (no data)", "{name}（无数据）"),
     (
         "chart.last_observed",
         "{year} (last observed)",

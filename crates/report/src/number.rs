@@ -166,6 +166,24 @@ pub fn full(x: f64) -> String {
     }
 }
 
+/// Appends [`full`]`(x)` to `buf` without allocating: the same bytes, made by `ryu` (the
+/// shortest digits that read back to `x`, as `Display` finds them) and written positionally
+/// as `Display` writes them (`100`, not `100.0`). The rare value `ryu` would write with an
+/// exponent (below 1e-5 or from 1e16 in magnitude) goes through `Display` itself.
+pub fn push_full(buf: &mut Vec<u8>, x: f64, ryu: &mut ryu::Buffer) {
+    if !x.is_finite() {
+        return;
+    }
+    let s = ryu.format_finite(x).as_bytes();
+    if s.contains(&b'e') {
+        buf.extend_from_slice(x.to_string().as_bytes());
+    } else if let Some(whole) = s.strip_suffix(b".0") {
+        buf.extend_from_slice(whole);
+    } else {
+        buf.extend_from_slice(s);
+    }
+}
+
 /// A share in [0, 1] as a percentage with one decimal (`30.5 %`).
 pub fn percent(share: f64) -> String {
     percent_in(share, Lang::En)
@@ -207,6 +225,54 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(fixed_grouped(12345.64, 1), "12,345.6");
         assert_eq!(fixed_grouped(f64::INFINITY, 1), "-");
+    }
+
+    fn pushed(x: f64) -> String {
+        let mut buf = Vec::new();
+        push_full(&mut buf, x, &mut ryu::Buffer::new());
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn push_full_writes_what_full_writes() {
+        for x in [
+            0.0,
+            -0.0,
+            1.0,
+            100.0,
+            -3.5,
+            0.1 + 0.2,
+            1e-5,
+            1.5e-7,
+            9.999e15,
+            1e16,
+            1e300,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::MAX,
+            f64::MIN,
+            145.84757112138038,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(pushed(x), full(x), "{x:e}");
+        }
+        assert_eq!(pushed(100.0), "100");
+        assert_eq!(pushed(1e16), "10000000000000000");
+    }
+
+    proptest::proptest! {
+        // Any bit pattern: every finite double, subnormals and huge values included.
+        #[test]
+        fn push_full_is_display_for_every_double(bits: u64) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assert_eq!(pushed(x), full(x));
+        }
+
+        #[test]
+        fn push_full_is_display_for_index_like_values(x in -1e6f64..1e6) {
+            proptest::prop_assert_eq!(pushed(x), full(x));
+        }
     }
 
     // Expected texts worked by hand from the rule in the module documentation.

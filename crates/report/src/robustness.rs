@@ -37,7 +37,7 @@ pub fn tornado_figure(fw: &Framework, report: &OatReport, lang: Lang) -> Result<
                 weights.len() - 1
             }
         };
-        let v = Some(case.total_change_pct).filter(|x| x.is_finite());
+        let v = case.total_change_pct.filter(|x| x.is_finite());
         match case.shift.direction {
             Move::Up => weights[k].1 = v,
             Move::Down => weights[k].2 = v,

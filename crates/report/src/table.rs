@@ -148,6 +148,31 @@ impl<W: Write> RowWriter<W> {
         self.total
     }
 
+    /// How many more rows a table for people shows (`None` for CSV and JSON, which write
+    /// every row). A caller that makes each row on demand makes only these and counts the
+    /// rest with [`RowWriter::count_unshown`].
+    pub fn room(&self) -> Option<usize> {
+        match &self.sink {
+            Sink::People { kept, shown, .. } => Some(shown.saturating_sub(kept.len())),
+            _ => None,
+        }
+    }
+
+    /// Counts `rows` rows that a table for people leaves out, without making them: they
+    /// appear in its note (`showing 50 of …`). CSV and JSON are never cut, so there it is an
+    /// error.
+    pub fn count_unshown(&mut self, rows: u64) -> Result<()> {
+        match &self.sink {
+            Sink::People { .. } => {
+                self.total = self.total.saturating_add(rows);
+                Ok(())
+            }
+            _ => Err(crate::error::ReportError::Invalid(
+                "CSV and JSON write every row: none can be left out".into(),
+            )),
+        }
+    }
+
     /// Ends the table: draws it for people (with the note when rows were left out), or
     /// closes the CSV or JSON, and flushes.
     pub fn finish(self) -> Result<()> {
@@ -311,6 +336,24 @@ mod tests {
         let short = text(&sample(), Format::Table);
         assert!(!short.contains("showing"));
         assert!(short.contains("101.5") && short.contains("3.10"));
+    }
+
+    #[test]
+    fn rows_left_out_unmade_are_counted_in_the_note() {
+        let mut buf = Vec::new();
+        let mut w = RowWriter::new(Format::Table, ["n"], &mut buf).unwrap();
+        assert_eq!(w.room(), Some(TABLE_ROWS_SHOWN));
+        for k in 0..TABLE_ROWS_SHOWN as u32 {
+            w.row([k]).unwrap();
+        }
+        assert_eq!(w.room(), Some(0));
+        w.count_unshown(1_000_000).unwrap();
+        w.finish().unwrap();
+        let people = String::from_utf8(buf).unwrap();
+        assert!(people.ends_with("showing 50 of 1,000,050 rows; use --format csv for all\n"));
+        let mut csv = RowWriter::new(Format::Csv, ["n"], Vec::new()).unwrap();
+        assert_eq!(csv.room(), None);
+        assert!(csv.count_unshown(1).is_err(), "CSV is never cut");
     }
 
     #[test]

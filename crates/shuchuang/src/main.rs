@@ -25,6 +25,10 @@ struct Cli {
     /// CSV and JSON do not change. Default: from LC_ALL, LC_MESSAGES or LANG (zh… → zh), else en.
     #[arg(long, global = true, value_enum, value_name = "LANG")]
     lang: Option<report::Lang>,
+    /// PostgreSQL database for the registry and the ledger instead of --data-dir's files
+    /// (env SHUCHUANG_DATABASE_URL): postgres://USER:PASSWORD@HOST:PORT/DB[?schema=NAME].
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -64,7 +68,7 @@ fn main() -> ExitCode {
     interrupt::install();
     let cli = Cli::parse();
     output::set_lang(cli.lang.unwrap_or_else(report::Lang::from_env));
-    let result = match cli.command {
+    let result = store::set_database(cli.database).and_then(|()| match cli.command {
         Command::Index(a) => cmd::index::run(a),
         Command::Registry(a) => cmd::registry::run(a),
         Command::Voucher(a) => cmd::voucher::run(a),
@@ -73,7 +77,7 @@ fn main() -> ExitCode {
         Command::Cycle(a) => cmd::cycle::run(a),
         Command::Finance(a) => cmd::finance::run(a),
         Command::Scenario(a) => cmd::scenario::run(a),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressBarIter, ProgressDrawTarget, ProgressStyle};
 
 const BAR: &str = "{msg:>12} [{bar:40}] {human_pos}/{human_len} {elapsed_precise}";
 /// The estimate of the time left appears once a twentieth of the work is done: before,
@@ -59,6 +59,14 @@ pub fn bar(len: u64, label: &str) -> Bar {
         pb,
         eta_shown: AtomicBool::new(false),
     }
+}
+
+/// `reader` of `len` bytes counted on a bar labelled `label` as it is read; hidden unless
+/// stderr is a terminal.
+pub fn reading<R: std::io::Read>(reader: R, len: u64, label: &str) -> (Bar, ProgressBarIter<R>) {
+    let b = bar(len, label);
+    let r = b.pb.wrap_read(reader);
+    (b, r)
 }
 
 /// A spinner for work of unknown length, with its label and the time spent; hidden unless

@@ -183,6 +183,21 @@ fn a_cycle_agrees_with_its_stores_repeats_as_a_no_op_and_continues_next_year() {
     assert_eq!(first["year"], 2025);
     assert_eq!(first["registry"]["generated"], 150);
     check_report_against_stores(&data, &r1, 2025, &first);
+    // The CAICT figure as `index compute` gives it by default, with what it rests on.
+    assert_eq!(first["index"]["caict_missing_share"], 0.09375);
+    let caict = std::fs::read_to_string(r1.join("index_caict.csv")).unwrap();
+    assert!(caict.starts_with(
+        "node,unit,year,index,growth,contribution,total_contribution,estimated_share,missing_share,source\n"
+    ));
+    assert!(
+        caict.contains("\nfusion,CN,2024,145.84757112138038,"),
+        "{caict}"
+    );
+    let summary = std::fs::read_to_string(r1.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("CAICT fusion index 2019–2024: 145.85 (50.3 % of its weight on estimates, 9.4 % on leaves without data;"),
+        "{summary}"
+    );
     for f in [
         "summary.md",
         "tiers.svg",

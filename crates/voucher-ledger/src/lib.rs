@@ -73,6 +73,8 @@
 pub mod audit;
 pub mod book;
 pub mod clock;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod core;
 pub mod defaults;
 pub mod error;
@@ -92,6 +94,6 @@ pub use book::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use core::{Account, AccountFlags, Ledger, NewAccount, PendingState, Transfer, TransferFlags};
 pub use error::{LedgerError, Result};
-pub use journal::{Anchor, Journal, JournalEntry, MemoryJournal, SqliteJournal};
+pub use journal::{Anchor, Journal, JournalEntry, MemoryJournal, SharedJournal, SqliteJournal};
 pub use program::{Firm, Program, Provider, Rating, VoucherKind};
 pub use read_only::{ReadMode, ReadOnlyJournal};

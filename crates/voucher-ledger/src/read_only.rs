@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{LedgerError, Result};
-use crate::journal::{Head, Journal, JournalEntry};
+use crate::journal::{Head, Journal, JournalEntry, parse_hash_hex};
 
 /// How a [`ReadOnlyJournal`] opens its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl ReadOnlyJournal {
                     batch: u64::try_from(batch)
                         .map_err(|_| storage(format!("entry {seq}: negative batch")))?,
                     body,
-                    hash: parse_hash(&hash, seq, &name)?,
+                    hash: parse_hash_hex(&hash, seq, &name)?,
                 });
             }
         }
@@ -117,7 +117,7 @@ impl ReadOnlyJournal {
                     seq,
                     batch: u64::try_from(batch)
                         .map_err(|_| storage("negative head batch".into()))?,
-                    hash: parse_hash(&hash, seq, &name)?,
+                    hash: parse_hash_hex(&hash, seq, &name)?,
                 }
             }
         };
@@ -133,17 +133,6 @@ impl ReadOnlyJournal {
     pub fn path(&self) -> &Path {
         &self.path
     }
-}
-
-fn parse_hash(s: &str, seq: u64, journal: &str) -> Result<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).map_err(|e| LedgerError::Tampered {
-        journal: journal.to_string(),
-        seq,
-        request: String::new(),
-        reason: format!("stored hash '{s}' is not 64 hex digits ({e})"),
-    })?;
-    Ok(out)
 }
 
 impl Journal for ReadOnlyJournal {

@@ -257,6 +257,7 @@ pub fn index_text(i: &IndexSummary, lang: Lang, names: &Names) -> String {
                 &i.caict_estimated_share
                     .map_or("-".into(), |x| percent_in(x, lang)),
             ),
+            ("missing", &percent_in(i.caict_missing_share, lang)),
             ("provinces", &i.cohort_provinces),
             ("base", &i.cohort_base_year),
             ("top", &top_text(&i.cohort_top, lang, names)),

@@ -96,11 +96,12 @@ pub fn write_folder(
     serialized(dir, "enforcement.csv", &s.enforcement)?;
     table_csv(dir, "inspections.csv", table("inspections.csv")?)?;
     let i = &outcome.index;
+    // Every row is in the file, with its missing share and source: no warning is needed.
     write_with(dir.join("index_caict.csv"), |out| {
-        write_result_to(&i.caict, Format::Csv, out)
+        write_result_to(&i.caict, Format::Csv, out).map(drop)
     })?;
     write_with(dir.join("index_cohort.csv"), |out| {
-        write_result_to(&i.cohort, Format::Csv, out)
+        write_result_to(&i.cohort, Format::Csv, out).map(drop)
     })?;
 
     let charts = super::charts::figures(outcome, lang, names)?;

@@ -134,6 +134,8 @@ fn index_table(r: &index_engine::IndexResult) -> Table {
             f(c.contribution),
             f(c.total_contribution),
             f(c.estimated_share),
+            Cell::fixed(c.missing_share, FLOAT_DIGITS),
+            Cell::from(c.source.as_str()),
         ]);
     }
     t

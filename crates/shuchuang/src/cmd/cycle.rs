@@ -218,10 +218,10 @@ pub fn run(args: CycleArgs) -> Result<()> {
     let lock = dir.lock()?;
     let mut registry = dir.open_registry(&lock)?;
     let mut ledger = dir.open_ledger(&lock, true, None)?;
-    let mut cohort = dir.cohort_file(&lock);
+    let mut cohort = dir.cohort_memory(&lock)?;
     let mut observer = CycleObserver {
         console: (args.format == CycleFormat::Table).then(|| Console {
-            data_dir: dir.path().to_path_buf(),
+            data_dir: dir.location(),
             seed: args.seed,
             lang: lang(),
             names: names.clone(),
@@ -235,7 +235,7 @@ pub fn run(args: CycleArgs) -> Result<()> {
         Stores {
             registry: registry.as_mut(),
             ledger: &mut ledger,
-            cohort: &mut cohort,
+            cohort: cohort.as_mut(),
         },
         &config,
         &mut observer,
@@ -264,6 +264,7 @@ pub fn run(args: CycleArgs) -> Result<()> {
             report_dir.display()
         )
     })?;
+    drop(cohort);
     drop(lock);
     match args.format {
         CycleFormat::Json => print_json(&JsonSummary {

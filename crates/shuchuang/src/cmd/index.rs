@@ -1,29 +1,39 @@
 //! `shuchuang index`: the fusion index (and any composite index) from raw data.
 //!
-//! - `compute DIR`: DIR/framework.csv and DIR/observations.csv → every node, unit and year;
+//! - `compute DIR`: DIR/framework.csv and DIR/observations.csv (and DIR/published.csv when
+//!   present, unless `--raw`) → every node, unit and year;
+//! - `validate DIR`: every figure of DIR/published.csv beside the raw computation;
 //! - `sensitivity DIR`: the one-at-a-time ±20 % weight test;
+//! - `sobol DIR`: first- and total-order Sobol indices of one figure to the weights;
 //! - `uncertainty DIR`: Monte Carlo percentile bands of noisy weights;
+//! - `fill DIR`: the filled panel with every value's flag;
 //! - `synth --out DIR`: a synthetic panel with the CAICT framework.
+//!
+//! This module holds what the subcommands share: the data directory's options and loading,
+//! the choice of method, and where output goes.
+
+mod analyse;
+mod compute;
+mod fill;
+mod validate;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use index_engine::sensitivity::{OatOptions, one_at_a_time};
-use index_engine::synth::{SynthOptions, synth_panel};
-use index_engine::uncertainty::{McOptions, monte_carlo};
+use index_engine::synth::{MAX_SYNTH_UNITS, SynthOptions, synth_panel};
+use index_engine::uncertainty::MAX_SAMPLES;
 use index_engine::{
-    Aggregation, Chain, ComputeOptions, FillNote, Framework, IndexResult, Interpolation, Level,
-    Normalisation, Panel, PanelBuilder, Year, compute_with_owned,
+    Aggregation, ComputeOptions, FillNote, FilledPanel, Framework, Interpolation, Level, MAX_YEARS,
+    MethodChoice, Normalisation, Panel, PanelBuilder, Published, PublishedChain, PublishedRule,
+    PublishedUse, Year,
 };
 
-use crate::output::{Format, lang};
-use crate::progress;
-use report::index::{index_figure, write_result_to};
-use report::robustness_table;
+use crate::output::Format;
+use crate::{interrupt, progress};
 
 /// Arguments of `shuchuang index`.
 #[derive(Debug, Args)]
@@ -35,39 +45,35 @@ pub struct IndexArgs {
 #[derive(Debug, Subcommand)]
 enum IndexCommand {
     /// Compute the index for every node, unit and year from DIR/framework.csv and
-    /// DIR/observations.csv.
-    Compute(ComputeArgs),
+    /// DIR/observations.csv (with DIR/published.csv standing in where the data falls short,
+    /// unless --raw).
+    #[command(after_help = compute::EXAMPLES)]
+    Compute(compute::ComputeArgs),
+    /// Every published figure (DIR/published.csv) beside the raw computation, with the leaves
+    /// that explain the difference.
+    #[command(after_help = validate::EXAMPLES)]
+    Validate(validate::ValidateArgs),
     /// One weight at a time raised and lowered: the range of every node's final index.
-    Sensitivity(SensitivityArgs),
+    #[command(after_help = analyse::SENSITIVITY_EXAMPLES)]
+    Sensitivity(analyse::SensitivityArgs),
+    /// First- and total-order Sobol indices of one figure to every weight (Saltelli design,
+    /// Jansen estimators, bootstrap confidence intervals).
+    #[command(after_help = analyse::SOBOL_EXAMPLES)]
+    Sobol(analyse::SobolArgs),
     /// Monte Carlo bands (5th, 50th, 95th percentile) under jointly noisy weights.
-    Uncertainty(UncertaintyArgs),
+    #[command(after_help = analyse::UNCERTAINTY_EXAMPLES)]
+    Uncertainty(analyse::UncertaintyArgs),
+    /// The filled panel: every leaf, unit and year with its value and flag (observed,
+    /// interpolated, carried or missing).
+    #[command(after_help = fill::EXAMPLES)]
+    Fill(fill::FillArgs),
     /// Write a synthetic panel with the CAICT 2025 framework (for benchmarks and tests).
+    #[command(after_help = SYNTH_EXAMPLES)]
     Synth(SynthArgs),
 }
 
-/// Gap filling for interior gaps.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum InterpolateArg {
-    /// Log-linear (constant growth across the gap).
-    Geometric,
-    /// Straight line.
-    Linear,
-    /// Leave interior gaps open.
-    None,
-}
-
-impl From<InterpolateArg> for Interpolation {
-    fn from(a: InterpolateArg) -> Self {
-        match a {
-            InterpolateArg::Geometric => Self::Geometric,
-            InterpolateArg::Linear => Self::Linear,
-            InterpolateArg::None => Self::None,
-        }
-    }
-}
-
 /// Index method.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum MethodArg {
     /// Symmetric growth rates chained from the base year (CAICT 2025).
     Chain,
@@ -75,27 +81,17 @@ enum MethodArg {
     Level,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum NormaliseArg {
-    /// Min-max onto 0–100.
-    MinMax,
-    /// Standard scores.
-    ZScore,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum AggregateArg {
-    /// Weighted arithmetic mean.
-    Arithmetic,
-    /// Weighted geometric mean.
-    Geometric,
-}
+/// The name of the published figures beside framework.csv and observations.csv.
+const PUBLISHED_FILE: &str = "published.csv";
 
 /// Options shared by every subcommand that reads a data directory.
 #[derive(Debug, Args)]
 struct DataArgs {
-    /// Directory holding framework.csv and observations.csv.
+    /// Directory holding framework.csv, observations.csv and, optionally, published.csv.
     dir: PathBuf,
+    /// Observations to read instead of DIR/observations.csv; `-` reads standard input.
+    #[arg(long, value_name = "FILE|-")]
+    observations: Option<PathBuf>,
     /// First computed year, index 100 (default: the first year with data).
     #[arg(long, value_name = "Y")]
     base_year: Option<Year>,
@@ -105,117 +101,147 @@ struct DataArgs {
     to: Option<Year>,
     /// How interior gaps are filled.
     #[arg(long, value_enum, default_value = "geometric")]
-    interpolate: InterpolateArg,
+    interpolate: Interpolation,
     /// Index method.
     #[arg(long, value_enum, default_value = "chain")]
     method: MethodArg,
     /// Normalisation of the level method.
     #[arg(long, value_enum, default_value = "min-max")]
-    normalise: NormaliseArg,
+    normalise: Normalisation,
     /// Aggregation of the level method.
     #[arg(long, value_enum, default_value = "arithmetic")]
-    aggregate: AggregateArg,
+    aggregate: Aggregation,
+    /// The raw computation: ignore DIR/published.csv (by default its figures stand in for a
+    /// node whose own data falls short; chain method only).
+    #[arg(long)]
+    raw: bool,
+    /// Whether a node takes its published path: NODE=auto (the default rule: when its raw
+    /// figure rests partly on missing or filled data up to its last published year),
+    /// NODE=always or NODE=never. Repeat for several nodes.
+    #[arg(long, value_name = "NODE=auto|always|never", value_parser = PublishedRule::parse_override)]
+    published_rule: Vec<(String, PublishedUse)>,
 }
 
 impl DataArgs {
+    /// Loads the directory and fills the panel, printing the notes of the filling.
+    fn load_filled(&self) -> Result<Loaded> {
+        let (fw, panel) = load(self)?;
+        let published = self.published(&fw, &panel)?;
+        let filled = self.options().fill(&panel)?;
+        print_notes(filled.notes());
+        let rule = self.rule();
+        Ok(Loaded {
+            fw,
+            filled,
+            published,
+            rule,
+        })
+    }
+
     fn options(&self) -> ComputeOptions {
         ComputeOptions {
             base_year: self.base_year,
             to_year: self.to,
-            interpolation: self.interpolate.into(),
+            interpolation: self.interpolate,
         }
     }
 
     fn level(&self) -> Level {
         Level {
-            normalisation: match self.normalise {
-                NormaliseArg::MinMax => Normalisation::MinMax,
-                NormaliseArg::ZScore => Normalisation::ZScore,
-            },
-            aggregation: match self.aggregate {
-                AggregateArg::Arithmetic => Aggregation::Arithmetic,
-                AggregateArg::Geometric => Aggregation::Geometric,
-            },
+            normalisation: self.normalise,
+            aggregation: self.aggregate,
         }
+    }
+
+    fn rule(&self) -> PublishedRule {
+        let mut rule = PublishedRule::default();
+        for (node, how) in &self.published_rule {
+            rule.set(node.clone(), *how);
+        }
+        rule
+    }
+
+    /// The published figures the computation uses: DIR/published.csv when present, unless
+    /// `--raw` or the level method (which compares units within a year and has no paths).
+    fn published(&self, fw: &Framework, panel: &Panel) -> Result<Option<Published>> {
+        let path = self.dir.join(PUBLISHED_FILE);
+        let present = path.exists();
+        if !present || self.raw {
+            if !self.published_rule.is_empty() {
+                bail!("--published-rule needs {} (and no --raw)", path.display());
+            }
+            return Ok(None);
+        }
+        if self.method == MethodArg::Level {
+            if !self.published_rule.is_empty() {
+                bail!("--published-rule applies to the chain method, not --method level");
+            }
+            eprintln!(
+                "note: {} is not used by the level method (published index paths are growth paths)",
+                path.display()
+            );
+            return Ok(None);
+        }
+        Ok(Some(read_published(&self.dir, fw, panel)?))
+    }
+}
+
+fn read_published(dir: &Path, fw: &Framework, panel: &Panel) -> Result<Published> {
+    let path = dir.join(PUBLISHED_FILE);
+    Ok(Published::read_csv(
+        fw,
+        panel,
+        open(&path)?,
+        &path.display().to_string(),
+    )?)
+}
+
+/// A data directory made ready for a run: the framework, the filled panel, and the
+/// published figures and rule the chain takes its paths from.
+struct Loaded {
+    fw: Framework,
+    filled: FilledPanel,
+    published: Option<Published>,
+    rule: PublishedRule,
+}
+
+impl Loaded {
+    /// The method the run uses.
+    fn method(&self, data: &DataArgs) -> MethodChoice<'_> {
+        engine(data, self.published.as_ref(), &self.rule)
+    }
+}
+
+/// The method a command runs with: the level method, or the chain with the published paths
+/// when there are any.
+fn engine<'a>(
+    data: &DataArgs,
+    published: Option<&'a Published>,
+    rule: &'a PublishedRule,
+) -> MethodChoice<'a> {
+    match (data.method, published) {
+        (MethodArg::Level, _) => MethodChoice::Level(data.level()),
+        (MethodArg::Chain, Some(p)) => MethodChoice::Published(PublishedChain::new(
+            p,
+            rule,
+            data.options().interpolation.gap_fill(),
+        )),
+        (MethodArg::Chain, None) => MethodChoice::Chain,
     }
 }
 
 #[derive(Debug, Args)]
-struct ComputeArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Also draw the total and first-level indices (lines, estimates dashed) and bar charts
-    /// of the second-level indices into this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
-    chart: Option<PathBuf>,
-    /// Unit drawn in the chart (default: the first unit).
-    #[arg(long)]
-    unit: Option<String>,
-    /// Print load_ms=… compute_ms=… on stderr.
-    #[arg(long)]
-    timings: bool,
-}
-
-#[derive(Debug, Args)]
-struct SensitivityArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// Fraction by which each weight is raised and lowered.
-    #[arg(long, default_value_t = 0.2)]
-    perturb: f64,
-    /// Year compared (default: the last computed year).
-    #[arg(long)]
-    year: Option<Year>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Also draw a tornado chart of the change of the total per weight into this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
-    chart: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-struct UncertaintyArgs {
-    #[command(flatten)]
-    data: DataArgs,
-    /// Number of draws.
-    #[arg(long, default_value_t = 1000)]
-    samples: usize,
-    /// Seed: the same seed gives the same bands, whatever the thread count.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Half-width f of the noise: each weight becomes w·(1 + U(−f, f)).
-    #[arg(long, default_value_t = 0.2)]
-    perturb: f64,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: Format,
-    /// Also draw the total's 5–95 % band over the years into this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
-    chart: Option<PathBuf>,
-    /// Unit drawn in the chart (default: the first unit).
-    #[arg(long)]
-    unit: Option<String>,
-    /// Print load_ms=… compute_ms=… on stderr.
-    #[arg(long)]
-    timings: bool,
-}
-
-#[derive(Debug, Args)]
 struct SynthArgs {
-    /// Number of units.
-    #[arg(long, default_value_t = 1000)]
-    units: usize,
-    /// Number of years.
-    #[arg(long, default_value_t = 31)]
-    years: usize,
+    /// Number of units (at most 1,000,000).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=MAX_SYNTH_UNITS as u64))]
+    units: u64,
+    /// Number of years (at most 1,000).
+    #[arg(long, default_value_t = 31, value_parser = clap::value_parser!(u64).range(1..=MAX_YEARS as u64))]
+    years: u64,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Share of values removed to make gaps.
+    /// Share of values removed to make gaps, in [0, 1).
     #[arg(long, default_value_t = 0.05)]
     gaps: f64,
     /// First year.
@@ -226,12 +252,19 @@ struct SynthArgs {
     out: PathBuf,
 }
 
+const SYNTH_EXAMPLES: &str = "Examples:
+  shuchuang index synth --units 2000 --years 31 --seed 1 --out /tmp/panel
+  shuchuang index compute /tmp/panel --timings --format csv > /dev/null";
+
 /// Runs `shuchuang index`.
 pub fn run(args: IndexArgs) -> Result<()> {
     match args.command {
-        IndexCommand::Compute(a) => compute(a),
-        IndexCommand::Sensitivity(a) => sensitivity(a),
-        IndexCommand::Uncertainty(a) => uncertainty(a),
+        IndexCommand::Compute(a) => compute::run(a),
+        IndexCommand::Validate(a) => validate::run(a),
+        IndexCommand::Sensitivity(a) => analyse::sensitivity(a),
+        IndexCommand::Sobol(a) => analyse::sobol_cmd(a),
+        IndexCommand::Uncertainty(a) => analyse::uncertainty(a),
+        IndexCommand::Fill(a) => fill::run(a),
         IndexCommand::Synth(a) => synth(a),
     }
 }
@@ -249,138 +282,95 @@ fn read_framework(dir: &Path) -> Result<Framework> {
     )?)
 }
 
-/// Reads the observations into a builder (the dense layout is made by `finish`, which the
+/// Reads the observations (`--observations`, `-` for standard input, else
+/// DIR/observations.csv) into a builder (the dense layout is made by `finish`, which the
 /// caller times as part of the computation, like the peer's array building).
-fn read_observations<'f>(dir: &Path, fw: &'f Framework) -> Result<PanelBuilder<'f>> {
-    let path = dir.join("observations.csv");
+fn read_observations<'f>(data: &DataArgs, fw: &'f Framework) -> Result<PanelBuilder<'f>> {
+    let path = (data.observations.clone()).unwrap_or_else(|| data.dir.join("observations.csv"));
+    if path.as_os_str() == "-" {
+        let mut b = PanelBuilder::new(fw, "<stdin>");
+        b.read_csv(std::io::stdin().lock())?;
+        return Ok(b);
+    }
     let mut b = PanelBuilder::new(fw, &path.display().to_string());
-    b.read_csv(open(&path)?)?;
+    let file = open(&path)?;
+    let len = file.get_ref().metadata().map_or(0, |m| m.len());
+    let (bar, reader) = progress::reading(file, len, "reading");
+    b.read_csv(reader)?;
+    bar.finish_and_clear();
     Ok(b)
 }
 
 fn load(data: &DataArgs) -> Result<(Framework, Panel)> {
     let fw = read_framework(&data.dir)?;
-    let panel = read_observations(&data.dir, &fw)?.finish()?;
+    let panel = read_observations(data, &fw)?.finish()?;
     Ok((fw, panel))
 }
 
 fn print_notes(notes: &[FillNote]) {
-    for line in report::index::fill_notes(notes) {
+    for line in report::index_runs::fill_note_lines(notes) {
         eprintln!("{line}");
     }
 }
 
-fn compute(a: ComputeArgs) -> Result<()> {
-    let t0 = Instant::now();
-    let fw = read_framework(&a.data.dir)?;
-    let builder = read_observations(&a.data.dir, &fw)?;
-    let t1 = Instant::now();
-    let panel = builder.finish()?;
-    let filled = a.data.options().fill_owned(panel)?;
-    let result = match a.data.method {
-        MethodArg::Chain => compute_with_owned(&Chain, &fw, filled, None)?,
-        MethodArg::Level => compute_with_owned(&a.data.level(), &fw, filled, None)?,
-    };
-    let t2 = Instant::now();
-    if a.timings {
-        eprintln!(
-            "load_ms={:.3} compute_ms={:.3}",
-            (t1 - t0).as_secs_f64() * 1e3,
-            (t2 - t1).as_secs_f64() * 1e3
-        );
-    }
-    print_notes(result.notes());
-    if let Some(path) = &a.chart {
-        let fig = index_figure(&fw, &result, a.unit.as_deref(), lang())?;
-        crate::chart::write_svg(&fig, path)?;
-    }
-    write_result(&result, a.format)
+/// Where and how a command prints its result.
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Output format (a table rounds and shows the first rows with a note; csv and json are
+    /// complete, in full precision).
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to this file (whole or not at all) instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
 }
 
-fn write_result(result: &IndexResult, format: Format) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    write_result_to(result, format, &mut out)?;
-    out.flush()?;
-    Ok(())
+impl OutputArgs {
+    /// Runs `write` on `--out` (written whole or not at all) or on standard output, and
+    /// returns what it returned.
+    fn emit<T>(&self, write: impl FnOnce(&mut dyn Write) -> report::Result<T>) -> Result<T> {
+        match &self.out {
+            Some(path) => write_file(path, write),
+            None => {
+                let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                let value = write(&mut out)?;
+                out.flush()?;
+                Ok(value)
+            }
+        }
+    }
 }
 
-fn sensitivity(a: SensitivityArgs) -> Result<()> {
-    let (fw, panel) = load(&a.data)?;
-    let filled = a.data.options().fill(&panel)?;
-    print_notes(filled.notes());
-    let opts = OatOptions {
-        perturb: a.perturb,
-        year: a.year,
-    };
-    let report = match a.data.method {
-        MethodArg::Chain => one_at_a_time(&Chain, &fw, &filled, &opts)?,
-        MethodArg::Level => one_at_a_time(&a.data.level(), &fw, &filled, &opts)?,
-    };
-    if let Some(path) = &a.chart {
-        let fig = report::robustness::tornado_figure(&fw, &report, lang())?;
-        crate::chart::write_svg(&fig, path)?;
-    }
-    let t = robustness_table::sensitivity_table(&report, a.format);
-    t.print_in(a.format, lang())?;
-    if a.format == Format::Table {
-        let (heading, c) = robustness_table::sensitivity_cases(&fw, &report, a.perturb);
-        println!("{heading}");
-        c.print_in(Format::Table, lang())?;
-    }
-    if let Some(l) = &report.largest {
-        // On stderr so CSV and JSON on stdout keep exactly their header.
-        eprintln!(
-            "largest change of the total: {:+.4}% ({} {}, unit {})",
-            l.total_change_pct,
-            l.shift.weight,
-            l.shift.direction.as_str(),
-            l.unit
-        );
-    }
-    Ok(())
+/// Writes `path` with `write`, whole or not at all; Ctrl-C on the way says it was not
+/// written.
+fn write_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> report::Result<T>,
+) -> Result<T> {
+    interrupt::note(format!("{} was not written", path.display()));
+    let mut value = None;
+    report::atomic::write_with(path, |out| {
+        value = Some(write(out)?);
+        Ok(())
+    })?;
+    interrupt::note("");
+    value.with_context(|| format!("{}: nothing was written", path.display()))
 }
 
-fn uncertainty(a: UncertaintyArgs) -> Result<()> {
-    let t0 = Instant::now();
-    let (fw, panel) = load(&a.data)?;
-    let t1 = Instant::now();
-    let filled = a.data.options().fill(&panel)?;
-    print_notes(filled.notes());
-    let opts = McOptions {
-        samples: a.samples,
-        seed: a.seed,
-        perturb: a.perturb,
-    };
-    let total = (filled.units().len() as u64).saturating_mul(a.samples as u64);
-    let bar = progress::bar(total, "draws");
-    let tick = |n: u64| bar.inc(n);
-    let report = match a.data.method {
-        MethodArg::Chain => monte_carlo(&Chain, &fw, &filled, &opts, &tick)?,
-        MethodArg::Level => monte_carlo(&a.data.level(), &fw, &filled, &opts, &tick)?,
-    };
-    bar.finish_and_clear();
-    let t2 = Instant::now();
-    if a.timings {
-        eprintln!(
-            "load_ms={:.3} compute_ms={:.3}",
-            (t1 - t0).as_secs_f64() * 1e3,
-            (t2 - t1).as_secs_f64() * 1e3
-        );
-    }
-    if let Some(path) = &a.chart {
-        let fig = report::robustness::band_figure(&fw, &report, a.unit.as_deref(), lang())?;
-        crate::chart::write_svg(&fig, path)?;
-    }
-    robustness_table::uncertainty_table(&report, a.format).print_in(a.format, lang())?;
-    Ok(())
+/// `load_ms=… compute_ms=…` on stderr: loading from `t0` to `t1`, computing to `t2`.
+fn print_timings(t0: Instant, t1: Instant, t2: Instant) {
+    eprintln!(
+        "load_ms={:.3} compute_ms={:.3}",
+        (t1 - t0).as_secs_f64() * 1e3,
+        (t2 - t1).as_secs_f64() * 1e3
+    );
 }
 
 fn synth(a: SynthArgs) -> Result<()> {
-    let fw = index_engine::caict2025::framework()?;
+    let fw = index_engine::synth::framework()?;
     let opts = SynthOptions {
-        units: a.units,
-        years: a.years,
+        units: usize::try_from(a.units)?,
+        years: usize::try_from(a.years)?,
         first_year: a.first_year,
         seed: a.seed,
         gap_share: a.gaps,
@@ -389,17 +379,16 @@ fn synth(a: SynthArgs) -> Result<()> {
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create {}", a.out.display()))?;
     let fw_path = a.out.join("framework.csv");
-    std::fs::write(&fw_path, index_engine::caict2025::FRAMEWORK_CSV)
-        .with_context(|| format!("cannot write {}", fw_path.display()))?;
+    write_file(&fw_path, |out| {
+        fw.write_csv(out)
+            .map_err(|e| report::ReportError::Invalid(e.to_string()))
+    })?;
     let obs_path = a.out.join("observations.csv");
-    let file =
-        File::create(&obs_path).with_context(|| format!("cannot write {}", obs_path.display()))?;
-    let mut w = BufWriter::with_capacity(1 << 16, file);
-    panel
-        .write_csv(&mut w, "synthetic")
-        .with_context(|| format!("cannot write {}", obs_path.display()))?;
-    w.flush()
-        .with_context(|| format!("cannot write {}", obs_path.display()))?;
+    write_file(&obs_path, |out| {
+        panel
+            .write_csv(out, "synthetic")
+            .map_err(|e| report::ReportError::Invalid(e.to_string()))
+    })?;
     eprintln!(
         "wrote {} and {} ({} observations, {} units × {} years)",
         fw_path.display(),
@@ -410,3 +399,6 @@ fn synth(a: SynthArgs) -> Result<()> {
     );
     Ok(())
 }
+
+/// The bound of `--samples`, for the help text and checks.
+const SAMPLES_MAX: u64 = MAX_SAMPLES as u64;

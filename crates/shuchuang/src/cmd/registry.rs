@@ -224,15 +224,11 @@ fn init(store: &StoreArgs) -> Result<()> {
     let dir = store.dir();
     let lock = dir.lock()?;
     let init = dir.init_registry(&lock)?;
+    let verb = ["opened existing", "created"][usize::from(init.created)];
+    let (at, settings) = (dir.registry_location(), dir.registry_settings());
+    let version = init.schema_version;
     say(format!(
-        "{} registry {} (schema version {}, WAL, synchronous=FULL)",
-        if init.created {
-            "created"
-        } else {
-            "opened existing"
-        },
-        dir.registry_path().display(),
-        init.schema_version
+        "{verb} registry {at} (schema version {version}{settings})"
     ))
 }
 
@@ -276,17 +272,14 @@ fn generate(a: GenerateArgs) -> Result<()> {
         let mut store = dir.open_registry(&lock)?;
         let sp = progress::spinner(&format!("writing {} firms", firms.len()));
         interrupt::note("the cohort is one transaction: it was not written");
-        let s = store.insert(&firms, &reports).with_context(|| {
-            format!("writing the cohort into {}", dir.registry_path().display())
-        })?;
+        let s = store
+            .insert(&firms, &reports)
+            .with_context(|| format!("writing the cohort into {}", dir.registry_location()))?;
         sp.finish_and_clear();
         rows.push(("firms added", Cell::from(s.firms_added)));
         rows.push(("firms already present", Cell::from(s.firms_unchanged)));
         rows.push(("reports added", Cell::from(s.reports_added)));
-        rows.push((
-            "store",
-            Cell::from(dir.registry_path().display().to_string()),
-        ));
+        rows.push(("store", Cell::from(dir.registry_location().to_string())));
     }
     summary_table(rows).print_in(a.format.format, lang())?;
     Ok(())
@@ -406,7 +399,7 @@ fn adjust(a: AdjustArgs) -> Result<()> {
         (store.adjust(a.year, set, &rules.policy), store)
     };
     let adj =
-        adj.with_context(|| format!("adjusting {} in {}", a.year, dir.registry_path().display()))?;
+        adj.with_context(|| format!("adjusting {} in {}", a.year, dir.registry_location()))?;
     sp.finish_and_clear();
     let counts = adj.counts();
     let names: HashMap<EnterpriseId, String> =
@@ -492,7 +485,7 @@ fn show(a: ShowArgs) -> Result<()> {
     let Some(firm) = store.firm(&id)? else {
         bail!(
             "firm {id} is not in the registry {}",
-            dir.registry_path().display()
+            dir.registry_location()
         );
     };
     let reports = store.reports_of(&id)?;
@@ -533,7 +526,7 @@ fn history(a: HistoryArgs) -> Result<()> {
     if store.firm(&id)?.is_none() {
         bail!(
             "firm {id} is not in the registry {}",
-            dir.registry_path().display()
+            dir.registry_location()
         );
     }
     let hist = store.history(&id)?;

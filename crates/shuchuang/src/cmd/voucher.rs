@@ -659,11 +659,10 @@ fn program_report(a: ReportArgs, date: Option<NaiveDate>) -> Result<()> {
 }
 
 fn verify(a: VerifyArgs) -> Result<()> {
-    let path = a.store.dir().ledger_path();
+    let path = a.store.dir().ledger_location();
     // A snapshot read without writing: the journal and its head from one transaction.
     let book = read_book(&a.store, None)?;
-    let v = verify_journal(book.journal())
-        .with_context(|| format!("verifying ledger {}", path.display()))?;
+    let v = verify_journal(book.journal()).with_context(|| format!("verifying ledger {path}"))?;
     print_record(&voucher_report::verify_record(&v), a.format)?;
     if a.format == Format::Table {
         say("verified: hash chain intact, every request replays, invariants hold")?;

@@ -26,6 +26,21 @@ impl<J: Journal> VoucherBook<J> {
         check_request_id(request_id)?;
         let command = command.normalized()?;
         let content_hash = hash_command(&command)?;
+        // Outside a group, a journal with several writers is locked and caught up first, so
+        // the idempotency check and the plan see every request written so far.
+        let session = self.group.is_none() && self.begin_session()?;
+        let out = self.execute_normalized(request_id, command, content_hash);
+        self.end_session(session);
+        out
+    }
+
+    fn execute_normalized(
+        &mut self,
+        request_id: &str,
+        command: Command,
+        content_hash: [u8; 32],
+    ) -> Result<Reply> {
+        self.check_not_stale()?;
         if let Some(r) = self.requests.get(request_id) {
             if r.content_hash == content_hash {
                 return Ok(r.reply.clone());

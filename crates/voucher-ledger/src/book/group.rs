@@ -90,11 +90,19 @@ impl<J: Journal> VoucherBook<J> {
         F: FnOnce(&mut Self) -> std::result::Result<T, E>,
         E: From<LedgerError>,
     {
+        // The outermost group of a journal with several writers holds the write session
+        // from before its first request to its commit: everything in it is planned against
+        // everything written, and the commit is the session's one transaction.
+        let session = if self.group.is_none() {
+            self.begin_session().map_err(E::from)?
+        } else {
+            false
+        };
         let frame = self.begin_group();
         // The book is rolled back to `frame` whatever state the panic left it in (every
         // change since then is in the undo logs), so it is safe to use after the unwind.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)));
-        match outcome {
+        let result = match outcome {
             Ok(Ok(value)) => match self.commit_group(frame) {
                 Ok(()) => Ok(value),
                 Err(e) => Err(E::from(e)),
@@ -105,9 +113,12 @@ impl<J: Journal> VoucherBook<J> {
             }
             Err(panic) => {
                 self.rollback_group(frame);
+                self.end_session(session);
                 std::panic::resume_unwind(panic)
             }
-        }
+        };
+        self.end_session(session);
+        result
     }
 
     /// Lowers the most requests one group may hold (from [`GROUP_REQUESTS_MAX`], which is

@@ -43,6 +43,7 @@
 //! | `redeem.rs` | planning of redemptions and holds, and their settlement or release |
 //! | `apply.rs` | running one request: apply a plan to the ledger, journal it, fold its effects in; the undo log |
 //! | `group.rs` | group commit: many requests in one journal transaction, all or nothing |
+//! | `session.rs` | several writers on one journal: the write session, catching up, `refresh` |
 //! | `replay.rs` | replay of the journal at open, [`VoucherBook::verify`], [`verify_journal`], `check_invariants` |
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -68,6 +69,7 @@ mod record;
 mod redeem;
 mod replay;
 mod request;
+mod session;
 mod state;
 mod write;
 
@@ -75,7 +77,7 @@ pub use challenge::{ChallengeReceipt, ChallengeStep, ChallengeTeam};
 pub use chart::{account_code, account_id, contract_ref, grant_key, names, transfer_code};
 pub use credit::{CreditAccount, CreditAccountKind, CreditCode, CreditPosting, CreditSide};
 pub use document::{Document, StoredDocument};
-pub use record::Record;
+pub use record::{Record, request_of};
 pub use replay::{VerifyReport, verify_journal, verify_journal_against};
 pub use request::{
     ClawbackReceipt, Command, ExpireReceipt, GrantReceipt, REQUEST_ID_LEN_MAX, RedeemReceipt,
@@ -105,6 +107,8 @@ pub struct VoucherBook<J: Journal = SqliteJournal> {
     group: Option<GroupState>,
     /// The most requests in one group (≤ [`GROUP_REQUESTS_MAX`]).
     group_requests_max: usize,
+    /// Why catching up with other writers failed, if it did: the book then refuses writes.
+    stale: Option<String>,
     /// The teams of challenge programs.
     teams: BTreeMap<challenge::TeamKey, challenge::ChallengeTeam>,
     /// Documents by (collection, key), their latest version.
@@ -135,6 +139,7 @@ impl VoucherBook<MemoryJournal> {
             request_ids: Vec::new(),
             group: None,
             group_requests_max: GROUP_REQUESTS_MAX,
+            stale: None,
             teams: BTreeMap::new(),
             documents: BTreeMap::new(),
         }
@@ -158,6 +163,7 @@ impl<J: Journal> VoucherBook<J> {
             request_ids: Vec::new(),
             group: None,
             group_requests_max: GROUP_REQUESTS_MAX,
+            stale: None,
             teams: BTreeMap::new(),
             documents: BTreeMap::new(),
         };

@@ -56,7 +56,9 @@ pub(super) fn parse_record(e: &JournalEntry) -> Result<Record> {
     })
 }
 
-pub(super) fn request_of(e: &JournalEntry) -> Option<String> {
+/// The request id of a batch's header entry (`None` for the other entries): what a journal
+/// that keeps request ids unique (a database's unique constraint) indexes.
+pub fn request_of(e: &JournalEntry) -> Option<String> {
     // Cheap check first: only request headers carry "request_id".
     if !e.body.starts_with("{\"type\":\"request\"") {
         return None;

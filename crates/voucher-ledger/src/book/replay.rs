@@ -11,8 +11,8 @@ use crate::clock::SystemClock;
 use crate::core::Transfer;
 use crate::error::{LedgerError, Result};
 use crate::journal::{
-    Anchor, AnchorCheck, ChainReport, GENESIS_HASH, Journal, MemoryJournal, check_anchor,
-    verify_chain,
+    Anchor, AnchorCheck, ChainReport, GENESIS_HASH, Head, Journal, JournalEntry, MemoryJournal,
+    check_anchor, verify_chain, verify_chain_from,
 };
 use crate::money::{ratio_floor_fen, yuan_to_fen};
 
@@ -56,6 +56,39 @@ impl<J: Journal> VoucherBook<J> {
         let anchor = self.journal.anchor()?;
         let (entries, head) = self.journal.read_all()?;
         verify_chain(&name, &entries, &head, request_of)?;
+        self.replay_entries(&entries)?;
+        self.head = head;
+        if head.seq == 0 {
+            self.head.hash = GENESIS_HASH;
+        }
+        self.check_invariants()?;
+        // A journal cut short (its tail dropped and its head moved back) is a valid, shorter
+        // chain: only the anchor kept outside it tells. Nothing is appended to such a journal.
+        if let Some(a) = anchor {
+            check_anchor(&name, &entries, &a, "its anchor file")?;
+        }
+        Ok(())
+    }
+
+    /// Brings the book up to `head` with what other writers appended since its own head
+    /// (`entries`, read under the journal's write session or in one snapshot): checks that
+    /// they continue the chain from the book's head, replays them through the same code as
+    /// opening does, and checks every invariant. On error the book is unusable for writing
+    /// (its state may hold part of the entries) and must be reopened; the caller says so.
+    pub(super) fn catch_up(&mut self, entries: &[JournalEntry], head: Head) -> Result<()> {
+        if head == self.head {
+            return Ok(());
+        }
+        let name = self.journal.describe();
+        verify_chain_from(&name, &self.head, entries, &head, request_of)?;
+        self.replay_entries(entries)?;
+        self.head = head;
+        self.check_invariants()
+    }
+
+    /// Replays whole batches (a header and the entries it announces) through the same code
+    /// that runs new requests, checking that each produces exactly what was recorded.
+    fn replay_entries(&mut self, entries: &[JournalEntry]) -> Result<()> {
         let mut i = 0;
         while i < entries.len() {
             let Some(first) = entries.get(i) else { break };
@@ -182,16 +215,6 @@ impl<J: Journal> VoucherBook<J> {
                     },
                 })?;
             i += 1 + n;
-        }
-        self.head = head;
-        if head.seq == 0 {
-            self.head.hash = GENESIS_HASH;
-        }
-        self.check_invariants()?;
-        // A journal cut short (its tail dropped and its head moved back) is a valid, shorter
-        // chain: only the anchor kept outside it tells. Nothing is appended to such a journal.
-        if let Some(a) = anchor {
-            check_anchor(&name, &entries, &a, "its anchor file")?;
         }
         Ok(())
     }

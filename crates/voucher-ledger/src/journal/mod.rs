@@ -16,12 +16,14 @@ use sha2::{Digest, Sha256};
 use crate::error::{LedgerError, Result};
 
 mod anchor;
+mod shared;
 mod sqlite;
 
 pub use anchor::{
     ANCHOR_BYTES_MAX, ANCHOR_MAGIC, ANCHOR_SLOT_BYTES, Anchor, AnchorCheck, AnchorParseError,
     anchor_path_for, check_anchor, read_anchor_file, write_anchor_file,
 };
+pub use shared::SharedJournal;
 pub use sqlite::SqliteJournal;
 
 /// The most entries in one appended batch (a request of [`crate::core::BATCH_MAX`] transfers
@@ -130,6 +132,42 @@ pub trait Journal {
     }
     /// Where the journal lives, for messages ("memory" or the file path).
     fn describe(&self) -> String;
+
+    /// Whether several writers (processes or connections) may append to this journal at
+    /// once, serialised by the journal's write session ([`Journal::begin_write`]). A book on
+    /// such a journal opens a session before each request or outermost group, catches up
+    /// with what the others appended (replaying it through the same code as opening does),
+    /// and only then plans and appends, so the chain stays one chain and every rule holds
+    /// against everything written. `false` by default: the book is the journal's only
+    /// writer (a second one is refused at the append, as [`SqliteJournal`] does).
+    fn write_sessions(&self) -> bool {
+        false
+    }
+
+    /// Opens a write session and returns the stored head as of it: until the session ends
+    /// ([`Journal::append_batches`] commits it, [`Journal::end_write`] abandons it), no other
+    /// writer can append, and [`Journal::entries_since`] reads what the head covers. The
+    /// default (a journal with a single writer) takes no lock and returns [`Journal::head`].
+    fn begin_write(&mut self) -> Result<Head> {
+        self.head()
+    }
+
+    /// Every entry after `seq`, in order of seq: inside a write session, up to the head
+    /// [`Journal::begin_write`] returned; outside one, as of one instant (whole batches).
+    /// The default filters [`Journal::entries`].
+    fn entries_since(&self, seq: u64) -> Result<Vec<JournalEntry>> {
+        Ok(self
+            .entries()?
+            .into_iter()
+            .filter(|e| e.seq > seq)
+            .collect())
+    }
+
+    /// Ends the open write session without writing (releasing its lock); nothing when none
+    /// is open, so it is safe to call after an append that committed the session.
+    fn end_write(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 fn check_batch(head: &Head, entries: &[JournalEntry], journal: &str) -> Result<()> {
@@ -207,9 +245,11 @@ fn check_group_size(batches: &[&[JournalEntry]]) -> Result<()> {
     Ok(())
 }
 
-/// Checks a group of batches against `head` (each batch as [`check_batch`] would, each
-/// continuing the one before), returning the head after the last one.
-fn check_group(head: &Head, batches: &[&[JournalEntry]], journal: &str) -> Result<Head> {
+/// Checks a group of batches against `head` before it is written — the group's size, each
+/// batch within its size, continuing the one before, its hashes chained — and returns the
+/// head after the last one. Every journal runs it on its append path (including those
+/// outside this crate), so what verify checks after reading was checked before writing.
+pub fn check_group(head: &Head, batches: &[&[JournalEntry]], journal: &str) -> Result<Head> {
     check_group_size(batches)?;
     let mut head = *head;
     for b in batches {
@@ -322,6 +362,18 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     fn describe(&self) -> String {
         (**self).describe()
     }
+    fn write_sessions(&self) -> bool {
+        (**self).write_sessions()
+    }
+    fn begin_write(&mut self) -> Result<Head> {
+        (**self).begin_write()
+    }
+    fn entries_since(&self, seq: u64) -> Result<Vec<JournalEntry>> {
+        (**self).entries_since(seq)
+    }
+    fn end_write(&mut self) -> Result<()> {
+        (**self).end_write()
+    }
 }
 
 /// Lower-case hex of a hash (a table lookup: this runs once per journal entry).
@@ -333,6 +385,20 @@ pub fn hash_hex(hash: &[u8; 32]) -> String {
         out.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     out
+}
+
+/// A stored hash read back from its hex (as [`hash_hex`] writes it); a malformed one is
+/// [`LedgerError::Tampered`] at entry `seq` of `journal`. For the journals that store hashes
+/// as text (SQLite, a server).
+pub fn parse_hash_hex(s: &str, seq: u64, journal: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).map_err(|e| LedgerError::Tampered {
+        journal: journal.to_string(),
+        seq,
+        request: String::new(),
+        reason: format!("stored hash '{s}' is not 64 hex digits ({e})"),
+    })?;
+    Ok(out)
 }
 
 /// What [`verify_chain`] found.
@@ -354,12 +420,29 @@ pub fn verify_chain(
     head: &Head,
     request_of: impl Fn(&JournalEntry) -> Option<String>,
 ) -> Result<ChainReport> {
-    let mut prev = GENESIS_HASH;
-    let mut prev_batch = 0u64;
+    verify_chain_from(journal, &Head::default(), entries, head, request_of)
+}
+
+/// Checks that `entries` continue the chain from `start` (the head a reader already holds:
+/// [`Head::default`] for the whole journal) up to `head`. What a book catching up with other
+/// writers checks before it replays their entries.
+pub fn verify_chain_from(
+    journal: &str,
+    start: &Head,
+    entries: &[JournalEntry],
+    head: &Head,
+    request_of: impl Fn(&JournalEntry) -> Option<String>,
+) -> Result<ChainReport> {
+    let mut prev = if start.seq == 0 {
+        GENESIS_HASH
+    } else {
+        start.hash
+    };
+    let mut prev_batch = start.batch;
     let mut batches = 0u64;
     let mut current_request: Option<String> = None;
     for (i, e) in entries.iter().enumerate() {
-        let expected_seq = i as u64 + 1;
+        let expected_seq = start.seq + i as u64 + 1;
         if let Some(r) = request_of(e) {
             current_request = Some(r);
         }
@@ -397,7 +480,7 @@ pub fn verify_chain(
         prev = e.hash;
         prev_batch = e.batch;
     }
-    let last_seq = entries.len() as u64;
+    let last_seq = start.seq + entries.len() as u64;
     if head.seq != last_seq || (last_seq > 0 && head.hash != prev) {
         return Err(LedgerError::Tampered {
             journal: journal.to_string(),

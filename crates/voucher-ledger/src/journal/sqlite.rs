@@ -11,7 +11,7 @@ use crate::error::{LedgerError, Result};
 use super::anchor::{read_anchor_slots, write_anchor_slot};
 use super::{
     Anchor, Head, Journal, JournalEntry, anchor_path_for, check_group, check_group_size, hash_hex,
-    read_anchor_file, write_anchor_file,
+    parse_hash_hex, read_anchor_file, write_anchor_file,
 };
 
 /// A journal in one SQLite file, in WAL mode with `synchronous=FULL`: a batch is one
@@ -318,17 +318,6 @@ fn sync_dir(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn parse_hash(s: &str, seq: u64, journal: &str) -> Result<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).map_err(|e| LedgerError::Tampered {
-        journal: journal.to_string(),
-        seq,
-        request: String::new(),
-        reason: format!("stored hash '{s}' is not 64 hex digits ({e})"),
-    })?;
-    Ok(out)
-}
-
 fn to_i64(v: u64, what: &str, journal: &str) -> Result<i64> {
     i64::try_from(v).map_err(|_| LedgerError::Storage {
         journal: journal.to_string(),
@@ -429,7 +418,7 @@ impl Journal for SqliteJournal {
                 u64::try_from(seq).map_err(|_| self.storage(format!("negative seq {seq}")))?;
             let batch = u64::try_from(batch)
                 .map_err(|_| self.storage(format!("entry {seq}: negative batch")))?;
-            let hash = parse_hash(&hash, seq, &name)?;
+            let hash = parse_hash_hex(&hash, seq, &name)?;
             out.push(JournalEntry {
                 seq,
                 batch,
@@ -487,7 +476,7 @@ fn read_head(conn: &Connection, name: &str) -> Result<Head> {
             Ok(Head {
                 seq,
                 batch: u64::try_from(batch).map_err(|_| storage("negative head batch".into()))?,
-                hash: parse_hash(&hash, seq, name)?,
+                hash: parse_hash_hex(&hash, seq, name)?,
             })
         }
     }
