@@ -70,7 +70,9 @@ mod write;
 
 pub use chart::{account_code, account_id, contract_ref, grant_key, names, transfer_code};
 pub use record::Record;
-pub use replay::{VerifyReport, verify_journal, verify_journal_against};
+pub use replay::{
+    VerifyReport, verify_journal, verify_journal_against, verify_journal_against_kept,
+};
 pub use request::{
     ClawbackReceipt, Command, ExpireReceipt, GrantReceipt, REQUEST_ID_LEN_MAX, RedeemReceipt,
     Reply, SubsidyLimit,
