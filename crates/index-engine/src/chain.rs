@@ -32,11 +32,27 @@ pub struct ChainUnit {
     estimated: Vec<f64>,
 }
 
-/// Growth from `a` to `b`, both known and ≥ 0.
+/// Growth from `a` to `b`, both known and ≥ 0: `200·(b − a)/(a + b)`, always in
+/// [−200, 200] and finite.
+///
+/// The plain formula overflows when `a + b` or `200·(b − a)` passes `f64::MAX` (values near
+/// 1e306 gave −inf), and rounding can take it a hair past ±200 when one value is 0, which
+/// would turn the chain factor negative. Such inputs take the same ratio from halves, which
+/// cannot overflow (`a/2 + b/2 ≤ f64::MAX` and each share is in [0, 1]), and the result is held
+/// to [−200, 200]; ordinary inputs keep the plain formula, bit for bit.
 #[inline]
 pub fn symmetric_growth(a: f64, b: f64) -> f64 {
     let s = a + b;
-    if s > 0.0 { 200.0 * (b - a) / s } else { 0.0 }
+    if !(s > 0.0) {
+        return 0.0;
+    }
+    let v = 200.0 * (b - a) / s;
+    if s.is_finite() && v.is_finite() && (-200.0..=200.0).contains(&v) {
+        return v;
+    }
+    let (ha, hb) = (a * 0.5, b * 0.5);
+    let hs = ha + hb;
+    (200.0 * (hb / hs - ha / hs)).clamp(-200.0, 200.0)
 }
 
 /// The chain factor `(200 + V)/(200 − V)`: the ratio `x_t/x_{t−1}` that growth `V` stands for.
@@ -109,7 +125,12 @@ pub(crate) fn leaf_rows(
             let v = symmetric_growth(xp, xt);
             g[t] = v;
             e[t] = match stretch {
-                Some((level, x0)) if x0 > 0.0 => level * xt / x0,
+                Some((level, x0)) if x0 > 0.0 => {
+                    // The ratio first when the product alone would overflow (x near f64::MAX).
+                    let e = level * xt / x0;
+                    let e = if e.is_finite() { e } else { level * (xt / x0) };
+                    if e.is_finite() { e } else { f64::NAN }
+                }
                 _ => {
                     let next = prev_e * chain_factor(v);
                     if next.is_finite() { next } else { f64::NAN }
