@@ -269,6 +269,12 @@ impl Framework {
             });
             lines.push(line);
         }
+        if specs.is_empty() {
+            return Err(IndexError::NoRows {
+                source_name: source_name.to_string(),
+                what: "nodes",
+            });
+        }
         Self::build(specs, &lines, source_name)
     }
 
