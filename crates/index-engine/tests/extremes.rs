@@ -96,3 +96,26 @@ fn symmetric_growth_never_overflows_for_values_a_panel_accepts() {
     assert_eq!(symmetric_growth(f64::MAX, f64::MAX), 0.0);
     assert!(close(symmetric_growth(f64::MAX / 3.0, f64::MAX), 100.0));
 }
+
+/// A synthetic panel whose years would pass `i32::MAX` (issue 11.8: `--first-year
+/// 2147483640` wrapped to negative years) is refused, naming the years and the bounds.
+#[test]
+fn synthetic_years_beyond_their_bounds_are_refused_not_wrapped() {
+    use index_engine::synth::{SYNTH_YEAR_MAX, SynthOptions, synth_panel};
+    let fw = fw();
+    let opts = |first_year, years| SynthOptions {
+        units: 2,
+        years,
+        first_year,
+        ..Default::default()
+    };
+    let e = synth_panel(&fw, &opts(2_147_483_640, 10)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid option: years 2147483640..=2147483649 are outside 1..=9999 (first year 2147483640, 10 years)"
+    );
+    assert!(synth_panel(&fw, &opts(0, 3)).is_err());
+    assert!(synth_panel(&fw, &opts(SYNTH_YEAR_MAX - 2, 4)).is_err());
+    let p = synth_panel(&fw, &opts(SYNTH_YEAR_MAX - 2, 3)).unwrap();
+    assert_eq!(p.year_span(), Some((SYNTH_YEAR_MAX - 2, SYNTH_YEAR_MAX)));
+}

@@ -111,3 +111,29 @@ fn an_empty_contract_id_is_refused_naming_the_field() {
         .assert()
         .success();
 }
+
+/// `index synth --first-year 2147483640 --years 10`: refused with the years and the bounds,
+/// no panic, nothing written (issue 11.8; the years once wrapped to negative).
+#[test]
+fn synthetic_years_past_the_bound_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("syn");
+    sc(tmp.path())
+        .args([
+            "index",
+            "synth",
+            "--first-year",
+            "2147483640",
+            "--years",
+            "10",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "years 2147483640..=2147483649 are outside 1..=9999",
+        ))
+        .stderr(predicate::str::contains("panicked").not());
+    assert!(!out.exists(), "a refused panel writes nothing");
+}

@@ -180,7 +180,7 @@ struct SensitivityArgs {
 struct UncertaintyArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// Number of draws.
+    /// Number of draws (1..=10,000,000).
     #[arg(long, default_value_t = 1000)]
     samples: usize,
     /// Seed: the same seed gives the same bands, whatever the thread count.
@@ -205,19 +205,19 @@ struct UncertaintyArgs {
 
 #[derive(Debug, Args)]
 struct SynthArgs {
-    /// Number of units.
+    /// Number of units (1..=1,000,000).
     #[arg(long, default_value_t = 1000)]
     units: usize,
-    /// Number of years.
+    /// Number of years (1..=1,000).
     #[arg(long, default_value_t = 31)]
     years: usize,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Share of values removed to make gaps.
+    /// Share of values removed to make gaps, in [0, 1).
     #[arg(long, default_value_t = 0.05)]
     gaps: f64,
-    /// First year.
+    /// First year; the years run within 1..=9,999.
     #[arg(long, default_value_t = 2000)]
     first_year: Year,
     /// Directory to write framework.csv and observations.csv into (created if missing).
