@@ -43,7 +43,7 @@ pub struct ChainUnit {
 #[inline]
 pub fn symmetric_growth(a: f64, b: f64) -> f64 {
     let s = a + b;
-    if !(s > 0.0) {
+    if s.is_nan() || s <= 0.0 {
         return 0.0;
     }
     let v = 200.0 * (b - a) / s;

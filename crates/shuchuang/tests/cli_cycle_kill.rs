@@ -11,7 +11,7 @@
 //! By default each of steps 2 (grants, one group per 1,000 firms) and 3 (compute payments,
 //! one group per 10,000) is killed after its first, second, second-to-last and last request,
 //! and one past the last (no kill: the step's requests are all made, so the run completes).
-//! `SHUCHUANG_KILL_EVERY=1` kills after every request of both steps (about 650 runs).
+//! `SHUCHUANG_KILL_EVERY=1` kills after every request of both steps instead.
 
 use std::path::Path;
 
