@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use registry_model::{RegistryStore, SqliteStore};
 use store_postgres::{DatabaseUrl, PgJournal, PgRegistry};
-use voucher_ledger::{Journal, ManualClock, ReadMode, ReadOnlyJournal, SqliteJournal, VoucherBook};
+use voucher_ledger::{Journal, ManualClock, ReadMode, SqliteJournal, VoucherBook};
 
 use crate::cohort::{CohortMemory, CohortMeta};
 use crate::error::{CultivationError, Result};
@@ -340,8 +340,9 @@ impl DataDir {
         Ok(book)
     }
 
-    /// Opens a snapshot of the voucher book for reading (nothing is written; in a read-only
-    /// directory no file is made beside it).
+    /// Opens the voucher book for reading: the journal read-only (its entries and head read in
+    /// one transaction, checked against the anchor file), nothing written; in a read-only
+    /// directory no file is made beside it.
     pub fn read_ledger(&self, date: Option<NaiveDate>) -> Result<LedgerHandle> {
         let journal: Box<dyn Journal> = match &self.database {
             Some(url) => Box::new(PgJournal::open_read_only(url)?),
@@ -355,7 +356,7 @@ impl DataDir {
                 } else {
                     ReadMode::Shared
                 };
-                Box::new(ReadOnlyJournal::open(&path, mode)?)
+                Box::new(SqliteJournal::open_read_only_with(&path, mode)?)
             }
         };
         let mut book = VoucherBook::with_journal(journal, Box::new(voucher_ledger::SystemClock))?;

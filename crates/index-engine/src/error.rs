@@ -55,6 +55,14 @@ pub enum IndexError {
         /// What is wrong.
         reason: String,
     },
+    /// A file with its header and no rows where at least one is needed.
+    #[error("{source_name}: line 1: no {what}: the file has a header and no rows")]
+    NoRows {
+        /// File name or other label of the input.
+        source_name: String,
+        /// What the rows would have been (`nodes`).
+        what: &'static str,
+    },
     /// Two observations for the same indicator, unit and year.
     #[error(
         "{source_name}: line {line}: duplicate observation for indicator '{indicator}', unit '{unit}', year {year} (first given on line {first_line})"

@@ -122,6 +122,12 @@ impl Framework {
             lines.push(line);
             Ok(())
         })?;
+        if specs.is_empty() {
+            return Err(IndexError::NoRows {
+                source_name: source_name.to_string(),
+                what: "nodes",
+            });
+        }
         Self::build(specs, &lines, source_name)
     }
 

@@ -21,6 +21,12 @@ use crate::error::{IndexError, Result};
 use crate::framework::{Framework, Year};
 use crate::panel::{MAX_CELLS, MAX_YEARS, Panel};
 
+/// The earliest year a synthetic panel may start (assumed: calendar years of four digits at
+/// most, so a year never wraps and always prints as written).
+pub const SYNTH_YEAR_MIN: Year = 1;
+/// The latest year a synthetic panel may reach (assumed, as [`SYNTH_YEAR_MIN`]).
+pub const SYNTH_YEAR_MAX: Year = 9_999;
+
 /// Most units a synthetic panel may have.
 pub const MAX_SYNTH_UNITS: usize = 1_000_000;
 
@@ -80,12 +86,14 @@ pub fn synth_panel(framework: &Framework, opts: &SynthOptions) -> Result<Panel> 
             opts.years
         )));
     }
-    if crate::year::year_after(opts.first_year, opts.years - 1).is_none() {
+    // years ≤ MAX_YEARS, so the sum cannot overflow in i64.
+    let last_year = i64::from(opts.first_year) + opts.years as i64 - 1;
+    if i64::from(opts.first_year) < i64::from(SYNTH_YEAR_MIN)
+        || last_year > i64::from(SYNTH_YEAR_MAX)
+    {
         return Err(IndexError::Options(format!(
-            "first year {} plus {} years passes the last representable year {}",
-            opts.first_year,
-            opts.years,
-            Year::MAX
+            "years {}..={last_year} are outside {SYNTH_YEAR_MIN}..={SYNTH_YEAR_MAX} (first year {}, {} years)",
+            opts.first_year, opts.first_year, opts.years
         )));
     }
     if !(0.0..1.0).contains(&opts.gap_share) {

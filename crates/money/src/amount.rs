@@ -179,8 +179,20 @@ impl FromStr for Money {
     /// A decimal number of yuan (`1234.5`, `-3`, ` 7.00 `); no exponent, no separators.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        let d = Decimal::from_str_exact(t)
-            .map_err(|_| MoneyError::amount(t, "not a decimal number"))?;
+        let d = Decimal::from_str_exact(t).map_err(|_| {
+            // Digits beyond what a Decimal holds are a number too large, not a malformed one.
+            let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+            let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+            let numeric = !int.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit());
+            let reason = if numeric {
+                "beyond ±10^15 yuan"
+            } else {
+                "not a decimal number"
+            };
+            MoneyError::amount(t, reason)
+        })?;
         Money::from_yuan(d)
     }
 }
@@ -243,6 +255,16 @@ mod tests {
         );
         // Beyond Decimal's range after scaling to fen: an error, not a panic.
         assert!("79228162514264337593543950335".parse::<Money>().is_err());
+        // Beyond Decimal's own range: named as too large, not as malformed.
+        for t in [
+            "1234567890123456789012345678901",
+            "-99999999999999999999999999999.5",
+        ] {
+            assert_eq!(
+                t.parse::<Money>().unwrap_err().reason(),
+                "beyond ±10^15 yuan"
+            );
+        }
         assert!(Money::from_fen(MONEY_FEN_MAX + 1).is_none());
         assert!(Money::from_fen_u64(u64::MAX).is_none());
     }

@@ -126,7 +126,44 @@ pub fn findings_table(a: &Analysis) -> Table {
             Cell::from("condition too large for the analysis"),
         ]);
     }
+    let unlisted = a.overlaps_total.saturating_sub(a.overlaps.len() as u64);
+    if unlisted > 0 {
+        t.push([
+            Cell::from("overlaps not listed"),
+            Cell::Null,
+            Cell::Null,
+            Cell::from(format!(
+                "{unlisted} more of {} overlaps found",
+                a.overlaps_total
+            )),
+        ]);
+    }
+    if a.pairs_unchecked > 0 {
+        t.push([
+            Cell::from("pairs unchecked"),
+            Cell::Null,
+            Cell::Null,
+            Cell::from(format!(
+                "{} pairs of rules not examined (the analysis stops after {} pairs): overlaps \
+                 among them are not counted",
+                a.pairs_unchecked,
+                sandbox_rules::analysis::OVERLAP_PAIRS_MAX
+            )),
+        ]);
+    }
     t
+}
+
+/// One line of counts for `rules check --strict`: every overlap found (not only the listed
+/// ones), exceptions that never apply, and pairs left unchecked.
+pub fn findings_summary(a: &Analysis) -> String {
+    format!(
+        "{} overlap(s) ({} listed), {} exception(s) that never apply, {} pair(s) unchecked",
+        a.overlaps_total.max(a.overlaps.len() as u64),
+        a.overlaps.len(),
+        a.dead_exceptions.len(),
+        a.pairs_unchecked
+    )
 }
 
 /// Each cases file's run.

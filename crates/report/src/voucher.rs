@@ -261,8 +261,9 @@ pub fn program_report_note(r: &ProgramReport) -> String {
     )
 }
 
-/// What a verification checked.
-pub fn verify_record(v: &VerifyReport) -> Record {
+/// What a verification checked, with the anchor it checked against and where that came from
+/// (`anchor_source`: the anchor file's path, or `--anchor`).
+pub fn verify_record(v: &VerifyReport, anchor_source: Option<&str>) -> Record {
     let mut r = Record::new();
     r.push("journal", &v.journal);
     r.push("entries", v.chain.entries);
@@ -275,6 +276,20 @@ pub fn verify_record(v: &VerifyReport) -> Record {
         signed_yuan(i128::try_from(v.posted_total_fen).unwrap_or(i128::MAX)),
     );
     r.push("head_hash", &v.chain.head_hash);
+    // The anchor checked (none: a cut at the end is not detectable), where it came from, and
+    // how many entries the journal holds beyond it.
+    match &v.anchor {
+        Some(a) => {
+            r.push("anchor", a.anchor.to_string());
+            r.push("anchor_source", anchor_source.unwrap_or(""));
+            r.push("anchor_lag_entries", a.lag_entries);
+        }
+        None => {
+            r.push("anchor", Cell::Null);
+            r.push("anchor_source", Cell::Null);
+            r.push("anchor_lag_entries", Cell::Null);
+        }
+    }
     r
 }
 

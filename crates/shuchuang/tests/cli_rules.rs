@@ -64,7 +64,40 @@ fn check_strict_fails_on_an_overlap() {
         .arg(&f)
         .assert()
         .failure()
-        .stderr(predicate::str::contains("1 overlap(s)"));
+        .stderr(predicate::str::contains("1 overlap(s) (1 listed)"));
+}
+
+/// More overlaps than the analysis lists (issue 11.9): `--strict` counts every one found
+/// (`overlaps_total`), not only the listed ones, and the table says how many are not listed.
+#[test]
+fn check_strict_counts_every_overlap_not_only_the_listed_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("many.toml");
+    // 60 base rules, rule i applying from x ≥ i with its own outcome: every one of the
+    // 60·59/2 = 1,770 pairs overlaps; 1,000 are listed (OVERLAPS_LISTED_MAX).
+    let mut t = String::from("[set]\nname = \"many\"\n[facts.x]\ntype = \"integer\"\n");
+    for i in 0..60 {
+        t.push_str(&format!(
+            "[[rule]]\nid = \"r{i}\"\ncitation = \"c\"\nwhen = {{ fact = \"x\", ge = {i} }}\noutcome = \"o{i}\"\n"
+        ));
+    }
+    std::fs::write(&f, t).unwrap();
+    bin(tmp.path())
+        .args(["rules", "check", "--format", "csv"])
+        .arg(&f)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "overlaps not listed,,,770 more of 1770 overlaps found",
+        ));
+    bin(tmp.path())
+        .args(["rules", "check", "--strict"])
+        .arg(&f)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "1770 overlap(s) (1000 listed), 0 exception(s) that never apply, 0 pair(s) unchecked",
+        ));
 }
 
 #[test]

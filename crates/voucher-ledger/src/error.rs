@@ -319,6 +319,14 @@ pub enum LedgerError {
         /// What the first use was.
         detail: String,
     },
+    /// A contract id that is empty, too long or holds control characters.
+    #[error("contract id '{contract_id}' is invalid: {reason}")]
+    InvalidContractId {
+        /// The id as given.
+        contract_id: String,
+        /// Why, and what is accepted.
+        reason: &'static str,
+    },
     /// A request id that is empty or too long.
     #[error("request id '{request_id}' is invalid: {reason}")]
     InvalidRequestId {

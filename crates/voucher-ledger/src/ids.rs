@@ -103,12 +103,12 @@ pub fn provider_id(raw: &str, program: &str) -> Result<String> {
 /// ```
 pub fn contract_id(raw: &str) -> Result<String> {
     let t = raw.trim();
-    check_id_text(t, CONTRACT_ID_LEN_MAX).map_err(|reason| LedgerError::InvalidRequestId {
-        request_id: raw.to_string(),
+    check_id_text(t, CONTRACT_ID_LEN_MAX).map_err(|reason| LedgerError::InvalidContractId {
+        contract_id: raw.to_string(),
         reason: match reason {
-            IdFault::Empty => "contract id is empty",
-            IdFault::TooLong => "contract id is longer than 200 bytes",
-            IdFault::ControlCharacter => "contract id contains control characters",
+            IdFault::Empty => "empty (a contract id is 1–200 bytes without control characters)",
+            IdFault::TooLong => "longer than 200 bytes",
+            IdFault::ControlCharacter => "contains control characters",
         },
     })?;
     Ok(t.to_string())

@@ -27,7 +27,6 @@
 //!   one money type and its rounding rules: subsidies round down to the fen).
 //! - [`paying`]: which refusals are answers ([`LedgerError::is_refusal`]) and which program
 //!   pays a bill ([`VoucherBook::paying_program`]).
-//! - [`read_only`]: [`ReadOnlyJournal`], a SQLite journal read without writing.
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -83,7 +82,6 @@ pub mod journal;
 pub mod money;
 pub mod paying;
 pub mod program;
-pub mod read_only;
 pub mod share;
 
 pub use audit::{AccountBalance, FirmStatement, ProgramReport, StatementLine, YearReport};
@@ -94,6 +92,7 @@ pub use book::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use core::{Account, AccountFlags, Ledger, NewAccount, PendingState, Transfer, TransferFlags};
 pub use error::{LedgerError, Result};
-pub use journal::{Anchor, Journal, JournalEntry, MemoryJournal, SharedJournal, SqliteJournal};
+pub use journal::{
+    Anchor, Journal, JournalEntry, MemoryJournal, ReadMode, SharedJournal, SqliteJournal,
+};
 pub use program::{Firm, Program, Provider, Rating, VoucherKind};
-pub use read_only::{ReadMode, ReadOnlyJournal};

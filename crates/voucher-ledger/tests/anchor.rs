@@ -260,3 +260,45 @@ fn the_anchor_file_keeps_two_checksummed_slots_and_survives_a_torn_one() {
     assert!(e.to_string().contains("anchor"), "{e}");
     assert!(VoucherBook::open(&path).is_err());
 }
+
+#[test]
+fn a_kept_head_hash_alone_finds_its_anchor_and_catches_a_cut() {
+    use voucher_ledger::book::verify_journal_against_kept;
+    use voucher_ledger::journal::{GENESIS_HASH, KeptAnchor};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    let anchor = setup(&path);
+    let j = SqliteJournal::open_read_only(&path).unwrap();
+    // The head hash names the same anchor as the whole anchor.
+    let by_hash = verify_journal_against_kept(&j, &KeptAnchor::Head(anchor.head_hash)).unwrap();
+    assert_eq!(by_hash.anchor.unwrap().anchor, anchor);
+    assert_eq!(by_hash.anchor.unwrap().lag_entries, 0);
+    // An earlier head (the end of batch 3) is an anchor the journal has grown past.
+    let entries = j.entries().unwrap();
+    let end3 = entries.iter().rev().find(|e| e.batch == 3).unwrap();
+    let v = verify_journal_against_kept(&j, &KeptAnchor::Head(end3.hash)).unwrap();
+    assert_eq!(v.anchor.unwrap().anchor.entries, end3.seq);
+    assert_eq!(v.anchor.unwrap().lag_entries, anchor.entries - end3.seq);
+    // The genesis hash is the empty journal's head: every journal holds it.
+    assert!(verify_journal_against_kept(&j, &KeptAnchor::Head(GENESIS_HASH)).is_ok());
+    // A hash inside a batch is not a head.
+    let first3 = entries.iter().find(|e| e.batch == 3).unwrap();
+    assert_ne!(first3.seq, end3.seq);
+    let e = verify_journal_against_kept(&j, &KeptAnchor::Head(first3.hash)).unwrap_err();
+    assert!(e.to_string().contains("inside batch 3"), "{e}");
+    drop(j);
+    // Cut after batch 5: the kept head is nowhere in the journal.
+    truncate_to_batch(&path, 5);
+    // The anchor file beside it catches the cut already; without it, the hash does.
+    assert!(verify_journal(&SqliteJournal::open_read_only(&path).unwrap()).is_err());
+    std::fs::remove_file(anchor_path_for(&path)).unwrap();
+    let j = SqliteJournal::open_read_only(&path).unwrap();
+    verify_journal(&j).unwrap();
+    let e = verify_journal_against_kept(&j, &KeptAnchor::Head(anchor.head_hash)).unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Tampered { .. })
+            && e.to_string()
+                .contains("no entry of the journal has the head hash"),
+        "{e}"
+    );
+}

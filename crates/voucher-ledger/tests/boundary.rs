@@ -148,7 +148,7 @@ fn provider_and_contract_ids_are_validated_like_request_ids() {
         assert!(
             matches!(
                 e,
-                LedgerError::InvalidRequestId { .. } | LedgerError::ProgramInvalid { .. }
+                LedgerError::InvalidContractId { .. } | LedgerError::ProgramInvalid { .. }
             ),
             "provider {provider:?}, contract {contract:?}: {e}"
         );
@@ -157,7 +157,7 @@ fn provider_and_contract_ids_are_validated_like_request_ids() {
     let e = book.declare_related("rel", bj, "a\u{0}b").unwrap_err();
     assert!(matches!(e, LedgerError::ProgramInvalid { .. }), "{e}");
     let e = book.settle("s", " \t").unwrap_err();
-    assert!(matches!(e, LedgerError::InvalidRequestId { .. }), "{e}");
+    assert!(matches!(e, LedgerError::InvalidContractId { .. }), "{e}");
 
     // A contract is one contract however it is spelt around its edges.
     book.redeem("r1", p, &bj, "cloud", "  C-7 ", dec!(1000))

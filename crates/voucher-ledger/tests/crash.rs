@@ -318,3 +318,93 @@ fn crash_recovery_in_groups() {
     assert!(mid_group > 0, "no kill landed inside a group");
     eprintln!("{kills} SIGKILLs, {mid_group} with a group in progress lost whole");
 }
+
+/// The writer for the disk-full test: writes batches until one is refused, then prints
+/// `REFUSED` with the error and ends normally (a full disk is an error, never a panic).
+fn child_until_refused(path: &Path) {
+    let mut book = open_child(path);
+    let mut i = next_batch(&book);
+    let out = std::io::stdout();
+    while i < BATCHES_MAX {
+        let r = book.create_transfers(&format!("batch-{i}"), batch(i));
+        let mut lock = out.lock();
+        match r {
+            Ok(_) => writeln!(lock, "COMMITTED {i}").expect("stdout"),
+            Err(e) => {
+                writeln!(lock, "REFUSED {e}").expect("stdout");
+                lock.flush().expect("stdout");
+                // The book refuses to go on as it was: a further batch is refused too.
+                let again = book.create_transfers(&format!("batch-{i}"), batch(i));
+                writeln!(lock, "AGAIN {}", again.is_err()).expect("stdout");
+                return;
+            }
+        }
+        lock.flush().expect("stdout");
+        i += 1;
+    }
+}
+
+/// Disk full (issue 13): the writer runs with its file size limited (`ulimit -f`, SIGXFSZ
+/// ignored, so a write past the limit fails with EFBIG as on a full disk, and SQLite reports
+/// "database or disk is full"). The batch that does not fit is refused with an error, no
+/// panic; after the limit is lifted every batch reported committed is there in full, none is
+/// half there, verify passes, and the writer goes on where it stopped.
+#[test]
+fn a_full_disk_refuses_the_batch_and_loses_nothing() {
+    if let Some(path) = std::env::var_os(CHILD_ENV) {
+        child_until_refused(Path::new(&path));
+        return;
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    for limit_kib in [96, 160, 256] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ledger.sqlite");
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; ulimit -f {limit_kib}; exec \"$0\" a_full_disk_refuses_the_batch_and_loses_nothing --exact --nocapture --test-threads=1"
+            ))
+            .arg(&exe)
+            .env(CHILD_ENV, &path)
+            .stderr(Stdio::null())
+            .output()
+            .expect("run the writer");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "limit {limit_kib} KiB: writer failed: {text}"
+        );
+        let refused = text
+            .lines()
+            .find_map(|l| l.strip_prefix("REFUSED "))
+            .unwrap_or_else(|| panic!("limit {limit_kib} KiB: nothing refused: {text}"));
+        assert!(
+            refused.contains("full") || refused.contains("I/O") || refused.contains("disk"),
+            "limit {limit_kib} KiB: {refused}"
+        );
+        assert!(text.contains("AGAIN true"), "limit {limit_kib} KiB: {text}");
+        let reported: Vec<u64> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("COMMITTED "))
+            .map(|s| s.parse().expect("batch id"))
+            .collect();
+        assert!(
+            !reported.is_empty(),
+            "limit {limit_kib} KiB: nothing fitted"
+        );
+        let n = check(&path, &reported);
+        assert!(n as usize >= reported.len());
+        // With room again, the writer continues from the first batch not stored.
+        let mut book = open_child(&path);
+        let next = next_batch(&book);
+        assert_eq!(next, n + 1);
+        book.create_transfers(&format!("batch-{next}"), batch(next))
+            .expect("a batch fits once there is room");
+        drop(book);
+        check(&path, &reported);
+        eprintln!(
+            "limit {limit_kib} KiB: {} batches committed, then refused: {refused}",
+            reported.len()
+        );
+    }
+}

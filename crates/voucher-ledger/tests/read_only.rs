@@ -1,11 +1,11 @@
-//! Reading a ledger without writing: a snapshot journal beside a live writer and on a
+//! Reading a ledger without writing: a read-only journal beside a live writer and on a
 //! read-only medium, and the paying-program choice.
 
 use chrono::NaiveDate;
 use registry_model::EnterpriseId;
 use rust_decimal_macros::dec;
 use voucher_ledger::{
-    Firm, Journal, ManualClock, ReadMode, ReadOnlyJournal, SqliteJournal, VoucherBook, VoucherKind,
+    Firm, Journal, ManualClock, ReadMode, SqliteJournal, VoucherBook, VoucherKind,
 };
 
 fn clock() -> Box<ManualClock> {
@@ -18,7 +18,7 @@ fn clock() -> Box<ManualClock> {
 fn a_read_only_journal_replays_the_book_and_refuses_to_append() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.sqlite");
-    assert!(ReadOnlyJournal::open(&path, ReadMode::Shared).is_err());
+    assert!(SqliteJournal::open_read_only_with(&path, ReadMode::Shared).is_err());
     assert!(!path.exists(), "opening without writing creates nothing");
     let firm = EnterpriseId::from_first17("91510104000000001").unwrap();
     {
@@ -29,7 +29,7 @@ fn a_read_only_journal_replays_the_book_and_refuses_to_append() {
             .unwrap();
     }
     for mode in [ReadMode::Shared, ReadMode::Immutable] {
-        let journal = ReadOnlyJournal::open(&path, mode).unwrap();
+        let journal = SqliteJournal::open_read_only_with(&path, mode).unwrap();
         assert_eq!(
             journal.head().unwrap().seq,
             journal.entries().unwrap().len() as u64

@@ -244,7 +244,7 @@ struct SynthArgs {
     /// Share of values removed to make gaps, in [0, 1).
     #[arg(long, default_value_t = 0.05)]
     gaps: f64,
-    /// First year.
+    /// First year; the years run within 1..=9,999.
     #[arg(long, default_value_t = 2000)]
     first_year: Year,
     /// Directory to write framework.csv and observations.csv into (created if missing).

@@ -320,12 +320,7 @@ fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
         }
     }
     if strict && !a.is_clean() {
-        bail!(
-            "{}: {} overlap(s), {} exception(s) that never apply",
-            set.file(),
-            a.overlaps.len(),
-            a.dead_exceptions.len()
-        );
+        bail!("{}: {}", set.file(), rules_report::findings_summary(&a));
     }
     Ok(())
 }

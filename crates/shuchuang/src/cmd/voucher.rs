@@ -18,7 +18,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use cultivation::{DirLock, LedgerHandle};
 use registry_model::{EnterpriseId, RegionCode, Tier, Year};
 use rust_decimal::Decimal;
-use voucher_ledger::book::verify_journal;
+use voucher_ledger::book::{verify_journal, verify_journal_against_kept};
+use voucher_ledger::journal::{KeptAnchor, anchor_path_for, read_anchor_file};
 use voucher_ledger::{Firm, Program, Provider, Rating, Reply, defaults};
 
 use report::voucher as voucher_report;
@@ -123,7 +124,9 @@ enum VoucherCommand {
     #[command(after_help = "Examples:\n  shuchuang voucher report compute-voucher")]
     Report(ReportArgs),
     /// Verify the journal: hash chain, replay of every request, invariants.
-    #[command(after_help = "Examples:\n  shuchuang voucher verify --data-dir ./shuchuang-data")]
+    #[command(
+        after_help = "Examples:\n  shuchuang voucher verify --data-dir ./shuchuang-data\n  shuchuang voucher verify --anchor auditor-copy.txt"
+    )]
     Verify(VerifyArgs),
     /// Export every transfer as CSV or beancount text.
     #[command(
@@ -433,6 +436,12 @@ struct ReportArgs {
 struct VerifyArgs {
     #[command(flatten)]
     store: StoreArgs,
+    /// An anchor kept elsewhere (an auditor's copy): a file holding it, its line
+    /// (`shuchuang-ledger-anchor v1 entries=… batches=… head=…`) or only its head hash (64 hex
+    /// digits). Checked instead of the anchor file beside the ledger, so a cut is caught even
+    /// when that file was removed or rewritten with it.
+    #[arg(long, value_name = "FILE|LINE|HASH")]
+    anchor: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -659,15 +668,48 @@ fn program_report(a: ReportArgs, date: Option<NaiveDate>) -> Result<()> {
 }
 
 fn verify(a: VerifyArgs) -> Result<()> {
-    let path = a.store.dir().ledger_location();
-    // A snapshot read without writing: the journal and its head from one transaction.
+    let dir = a.store.dir();
+    let path = dir.ledger_path();
+    let location = dir.ledger_location();
+    let kept = a.anchor.as_deref().map(kept_anchor).transpose()?;
+    // Read-only: the journal and its head from one read transaction, nothing written.
     let book = read_book(&a.store, None)?;
-    let v = verify_journal(book.journal()).with_context(|| format!("verifying ledger {path}"))?;
-    print_record(&voucher_report::verify_record(&v), a.format)?;
+    let v = match &kept {
+        None => verify_journal(book.journal()),
+        Some(k) => verify_journal_against_kept(book.journal(), k),
+    }
+    .with_context(|| format!("verifying ledger {location}"))?;
+    let source = match (&kept, &v.anchor) {
+        (Some(_), _) => Some("--anchor".to_string()),
+        (None, Some(_)) => Some(anchor_path_for(&path).display().to_string()),
+        (None, None) => None,
+    };
+    print_record(
+        &voucher_report::verify_record(&v, source.as_deref()),
+        a.format,
+    )?;
     if a.format == Format::Table {
         say("verified: hash chain intact, every request replays, invariants hold")?;
+        if v.anchor.is_none() {
+            say(
+                "no anchor: a journal cut at its end cannot be told from a shorter one; keep the anchor line above (--format json: \"anchor\") elsewhere and check with --anchor",
+            )?;
+        }
     }
     Ok(())
+}
+
+/// An anchor kept elsewhere: a file holding it, its line, or its head hash.
+fn kept_anchor(arg: &str) -> Result<KeptAnchor> {
+    let file = std::path::Path::new(arg);
+    if file.is_file() {
+        return match read_anchor_file(file, arg)? {
+            Some(a) => Ok(KeptAnchor::Anchor(a)),
+            None => bail!("--anchor {arg}: the file holds no anchor"),
+        };
+    }
+    arg.parse::<KeptAnchor>()
+        .map_err(|e| anyhow::anyhow!("--anchor '{arg}': not a file, and {e}"))
 }
 
 fn run_share(a: ShareArgs) -> Result<()> {

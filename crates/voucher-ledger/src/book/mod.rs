@@ -78,7 +78,9 @@ pub use chart::{account_code, account_id, contract_ref, grant_key, names, transf
 pub use credit::{CreditAccount, CreditAccountKind, CreditCode, CreditPosting, CreditSide};
 pub use document::{Document, StoredDocument};
 pub use record::{Record, request_of};
-pub use replay::{VerifyReport, verify_journal, verify_journal_against};
+pub use replay::{
+    VerifyReport, verify_journal, verify_journal_against, verify_journal_against_kept,
+};
 pub use request::{
     ClawbackReceipt, Command, ExpireReceipt, GrantReceipt, REQUEST_ID_LEN_MAX, RedeemReceipt,
     Reply, SubsidyLimit,

@@ -32,9 +32,9 @@ impl<J: Journal> VoucherBook<J> {
     ) -> Result<()> {
         let date = date_of(now);
         if contract_id.trim().is_empty() || contract_id.len() > REQUEST_ID_LEN_MAX {
-            return Err(LedgerError::InvalidRequestId {
-                request_id: contract_id.to_string(),
-                reason: "contract id must be 1–200 bytes",
+            return Err(LedgerError::InvalidContractId {
+                contract_id: contract_id.to_string(),
+                reason: "not 1–200 bytes",
             });
         }
         if let Some(c) = self.contracts.get(contract_id) {

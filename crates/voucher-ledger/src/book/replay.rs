@@ -11,8 +11,8 @@ use crate::clock::SystemClock;
 use crate::core::Transfer;
 use crate::error::{LedgerError, Result};
 use crate::journal::{
-    Anchor, AnchorCheck, ChainReport, GENESIS_HASH, Head, Journal, JournalEntry, MemoryJournal,
-    check_anchor, verify_chain, verify_chain_from,
+    Anchor, AnchorCheck, ChainReport, GENESIS_HASH, Head, Journal, JournalEntry, KeptAnchor,
+    MemoryJournal, check_anchor, verify_chain, verify_chain_from,
 };
 use crate::money::{ratio_floor_fen, yuan_to_fen};
 
@@ -303,7 +303,7 @@ impl<J: Journal> VoucherBook<J> {
 /// false alarm.
 pub fn verify_journal<J: Journal + ?Sized>(journal: &J) -> Result<VerifyReport> {
     let anchor = journal.anchor()?;
-    verify_with(journal, anchor, "its anchor file")
+    verify_with(journal, anchor.map(KeptAnchor::Anchor), "its anchor file")
 }
 
 /// [`verify_journal`] against an anchor the caller kept elsewhere (an auditor's copy of
@@ -314,12 +314,79 @@ pub fn verify_journal_against<J: Journal + ?Sized>(
     journal: &J,
     anchor: &Anchor,
 ) -> Result<VerifyReport> {
-    verify_with(journal, Some(*anchor), "the anchor given")
+    verify_with(
+        journal,
+        Some(KeptAnchor::Anchor(*anchor)),
+        "the anchor given",
+    )
+}
+
+/// [`verify_journal_against`] for an anchor kept elsewhere as a user gives it: the whole
+/// anchor, or only its head hash (what a printed verification shows as `head_hash`). For a
+/// head hash, the entry with that hash is found in the journal and the journal is checked
+/// against the anchor there: it must hold that entry, at the end of its batch. No entry with
+/// that hash is [`LedgerError::Tampered`]: entries were removed from the end, or the ledger
+/// was replaced.
+pub fn verify_journal_against_kept<J: Journal + ?Sized>(
+    journal: &J,
+    kept: &KeptAnchor,
+) -> Result<VerifyReport> {
+    verify_with(journal, Some(*kept), "the anchor given")
+}
+
+/// The anchor a head hash names in `entries`: the entry with that hash, which ends its batch
+/// (a head always does). The genesis hash names the empty journal.
+fn anchor_at_head(
+    journal: &str,
+    entries: &[crate::journal::JournalEntry],
+    hash: &[u8; 32],
+    source: &str,
+) -> Result<Anchor> {
+    if *hash == GENESIS_HASH {
+        return Ok(Anchor {
+            entries: 0,
+            batches: 0,
+            head_hash: GENESIS_HASH,
+        });
+    }
+    let at = entries.iter().position(|e| e.hash == *hash);
+    let ends_batch = |k: usize| {
+        entries
+            .get(k + 1)
+            .is_none_or(|next| next.batch != entries[k].batch)
+    };
+    match at {
+        Some(k) if ends_batch(k) => Ok(Anchor {
+            entries: entries[k].seq,
+            batches: entries[k].batch,
+            head_hash: *hash,
+        }),
+        Some(k) => Err(LedgerError::Tampered {
+            journal: journal.to_string(),
+            seq: entries[k].seq,
+            request: String::new(),
+            reason: format!(
+                "{source} {} is the hash of entry {}, inside batch {}: a head is always at the end of a batch",
+                crate::journal::hash_hex(hash),
+                entries[k].seq,
+                entries[k].batch
+            ),
+        }),
+        None => Err(LedgerError::Tampered {
+            journal: journal.to_string(),
+            seq: entries.len() as u64,
+            request: String::new(),
+            reason: format!(
+                "no entry of the journal has the head hash {} ({source}): entries were removed from the end, or the ledger was replaced",
+                crate::journal::hash_hex(hash)
+            ),
+        }),
+    }
 }
 
 fn verify_with<J: Journal + ?Sized>(
     journal: &J,
-    anchor: Option<Anchor>,
+    anchor: Option<KeptAnchor>,
     source: &str,
 ) -> Result<VerifyReport> {
     let name = journal.describe();
@@ -327,7 +394,13 @@ fn verify_with<J: Journal + ?Sized>(
     let chain = verify_chain(&name, &entries, &head, request_of)?;
     // Checked now, while the entries are at hand, and reported after the replay: an entry
     // edited inside the chain is named by the replay first.
-    let anchor = anchor.map(|a| check_anchor(&name, &entries, &a, source));
+    let anchor = anchor.map(|w| {
+        let a = match w {
+            KeptAnchor::Anchor(a) => a,
+            KeptAnchor::Head(h) => anchor_at_head(&name, &entries, &h, source)?,
+        };
+        check_anchor(&name, &entries, &a, source)
+    });
     let mut copy = MemoryJournal::new();
     *copy.entries_mut() = entries;
     let fresh = VoucherBook::with_journal(copy, Box::new(SystemClock))?;

@@ -179,6 +179,41 @@ impl<'de> Deserialize<'de> for Anchor {
     }
 }
 
+/// An anchor kept elsewhere, as a user gives it: the whole anchor (its line), or only its head
+/// hash (64 hex digits, optionally written `head=…`), whose position
+/// [`crate::book::verify_journal_against_kept`] finds in the journal.
+///
+/// ```
+/// use voucher_ledger::journal::{Anchor, KeptAnchor};
+/// let a = Anchor { entries: 4, batches: 2, head_hash: [0x1f; 32] };
+/// assert_eq!(a.to_string().parse::<KeptAnchor>().unwrap(), KeptAnchor::Anchor(a));
+/// assert_eq!("1f".repeat(32).parse::<KeptAnchor>().unwrap(), KeptAnchor::Head([0x1f; 32]));
+/// assert!("nonsense".parse::<KeptAnchor>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeptAnchor {
+    /// The whole anchor.
+    Anchor(Anchor),
+    /// Only its head hash.
+    Head([u8; 32]),
+}
+
+impl FromStr for KeptAnchor {
+    type Err = AnchorParseError;
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let t = s.trim();
+        if t.starts_with(ANCHOR_MAGIC) {
+            return t.parse().map(KeptAnchor::Anchor);
+        }
+        let hex = t.strip_prefix("head=").unwrap_or(t);
+        let mut head = [0u8; 32];
+        hex::decode_to_slice(hex, &mut head).map_err(|_| AnchorParseError {
+            reason: format!("'{s}' is neither an anchor line nor a head hash of 64 hex digits"),
+        })?;
+        Ok(KeptAnchor::Head(head))
+    }
+}
+
 /// What checking a journal against an anchor found (it held).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnchorCheck {

@@ -21,10 +21,10 @@ mod sqlite;
 
 pub use anchor::{
     ANCHOR_BYTES_MAX, ANCHOR_MAGIC, ANCHOR_SLOT_BYTES, Anchor, AnchorCheck, AnchorParseError,
-    anchor_path_for, check_anchor, read_anchor_file, write_anchor_file,
+    KeptAnchor, anchor_path_for, check_anchor, read_anchor_file, write_anchor_file,
 };
 pub use shared::SharedJournal;
-pub use sqlite::SqliteJournal;
+pub use sqlite::{ReadMode, SqliteJournal};
 
 /// The most entries in one appended batch (a request of [`crate::core::BATCH_MAX`] transfers
 /// plus its header).

@@ -14,6 +14,16 @@ use super::{
     parse_hash_hex, read_anchor_file, write_anchor_file,
 };
 
+/// How [`SqliteJournal::open_read_only_with`] opens its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Read beside other processes, which may be writing (SQLite's `mode=ro`).
+    Shared,
+    /// A file on a read-only medium that nothing writes to: SQLite needs no lock or
+    /// shared-memory file beside it (`immutable=1`).
+    Immutable,
+}
+
 /// A journal in one SQLite file, in WAL mode with `synchronous=FULL`: a batch is one
 /// transaction, durable when `append` returns. After every commit it records the new head in
 /// the anchor file beside the database ([`anchor_path_for`]), so that a journal cut short
@@ -121,11 +131,23 @@ impl SqliteJournal {
         sync_dir(path).map_err(|e| storage(format!("creating the ledger: {e}")))
     }
 
-    /// Opens an existing journal for reading only (to verify or audit it): never creates,
-    /// changes or rewrites the ledger file, and refuses a missing or empty file or one that
-    /// holds no journal. (To read a WAL database SQLite may create its `-wal` and `-shm`
-    /// side files, as for any reader.) Appending to it is refused.
+    /// Opens an existing journal for reading only (to verify or audit it) beside any writer:
+    /// [`SqliteJournal::open_read_only_with`] in [`ReadMode::Shared`].
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_read_only_with(path, ReadMode::Shared)
+    }
+
+    /// Opens an existing journal for reading only: never creates, changes or rewrites the
+    /// ledger file or its anchor, and refuses a missing or empty file (or one whose anchor
+    /// records entries it lacks) and one that holds no journal. Appending is refused. Reads
+    /// ([`Journal::read_all`]) take the entries and the head in one read transaction, so a
+    /// concurrent writer's commit never makes the two disagree; replay and verification check
+    /// the anchor file as for a writable journal.
+    ///
+    /// In [`ReadMode::Shared`] SQLite may create its `-wal` and `-shm` side files, as for any
+    /// reader of a WAL database; in [`ReadMode::Immutable`] (a read-only medium or directory
+    /// that nothing writes to) it creates nothing at all.
+    pub fn open_read_only_with(path: impl AsRef<Path>, mode: ReadMode) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let anchor_path = Self::check_file(&path, false)?;
         let name = path.display().to_string();
@@ -133,9 +155,24 @@ impl SqliteJournal {
             journal: name.clone(),
             message: e.to_string(),
         };
+        let mut uri = String::from("file:");
+        for c in name.chars() {
+            match c {
+                '%' => uri.push_str("%25"),
+                '?' => uri.push_str("%3f"),
+                '#' => uri.push_str("%23"),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str(match mode {
+            ReadMode::Shared => "?mode=ro",
+            ReadMode::Immutable => "?immutable=1",
+        });
         let conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))

@@ -1,0 +1,4 @@
+//! libFuzzer entry of [`shuchuang_fuzz::targets::uscc`] (its properties are documented there).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| shuchuang_fuzz::targets::uscc::run(data));
