@@ -14,7 +14,12 @@
 //! ledger on the voucher book ([`market_ledger`]), finance's books on the ledger's credit
 //! books ([`credit_books`]), its spend evidence from the ledger's contracts
 //! ([`spend_evidence`]), and the registry as finance's facts and growth criteria and the
-//! market's firm directory ([`registry_view`]). [`DataDir`] owns the
+//! market's firm directory ([`registry_view`]). Over these adapters, two steps of a year
+//! run after the cycle on the same stores: [`scenario_step`] (the year's seeded scenario
+//! list matched to the registry's firms, the promised compute and data bundles granted in
+//! one ledger group) and [`finance_step`] (云量贷 lines decided from the compute spend the
+//! cycle paid, with the year's subsidy, pool and cost); both are idempotent by request id.
+//! [`DataDir`] owns the
 //! embedded data directory (its layout, its writers' lock, the stores behind their traits).
 //!
 //! ```
@@ -48,6 +53,7 @@ pub mod cycle;
 pub mod data_dir;
 pub mod error;
 pub mod facts;
+pub mod finance_step;
 pub mod market_ledger;
 pub mod measure;
 pub mod observer;
@@ -56,6 +62,7 @@ pub mod registry;
 pub mod registry_view;
 pub mod result;
 pub mod scenario_files;
+pub mod scenario_step;
 pub mod server;
 pub mod spend_evidence;
 pub mod step;
