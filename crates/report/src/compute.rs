@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use compute_scheduler::alibaba::ImportReport;
 use compute_scheduler::optimum::Optimum;
 use compute_scheduler::sim::Explanation;
 use compute_scheduler::{Catalog, Job, Schedule};
@@ -392,4 +393,18 @@ pub fn compare_notes(optimum: Option<&Optimum>, jobs: usize, optimum_max: usize)
     }
     lines.push("modelled cost = cost to firms after each job's voucher coverage, no budget caps; the optimum bounds it for schedules that meet every deadline (bounded = yes)".to_string());
     lines
+}
+
+/// The line after an import of the Alibaba trace: the jobs made, the rows read and the rows
+/// skipped, by reason.
+pub fn import_note(report: &ImportReport) -> String {
+    format!(
+        "imported {} jobs ({} job rows, {} task rows; skipped {} by status, {} without tasks, {} without resources)",
+        report.jobs.len(),
+        report.job_rows,
+        report.task_rows,
+        report.skipped_status,
+        report.skipped_no_tasks,
+        report.skipped_empty
+    )
 }

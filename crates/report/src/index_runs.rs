@@ -279,3 +279,12 @@ pub fn sobol_line(r: &SobolReport) -> String {
         p = r.perturb,
     )
 }
+
+/// The timing line of `--timings`: loading and computing, in milliseconds.
+pub fn timings_line(load: std::time::Duration, compute: std::time::Duration) -> String {
+    format!(
+        "load_ms={:.3} compute_ms={:.3}",
+        load.as_secs_f64() * 1e3,
+        compute.as_secs_f64() * 1e3
+    )
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sandbox_rules::inspection::Plan;
+use sandbox_rules::inspection::{Plan, PlannerConfig};
 use sandbox_rules::{Analysis, CaseReport, Decision, FactType, FirmBenefits, RuleSet, Status};
 
 use crate::cell::Cell;
@@ -364,4 +364,112 @@ pub fn match_table(matched: &[FirmBenefits], year: i32, date: NaiveDate) -> (Tab
         matched.len()
     );
     (t, note)
+}
+
+/// `rules check` as JSON: the set's name, file, mode and sizes and its analysis; with
+/// `schema`, its facts, parameters and rules too.
+pub fn check_json(set: &RuleSet, a: &Analysis, schema: bool) -> serde_json::Value {
+    let mut out = serde_json::json!({
+        "set": set.name(),
+        "file": set.file(),
+        "mode": set.mode(),
+        "facts": set.facts().len(),
+        "parameters": set.params().len(),
+        "rules": set.rules().len(),
+        "analysis": a,
+    });
+    if schema {
+        out["schema"] = serde_json::json!({
+            "facts": set.facts(),
+            "parameters": set.params(),
+            "rules": set.rules(),
+        });
+    }
+    out
+}
+
+/// The line `rules check` opens with: the set, its mode and sizes, and that it is valid.
+pub fn check_summary(set: &RuleSet) -> String {
+    format!(
+        "{}: rule set '{}' ({:?}), {} facts, {} parameters, {} rules: valid",
+        set.file(),
+        set.name(),
+        set.mode(),
+        set.facts().len(),
+        set.params().len(),
+        set.rules().len()
+    )
+}
+
+/// The sentence `rules check` prints when the analysis finds nothing.
+pub const NO_FINDINGS: &str = "analysis: no overlapping rules, no exception that can never apply";
+
+/// The lines after a case run's table: each failed case with its problems, then the counts.
+pub fn suite_lines(reports: &[CaseReport]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in reports {
+        for fl in &r.failures {
+            lines.push(format!("FAIL {}:{}: {}", r.file, fl.line, fl.name));
+            lines.extend(fl.problems.iter().map(|p| format!("    {p}")));
+        }
+    }
+    let failed: usize = reports.iter().map(|r| r.failures.len()).sum();
+    let total: usize = reports.iter().map(|r| r.total).sum();
+    lines.push(format!(
+        "{} cases, {} passed, {failed} failed",
+        total,
+        total - failed
+    ));
+    lines
+}
+
+/// The line above a decision's table: the set, the date and the status.
+pub fn decision_heading(d: &Decision) -> String {
+    format!(
+        "{} on {}: {}",
+        d.set,
+        d.date,
+        status_text(d.status, d.outcome.as_deref())
+    )
+}
+
+/// `rules enforce` as JSON: each violation's id and decision.
+pub fn violations_json<'a>(
+    decisions: impl IntoIterator<Item = (&'a str, &'a Decision)>,
+) -> serde_json::Value {
+    decisions
+        .into_iter()
+        .map(|(id, d)| serde_json::json!({ "id": id, "decision": d }))
+        .collect()
+}
+
+/// The line after `rules enforce`'s table: the violations and the count of each outcome.
+pub fn violations_summary(violations: usize, counts: &BTreeMap<String, usize>) -> String {
+    let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{violations} violations: {}", summary.join(", "))
+}
+
+/// The lines after an inspection plan's table: each alert, then what the plan changed under
+/// `config`'s window and cap.
+pub fn plan_notes(p: &Plan, config: &PlannerConfig) -> Vec<String> {
+    let mut lines: Vec<String> = p
+        .alerts
+        .iter()
+        .map(|a| format!("alert [{:?}] {} {}: {}", a.kind, a.firm, a.year, a.message))
+        .collect();
+    let s = p.summary;
+    lines.push(format!(
+        "{} planned inspections of {} firms: site visits {} before, {} after ({} already made this year); {} non-site reviews; {} mandatory kept; {} cap breaches (window {} days, cap {} per year)",
+        s.planned,
+        s.firms,
+        s.visits_before,
+        s.visits_after,
+        s.visits_done,
+        s.non_site_reviews,
+        s.mandatory,
+        s.cap_breaches,
+        config.window_days,
+        config.yearly_cap
+    ));
+    lines
 }

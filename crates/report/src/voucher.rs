@@ -1,7 +1,9 @@
 //! Voucher-ledger results as tables and records, money in exact yuan: replies to writes,
 //! balances, a firm's statement, a program's report, a verification, the program list.
 
+use rust_decimal::Decimal;
 use voucher_ledger::money::{fen_to_yuan, signed_fen_to_yuan};
+use voucher_ledger::share::{CostShare, Part};
 use voucher_ledger::{
     AccountBalance, ClawbackReceipt, FirmStatement, Program, ProgramReport, Reply, VerifyReport,
 };
@@ -320,4 +322,46 @@ pub fn programs_table<'a>(programs: impl IntoIterator<Item = &'a Program>) -> Ta
         ]);
     }
     t
+}
+
+/// A cost share as party, weight and amount rows: the government's ratio and part, then the
+/// firm's.
+pub fn cost_share_table(government_ratio: Decimal, s: &CostShare) -> Table {
+    let mut t = Table::new(["party", "weight", "amount_yuan"]);
+    t.push([
+        Cell::from("government"),
+        Cell::from(government_ratio),
+        signed_yuan(s.government_fen.into()),
+    ]);
+    t.push([
+        Cell::from("firm"),
+        Cell::from(Decimal::ONE - government_ratio),
+        signed_yuan(s.firm_fen.into()),
+    ]);
+    t
+}
+
+/// A revenue share as party, weight and amount rows, in the order of `parts`.
+pub fn revenue_share_table(parts: &[Part]) -> Table {
+    let mut t = Table::new(["party", "weight", "amount_yuan"]);
+    for p in parts {
+        t.push([
+            Cell::from(&p.party),
+            Cell::from(p.weight),
+            signed_yuan(p.amount_fen.into()),
+        ]);
+    }
+    t
+}
+
+/// The sentences after a verification's record: what was verified and, when no anchor was
+/// checked, why one should be kept elsewhere.
+pub fn verify_notes(v: &VerifyReport) -> Vec<&'static str> {
+    let mut lines = vec!["verified: hash chain intact, every request replays, invariants hold"];
+    if v.anchor.is_none() {
+        lines.push(
+            "no anchor: a journal cut at its end cannot be told from a shorter one; keep the anchor line above (--format json: \"anchor\") elsewhere and check with --anchor",
+        );
+    }
+    lines
 }

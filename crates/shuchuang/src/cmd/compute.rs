@@ -268,15 +268,7 @@ fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
             &tp.display().to_string(),
             &opts,
         )?;
-        eprintln!(
-            "imported {} jobs ({} job rows, {} task rows; skipped {} by status, {} without tasks, {} without resources)",
-            report.jobs.len(),
-            report.job_rows,
-            report.task_rows,
-            report.skipped_status,
-            report.skipped_no_tasks,
-            report.skipped_empty
-        );
+        eprintln!("{}", compute_report::import_note(&report));
         return Ok(report.jobs);
     }
     bail!(

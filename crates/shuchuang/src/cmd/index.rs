@@ -359,11 +359,7 @@ fn write_file<T>(
 
 /// `load_ms=… compute_ms=…` on stderr: loading from `t0` to `t1`, computing to `t2`.
 fn print_timings(t0: Instant, t1: Instant, t2: Instant) {
-    eprintln!(
-        "load_ms={:.3} compute_ms={:.3}",
-        (t1 - t0).as_secs_f64() * 1e3,
-        (t2 - t1).as_secs_f64() * 1e3
-    );
+    eprintln!("{}", report::index_runs::timings_line(t1 - t0, t2 - t1));
 }
 
 fn synth(a: SynthArgs) -> Result<()> {

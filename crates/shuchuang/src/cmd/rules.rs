@@ -281,37 +281,13 @@ fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
         rules_report::schema_table(&set).print_in(format, lang())?;
     }
     if format == Format::Json {
-        let mut out = serde_json::json!({
-            "set": set.name(),
-            "file": set.file(),
-            "mode": set.mode(),
-            "facts": set.facts().len(),
-            "parameters": set.params().len(),
-            "rules": set.rules().len(),
-            "analysis": a,
-        });
-        if schema {
-            out["schema"] = serde_json::json!({
-                "facts": set.facts(),
-                "parameters": set.params(),
-                "rules": set.rules(),
-            });
-        }
-        print_json(&out)?;
+        print_json(&rules_report::check_json(&set, &a, schema))?;
     } else {
         let t = rules_report::findings_table(&a);
         if format == Format::Table {
-            say(format!(
-                "{}: rule set '{}' ({:?}), {} facts, {} parameters, {} rules: valid",
-                set.file(),
-                set.name(),
-                set.mode(),
-                set.facts().len(),
-                set.params().len(),
-                set.rules().len()
-            ))?;
+            say(rules_report::check_summary(&set))?;
             if t.rows.is_empty() {
-                say("analysis: no overlapping rules, no exception that can never apply")?;
+                say(rules_report::NO_FINDINGS)?;
             } else {
                 t.print_in(format, lang())?;
             }
@@ -332,22 +308,11 @@ fn test(dir: &Path, format: Format) -> Result<()> {
     if format == Format::Json {
         print_json(&reports)?;
     } else {
-        let t = rules_report::cases_table(&reports);
-        t.print_in(format, lang())?;
+        rules_report::cases_table(&reports).print_in(format, lang())?;
         if format == Format::Table {
-            for r in &reports {
-                for fl in &r.failures {
-                    say(format!("FAIL {}:{}: {}", r.file, fl.line, fl.name))?;
-                    for p in &fl.problems {
-                        say(format!("    {p}"))?;
-                    }
-                }
+            for line in rules_report::suite_lines(&reports) {
+                say(line)?;
             }
-            say(format!(
-                "{} cases, {} passed, {failed} failed",
-                total,
-                total - failed
-            ))?;
         }
     }
     if failed > 0 {
@@ -378,12 +343,7 @@ fn eval(
         _ => {
             let t = rules_report::decision_table(&d);
             if format == Format::Table {
-                say(format!(
-                    "{} on {}: {}",
-                    d.set,
-                    d.date,
-                    rules_report::status_text(d.status, d.outcome.as_deref())
-                ))?;
+                say(rules_report::decision_heading(&d))?;
             }
             t.print_in(format, lang())?;
         }
@@ -458,22 +418,15 @@ fn enforce(
         return Ok(());
     }
     if format == Format::Json {
-        let out: Vec<_> = decisions
-            .iter()
-            .map(|(id, d)| serde_json::json!({ "id": id, "decision": d }))
-            .collect();
-        return print_json(&out);
+        return print_json(&rules_report::violations_json(
+            decisions.iter().map(|(id, d)| (id.as_str(), d)),
+        ));
     }
     let (t, counts) =
         rules_report::decisions_table(decisions.iter().map(|(id, d)| (id.as_str(), d)));
     t.print_in(format, lang())?;
     if format == Format::Table {
-        let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-        say(format!(
-            "{} violations: {}",
-            decisions.len(),
-            summary.join(", ")
-        ))?;
+        say(rules_report::violations_summary(decisions.len(), &counts))?;
     }
     Ok(())
 }
@@ -557,29 +510,11 @@ fn inspections(
     if format == Format::Json {
         return print_json(&p);
     }
-    let t = rules_report::plan_table(&p);
-    t.print_in(format, lang())?;
+    rules_report::plan_table(&p).print_in(format, lang())?;
     if format == Format::Table {
-        for a in &p.alerts {
-            say(format!(
-                "alert [{:?}] {} {}: {}",
-                a.kind, a.firm, a.year, a.message
-            ))?;
+        for line in rules_report::plan_notes(&p, &config) {
+            say(line)?;
         }
-        let s = p.summary;
-        say(format!(
-            "{} planned inspections of {} firms: site visits {} before, {} after ({} already made this year); {} non-site reviews; {} mandatory kept; {} cap breaches (window {} days, cap {} per year)",
-            s.planned,
-            s.firms,
-            s.visits_before,
-            s.visits_after,
-            s.visits_done,
-            s.non_site_reviews,
-            s.mandatory,
-            s.cap_breaches,
-            config.window_days,
-            config.yearly_cap
-        ))?;
     }
     Ok(())
 }

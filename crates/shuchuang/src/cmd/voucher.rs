@@ -24,7 +24,7 @@ use voucher_ledger::{Firm, Program, Provider, Rating, Reply, defaults};
 
 use report::voucher as voucher_report;
 
-use crate::output::{Cell, Format, Table, lang, print_json, print_record, say};
+use crate::output::{Format, Table, lang, print_json, print_record, say};
 use crate::store::StoreArgs;
 use crate::{input, interrupt};
 
@@ -689,11 +689,8 @@ fn verify(a: VerifyArgs) -> Result<()> {
         a.format,
     )?;
     if a.format == Format::Table {
-        say("verified: hash chain intact, every request replays, invariants hold")?;
-        if v.anchor.is_none() {
-            say(
-                "no anchor: a journal cut at its end cannot be told from a shorter one; keep the anchor line above (--format json: \"anchor\") elsewhere and check with --anchor",
-            )?;
+        for line in voucher_report::verify_notes(&v) {
+            say(line)?;
         }
     }
     Ok(())
@@ -714,20 +711,9 @@ fn kept_anchor(arg: &str) -> Result<KeptAnchor> {
 
 fn run_share(a: ShareArgs) -> Result<()> {
     let total_fen = voucher_ledger::money::yuan_to_fen(a.total, "--total")?;
-    let mut t = Table::new(["party", "weight", "amount_yuan"]);
     if let Some(r) = a.government_ratio {
         let s = voucher_ledger::share::share_cost(total_fen, r)?;
-        t.push([
-            Cell::from("government"),
-            Cell::from(r),
-            voucher_report::signed_yuan(s.government_fen.into()),
-        ]);
-        t.push([
-            Cell::from("firm"),
-            Cell::from(Decimal::ONE - r),
-            voucher_report::signed_yuan(s.firm_fen.into()),
-        ]);
-        return t.print_in(a.format, lang());
+        return Ok(voucher_report::cost_share_table(r, &s).print_in(a.format, lang())?);
     }
     if a.weights.is_empty() {
         bail!(
@@ -745,14 +731,8 @@ fn run_share(a: ShareArgs) -> Result<()> {
             .with_context(|| format!("--weights: weight of '{party}' is not a number: '{w}'"))?;
         weights.push((party.trim().to_string(), w));
     }
-    for p in voucher_ledger::share::share_revenue(total_fen, &weights)? {
-        t.push([
-            Cell::from(p.party),
-            Cell::from(p.weight),
-            voucher_report::signed_yuan(p.amount_fen.into()),
-        ]);
-    }
-    t.print_in(a.format, lang())
+    let parts = voucher_ledger::share::share_revenue(total_fen, &weights)?;
+    Ok(voucher_report::revenue_share_table(&parts).print_in(a.format, lang())?)
 }
 
 /// Prints a reply: field/value rows for people and CSV, one JSON object for programs.
