@@ -50,6 +50,7 @@ pub mod registry;
 pub mod result;
 pub mod step;
 pub mod supervision;
+pub mod targets;
 
 pub use cohort::{CohortMemory, CohortMeta};
 pub use cycle::{CycleConfig, Stores, run_cycle};

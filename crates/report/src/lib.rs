@@ -55,6 +55,7 @@ pub mod registry;
 pub mod robustness;
 pub mod rules;
 pub mod table;
+pub mod targets;
 pub mod voucher;
 
 pub use cell::Cell;
