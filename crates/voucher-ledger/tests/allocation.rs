@@ -210,7 +210,11 @@ fn a_program_names_its_rule_and_the_default_keeps_old_bytes() {
     let with = text.replacen("id = ", "allocation = \"pro_rata\"\nid = ", 1);
     let p = voucher_ledger::Program::from_toml(&with, "hangzhou.toml").unwrap();
     assert_eq!(p.allocation, Allocation::ProRata);
-    assert!(serde_json::to_string(&p).unwrap().contains("\"allocation\":\"pro_rata\""));
+    assert!(
+        serde_json::to_string(&p)
+            .unwrap()
+            .contains("\"allocation\":\"pro_rata\"")
+    );
     let bad = text.replacen("id = ", "allocation = \"uscc_order\"\nid = ", 1);
     assert!(voucher_ledger::Program::from_toml(&bad, "hangzhou.toml").is_err());
 }
