@@ -173,6 +173,15 @@ fn generate_adjust_list_show_history() {
         }
     }
     assert_eq!(show["decision"]["tier"], "potential");
+    // A tiered firm passed the 数创企业 test, so its class is known: 01-05.
+    let class = show["class"]["digital"].as_str().unwrap();
+    assert!(["01", "02", "03", "04", "05"].contains(&class), "{class}");
+    // list shows the class next to the tier.
+    assert!(
+        rows.iter()
+            .all(|r| r.split(',').nth(4).is_some_and(|c| !c.is_empty())),
+        "{rows:?}"
+    );
     sc(d)
         .args(["registry", "show", &uscc, "--year", "2023"])
         .assert()

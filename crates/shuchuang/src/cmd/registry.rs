@@ -12,7 +12,7 @@ use registry_model::{
     Change, CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, RulePolicy, Tier,
     TierPolicy, Year,
 };
-use report::registry::{change_log_table, tier_key};
+use report::registry::{change_log_table, digital_class, innovation, tier_key};
 use serde::Serialize;
 
 use crate::cmd::Years;
@@ -508,6 +508,7 @@ struct ShowOutput<'a> {
     report: Option<&'a registry_model::AnnualReport>,
     verdicts: &'a registry_model::Verdicts<'a>,
     decision: &'a registry_model::TierDecision,
+    class: &'a registry_model::FirmClass,
     policy: &'a str,
 }
 
@@ -530,7 +531,7 @@ fn show(a: ShowArgs) -> Result<()> {
     let set = rules.set_for(year)?;
     let ev = Evidence::new(&firm, year, &reports);
     let verdicts = set.evaluate(&ev);
-    let decision = rules.policy.decide(&ev, &verdicts);
+    let (decision, class) = (rules.policy.decide(&ev, &verdicts), set.classify(&ev));
     let format = a.format.format;
     if format == Format::Json {
         return print_json(&ShowOutput {
@@ -540,6 +541,7 @@ fn show(a: ShowArgs) -> Result<()> {
             report: ev.current(),
             verdicts: &verdicts,
             decision: &decision,
+            class: &class,
             policy: rules.policy.id(),
         });
     }
@@ -553,8 +555,10 @@ fn show(a: ShowArgs) -> Result<()> {
             set.id()
         ))?;
         say(format!(
-            "tier: {}; stage: {}; borderline: {}",
+            "tier: {}; class: {} {}; stage: {}; borderline: {}",
             tier_text(decision.tier),
+            digital_class(&class),
+            innovation(&class),
             decision.stage.map_or_else(
                 || "unknown".to_string(),
                 |s| format!("{} {}", s.key(), s.name_zh())
@@ -662,6 +666,8 @@ fn list(a: ListArgs) -> Result<()> {
             "name",
             "province",
             "tier",
+            "digital_class",
+            "innovation",
             "change",
             "grace",
             "borderline",
@@ -678,6 +684,8 @@ fn list(a: ListArgs) -> Result<()> {
             Cell::from(f.name.as_str()),
             Cell::from(f.region().province_name_zh().unwrap_or("")),
             Cell::from(tier_key(e.to)),
+            Cell::from(digital_class(&e.class)),
+            Cell::from(innovation(&e.class)),
             Cell::from(e.change.key()),
             Cell::from(e.grace),
             Cell::from(e.borderline),
