@@ -32,6 +32,13 @@ pub const CAPACITY_DIVISOR_MAX: u32 = compute_scheduler::catalog::MAX_CAPACITY;
 /// mid-year, 1 July).
 pub const LEDGER_DAY: (u32, u32) = (7, 1);
 
+/// The date on which the cycle of `year` matches benefits and dates its grants and payments
+/// ([`LEDGER_DAY`] of the year); `None` for a year without calendar dates. `shuchuang rules
+/// match` takes the same date by default, so the two agree.
+pub fn ledger_date(year: Year) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, LEDGER_DAY.0, LEDGER_DAY.1)
+}
+
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CycleConfig {
@@ -150,12 +157,10 @@ pub fn run_cycle<J: Journal>(
         cohort,
     } = stores;
     let year = registry::cycle_year(store, config.year)?;
-    let date = NaiveDate::from_ymd_opt(year, LEDGER_DAY.0, LEDGER_DAY.1).ok_or_else(|| {
-        CultivationError::Bounds {
-            what: "year",
-            value: year.to_string(),
-            bounds: "a year with a calendar date".into(),
-        }
+    let date = ledger_date(year).ok_or_else(|| CultivationError::Bounds {
+        what: "year",
+        value: year.to_string(),
+        bounds: "a year with a calendar date".into(),
     })?;
 
     observer.step_started(Step::Registry);

@@ -1,14 +1,11 @@
 //! The adjustment a store would commit, computed without writing: what `adjust` commits and
 //! what a dry run shows come from this one function.
 
-use std::collections::HashMap;
-
-use crate::adjust::{Adjustment, run_adjustment};
+use crate::adjust::Adjustment;
 use crate::criteria::CriteriaSet;
 use crate::error::Result;
 use crate::policy::TierPolicy;
-use crate::report::LOOK_BACK_YEARS;
-use crate::store::{RegistryStore, check_order};
+use crate::store::RegistryStore;
 use crate::tier::Year;
 
 /// The adjustment of `year` on the stored firms and reports, starting from the standings of
@@ -40,13 +37,5 @@ pub fn preview_adjustment<S: RegistryStore + ?Sized>(
     set: &CriteriaSet,
     policy: &dyn TierPolicy,
 ) -> Result<Adjustment> {
-    let last = store.last_adjusted_year()?;
-    check_order(year, last)?;
-    let firms = store.firms()?;
-    let reports = store.reports_between(year - LOOK_BACK_YEARS, year)?;
-    let prior = match last {
-        Some(y) => store.standings(y)?,
-        None => HashMap::new(),
-    };
-    run_adjustment(year, &firms, &reports, &prior, set, policy)
+    store.preview_adjustment(year, set, policy)
 }

@@ -10,7 +10,7 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 pub use crate::adjust::check_order;
-use crate::adjust::{Adjustment, AdjustmentCounts, ChangeEntry, Standing};
+use crate::adjust::{Adjustment, AdjustmentCounts, ChangeEntry, Standing, run_adjustment};
 use crate::criteria::CriteriaSet;
 use crate::error::{RegistryError, Result};
 use crate::id::EnterpriseId;
@@ -19,7 +19,7 @@ use crate::panel_store::{
     PanelWrite, ScoreRow, ScoresWrite, check_panel_write, check_scores_write,
 };
 use crate::policy::TierPolicy;
-use crate::report::{AnnualReport, Enterprise};
+use crate::report::{AnnualReport, Enterprise, LOOK_BACK_YEARS};
 use crate::resource::DataResource;
 use crate::tier::{Tier, Year};
 
@@ -133,6 +133,28 @@ pub trait RegistryStore {
         self.adjust_with_review(year, set, policy, &mut |_| Ok(()))
     }
 
+    /// The adjustment of `year` on the stored firms and reports, starting from the standings
+    /// of the last adjusted year, computed without writing. Refused, as a commit would be,
+    /// when `year` is not the year after the last adjusted one. What
+    /// [`RegistryStore::adjust_with_review`] commits (before its review step) and what a dry
+    /// run shows come from this one method ([`crate::preview::preview_adjustment`]).
+    fn preview_adjustment(
+        &self,
+        year: Year,
+        set: &CriteriaSet,
+        policy: &dyn TierPolicy,
+    ) -> Result<Adjustment> {
+        let last = self.last_adjusted_year()?;
+        check_order(year, last)?;
+        let firms = self.firms()?;
+        let reports = self.reports_between(year - LOOK_BACK_YEARS, year)?;
+        let prior = match last {
+            Some(y) => self.standings(y)?,
+            None => HashMap::new(),
+        };
+        run_adjustment(year, &firms, &reports, &prior, set, policy)
+    }
+
     /// Like [`RegistryStore::adjust`], with a review step before the commit: `review` sees the
     /// change log (its [`Adjustment::panel_referrals`]) and may apply panel decisions with
     /// [`Adjustment::apply_panel_decision`]. An error from `review` commits nothing.
@@ -143,7 +165,7 @@ pub trait RegistryStore {
         policy: &dyn TierPolicy,
         review: &mut dyn FnMut(&mut Adjustment) -> Result<()>,
     ) -> Result<Adjustment> {
-        let mut adj = crate::preview::preview_adjustment(self, year, set, policy)?;
+        let mut adj = self.preview_adjustment(year, set, policy)?;
         review(&mut adj)?;
         self.commit_adjustment(&adj)?;
         Ok(adj)

@@ -303,6 +303,23 @@ fn match_runs_over_the_registry_firms() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let firms = v.as_array().unwrap();
     assert_eq!(firms.len(), 60);
+    // By default `rules match` decides on the cycle's date of the year (1 July), so its
+    // decisions are the cycle's benefits step's.
+    let first = firms[0]["firm"].as_str().unwrap();
+    let explained = bin(tmp.path())
+        .args([
+            "rules",
+            "match",
+            "--year",
+            "2025",
+            "--firm",
+            first,
+            "--explain",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&explained.stdout);
+    assert!(text.contains("rule set benefits on 2025-07-01"), "{text}");
     // Contracts are facts only the firm supplies: without them compute vouchers are pending.
     let pending_compute = firms.iter().any(|f| {
         f["pending"].as_array().unwrap().iter().any(|p| {

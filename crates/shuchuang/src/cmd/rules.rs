@@ -161,7 +161,7 @@ enum RulesCommand {
         /// Statistical year: the year's annual reports and tiers.
         #[arg(long, value_name = "Y")]
         year: Year,
-        /// Decision date (default: the last day of the year).
+        /// Decision date (default: the cycle's date of the year, 1 July: `cultivation::cycle::LEDGER_DAY`).
         #[arg(long)]
         date: Option<NaiveDate>,
         /// Rule set (default: the shipped benefits set).
@@ -611,7 +611,7 @@ fn match_firms(store_args: &StoreArgs, args: MatchArgs<'_>, format: Format) -> R
     let set = load_set(rules)?;
     let date = match date {
         Some(d) => d,
-        None => NaiveDate::from_ymd_opt(year, 12, 31)
+        None => cultivation::cycle::ledger_date(year)
             .with_context(|| format!("--year {year} is out of range"))?,
     };
     let store = store_args.dir().read_registry()?;
