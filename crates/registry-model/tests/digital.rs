@@ -313,7 +313,8 @@ fn a_panel_decides_a_referral_by_its_question_and_the_pass_mark() {
     let p = RulePolicy::default_policy().unwrap();
     let f = firm(Some("6513"));
     let rs = history();
-    let mut adj = run_adjustment(2024, &[f.clone()], &rs, &HashMap::new(), &s, &p).unwrap();
+    let mut adj =
+        run_adjustment(2024, std::slice::from_ref(&f), &rs, &HashMap::new(), &s, &p).unwrap();
     let e = adj.entry(&id()).unwrap().clone();
     assert_eq!(e.to, Some(Tier::Potential));
     assert_eq!(e.class.innovation, [InnovationType::Technology]);

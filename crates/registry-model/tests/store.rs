@@ -85,7 +85,7 @@ fn potential_report(id: EnterpriseId, year: i32) -> AnnualReport {
     let mut r = AnnualReport::new(id, year);
     let mut revenue_yuan = Decimal::from(20_000_000);
     for _ in 2021..year {
-        revenue_yuan = revenue_yuan * Decimal::new(12, 1);
+        revenue_yuan *= Decimal::new(12, 1);
     }
     let rev = |share: Decimal| Some((revenue_yuan * share).round().to_string().parse().unwrap());
     r.revenue_yuan = rev(Decimal::ONE);
