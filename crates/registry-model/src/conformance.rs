@@ -73,11 +73,13 @@ fn odd_firms() -> (Vec<Enterprise>, Vec<AnnualReport>) {
             id: legacy,
             name: "旧码企业 \"legacy\"\ttab".into(),
             founded: NaiveDate::from_ymd_opt(2010, 2, 28).unwrap_or_default(),
+            industry: None,
         },
         Enterprise {
             id: quoted,
             name: "O'Brien \\ Co., 数据\n有限公司".into(),
             founded: NaiveDate::from_ymd_opt(2018, 12, 31).unwrap_or_default(),
+            industry: crate::industry::IndustryCode::parse("6513").ok(),
         },
     ];
     let empty = AnnualReport::new(legacy, 2023);
@@ -213,6 +215,7 @@ pub fn firms_and_reports_round_trip<F: StoreFactory>(f: &mut F) {
         id: EnterpriseId::from_first17("91440300000000999").expect("id"),
         name: "新企业".into(),
         founded: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
+        industry: None,
     };
     let dup = reports.first().cloned().expect("a report");
     let e = store

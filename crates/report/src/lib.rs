@@ -58,6 +58,7 @@ pub mod robustness_table;
 pub mod rules;
 pub mod scenario;
 pub mod table;
+pub mod targets;
 pub mod voucher;
 
 pub use cell::Cell;

@@ -70,6 +70,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod allocation;
 pub mod audit;
 pub mod book;
 pub mod clock;
@@ -86,6 +87,7 @@ pub mod program;
 pub mod read_only;
 pub mod share;
 
+pub use allocation::{Allocation, allocate};
 pub use audit::{AccountBalance, FirmStatement, ProgramReport, StatementLine, YearReport};
 pub use book::{
     ClawbackReceipt, Command, Contract, ContractStatus, ExpireReceipt, GrantReceipt, RedeemReceipt,
