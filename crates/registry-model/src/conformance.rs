@@ -494,7 +494,7 @@ pub fn panels_round_trip<F: StoreFactory>(f: &mut F) {
         assert!(matches!(e, RegistryError::Panel { .. }), "{e}");
     }
     let e = store
-        .put_panel_scores(year, "无此组", &[fresh.clone()])
+        .put_panel_scores(year, "无此组", std::slice::from_ref(&fresh))
         .expect_err("an unknown panel");
     assert!(matches!(e, RegistryError::NotFound { .. }), "{e}");
     let e = store
