@@ -12,7 +12,10 @@ use registry_model::{
     Change, CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, RulePolicy, Tier,
     TierPolicy, Year,
 };
-use report::registry::{change_log_table, history_table, show_heading, tier_key, verdicts_table};
+use report::registry::{
+    change_log_table, digital_class, history_table, innovation, show_heading, tier_key,
+    verdicts_table,
+};
 use serde::Serialize;
 
 use crate::cmd::Years;
