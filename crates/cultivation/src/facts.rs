@@ -67,7 +67,10 @@ pub fn firm_facts(
 
 /// Every registry firm's facts for the benefit rules of `year` on `date`, sorted by id.
 /// High-tech status is the verdict of the high-tech criterion of the year's criteria set
-/// (unknown when it cannot tell); tiers are those after the year's adjustment.
+/// (unknown when it cannot tell); tiers are those after the year's adjustment. When the year
+/// is adjusted, its change log adds the class and stage (分类): `stage` (rnd, growth,
+/// mature), `digital_class` (01–05 of the firm's industry code) and `data_value_innovator`;
+/// each is left out (unknown) where the change log does not tell.
 pub fn registry_subjects(
     store: &dyn RegistryStore,
     firms: &[Enterprise],
@@ -76,6 +79,11 @@ pub fn registry_subjects(
 ) -> Result<Vec<(String, FactMap)>> {
     let reports = store.reports_between(year - LOOK_BACK_YEARS, year)?;
     let standings = store.standings(year)?;
+    let adjustment = store.adjustment(year)?;
+    let entries: BTreeMap<EnterpriseId, &registry_model::ChangeEntry> = adjustment
+        .iter()
+        .flat_map(|a| a.entries.iter().map(|e| (e.id, e)))
+        .collect();
     let book = CriteriaBook::embedded()?;
     let criteria = book.for_year(year)?;
     let mut by_firm: BTreeMap<EnterpriseId, Vec<&AnnualReport>> = BTreeMap::new();
@@ -96,7 +104,23 @@ pub fn registry_subjects(
             Outcome::CannotTell => None,
         };
         let tier = standings.get(&firm.id).and_then(|s| s.tier);
-        let facts = firm_facts(firm, report, tier, high_tech, date);
+        let mut facts = firm_facts(firm, report, tier, high_tech, date);
+        if let Some(e) = entries.get(&firm.id) {
+            if let Some(stage) = e.stage {
+                facts.insert("stage", stage.key());
+            }
+            if let Some(c) = e.class.digital {
+                facts.insert("digital_class", c.key());
+            }
+            // The class's innovation types come from the year's report: without it, unknown.
+            if report.is_some() {
+                let data_value = e
+                    .class
+                    .innovation
+                    .contains(&registry_model::InnovationType::DataValue);
+                facts.insert("data_value_innovator", data_value);
+            }
+        }
         subjects.push((firm.id.to_string(), facts));
     }
     subjects.sort_by(|a, b| a.0.cmp(&b.0));

@@ -67,6 +67,7 @@ pub mod server;
 pub mod spend_evidence;
 pub mod step;
 pub mod supervision;
+pub mod targets;
 
 pub use cohort::{CohortMemory, CohortMeta};
 pub use credit_books::LedgerBooks;

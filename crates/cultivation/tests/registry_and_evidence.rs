@@ -32,6 +32,7 @@ fn store() -> MemoryStore {
         id: id(n),
         name: format!("firm {n}"),
         founded,
+        industry: None,
     };
     let report = |n, year, staff, revenue| {
         let mut r = AnnualReport::new(id(n), year);

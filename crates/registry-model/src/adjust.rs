@@ -4,12 +4,13 @@ use std::collections::HashMap;
 use std::fmt;
 
 use rayon::prelude::*;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::criteria::CriteriaSet;
+use crate::criteria::{CriteriaSet, FirmClass};
 use crate::error::{RegistryError, Result};
 use crate::id::EnterpriseId;
-use crate::policy::{Stage, TierPolicy};
+use crate::policy::{Referral, Stage, TierPolicy};
 use crate::report::{AnnualReport, Enterprise, Evidence};
 use crate::tier::{Tier, Year};
 
@@ -110,6 +111,20 @@ pub struct Standing {
     pub grace: bool,
 }
 
+/// A selection panel's decision on a referred firm, as the change log records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelDecision {
+    /// The panel's name.
+    pub panel: String,
+    /// Its trimmed-mean score.
+    pub score: Decimal,
+    /// The score at or above which it grants the tier asked about (`None` when the tier was
+    /// set directly, without a pass mark).
+    pub pass_mark: Option<Decimal>,
+    /// The tier the policy computed before the panel decided.
+    pub computed: Option<Tier>,
+}
+
 /// One line of the change log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeEntry {
@@ -131,6 +146,15 @@ pub struct ChangeEntry {
     pub reasons: Vec<String>,
     /// Facts whose absence left a higher tier undecided.
     pub missing: Vec<String>,
+    /// The firm's class (分类) beside its tier (分级): digital class and innovation types.
+    #[serde(default)]
+    pub class: FirmClass,
+    /// The question a borderline firm is referred to the panel with.
+    #[serde(default)]
+    pub referral: Option<Referral>,
+    /// The panel's decision, when one was applied.
+    #[serde(default)]
+    pub panel: Option<PanelDecision>,
 }
 
 impl ChangeEntry {
@@ -214,44 +238,110 @@ impl Adjustment {
     /// Applies a selection panel's decision to a firm referred to it (a borderline entry),
     /// before the adjustment is committed: the tier becomes `tier`, the change is recomputed
     /// and the reason records the panel and its score. Refused for a firm not referred, or
-    /// a score given for another firm.
+    /// a firm already decided.
     pub fn apply_panel_decision(
         &mut self,
         panel: &str,
         score: &crate::panel::PanelScore,
         tier: Option<Tier>,
     ) -> Result<()> {
+        self.record_decision(panel, score, None, tier, &[])
+    }
+
+    /// Decides a referred firm by its referral question: the panel grants the tier asked
+    /// about when its score reaches `pass_mark`, else the firm gets the referral's fallback.
+    /// The reasons record the question, the score against the mark, how many scores counted
+    /// and were recused, and `notes` (the panel's own reasons). Returns the tier given.
+    pub fn decide_referral(
+        &mut self,
+        panel: &str,
+        score: &crate::panel::PanelScore,
+        pass_mark: Decimal,
+        notes: &[String],
+    ) -> Result<Option<Tier>> {
+        let referral = self
+            .entry(&score.firm)
+            .and_then(|e| e.referral)
+            .ok_or_else(|| RegistryError::Panel {
+                panel: panel.to_string(),
+                reason: format!(
+                    "firm {} was not referred to the panel in {}",
+                    score.firm, self.year
+                ),
+            })?;
+        let tier = referral.decide(score.score >= pass_mark);
+        self.record_decision(panel, score, Some(pass_mark), tier, notes)?;
+        Ok(tier)
+    }
+
+    fn record_decision(
+        &mut self,
+        panel: &str,
+        score: &crate::panel::PanelScore,
+        pass_mark: Option<Decimal>,
+        tier: Option<Tier>,
+        notes: &[String],
+    ) -> Result<()> {
         let year = self.year;
-        let Ok(i) = self.entries.binary_search_by(|e| e.id.cmp(&score.firm)) else {
-            return Err(RegistryError::NotFound {
-                what: "firm in the change log",
-                key: score.firm.to_string(),
-            });
+        let not_found = || RegistryError::NotFound {
+            what: "firm in the change log",
+            key: score.firm.to_string(),
         };
-        let Some(e) = self.entries.get_mut(i) else {
-            return Err(RegistryError::NotFound {
-                what: "firm in the change log",
-                key: score.firm.to_string(),
-            });
+        let i = self
+            .entries
+            .binary_search_by(|e| e.id.cmp(&score.firm))
+            .map_err(|_| not_found())?;
+        let e = self.entries.get_mut(i).ok_or_else(not_found)?;
+        let refuse = |reason: String| RegistryError::Panel {
+            panel: panel.to_string(),
+            reason,
         };
         if !e.borderline {
-            return Err(RegistryError::Panel {
-                panel: panel.to_string(),
-                reason: format!("firm {} was not referred to the panel in {year}", e.id),
-            });
+            return Err(refuse(format!(
+                "firm {} was not referred to the panel in {year}",
+                e.id
+            )));
+        }
+        if let Some(d) = &e.panel {
+            return Err(refuse(format!(
+                "firm {} was already decided by panel '{}' in {year}",
+                e.id, d.panel
+            )));
         }
         let computed = e.to;
         e.to = tier;
         e.change = Change::between(e.from, tier);
         e.grace = false;
+        let question = match (e.referral, pass_mark) {
+            (Some(r), Some(mark)) => format!(
+                ", asked to grant {} (else {}): {} the pass mark {mark}",
+                r.tier.key(),
+                r.fallback.map_or("none", Tier::key),
+                if score.score >= mark {
+                    "at or above"
+                } else {
+                    "below"
+                }
+            ),
+            _ => String::new(),
+        };
         e.reasons.push(format!(
-            "panel '{panel}' scored {} ({} valid, {} recused): tier {} (computed {})",
+            "panel '{panel}' scored {} ({} valid, {} recused){question}: tier {} (computed {})",
             score.score,
             score.valid.len(),
             score.recused.len(),
             tier.map_or("none", Tier::key),
             computed.map_or("none", Tier::key),
         ));
+        for n in notes {
+            e.reasons.push(format!("panel '{panel}': {n}"));
+        }
+        e.panel = Some(PanelDecision {
+            panel: panel.to_string(),
+            score: score.score,
+            pass_mark,
+            computed,
+        });
         Ok(())
     }
 
@@ -281,6 +371,12 @@ impl Adjustment {
             }
             if e.grace && (e.change != Change::Retained || e.to.is_none()) {
                 return Err(bad(format!("firm {}: grace on a non-retained entry", e.id)));
+            }
+            if (e.referral.is_some() || e.panel.is_some()) && !e.borderline {
+                return Err(bad(format!(
+                    "firm {}: a referral or panel decision on a firm not referred",
+                    e.id
+                )));
             }
         }
         Ok(())
@@ -392,6 +488,9 @@ pub fn judge(
             stage: None,
             reasons: vec![reason],
             missing: vec![format!("report ({year})")],
+            class: set.classify(ev),
+            referral: None,
+            panel: None,
         };
     }
     let verdicts = set.evaluate(ev);
@@ -406,6 +505,9 @@ pub fn judge(
         stage: d.stage,
         reasons: d.reasons,
         missing: d.missing,
+        class: set.classify(ev),
+        referral: d.referral,
+        panel: None,
     }
 }
 

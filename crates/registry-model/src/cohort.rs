@@ -4,6 +4,11 @@
 //! Each firm draws from its own ChaCha8 stream (the master seed, stream = firm index), so the
 //! output is the same bytes whatever the thread count. Amounts are sampled in floating point
 //! and rounded to whole thousands of yuan before they become exact [`Money`].
+//!
+//! The industry code and the digital-economy facts (data assets, registrations and spending,
+//! data and new-product revenue, scenario projects, the digitalisation level) come from a
+//! second stream per firm ([`DIGITAL_STREAM`] + index), so adding them left every other draw
+//! of the first stream, and so every earlier fact, as it was.
 
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
@@ -15,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{RegistryError, Result};
 use crate::id::{EnterpriseId, org_code_check_char};
+use crate::industry::IndustryCode;
 use crate::money::Money;
 use crate::report::{AnnualReport, Enterprise};
 use crate::tier::Year;
@@ -78,6 +84,44 @@ const DIVISIONS: &[(&str, u32)] = &[
     ("650104", 1),  // 乌鲁木齐新市
     ("540102", 1),  // 拉萨城关
 ];
+
+/// The offset of the second stream of each firm (digital-economy facts): far above any firm
+/// index ([`COHORT_FIRMS_MAX`]), so the two streams of the cohort never meet.
+pub const DIGITAL_STREAM: u64 = 1 << 40;
+
+/// Industry codes (GB/T 4754-2017) of the cohort with weights: mostly the digital economy's
+/// core (software, IT services, internet platforms and data, electronics), a share of other
+/// industries whose firms may count as industrial digitalisation (05) on data evidence.
+const INDUSTRIES: &[(&str, u32)] = &[
+    ("6513", 14), // 应用软件开发
+    ("6511", 3),  // 基础软件开发
+    ("6519", 4),  // 其他软件开发
+    ("6520", 3),  // 集成电路设计
+    ("6531", 6),  // 信息系统集成服务
+    ("6532", 4),  // 物联网技术服务
+    ("6550", 4),  // 信息处理和存储支持服务
+    ("6560", 3),  // 信息技术咨询服务
+    ("6429", 2),  // 其他互联网信息服务
+    ("6450", 3),  // 互联网数据服务
+    ("6431", 3),  // 互联网生产服务平台
+    ("6432", 2),  // 互联网生活服务平台
+    ("6433", 1),  // 互联网科技创新平台
+    ("3911", 1),  // 计算机整机制造
+    ("3973", 2),  // 集成电路制造
+    ("3961", 1),  // 可穿戴智能设备制造
+    ("3963", 1),  // 智能无人飞行器制造
+    ("3491", 1),  // 工业机器人制造
+    ("5292", 2),  // 互联网零售
+    ("7320", 4),  // 工程和技术研究和试验发展
+    ("4011", 3),  // 工业自动控制系统装置制造
+    ("3612", 2),  // 新能源车整车制造
+    ("3841", 2),  // 锂离子电池制造
+    ("2710", 2),  // 化学药品原料药制造
+    ("1311", 1),  // 稻谷加工
+];
+
+/// Share of firms without an industry code (old registrations).
+const INDUSTRY_MISSING: f64 = 0.03;
 
 const NAME_HEADS: &[&str] = &[
     "数智", "云启", "星图", "智链", "算力", "深度", "天枢", "知微", "灵犀", "鲲鹏", "数澜", "极光",
@@ -155,6 +199,93 @@ fn pick_division(rng: &mut ChaCha8Rng) -> &'static str {
     "110108"
 }
 
+fn pick_industry(rng: &mut ChaCha8Rng) -> Option<IndustryCode> {
+    if rng.gen_bool(INDUSTRY_MISSING) {
+        return None;
+    }
+    let total: u32 = INDUSTRIES.iter().map(|d| d.1).sum();
+    let mut x = rng.gen_range(0..total);
+    for (code, w) in INDUSTRIES {
+        if x < *w {
+            return IndustryCode::parse(code).ok();
+        }
+        x -= w;
+    }
+    None
+}
+
+/// The digital-economy traits of a firm, fixed over time (drawn from its second stream).
+struct DigitalTraits {
+    data_rich: bool,
+    data_spend_share: f64,
+    new_product_share: f64,
+    scenario_rate: f64,
+    digital_level: u32,
+}
+
+fn digital_traits(rng: &mut ChaCha8Rng, archetype: Archetype) -> DigitalTraits {
+    let fast = archetype != Archetype::Ordinary;
+    DigitalTraits {
+        data_rich: rng.gen_bool(if fast { 0.45 } else { 0.25 }),
+        data_spend_share: LogNormal::new((0.015f64).ln(), 0.8)
+            .map_or(0.015, |d| d.sample(rng))
+            .min(0.3),
+        new_product_share: if fast {
+            rng.gen_range(0.15..0.7)
+        } else {
+            rng.gen_range(0.02..0.5)
+        },
+        scenario_rate: rng.gen_range(0.0..2.0),
+        digital_level: rng.gen_range(1..=4),
+    }
+}
+
+/// The year's digital-economy facts of a firm (data assets exist from 2024, when 财会〔2023〕11号
+/// took effect; registrations from 2023).
+fn digital_facts(
+    r: &mut AnnualReport,
+    rng: &mut ChaCha8Rng,
+    t: &DigitalTraits,
+    revenue: f64,
+    rev: Money,
+) {
+    let p = 0.02;
+    let year = r.year;
+    let assets = if t.data_rich {
+        yuan_thousands(revenue * rng.gen_range(0.02..0.15))
+    } else {
+        Money::ZERO
+    };
+    r.data_assets_yuan = if year >= 2024 {
+        maybe(rng, p, assets)
+    } else {
+        None
+    };
+    let regs = if t.data_rich { rng.gen_range(1..=3) } else { 0 };
+    r.data_registrations = if year >= 2023 {
+        maybe(rng, p, regs)
+    } else {
+        None
+    };
+    let spend = t.data_spend_share * rng.gen_range(0.8..1.2);
+    r.data_spend_yuan = maybe(rng, p, yuan_thousands(revenue * spend).min(rev));
+    let data_share = if t.data_rich {
+        rng.gen_range(0.05..0.4)
+    } else {
+        rng.gen_range(0.0..0.05)
+    };
+    r.data_revenue_yuan = maybe(rng, p, yuan_thousands(revenue * data_share).min(rev));
+    let np = (t.new_product_share + rng.gen_range(-0.05..0.05)).clamp(0.0, 1.0);
+    r.new_product_revenue_yuan = maybe(rng, p, yuan_thousands(revenue * np).min(rev));
+    let projects = (t.scenario_rate * rng.gen_range(0.0..2.0)).floor() as u32;
+    r.scenario_projects = maybe(rng, p, projects);
+    r.digital_level = if rng.gen_bool(0.8) {
+        Some(t.digital_level)
+    } else {
+        None
+    };
+}
+
 fn maybe<T>(rng: &mut ChaCha8Rng, p_missing: f64, v: T) -> Option<T> {
     if rng.gen_bool(p_missing) {
         None
@@ -166,6 +297,9 @@ fn maybe<T>(rng: &mut ChaCha8Rng, p_missing: f64, v: T) -> Option<T> {
 fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport>)> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     rng.set_stream(index as u64);
+    let mut rng2 = ChaCha8Rng::seed_from_u64(spec.seed);
+    rng2.set_stream(DIGITAL_STREAM + index as u64);
+    let industry = pick_industry(&mut rng2);
     let division = pick_division(&mut rng);
     let id = uscc_for(index, spec.seed, division)?;
     let u: f64 = rng.r#gen();
@@ -195,6 +329,7 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
         id,
         name: format!("{province}{head}{tail}有限公司"),
         founded,
+        industry,
     };
     // Firm traits, fixed over time.
     let revenue_median: f64 = match archetype {
@@ -247,6 +382,7 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
     let mut pe_backed = archetype == Archetype::Unicorn;
     let mut ip1: u32 = rng.gen_range(0..3);
     let mut ip2: u32 = rng.gen_range(0..5);
+    let traits = digital_traits(&mut rng2, archetype);
     // Walk back from the last year to the firm's first report year: revenue is drawn for the
     // first reported year and grown forward.
     let first = spec.first_year.max(founded_year);
@@ -331,6 +467,7 @@ fn firm(index: usize, spec: &CohortSpec) -> Result<(Enterprise, Vec<AnnualReport
         if rng.gen_bool(0.5) {
             r.specialised_score = Some(points(rng.gen_range(35.0..95.0), 100.0));
         }
+        digital_facts(&mut r, &mut rng2, &traits, revenue, rev);
         reports.push(r);
     }
     Ok((enterprise, reports))

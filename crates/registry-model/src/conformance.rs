@@ -23,12 +23,15 @@
 //! In a test file, [`crate::registry_conformance!`] writes one `#[test]` per check.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use crate::adjust::Adjustment;
 use crate::cohort::{CohortSpec, generate_cohort};
 use crate::criteria::CriteriaBook;
 use crate::error::RegistryError;
 use crate::id::{EnterpriseId, LegacyPolicy};
+use crate::panel::{Member, Panel, Role, ScoringRule, Tie, TieKind};
+use crate::panel_store::{PanelWrite, ScoreRow};
 use crate::policy::RulePolicy;
 use crate::report::{AnnualReport, Enterprise, FactValue};
 use crate::resource::{ResourceDetails, ResourceRegistry};
@@ -73,11 +76,13 @@ fn odd_firms() -> (Vec<Enterprise>, Vec<AnnualReport>) {
             id: legacy,
             name: "旧码企业 \"legacy\"\ttab".into(),
             founded: NaiveDate::from_ymd_opt(2010, 2, 28).unwrap_or_default(),
+            industry: None,
         },
         Enterprise {
             id: quoted,
             name: "O'Brien \\ Co., 数据\n有限公司".into(),
             founded: NaiveDate::from_ymd_opt(2018, 12, 31).unwrap_or_default(),
+            industry: crate::industry::IndustryCode::parse("6513").ok(),
         },
     ];
     let empty = AnnualReport::new(legacy, 2023);
@@ -213,6 +218,7 @@ pub fn firms_and_reports_round_trip<F: StoreFactory>(f: &mut F) {
         id: EnterpriseId::from_first17("91440300000000999").expect("id"),
         name: "新企业".into(),
         founded: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
+        industry: None,
     };
     let dup = reports.first().cloned().expect("a report");
     let e = store
@@ -354,6 +360,168 @@ pub fn resources_round_trip<F: StoreFactory>(f: &mut F) {
     assert_eq!(reopened.resources().ok(), reference.resources().ok());
 }
 
+fn panel_member(id: &str, role: Role, ties: Vec<Tie>) -> Member {
+    Member {
+        id: id.into(),
+        name: format!("专家 {id}"),
+        role,
+        kind: None,
+        ties,
+    }
+}
+
+/// A panel of eight, two per role; `e1` is tied to `tied` (employed there, so recused).
+fn panel_of(name: &str, tied: EnterpriseId, pass_mark: i64) -> Panel {
+    let members = vec![
+        panel_member("g1", Role::Government, vec![]),
+        panel_member("g2", Role::Government, vec![]),
+        panel_member(
+            "e1",
+            Role::Enterprise,
+            vec![Tie {
+                firm: tied,
+                kind: TieKind::Employed,
+            }],
+        ),
+        panel_member("e2", Role::Enterprise, vec![]),
+        panel_member("r1", Role::Research, vec![]),
+        panel_member("r2", Role::Research, vec![]),
+        panel_member("i1", Role::Investment, vec![]),
+        panel_member("i2", Role::Investment, vec![]),
+    ];
+    let rule = ScoringRule {
+        min_valid_scores: 5,
+        trim_each_end: 1,
+        score_max: Decimal::new(100, 0),
+        pass_mark: Decimal::new(pass_mark, 0),
+    };
+    Panel::new(name, members, rule).expect("the conformance panel")
+}
+
+fn score(firm: EnterpriseId, member: &str, tenths: i64, note: &str) -> ScoreRow {
+    ScoreRow {
+        firm,
+        member: member.into(),
+        score: Decimal::new(tenths, 1),
+        note: note.into(),
+    }
+}
+
+/// Panels and their scores round-trip, by year and name, after reopening too; a roster is
+/// replaced until it is scored and fixed after; scores are added all or nothing (a batch with
+/// one refused row — a recused member, a changed score, a member not on the panel — writes
+/// none of it), rerunning an import changes nothing, and nothing of an adjusted year is
+/// written. The results and refusals are [`MemoryStore`]'s.
+pub fn panels_round_trip<F: StoreFactory>(f: &mut F) {
+    let (firms, reports) = cohort();
+    let a = firms[0].id;
+    let b = firms[1].id;
+    let year: Year = 2025;
+    let first = panel_of("遴选组 \"甲\"", a, 60);
+    let second = panel_of("遴选组 \"甲\"", a, 70);
+    let other = panel_of("乙组", b, 60);
+    let good = vec![
+        score(b, "g1", 875, "数据要素\t应用广泛\n第二行"),
+        score(a, "g2", 600, ""),
+        score(a, "r1", 1000, "满分 'quoted' \\ backslash"),
+    ];
+    let mut store = f.create();
+    let mut reference = MemoryStore::new();
+    for s in [&mut reference as &mut dyn RegistryStore, &mut store] {
+        s.insert(&firms, &reports).expect("inserting the cohort");
+        assert_eq!(s.put_panel(year, &first).ok(), Some(PanelWrite::Added));
+        assert_eq!(s.put_panel(year, &first).ok(), Some(PanelWrite::Unchanged));
+        assert_eq!(s.put_panel(year, &second).ok(), Some(PanelWrite::Replaced));
+        assert_eq!(s.put_panel(year, &other).ok(), Some(PanelWrite::Added));
+        assert_eq!(s.put_panel(year - 1, &first).ok(), Some(PanelWrite::Added));
+        let w = s
+            .put_panel_scores(year, second.name(), &good)
+            .expect("scores");
+        assert_eq!((w.added, w.unchanged), (3, 0));
+        let w = s
+            .put_panel_scores(year, second.name(), &good)
+            .expect("rerun");
+        assert_eq!((w.added, w.unchanged), (0, 3), "a rerun adds nothing");
+    }
+    let same = |store: &dyn RegistryStore, reference: &MemoryStore, what: &str| {
+        for y in [year - 1, year, year + 1] {
+            assert_eq!(
+                store.panels(y).ok(),
+                reference.panels(y).ok(),
+                "{what}: {y}"
+            );
+        }
+        assert_eq!(
+            store.panel(year, second.name()).ok(),
+            Some(Some(second.clone())),
+            "{what}: by name"
+        );
+        assert_eq!(store.panel(year, "无此组").ok(), Some(None), "{what}");
+        for name in [second.name(), other.name()] {
+            assert_eq!(
+                store.panel_scores(year, name).ok(),
+                reference.panel_scores(year, name).ok(),
+                "{what}: scores of {name}"
+            );
+        }
+    };
+    same(&store, &reference, "after writing");
+    let mut want = good.clone();
+    want.sort_by(|x, y| (x.firm, &x.member).cmp(&(y.firm, &y.member)));
+    assert_eq!(
+        store.panel_scores(year, second.name()).ok(),
+        Some(want),
+        "ordered by firm then member"
+    );
+    assert_eq!(
+        store.panels(year).ok().map(|p| p.len()),
+        Some(2),
+        "two panels in {year}"
+    );
+
+    // Refusals write nothing.
+    let fresh = score(b, "g2", 500, "");
+    let batches = [
+        vec![fresh.clone(), score(a, "e1", 900, "")],
+        vec![fresh.clone(), score(a, "g2", 650, "")],
+        vec![fresh.clone(), score(a, "x9", 500, "")],
+        vec![fresh.clone(), score(a, "g1", 1010, "")],
+    ];
+    for batch in &batches {
+        let e = store
+            .put_panel_scores(year, second.name(), batch)
+            .expect_err("a batch with a refused row");
+        assert!(matches!(e, RegistryError::Panel { .. }), "{e}");
+    }
+    let e = store
+        .put_panel_scores(year, "无此组", std::slice::from_ref(&fresh))
+        .expect_err("an unknown panel");
+    assert!(matches!(e, RegistryError::NotFound { .. }), "{e}");
+    let e = store
+        .put_panel(year, &first)
+        .expect_err("a scored roster replaced");
+    assert!(matches!(e, RegistryError::Panel { .. }), "{e}");
+    same(&store, &reference, "after the refusals");
+
+    // An adjusted year's panels are frozen.
+    let book = CriteriaBook::embedded().expect("the criteria sets");
+    let policy = RulePolicy::default_policy().expect("the tier policy");
+    let set = book.get("cn-2022").expect("cn-2022");
+    store.adjust(year - 1, set, &policy).expect("adjusting");
+    reference.adjust(year - 1, set, &policy).expect("adjusting");
+    let e = store
+        .put_panel(year - 1, &other)
+        .expect_err("a panel of an adjusted year");
+    assert!(matches!(e, RegistryError::AdjustmentOrder { .. }), "{e}");
+    let e = store
+        .put_panel_scores(year - 1, first.name(), &[fresh])
+        .expect_err("scores of an adjusted year");
+    assert!(matches!(e, RegistryError::AdjustmentOrder { .. }), "{e}");
+
+    let reopened = f.reopen(&store);
+    same(&reopened, &reference, "reopened");
+}
+
 /// Two writers adjust the same year at the same time (skipped without concurrent writers):
 /// exactly one commits; the other is refused with [`RegistryError::AdjustmentOrder`] saying
 /// the year is adjusted already, and the stored change log is the winner's.
@@ -425,6 +593,12 @@ macro_rules! registry_conformance {
         fn conformance_resources_round_trip() {
             if let Some(mut f) = $make {
                 $crate::conformance::resources_round_trip(&mut f);
+            }
+        }
+        #[test]
+        fn conformance_panels_round_trip() {
+            if let Some(mut f) = $make {
+                $crate::conformance::panels_round_trip(&mut f);
             }
         }
         #[test]

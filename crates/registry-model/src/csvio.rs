@@ -1,7 +1,8 @@
 //! CSV of firm-years: one row per firm and year, the firm's columns repeated.
 //!
-//! Columns: `uscc,name,founded,year` then any of the fact fields ([`crate::report::FACTS`]) in
-//! any order; an empty cell is a missing fact, an empty `year` a firm without a report. Import
+//! Columns: `uscc,name,founded,year`, optionally `industry` (the firm's GB/T 4754-2017 class),
+//! then any of the fact fields ([`crate::report::FACTS`]) in any order; an empty cell is a
+//! missing fact (or a missing industry code), an empty `year` a firm without a report. Import
 //! is all-or-nothing: the first bad row rejects the whole file with its line, field and value.
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,6 +12,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::error::{RegistryError, Result};
 use crate::id::{EnterpriseId, LegacyPolicy};
+use crate::industry::IndustryCode;
 use crate::report::{AnnualReport, Enterprise, FACTS, FactValue, fact_kind};
 use crate::store::{InsertSummary, RegistryStore};
 use crate::tier::Year;
@@ -20,6 +22,9 @@ pub const CSV_ROWS_MAX: u64 = 5_000_000;
 
 /// The columns every file must have.
 pub const KEY_COLUMNS: [&str; 4] = ["uscc", "name", "founded", "year"];
+
+/// The firm's industry code (GB/T 4754-2017), an optional column: old files have none.
+pub const INDUSTRY_COLUMN: &str = "industry";
 
 /// Firms and reports parsed from a file, with the line of each for later messages.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +55,16 @@ fn csv_err(
     }
 }
 
+fn firm_text(f: &Enterprise) -> String {
+    format!(
+        "{} / {} / {}",
+        f.name,
+        f.founded,
+        f.industry
+            .map_or_else(|| "-".to_string(), |c| c.to_string())
+    )
+}
+
 /// Parses a firm-year CSV; `file` names it in errors. Nothing is written anywhere.
 pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<ParsedCsv> {
     let mut rdr = csv::ReaderBuilder::new()
@@ -62,7 +77,7 @@ pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<P
         .clone();
     let mut col: HashMap<&str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
-        if !KEY_COLUMNS.contains(&h) && fact_kind(h).is_none() {
+        if !KEY_COLUMNS.contains(&h) && h != INDUSTRY_COLUMN && fact_kind(h).is_none() {
             return Err(csv_err(
                 file,
                 1,
@@ -122,10 +137,20 @@ pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<P
         let founded_s = cell(c_founded);
         let founded = NaiveDate::parse_from_str(founded_s, "%Y-%m-%d")
             .map_err(|_| csv_err(file, line, "founded", founded_s, "not a date YYYY-MM-DD"))?;
+        let industry_s = col.get(INDUSTRY_COLUMN).map_or("", |&i| cell(i));
+        let industry =
+            if industry_s.is_empty() {
+                None
+            } else {
+                Some(IndustryCode::parse(industry_s).map_err(|e| {
+                    csv_err(file, line, INDUSTRY_COLUMN, industry_s, e.reason.clone())
+                })?)
+            };
         let firm = Enterprise {
             id,
             name: name.to_string(),
             founded,
+            industry,
         };
         firm.validate().map_err(|e| match e {
             RegistryError::InvalidField {
@@ -139,18 +164,15 @@ pub fn parse_csv(input: impl Read, file: &str, legacy: LegacyPolicy) -> Result<P
         match firms.get(&id) {
             Some(&i) => {
                 if let Some(prev) = out.firms.get(i)
-                    && (prev.name != firm.name || prev.founded != firm.founded)
+                    && prev != &firm
                 {
                     let first = out.firm_lines.get(&id).copied().unwrap_or(0);
                     return Err(csv_err(
                         file,
                         line,
-                        "name/founded",
-                        &format!("{} / {}", firm.name, firm.founded),
-                        format!(
-                            "differs from line {first} ({} / {})",
-                            prev.name, prev.founded
-                        ),
+                        "name/founded/industry",
+                        &firm_text(&firm),
+                        format!("differs from line {first} ({})", firm_text(prev)),
                     ));
                 }
             }
@@ -242,15 +264,17 @@ pub fn precheck(store: &dyn RegistryStore, parsed: &ParsedCsv, file: &str) -> Re
     let adjusted = store.adjusted_years()?;
     for f in &parsed.firms {
         if let Some(s) = store.firm(&f.id)?
-            && (s.name != f.name || s.founded != f.founded)
+            && s != *f
+            // The one change a stored firm accepts: an industry code where it had none.
+            && !(s.name == f.name && s.founded == f.founded && s.industry.is_none())
         {
             let line = parsed.firm_lines.get(&f.id).copied().unwrap_or(0);
             return Err(csv_err(
                 file,
                 line,
-                "name/founded",
-                &format!("{} / {}", f.name, f.founded),
-                format!("already registered as {} / {}", s.name, s.founded),
+                "name/founded/industry",
+                &firm_text(f),
+                format!("already registered as {}", firm_text(&s)),
             ));
         }
     }
@@ -291,6 +315,7 @@ pub fn write_csv(out: impl Write, firms: &[Enterprise], reports: &[AnnualReport]
     };
     let mut w = csv::Writer::from_writer(out);
     let mut header: Vec<&str> = KEY_COLUMNS.to_vec();
+    header.push(INDUSTRY_COLUMN);
     header.extend(FACTS.iter().map(|(n, _)| *n));
     w.write_record(&header).map_err(io)?;
     let mut by_firm: BTreeMap<EnterpriseId, Vec<&AnnualReport>> = BTreeMap::new();
@@ -299,6 +324,7 @@ pub fn write_csv(out: impl Write, firms: &[Enterprise], reports: &[AnnualReport]
     }
     for f in firms {
         let founded = f.founded.format("%Y-%m-%d").to_string();
+        let industry = f.industry.map(|c| c.to_string()).unwrap_or_default();
         let own = by_firm.get_mut(&f.id);
         match own {
             None => {
@@ -307,6 +333,7 @@ pub fn write_csv(out: impl Write, firms: &[Enterprise], reports: &[AnnualReport]
                     f.name.clone(),
                     founded.clone(),
                     String::new(),
+                    industry.clone(),
                 ];
                 row.extend(FACTS.iter().map(|_| String::new()));
                 w.write_record(&row).map_err(io)?;
@@ -319,6 +346,7 @@ pub fn write_csv(out: impl Write, firms: &[Enterprise], reports: &[AnnualReport]
                         f.name.clone(),
                         founded.clone(),
                         r.year.to_string(),
+                        industry.clone(),
                     ];
                     row.extend(
                         FACTS

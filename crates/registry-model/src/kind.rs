@@ -29,11 +29,14 @@ pub enum CriterionKind {
     ZoneGazelle,
     /// 独角兽 (Torch Centre rule).
     Unicorn,
+    /// 数创企业: a digital-economy class with data as a key input, growth and agility (the
+    /// national measures' definition; thresholds are program defaults).
+    DigitalInnovative,
 }
 
 impl CriterionKind {
     /// Every criterion, in evaluation order.
-    pub const ALL: [CriterionKind; 9] = [
+    pub const ALL: [CriterionKind; 10] = [
         CriterionKind::TechBasedSme,
         CriterionKind::HighTechEnterprise,
         CriterionKind::InnovativeSme,
@@ -43,6 +46,7 @@ impl CriterionKind {
         CriterionKind::Gazelle,
         CriterionKind::ZoneGazelle,
         CriterionKind::Unicorn,
+        CriterionKind::DigitalInnovative,
     ];
 
     /// The key used in files (`tech_based_sme`).
@@ -57,6 +61,7 @@ impl CriterionKind {
             CriterionKind::Gazelle => "gazelle",
             CriterionKind::ZoneGazelle => "zone_gazelle",
             CriterionKind::Unicorn => "unicorn",
+            CriterionKind::DigitalInnovative => "digital_innovative",
         }
     }
 
@@ -72,6 +77,7 @@ impl CriterionKind {
             CriterionKind::Gazelle => "瞪羚企业(OECD)",
             CriterionKind::ZoneGazelle => "瞪羚企业(高新区)",
             CriterionKind::Unicorn => "独角兽企业",
+            CriterionKind::DigitalInnovative => "数创企业",
         }
     }
 

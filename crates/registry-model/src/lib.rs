@@ -48,11 +48,14 @@ pub mod cohort;
 pub mod conformance;
 pub mod criteria;
 pub mod csvio;
+pub mod digital;
 pub mod error;
 pub mod id;
+pub mod industry;
 mod kind;
 pub mod money;
 pub mod panel;
+pub mod panel_store;
 pub mod policy;
 pub mod preview;
 pub mod province;
@@ -64,12 +67,18 @@ pub mod store;
 pub mod tier;
 pub mod verdict;
 
-pub use adjust::{Adjustment, AdjustmentCounts, Change, ChangeEntry, Standing, run_adjustment};
-pub use criteria::{CriteriaBook, CriteriaSet, Criterion, CriterionKind, Verdicts};
+pub use adjust::{
+    Adjustment, AdjustmentCounts, Change, ChangeEntry, PanelDecision, Standing, run_adjustment,
+};
+pub use criteria::{
+    CriteriaBook, CriteriaSet, Criterion, CriterionKind, FirmClass, InnovationType, Verdicts,
+};
+pub use digital::{DigitalClass, DigitalEconomyTable};
 pub use error::RegistryError;
 pub use id::{EnterpriseId, LegacyPolicy, UsccError};
+pub use industry::{IndustryCode, IndustryCodeError};
 pub use money::Money;
-pub use policy::{RulePolicy, Stage, TierDecision, TierPolicy};
+pub use policy::{Referral, RulePolicy, Stage, TierDecision, TierPolicy};
 pub use region::{RegionCode, RegionError};
 pub use report::{AnnualReport, Enterprise, Evidence, LOOK_BACK_YEARS};
 pub use sqlite::SqliteStore;

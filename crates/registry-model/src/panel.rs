@@ -1,5 +1,6 @@
 //! Selection panels (遴选培育组): "government + enterprise + research + investment" four in one,
-//! recusal for ties to a firm, and a trimmed mean of the valid scores.
+//! drawn from the eight sources the national measures name, recusal for ties to a firm, and a
+//! trimmed mean of the valid scores.
 
 use std::collections::BTreeSet;
 
@@ -11,6 +12,10 @@ use crate::id::EnterpriseId;
 
 /// Most members on one panel.
 pub const PANEL_MEMBERS_MAX: usize = 200;
+/// Longest panel name, in characters.
+pub const PANEL_NAME_LEN_MAX: usize = 100;
+/// Longest member id, in bytes.
+pub const MEMBER_ID_LEN_MAX: usize = 64;
 
 /// The sector a member represents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -35,6 +40,16 @@ impl Role {
         Role::Investment,
     ];
 
+    /// The Chinese name (政府、企业、创新、投资: the four of "four in one").
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::Government => "政府",
+            Role::Enterprise => "企业",
+            Role::Research => "创新",
+            Role::Investment => "投资",
+        }
+    }
+
     /// The key used in files.
     pub fn key(self) -> &'static str {
         match self {
@@ -43,6 +58,98 @@ impl Role {
             Role::Research => "research",
             Role::Investment => "investment",
         }
+    }
+}
+
+/// Where a member comes from: the eight sources the national measures name for the panels
+/// (departments, localities, state-owned firms, private firms, research institutes,
+/// universities, investors, incubators), grouped into the four roles two by two, in the
+/// order the measures list them (the grouping is ours: the measures list the eight and the
+/// four without pairing them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberKind {
+    /// 部门: a government department.
+    Department,
+    /// 地方: a local government.
+    Locality,
+    /// 国有企业.
+    StateOwnedFirm,
+    /// 民营企业.
+    PrivateFirm,
+    /// 科研院所.
+    ResearchInstitute,
+    /// 高校.
+    University,
+    /// 投资机构.
+    Investor,
+    /// 孵化器.
+    Incubator,
+}
+
+impl MemberKind {
+    /// The eight kinds, in the measures' order.
+    pub const ALL: [MemberKind; 8] = [
+        MemberKind::Department,
+        MemberKind::Locality,
+        MemberKind::StateOwnedFirm,
+        MemberKind::PrivateFirm,
+        MemberKind::ResearchInstitute,
+        MemberKind::University,
+        MemberKind::Investor,
+        MemberKind::Incubator,
+    ];
+
+    /// The key used in files.
+    pub fn key(self) -> &'static str {
+        match self {
+            MemberKind::Department => "department",
+            MemberKind::Locality => "locality",
+            MemberKind::StateOwnedFirm => "state_owned_firm",
+            MemberKind::PrivateFirm => "private_firm",
+            MemberKind::ResearchInstitute => "research_institute",
+            MemberKind::University => "university",
+            MemberKind::Investor => "investor",
+            MemberKind::Incubator => "incubator",
+        }
+    }
+
+    /// The Chinese name.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            MemberKind::Department => "部门",
+            MemberKind::Locality => "地方",
+            MemberKind::StateOwnedFirm => "国有企业",
+            MemberKind::PrivateFirm => "民营企业",
+            MemberKind::ResearchInstitute => "科研院所",
+            MemberKind::University => "高校",
+            MemberKind::Investor => "投资机构",
+            MemberKind::Incubator => "孵化器",
+        }
+    }
+
+    /// The role (of the four) this kind of member fills.
+    pub fn role(self) -> Role {
+        match self {
+            MemberKind::Department | MemberKind::Locality => Role::Government,
+            MemberKind::StateOwnedFirm | MemberKind::PrivateFirm => Role::Enterprise,
+            MemberKind::ResearchInstitute | MemberKind::University => Role::Research,
+            MemberKind::Investor | MemberKind::Incubator => Role::Investment,
+        }
+    }
+}
+
+impl std::str::FromStr for MemberKind {
+    type Err = RegistryError;
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        MemberKind::ALL
+            .into_iter()
+            .find(|k| k.key() == t || k.name_zh() == t)
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "panel member kind",
+                key: s.to_string(),
+            })
     }
 }
 
@@ -76,6 +183,9 @@ pub struct Member {
     pub name: String,
     /// Sector represented.
     pub role: Role,
+    /// Where the member comes from (one of the eight kinds; its role must be `role`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<MemberKind>,
     /// Declared ties.
     #[serde(default)]
     pub ties: Vec<Tie>,
@@ -90,6 +200,17 @@ pub struct ScoringRule {
     pub trim_each_end: usize,
     /// Highest score (scores lie in 0..=max).
     pub score_max: Decimal,
+    /// A referred firm is granted the tier asked about when its score reaches this.
+    #[serde(default = "default_pass_mark")]
+    pub pass_mark: Decimal,
+}
+
+/// The pass mark by default: 60 of 100 (assumed, as the 60-point bars of the tech-based SME
+/// and SME gradient assessments).
+pub const PASS_MARK_DEFAULT: Decimal = Decimal::from_parts(60, 0, 0, false, 0);
+
+fn default_pass_mark() -> Decimal {
+    PASS_MARK_DEFAULT
 }
 
 impl Default for ScoringRule {
@@ -98,8 +219,24 @@ impl Default for ScoringRule {
             min_valid_scores: 5,
             trim_each_end: 1,
             score_max: Decimal::ONE_HUNDRED,
+            pass_mark: PASS_MARK_DEFAULT,
         }
     }
+}
+
+/// A panel's make-up: members per role and per kind, and what the measures' list lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Composition {
+    /// Members per role, in [`Role::ALL`] order.
+    pub per_role: Vec<(Role, usize)>,
+    /// Members per kind, in [`MemberKind::ALL`] order.
+    pub per_kind: Vec<(MemberKind, usize)>,
+    /// Kinds of the eight with no member (a warning: only the four roles are required).
+    pub kinds_missing: Vec<MemberKind>,
+    /// Members whose kind is not given.
+    pub without_kind: usize,
+    /// Declared ties (member, firm) in all.
+    pub ties: usize,
 }
 
 /// The panel's result for one firm.
@@ -121,7 +258,7 @@ pub struct PanelScore {
 ///
 /// ```
 /// use registry_model::panel::{Member, Panel, Role, ScoringRule};
-/// let m = |id: &str, role| Member { id: id.into(), name: id.into(), role, ties: vec![] };
+/// let m = |id: &str, role| Member { id: id.into(), name: id.into(), role, kind: None, ties: vec![] };
 /// let err = Panel::new("p", vec![m("a", Role::Government), m("b", Role::Research)], ScoringRule::default()).unwrap_err();
 /// assert!(err.to_string().contains("enterprise, investment"));
 /// ```
@@ -140,6 +277,11 @@ impl Panel {
             panel: name.to_string(),
             reason,
         };
+        if name.trim().is_empty() || name.chars().count() > PANEL_NAME_LEN_MAX {
+            return Err(err(format!(
+                "a panel's name must have 1 to {PANEL_NAME_LEN_MAX} characters"
+            )));
+        }
         if members.len() > PANEL_MEMBERS_MAX {
             return Err(err(format!(
                 "{} members, at most {PANEL_MEMBERS_MAX}",
@@ -160,9 +302,35 @@ impl Panel {
         }
         let mut ids = BTreeSet::new();
         for m in &members {
+            if m.id.trim().is_empty() || m.id.len() > MEMBER_ID_LEN_MAX {
+                return Err(err(format!(
+                    "member id '{}' must have 1 to {MEMBER_ID_LEN_MAX} characters",
+                    m.id
+                )));
+            }
             if !ids.insert(m.id.as_str()) {
                 return Err(err(format!("member id '{}' appears twice", m.id)));
             }
+            if let Some(k) = m.kind
+                && k.role() != m.role
+            {
+                return Err(err(format!(
+                    "member '{}' is of kind {} (role {}), not {}",
+                    m.id,
+                    k.key(),
+                    k.role().key(),
+                    m.role.key()
+                )));
+            }
+        }
+        if rule.score_max <= Decimal::ZERO
+            || rule.pass_mark < Decimal::ZERO
+            || rule.pass_mark > rule.score_max
+        {
+            return Err(err(format!(
+                "pass_mark ({}) must lie in 0..=score_max ({}), score_max positive",
+                rule.pass_mark, rule.score_max
+            )));
         }
         if rule.min_valid_scores == 0 || rule.min_valid_scores <= 2 * rule.trim_each_end {
             return Err(err(format!(
@@ -187,6 +355,49 @@ impl Panel {
     /// The members.
     pub fn members(&self) -> &[Member] {
         &self.members
+    }
+
+    /// The panel's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its scoring rule.
+    pub fn rule(&self) -> ScoringRule {
+        self.rule
+    }
+
+    /// The member with this id.
+    pub fn member(&self, id: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.id == id)
+    }
+
+    /// Members per role and per kind, and the kinds of the eight not represented.
+    pub fn composition(&self) -> Composition {
+        let per_role = Role::ALL
+            .iter()
+            .map(|r| (*r, self.members.iter().filter(|m| m.role == *r).count()))
+            .collect();
+        let per_kind: Vec<(MemberKind, usize)> = MemberKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    self.members.iter().filter(|m| m.kind == Some(*k)).count(),
+                )
+            })
+            .collect();
+        Composition {
+            per_role,
+            kinds_missing: per_kind
+                .iter()
+                .filter(|(_, n)| *n == 0)
+                .map(|(k, _)| *k)
+                .collect(),
+            per_kind,
+            without_kind: self.members.iter().filter(|m| m.kind.is_none()).count(),
+            ties: self.members.iter().map(|m| m.ties.len()).sum(),
+        }
     }
 
     /// Members recused from scoring `firm`.

@@ -50,6 +50,27 @@ impl fmt::Display for Stage {
     }
 }
 
+/// The question a borderline firm is referred to the selection panel with: grant `tier`
+/// (a tier the firm just missed, or the one it just earned), or else give `fallback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    /// The tier the panel may grant.
+    pub tier: Tier,
+    /// The tier the firm gets when the panel does not grant it.
+    pub fallback: Option<Tier>,
+}
+
+impl Referral {
+    /// The tier the panel's decision gives: `tier` when it grants it, else `fallback`.
+    pub fn decide(&self, granted: bool) -> Option<Tier> {
+        if granted {
+            Some(self.tier)
+        } else {
+            self.fallback
+        }
+    }
+}
+
 /// What a tier policy decides for one firm-year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TierDecision {
@@ -63,6 +84,9 @@ pub struct TierDecision {
     pub missing: Vec<String>,
     /// A deciding condition lies within the policy's margin of its threshold.
     pub borderline: bool,
+    /// The panel's question for a borderline firm: a tier it just missed (the next one up),
+    /// else the tier it just earned.
+    pub referral: Option<Referral>,
     /// Lifecycle stage, when the facts tell.
     pub stage: Option<Stage>,
 }
@@ -168,7 +192,7 @@ pub const DEFAULT_POLICY_TOML: &str = include_str!("../../../data/registry/tier-
 /// ```
 /// use registry_model::policy::{RulePolicy, TierPolicy};
 /// let p = RulePolicy::default_policy()?;
-/// assert_eq!(p.id(), "default-2025");
+/// assert_eq!(p.id(), "default-2025-digital");
 /// # Ok::<(), registry_model::RegistryError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,7 +359,8 @@ impl TierPolicy for RulePolicy {
         let tier = tier_idx.and_then(|i| Tier::ALL.get(i).copied());
         let mut reasons = Vec::new();
         let mut missing: Vec<String> = Vec::new();
-        let mut borderline = false;
+        // Near the bar of the tier earned, and near the bar of the next tier up.
+        let (mut near_pass, mut near_fail) = (false, false);
         let set_id = verdicts
             .verdicts
             .first()
@@ -355,7 +380,7 @@ impl TierPolicy for RulePolicy {
                 if let ClauseItem::Criterion(k) = item
                     && let Some(v) = verdicts.get(*k)
                 {
-                    borderline |= self.is_borderline(v, true);
+                    near_pass |= self.is_borderline(v, true);
                 }
             }
         }
@@ -376,7 +401,7 @@ impl TierPolicy for RulePolicy {
                         && let Some(v) = verdicts.get(*k)
                     {
                         if o == Outcome::NotMet {
-                            borderline |= self.is_borderline(v, false);
+                            near_fail |= self.is_borderline(v, false);
                         }
                         if o == Outcome::CannotTell {
                             for m in &v.missing {
@@ -397,12 +422,28 @@ impl TierPolicy for RulePolicy {
                 parts.join(" | ")
             ));
         }
+        let next_tier = next.and_then(|n| Tier::ALL.get(n).copied());
+        let referral = match (near_fail, next_tier, near_pass, tier_idx) {
+            (true, Some(up), _, _) => Some(Referral {
+                tier: up,
+                fallback: tier,
+            }),
+            (_, _, true, Some(i)) => Tier::ALL.get(i).map(|&t| Referral {
+                tier: t,
+                fallback: (0..i)
+                    .rev()
+                    .find(|&j| rule_outcomes[j] == Outcome::Met)
+                    .and_then(|j| Tier::ALL.get(j).copied()),
+            }),
+            _ => None,
+        };
         TierDecision {
             tier,
             rule_outcomes,
             reasons,
             missing,
-            borderline,
+            borderline: referral.is_some(),
+            referral,
             stage: self.stage_of(ev),
         }
     }

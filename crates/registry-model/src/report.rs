@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{RegistryError, Result};
 use crate::id::EnterpriseId;
+use crate::industry::IndustryCode;
 use crate::money::Money;
 use crate::region::RegionCode;
 use crate::tier::Year;
@@ -17,6 +18,10 @@ use crate::tier::Year;
 pub const YEAR_MIN: Year = 1978;
 /// See [`YEAR_MIN`].
 pub const YEAR_MAX: Year = 2200;
+
+/// The highest level of the SME digitalisation assessment (中小企业数字化水平评测指标（2024年版）:
+/// 一级 … 四级).
+pub const DIGITAL_LEVEL_MAX: u32 = 4;
 
 /// Longest enterprise name accepted, in characters.
 pub const NAME_LEN_MAX: usize = 200;
@@ -30,6 +35,10 @@ pub struct Enterprise {
     pub name: String,
     /// Date of registration (成立日期).
     pub founded: NaiveDate,
+    /// Its industry (GB/T 4754-2017 class); `None` when not reported (old data): the
+    /// digital-economy test then cannot tell, it never guesses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry: Option<IndustryCode>,
 }
 
 impl Enterprise {
@@ -134,6 +143,21 @@ pub struct AnnualReport {
     pub sme_specialisation_points: Option<Decimal>,
     /// Specialised-SME (专精特新) assessment score (0–100).
     pub specialised_score: Option<Decimal>,
+    /// Data resources recognised on the balance sheet (数据资源入表, 财会〔2023〕11号).
+    pub data_assets_yuan: Option<Money>,
+    /// Data-resource or data-product registration certificates held (数据资源登记).
+    pub data_registrations: Option<u32>,
+    /// Spending on data: purchased data, data services, annotation.
+    pub data_spend_yuan: Option<Money>,
+    /// Revenue from data products and data services.
+    pub data_revenue_yuan: Option<Money>,
+    /// Revenue from new products (新产品销售收入, as in the R&D statistics).
+    pub new_product_revenue_yuan: Option<Money>,
+    /// Application-scenario projects (应用场景) delivered or won in the year.
+    pub scenario_projects: Option<u32>,
+    /// Digitalisation level of the SME assessment (中小企业数字化水平评测指标（2024年版）, 1–4;
+    /// 0 when assessed below level 1).
+    pub digital_level: Option<u32>,
 }
 
 /// The type of a fact field.
@@ -298,7 +322,18 @@ fact_fields! {
     sme_growth_points: Decimal,
     sme_specialisation_points: Decimal,
     specialised_score: Decimal,
+    data_assets_yuan: Money,
+    data_registrations: Count,
+    data_spend_yuan: Money,
+    data_revenue_yuan: Money,
+    new_product_revenue_yuan: Money,
+    scenario_projects: Count,
+    digital_level: Count,
 }
+
+/// The facts of the registry's first schema; the ones after them in [`FACTS`] came with the
+/// digital-economy test (schema version 3), which adds their columns to older stores.
+pub const FACTS_V1: usize = 25;
 
 /// The kind of a fact field by name.
 pub fn fact_kind(name: &str) -> Option<FactKind> {
@@ -336,6 +371,13 @@ impl AnnualReport {
             sme_growth_points: None,
             sme_specialisation_points: None,
             specialised_score: None,
+            data_assets_yuan: None,
+            data_registrations: None,
+            data_spend_yuan: None,
+            data_revenue_yuan: None,
+            new_product_revenue_yuan: None,
+            scenario_projects: None,
+            digital_level: None,
         }
     }
 
@@ -362,6 +404,10 @@ impl AnnualReport {
             ("assets_yuan", self.assets_yuan),
             ("equity_financing_yuan", self.equity_financing_yuan),
             ("valuation_yuan", self.valuation_yuan),
+            ("data_assets_yuan", self.data_assets_yuan),
+            ("data_spend_yuan", self.data_spend_yuan),
+            ("data_revenue_yuan", self.data_revenue_yuan),
+            ("new_product_revenue_yuan", self.new_product_revenue_yuan),
         ];
         for (field, v) in non_negative {
             if let Some(m) = v
@@ -426,13 +472,28 @@ impl AnnualReport {
                 }
             }
         }
-        if let (Some(h), Some(r)) = (self.high_tech_revenue_yuan, self.revenue_yuan)
-            && h > r
+        for (field, part) in [
+            ("high_tech_revenue_yuan", self.high_tech_revenue_yuan),
+            ("data_revenue_yuan", self.data_revenue_yuan),
+            ("new_product_revenue_yuan", self.new_product_revenue_yuan),
+        ] {
+            if let (Some(h), Some(r)) = (part, self.revenue_yuan)
+                && h > r
+            {
+                return Err(bad(
+                    field,
+                    h.to_string(),
+                    &format!("exceeds revenue_yuan ({r})"),
+                ));
+            }
+        }
+        if let Some(l) = self.digital_level
+            && l > DIGITAL_LEVEL_MAX
         {
             return Err(bad(
-                "high_tech_revenue_yuan",
-                h.to_string(),
-                &format!("exceeds revenue_yuan ({r})"),
+                "digital_level",
+                l.to_string(),
+                &format!("the assessment has levels 0..={DIGITAL_LEVEL_MAX}"),
             ));
         }
         Ok(())

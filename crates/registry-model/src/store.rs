@@ -14,6 +14,10 @@ use crate::adjust::{Adjustment, AdjustmentCounts, ChangeEntry, Standing, run_adj
 use crate::criteria::CriteriaSet;
 use crate::error::{RegistryError, Result};
 use crate::id::EnterpriseId;
+use crate::panel::Panel;
+use crate::panel_store::{
+    PanelWrite, ScoreRow, ScoresWrite, check_panel_write, check_scores_write,
+};
 use crate::policy::TierPolicy;
 use crate::report::{AnnualReport, Enterprise, LOOK_BACK_YEARS};
 use crate::resource::DataResource;
@@ -29,6 +33,10 @@ pub struct InsertSummary {
     pub firms_added: u64,
     /// Firms already present with identical data (left alone).
     pub firms_unchanged: u64,
+    /// Firms stored without an industry code that the batch gives one (the only change a
+    /// stored firm accepts).
+    #[serde(default)]
+    pub firms_updated: u64,
     /// Reports added.
     pub reports_added: u64,
 }
@@ -75,6 +83,26 @@ pub trait RegistryStore {
     fn put_resource(&mut self, resource: &DataResource) -> Result<()>;
     /// Every data-resource record, ordered by registration id.
     fn resources(&self) -> Result<Vec<DataResource>>;
+    /// Stores a selection panel's roster for `year` (see
+    /// [`crate::panel_store::check_panel_write`] for what is refused).
+    fn put_panel(&mut self, year: Year, panel: &Panel) -> Result<PanelWrite>;
+    /// The panels of `year`, ordered by name.
+    fn panels(&self, year: Year) -> Result<Vec<Panel>>;
+    /// Stores scores of a panel of `year` in one transaction, all or nothing (see
+    /// [`crate::panel_store::check_scores_write`]); the panel must be stored.
+    fn put_panel_scores(
+        &mut self,
+        year: Year,
+        panel: &str,
+        scores: &[ScoreRow],
+    ) -> Result<ScoresWrite>;
+    /// The scores of a panel of `year`, ordered by firm then member.
+    fn panel_scores(&self, year: Year, panel: &str) -> Result<Vec<ScoreRow>>;
+
+    /// The panel of `year` named `name`.
+    fn panel(&self, year: Year, name: &str) -> Result<Option<Panel>> {
+        Ok(self.panels(year)?.into_iter().find(|p| p.name() == name))
+    }
 
     /// Number of firms.
     fn firm_count(&self) -> Result<u64> {
@@ -186,14 +214,26 @@ pub trait RegistryStore {
     }
 }
 
-/// Validates a batch against what is stored; returns the firms to add. Shared by the stores.
+/// What a batch does to the stored firms, once checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckedInsert {
+    /// Firms to add.
+    pub new_firms: Vec<Enterprise>,
+    /// Stored firms without an industry code, with the code the batch gives them.
+    pub updated_firms: Vec<Enterprise>,
+    /// Firms already stored with identical data.
+    pub unchanged: u64,
+}
+
+/// Validates a batch against what is stored; returns the firms to add and to update. Shared
+/// by the stores. A stored firm accepts one change: an industry code where it had none.
 pub fn check_insert(
     firms: &[Enterprise],
     reports: &[AnnualReport],
     stored_firm: &dyn Fn(&EnterpriseId) -> Result<Option<Enterprise>>,
     stored_report: &dyn Fn(&EnterpriseId, Year) -> Result<bool>,
     adjusted: &BTreeSet<Year>,
-) -> Result<(Vec<Enterprise>, u64)> {
+) -> Result<CheckedInsert> {
     if firms.len() + reports.len() > BATCH_ROWS_MAX {
         return Err(RegistryError::Limit {
             what: "firms and reports in one batch",
@@ -201,36 +241,55 @@ pub fn check_insert(
             limit: BATCH_ROWS_MAX as u64,
         });
     }
+    let text = |f: &Enterprise| {
+        format!(
+            "{} / {} / {}",
+            f.name,
+            f.founded,
+            f.industry
+                .map_or_else(|| "-".to_string(), |c| c.to_string())
+        )
+    };
     let mut batch: BTreeMap<EnterpriseId, &Enterprise> = BTreeMap::new();
-    let mut new_firms = Vec::new();
-    let mut unchanged = 0;
+    let mut out = CheckedInsert::default();
     for f in firms {
         f.validate()?;
         if let Some(prev) = batch.insert(f.id, f) {
             if prev != f {
                 return Err(RegistryError::InvalidField {
                     record: format!("firm {}", f.id),
-                    field: "name/founded".into(),
-                    value: format!("{} / {}", f.name, f.founded),
+                    field: "name/founded/industry".into(),
+                    value: text(f),
                     reason: format!(
-                        "the batch names this firm twice with different data ({} / {})",
-                        prev.name, prev.founded
+                        "the batch names this firm twice with different data ({})",
+                        text(prev)
                     ),
                 });
             }
             continue;
         }
         match stored_firm(&f.id)? {
-            Some(s) if s == *f => unchanged += 1,
+            Some(s) if s == *f => out.unchanged += 1,
+            Some(s)
+                if s.name == f.name
+                    && s.founded == f.founded
+                    && s.industry.is_none()
+                    && f.industry.is_some() =>
+            {
+                out.updated_firms.push(f.clone());
+            }
             Some(s) => {
                 return Err(RegistryError::InvalidField {
                     record: format!("firm {}", f.id),
-                    field: "name/founded".into(),
-                    value: format!("{} / {}", f.name, f.founded),
-                    reason: format!("already registered as {} / {}", s.name, s.founded),
+                    field: "name/founded/industry".into(),
+                    value: text(f),
+                    reason: format!(
+                        "already registered as {} (a stored firm only accepts an industry code where it had none)",
+                        text(&s)
+                    ),
                 });
             }
-            None => new_firms.push(f.clone()),
+            None => out.new_firms.push(f.clone()),
         }
     }
     let mut seen: BTreeSet<(EnterpriseId, Year)> = BTreeSet::new();
@@ -275,7 +334,7 @@ pub fn check_insert(
             });
         }
     }
-    Ok((new_firms, unchanged))
+    Ok(out)
 }
 
 /// Validates an adjustment before it is written: in order after `last`, internally
@@ -308,6 +367,8 @@ pub struct MemoryStore {
     reports: BTreeMap<(EnterpriseId, Year), AnnualReport>,
     adjustments: BTreeMap<Year, Adjustment>,
     resources: BTreeMap<String, DataResource>,
+    panels: BTreeMap<(Year, String), Panel>,
+    scores: BTreeMap<(Year, String), BTreeMap<(EnterpriseId, String), ScoreRow>>,
 }
 
 impl MemoryStore {
@@ -320,7 +381,7 @@ impl MemoryStore {
 impl RegistryStore for MemoryStore {
     fn insert(&mut self, firms: &[Enterprise], reports: &[AnnualReport]) -> Result<InsertSummary> {
         let adjusted: BTreeSet<Year> = self.adjustments.keys().copied().collect();
-        let (new_firms, unchanged) = check_insert(
+        let checked = check_insert(
             firms,
             reports,
             &|id| Ok(self.firms.get(id).cloned()),
@@ -328,11 +389,12 @@ impl RegistryStore for MemoryStore {
             &adjusted,
         )?;
         let summary = InsertSummary {
-            firms_added: new_firms.len() as u64,
-            firms_unchanged: unchanged,
+            firms_added: checked.new_firms.len() as u64,
+            firms_unchanged: checked.unchanged,
+            firms_updated: checked.updated_firms.len() as u64,
             reports_added: reports.len() as u64,
         };
-        for f in new_firms {
+        for f in checked.new_firms.into_iter().chain(checked.updated_firms) {
             self.firms.insert(f.id, f);
         }
         for r in reports {
@@ -422,5 +484,68 @@ impl RegistryStore for MemoryStore {
 
     fn resources(&self) -> Result<Vec<DataResource>> {
         Ok(self.resources.values().cloned().collect())
+    }
+
+    fn put_panel(&mut self, year: Year, panel: &Panel) -> Result<PanelWrite> {
+        let adjusted: BTreeSet<Year> = self.adjustments.keys().copied().collect();
+        let key = (year, panel.name().to_string());
+        let scored = self.scores.get(&key).is_some_and(|s| !s.is_empty());
+        let stored = self
+            .panels
+            .range((year, String::new())..)
+            .take_while(|((y, _), _)| *y == year)
+            .count();
+        let w = check_panel_write(
+            year,
+            panel,
+            self.panels.get(&key),
+            stored,
+            scored,
+            &adjusted,
+        )?;
+        self.panels.insert(key, panel.clone());
+        Ok(w)
+    }
+
+    fn panels(&self, year: Year) -> Result<Vec<Panel>> {
+        Ok(self
+            .panels
+            .iter()
+            .filter(|((y, _), _)| *y == year)
+            .map(|(_, p)| p.clone())
+            .collect())
+    }
+
+    fn put_panel_scores(
+        &mut self,
+        year: Year,
+        panel: &str,
+        scores: &[ScoreRow],
+    ) -> Result<ScoresWrite> {
+        let adjusted: BTreeSet<Year> = self.adjustments.keys().copied().collect();
+        let key = (year, panel.to_string());
+        let p = self
+            .panels
+            .get(&key)
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "panel",
+                key: format!("{panel} ({year})"),
+            })?;
+        let stored = self.panel_scores(year, panel)?;
+        let (add, unchanged) = check_scores_write(year, p, &stored, scores, &adjusted)?;
+        let sheet = self.scores.entry(key).or_default();
+        let added = add.len();
+        for r in add {
+            sheet.insert((r.firm, r.member.clone()), r);
+        }
+        Ok(ScoresWrite { added, unchanged })
+    }
+
+    fn panel_scores(&self, year: Year, panel: &str) -> Result<Vec<ScoreRow>> {
+        Ok(self
+            .scores
+            .get(&(year, panel.to_string()))
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default())
     }
 }

@@ -19,6 +19,7 @@ fn firm(founded: (i32, u32, u32)) -> Enterprise {
         id: id(),
         name: "浙江测试科技有限公司".into(),
         founded: NaiveDate::from_ymd_opt(founded.0, founded.1, founded.2).unwrap(),
+        industry: Some("6513".parse().unwrap()),
     }
 }
 
@@ -721,7 +722,7 @@ fn sets_are_chosen_by_effective_date_and_every_verdict_names_its_set() {
         .for_year(2024)
         .unwrap()
         .evaluate(&Evidence::new(&f, 2024, &rs));
-    assert_eq!(all.verdicts.len(), 9);
+    assert_eq!(all.verdicts.len(), CriterionKind::ALL.len());
     for (v, k) in all.verdicts.iter().zip(CriterionKind::ALL) {
         assert_eq!(v.criterion, k);
         assert_eq!(v.set_id, "cn-2022");

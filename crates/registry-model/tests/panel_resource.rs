@@ -1,7 +1,7 @@
 //! Selection panels and data-resource registration.
 
 use chrono::NaiveDate;
-use registry_model::panel::{Member, Panel, Role, ScoringRule, Tie, TieKind};
+use registry_model::panel::{Member, MemberKind, Panel, Role, ScoringRule, Tie, TieKind};
 use registry_model::resource::{
     RegistrationKind, ResourceDetails, ResourceRegistry, ResourceState,
 };
@@ -18,6 +18,7 @@ fn member(id: &str, role: Role, ties: Vec<Tie>) -> Member {
         id: id.into(),
         name: format!("专家{id}"),
         role,
+        kind: None,
         ties,
     }
 }
@@ -54,6 +55,7 @@ fn panel() -> Panel {
             min_valid_scores: 5,
             trim_each_end: 1,
             score_max: dec!(100),
+            pass_mark: dec!(60),
         },
     )
     .unwrap()
@@ -75,6 +77,7 @@ fn four_in_one_names_every_missing_role() {
             min_valid_scores: 1,
             trim_each_end: 0,
             score_max: dec!(100),
+            pass_mark: dec!(60),
         },
     )
     .unwrap_err()
@@ -311,6 +314,7 @@ fn panel_decisions_apply_to_referred_firms_before_the_commit() {
         min_valid_scores: 3,
         trim_each_end: 1,
         score_max: dec!(100),
+        pass_mark: dec!(60),
     };
     let mut decided = None;
     let adj = store
@@ -375,4 +379,88 @@ fn panel_decisions_apply_to_referred_firms_before_the_commit() {
     });
     assert!(err.is_err());
     assert_eq!(store.adjusted_years().unwrap(), vec![2024]);
+}
+
+#[test]
+fn the_eight_member_kinds_fill_the_four_roles_and_the_composition_counts_them() {
+    // Two kinds per role, in the measures' order.
+    let roles: Vec<Role> = MemberKind::ALL.iter().map(|k| k.role()).collect();
+    assert_eq!(
+        roles,
+        [
+            Role::Government,
+            Role::Government,
+            Role::Enterprise,
+            Role::Enterprise,
+            Role::Research,
+            Role::Research,
+            Role::Investment,
+            Role::Investment
+        ]
+    );
+    assert_eq!(
+        "高校".parse::<MemberKind>().unwrap(),
+        MemberKind::University
+    );
+    assert_eq!(
+        "incubator".parse::<MemberKind>().unwrap(),
+        MemberKind::Incubator
+    );
+    assert!("professor".parse::<MemberKind>().is_err());
+
+    let kinded = |id: &str, kind: MemberKind| Member {
+        kind: Some(kind),
+        ..member(id, kind.role(), vec![])
+    };
+    let mut members = vec![
+        kinded("d", MemberKind::Department),
+        kinded("s", MemberKind::StateOwnedFirm),
+        kinded("p", MemberKind::PrivateFirm),
+        kinded("u", MemberKind::University),
+        kinded("v", MemberKind::Investor),
+    ];
+    members.push(member("x", Role::Research, vec![]));
+    let p = Panel::new("组", members.clone(), ScoringRule::default()).unwrap();
+    let c = p.composition();
+    assert_eq!(
+        c.per_role,
+        vec![
+            (Role::Government, 1),
+            (Role::Enterprise, 2),
+            (Role::Research, 2),
+            (Role::Investment, 1)
+        ]
+    );
+    assert_eq!(
+        c.kinds_missing,
+        vec![
+            MemberKind::Locality,
+            MemberKind::ResearchInstitute,
+            MemberKind::Incubator
+        ]
+    );
+    assert_eq!(c.without_kind, 1);
+    assert_eq!(c.ties, 0);
+
+    // A member whose kind belongs to another role is refused, naming both.
+    let mut wrong = members.clone();
+    wrong[1].role = Role::Research;
+    let err = Panel::new("组", wrong, ScoringRule::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("kind state_owned_firm (role enterprise), not research"),
+        "{err}"
+    );
+
+    // The pass mark lies within the score range.
+    let rule = ScoringRule {
+        pass_mark: dec!(101),
+        ..ScoringRule::default()
+    };
+    let err = Panel::new("组", members.clone(), rule)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("pass_mark (101)"), "{err}");
+    assert!(Panel::new(" ", members, ScoringRule::default()).is_err());
 }

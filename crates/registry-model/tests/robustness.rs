@@ -68,6 +68,7 @@ proptest! {
             id: "91330101589882738D".parse().unwrap(),
             name: "x".into(),
             founded: NaiveDate::from_ymd_opt(founded_year, 6, 15).unwrap(),
+            industry: None,
         };
         let reports = vec![reports.0, reports.1, reports.2, reports.3];
         let book = CriteriaBook::embedded().unwrap();

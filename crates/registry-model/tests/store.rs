@@ -14,6 +14,7 @@ use registry_model::{
     AnnualReport, Change, CriteriaBook, Enterprise, EnterpriseId, LegacyPolicy, MemoryStore,
     RegistryError, RegistryStore, RulePolicy, SqliteStore, Tier,
 };
+use rust_decimal::Decimal;
 
 fn cohort(count: usize, seed: u64) -> (Vec<Enterprise>, Vec<AnnualReport>) {
     generate_cohort(&CohortSpec {
@@ -72,14 +73,24 @@ fn firm(code: &str) -> Enterprise {
         id: code.parse().unwrap(),
         name: "测试企业".into(),
         founded: NaiveDate::from_ymd_opt(2015, 5, 1).unwrap(),
+        // 6513 应用软件开发: a core digital-economy class (03).
+        industry: Some("6513".parse().unwrap()),
     }
 }
 
-/// A report meeting the tech-based SME test (tier potential) and nothing higher.
+/// A report meeting the tech-based SME and 数创企业 tests (tier potential) and nothing
+/// higher: revenue 20 million yuan in 2021, up 20 % a year (the 数创企业 growth test), a
+/// third of it from new products (its agility test).
 fn potential_report(id: EnterpriseId, year: i32) -> AnnualReport {
     let mut r = AnnualReport::new(id, year);
-    r.revenue_yuan = Some("20000000".parse().unwrap());
-    r.rd_spend_yuan = Some("1200000".parse().unwrap());
+    let mut revenue_yuan = Decimal::from(20_000_000);
+    for _ in 2021..year {
+        revenue_yuan *= Decimal::new(12, 1);
+    }
+    let rev = |share: Decimal| Some((revenue_yuan * share).round().to_string().parse().unwrap());
+    r.revenue_yuan = rev(Decimal::ONE);
+    r.rd_spend_yuan = rev(Decimal::new(6, 2));
+    r.new_product_revenue_yuan = rev(Decimal::new(3, 1));
     r.staff = Some(50);
     r.tech_staff = Some(15);
     r.assets_yuan = Some("10000000".parse().unwrap());
@@ -92,7 +103,9 @@ fn grace_then_exit(store: &mut dyn RegistryStore) {
     let a = firm("91110000600037341L");
     let b = firm("91310110666007217T");
     let reports = vec![
+        potential_report(a.id, 2021),
         potential_report(a.id, 2022),
+        potential_report(b.id, 2021),
         potential_report(b.id, 2022),
         potential_report(b.id, 2023),
         potential_report(b.id, 2024),
@@ -241,15 +254,38 @@ fn an_older_schema_is_migrated_and_a_newer_one_refused() {
             registry_model::sqlite::SCHEMA_VERSION
         );
     }
-    // Turn the file back into a version-1 file (no data-resource table).
+    // Turn the file back into a version-1 file: undo version 3 (industry codes, the
+    // entries' class, referral and panel columns, the new facts, the panel tables) and
+    // version 2 (the data-resource table).
+    let mut undo = String::from(
+        "DROP TABLE panel_scores; DROP TABLE panels;
+         ALTER TABLE firms DROP COLUMN industry;
+         ALTER TABLE tiers DROP COLUMN digital_class;
+         ALTER TABLE tiers DROP COLUMN class_partial;
+         ALTER TABLE tiers DROP COLUMN innovation;
+         ALTER TABLE tiers DROP COLUMN referral;
+         ALTER TABLE tiers DROP COLUMN panel;
+         DROP TABLE data_resources;",
+    );
+    for (name, _) in &registry_model::report::FACTS[registry_model::report::FACTS_V1..] {
+        undo.push_str(&format!("ALTER TABLE reports DROP COLUMN {name};"));
+    }
+    undo.push_str("PRAGMA user_version = 1;");
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch("DROP TABLE data_resources; PRAGMA user_version = 1;")
-        .unwrap();
+    c.execute_batch(&undo).unwrap();
     drop(c);
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(s.schema_version().unwrap(), 3);
     assert_eq!(s.firm_count().unwrap(), 1);
+    assert_eq!(
+        s.firm(&firm("91110000600037341L").id)
+            .unwrap()
+            .unwrap()
+            .industry,
+        None
+    );
     assert!(s.resources().unwrap().is_empty());
+    assert!(s.panels(2024).unwrap().is_empty());
     drop(s);
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch("PRAGMA user_version = 99;").unwrap();
@@ -342,6 +378,7 @@ fn legacy_firms_round_trip_through_sqlite() {
         id,
         name: "旧码".into(),
         founded: NaiveDate::from_ymd_opt(2010, 1, 1).unwrap(),
+        industry: None,
     };
     {
         let mut s = SqliteStore::open(&path).unwrap();

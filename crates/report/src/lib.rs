@@ -59,6 +59,7 @@ pub mod robustness;
 pub mod rules;
 pub mod scenario;
 pub mod table;
+pub mod targets;
 pub mod voucher;
 
 pub use cell::Cell;

@@ -4,7 +4,7 @@
 
 use registry_model::store::HistoryEntry;
 use registry_model::{
-    Adjustment, Change, Enterprise, EnterpriseId, Tier, TierDecision, Verdicts, Year,
+    Adjustment, Change, Enterprise, EnterpriseId, FirmClass, Tier, TierDecision, Verdicts, Year,
 };
 
 use crate::cell::Cell;
@@ -13,6 +13,20 @@ use crate::table::Table;
 /// A tier's key, empty for none.
 pub fn tier_key(t: Option<Tier>) -> String {
     t.map_or_else(String::new, |t| t.key().to_string())
+}
+
+/// A firm's digital class (`03`, `05*` when its code belongs only in part), empty without an
+/// industry code.
+pub fn digital_class(c: &FirmClass) -> String {
+    c.digital.map_or_else(String::new, |d| {
+        format!("{}{}", d.key(), if c.partial { "*" } else { "" })
+    })
+}
+
+/// A firm's innovation types (`technology+data_value`), empty when none shows.
+pub fn innovation(c: &FirmClass) -> String {
+    let keys: Vec<&str> = c.innovation.iter().map(|t| t.key()).collect();
+    keys.join("+")
 }
 
 /// The change log of an adjustment (`all`: also the firms not admitted), with each firm's
@@ -27,6 +41,8 @@ pub fn change_log_table(
         "name",
         "from",
         "to",
+        "digital_class",
+        "innovation",
         "change",
         "grace",
         "borderline",
@@ -43,6 +59,8 @@ pub fn change_log_table(
             Cell::from(names(&e.id)),
             Cell::from(tier_key(e.from)),
             Cell::from(tier_key(e.to)),
+            Cell::from(digital_class(&e.class)),
+            Cell::from(innovation(&e.class)),
             Cell::from(e.change.key()),
             Cell::from(e.grace),
             Cell::from(e.borderline),
@@ -69,6 +87,7 @@ pub fn show_heading(
     year: Year,
     set_id: &str,
     decision: &TierDecision,
+    class: &FirmClass,
 ) -> Vec<String> {
     let mut lines = vec![
         format!(
@@ -79,8 +98,10 @@ pub fn show_heading(
             firm.founded,
         ),
         format!(
-            "tier: {}; stage: {}; borderline: {}",
+            "tier: {}; class: {} {}; stage: {}; borderline: {}",
             tier_text(decision.tier),
+            digital_class(class),
+            innovation(class),
             decision.stage.map_or_else(
                 || "unknown".to_string(),
                 |s| format!("{} {}", s.key(), s.name_zh())

@@ -42,6 +42,7 @@ pub fn panel() -> Result<Panel> {
         id: id.into(),
         name: id.into(),
         role,
+        kind: None,
         ties: Vec::new(),
     };
     Panel::new(

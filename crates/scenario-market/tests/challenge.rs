@@ -21,6 +21,7 @@ fn panel(tied_to: Option<EnterpriseId>) -> Panel {
         id: id.into(),
         name: id.into(),
         role,
+        kind: None,
         ties: Vec::new(),
     };
     let mut members = vec![

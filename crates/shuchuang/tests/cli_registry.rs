@@ -71,7 +71,7 @@ fn generate_adjust_list_show_history() {
         .args(["registry", "init"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("schema version 2"));
+        .stdout(predicate::str::contains("schema version 3"));
     sc(d)
         .args([
             "registry",
@@ -165,7 +165,7 @@ fn generate_adjust_list_show_history() {
         .clone();
     let show = json(&out);
     let verdicts = show["verdicts"]["verdicts"].as_array().unwrap();
-    assert_eq!(verdicts.len(), 9);
+    assert_eq!(verdicts.len(), 10, "nine criteria and the 数创企业 test");
     for v in verdicts {
         for c in v["conditions"].as_array().unwrap() {
             assert!(!c["citation"].as_str().unwrap().is_empty());
@@ -173,6 +173,15 @@ fn generate_adjust_list_show_history() {
         }
     }
     assert_eq!(show["decision"]["tier"], "potential");
+    // A tiered firm passed the 数创企业 test, so its class is known: 01-05.
+    let class = show["class"]["digital"].as_str().unwrap();
+    assert!(["01", "02", "03", "04", "05"].contains(&class), "{class}");
+    // list shows the class next to the tier.
+    assert!(
+        rows.iter()
+            .all(|r| r.split(',').nth(4).is_some_and(|c| !c.is_empty())),
+        "{rows:?}"
+    );
     sc(d)
         .args(["registry", "show", &uscc, "--year", "2023"])
         .assert()
@@ -260,4 +269,98 @@ fn generated_csv_is_reproducible_and_imports() {
         .find(|r| r["item"] == "firms added")
         .unwrap();
     assert_eq!(added["value"], 120, "JSON values are typed");
+}
+
+#[test]
+fn targets_report_progress_from_the_registry_and_name_a_bad_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    sc(d).args(["registry", "init"]).assert().success();
+    sc(d)
+        .args([
+            "registry",
+            "generate",
+            "--count",
+            "200",
+            "--years",
+            "2021..2024",
+            "--seed",
+            "5",
+        ])
+        .assert()
+        .success();
+    for y in ["2023", "2024"] {
+        sc(d)
+            .args(["registry", "adjust", "--year", y])
+            .assert()
+            .success();
+    }
+    let file = d.join("t.toml");
+    std::fs::write(
+        &file,
+        "[[target]]\nmetric = \"registry_firms\"\nunit = \"firms\"\nregion = \"all\"\nyear = 2027\nvalue = 50\nsource = \"test\"\n\
+         [[target]]\nmetric = \"registry_firms\"\nunit = \"firms\"\nregion = \"all\"\nyear = 2027\nbaseline_year = 2023\nvalue = 50\nsource = \"test\"\n\
+         [[target]]\nmetric = \"voucher_spend_yuan\"\nunit = \"yuan\"\nregion = \"all\"\nyear = 2027\nvalue = 1\nsource = \"test\"\n",
+    )
+    .unwrap();
+    let tiered = |year: &str| {
+        let out = sc(d)
+            .args(["registry", "list", "--year", year, "--format", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        json(&out)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["tier"].as_str().is_some_and(|t| !t.is_empty()))
+            .count() as f64
+    };
+    let out = sc(d)
+        .args([
+            "registry",
+            "targets",
+            file.to_str().unwrap(),
+            "--year",
+            "2024",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows = json(&out);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows[0]["measured"].as_f64(), Some(tiered("2024")));
+    assert_eq!(
+        rows[1]["measured"].as_f64(),
+        Some(tiered("2024") - tiered("2023"))
+    );
+    assert_eq!(rows[2]["measured"], Value::Null);
+    assert_eq!(rows[2]["basis"], "not measured: no voucher ledger");
+    // The shipped Shandong file is accepted.
+    let shipped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/targets/shandong-2025.toml"
+    );
+    sc(d)
+        .args(["registry", "targets", shipped, "--year", "2024"])
+        .assert()
+        .success();
+    std::fs::write(&file, "[[target]]\nmetric = \"registry_firms\"\nunit = \"firms\"\nregion = \"99\"\nyear = 2027\nvalue = 5\nsource = \"s\"\n").unwrap();
+    sc(d)
+        .args([
+            "registry",
+            "targets",
+            file.to_str().unwrap(),
+            "--year",
+            "2024",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("target #1: field 'region' = '99'"));
 }

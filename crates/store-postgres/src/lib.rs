@@ -50,6 +50,7 @@ pub mod journal;
 pub mod memory;
 mod migrate;
 pub mod registry;
+mod registry_schema;
 pub mod url;
 
 pub use conn::Access;

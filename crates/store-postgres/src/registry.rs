@@ -16,9 +16,13 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::NaiveDate;
 use postgres::Client;
 use postgres::types::ToSql;
-use registry_model::adjust::{Adjustment, Change, ChangeEntry};
+use registry_model::adjust::Adjustment;
 use registry_model::criteria::CriteriaSet;
+use registry_model::digital::DigitalClass;
 use registry_model::error::Result;
+use registry_model::industry::IndustryCode;
+use registry_model::panel::Panel;
+use registry_model::panel_store::{PanelWrite, ScoreRow, ScoresWrite};
 use registry_model::policy::{Stage, TierPolicy};
 use registry_model::report::{FACTS, FactKind, FactValue};
 use registry_model::resource::DataResource;
@@ -28,78 +32,22 @@ use registry_model::{
     Tier, Year,
 };
 
+mod entries;
+mod panels;
+
 use crate::conn::{Access, Conn, connect};
 use crate::error::{describe, is_denied};
-use crate::migrate::{Component, ensure, version_of};
+use crate::migrate::{ensure, version_of};
+pub(crate) use crate::registry_schema::REGISTRY;
 use crate::url::DatabaseUrl;
 
-/// The registry's migrations.
-pub(crate) const REGISTRY: Component = Component {
-    name: "registry",
-    steps: &[registry_v1],
-};
-
-fn fact_type(kind: FactKind) -> &'static str {
-    match kind {
-        FactKind::Money | FactKind::Count => "BIGINT",
-        FactKind::Flag => "BOOLEAN",
-        FactKind::Decimal => "NUMERIC",
-    }
-}
-
-fn registry_v1() -> String {
-    let facts: Vec<String> = FACTS
-        .iter()
-        .map(|(name, kind)| format!("{name} {}", fact_type(*kind)))
-        .collect();
-    format!(
-        "CREATE TABLE firms (
-            uscc     TEXT PRIMARY KEY,
-            legacy   BOOLEAN NOT NULL,
-            name     TEXT NOT NULL,
-            founded  DATE NOT NULL,
-            province TEXT NOT NULL
-         );
-         CREATE TABLE reports (
-            uscc TEXT NOT NULL REFERENCES firms (uscc),
-            year INTEGER NOT NULL,
-            {},
-            PRIMARY KEY (uscc, year)
-         );
-         CREATE INDEX reports_by_year ON reports (year);
-         CREATE TABLE adjustments (
-            year         INTEGER PRIMARY KEY,
-            criteria_set TEXT NOT NULL,
-            policy       TEXT NOT NULL,
-            firms        BIGINT NOT NULL
-         );
-         CREATE TABLE tiers (
-            year       INTEGER NOT NULL REFERENCES adjustments (year),
-            uscc       TEXT NOT NULL REFERENCES firms (uscc),
-            from_tier  TEXT,
-            to_tier    TEXT,
-            change     TEXT NOT NULL,
-            grace      BOOLEAN NOT NULL,
-            borderline BOOLEAN NOT NULL,
-            stage      TEXT,
-            reasons    JSONB NOT NULL,
-            missing    JSONB NOT NULL,
-            PRIMARY KEY (year, uscc)
-         );
-         CREATE INDEX tiers_by_firm ON tiers (uscc, year);
-         CREATE TABLE data_resources (
-            id     TEXT PRIMARY KEY,
-            code   TEXT UNIQUE,
-            state  TEXT NOT NULL,
-            record JSONB NOT NULL
-         );",
-        facts.join(",\n            ")
-    )
-}
-
 /// The change-log columns, in the order [`PgRegistry::entry_from_row`] reads them.
-const TIER_COLS: &str =
-    "uscc, from_tier, to_tier, change, grace, borderline, stage, reasons::text, missing::text";
+const TIER_COLS: &str = "uscc, from_tier, to_tier, change, grace, borderline, stage, \
+     reasons::text, missing::text, digital_class, class_partial, innovation, referral::text, \
+     panel::text";
+
+/// How many columns [`TIER_COLS`] names.
+const TIER_COL_COUNT: usize = 14;
 
 /// The lock every registry write takes first (see the module documentation).
 const WRITE_LOCK: &str = "LOCK TABLE firms, reports, adjustments IN SHARE ROW EXCLUSIVE MODE";
@@ -251,16 +199,22 @@ impl PgRegistry {
         sql_where: &str,
         p: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Enterprise>> {
-        let sql =
-            format!("SELECT uscc, legacy, name, founded FROM firms {sql_where} ORDER BY uscc");
+        let sql = format!(
+            "SELECT uscc, legacy, name, founded, industry FROM firms {sql_where} ORDER BY uscc"
+        );
         let rows = client.query(&sql, p).map_err(self.db("reading firms"))?;
         rows.iter()
             .map(|r| {
                 let uscc: &str = r.get(0);
+                let industry = r
+                    .get::<_, Option<&str>>(4)
+                    .map(|c| IndustryCode::parse(c).map_err(|x| self.corrupt(uscc, x.to_string())))
+                    .transpose()?;
                 Ok(Enterprise {
                     id: self.parse_id(uscc, r.get(1))?,
                     name: r.get(2),
                     founded: r.get::<_, NaiveDate>(3),
+                    industry,
                 })
             })
             .collect()
@@ -322,44 +276,6 @@ impl PgRegistry {
             out.push(r);
         }
         Ok(out)
-    }
-
-    fn entry_from_row(&self, year: Year, row: &postgres::Row) -> Result<ChangeEntry> {
-        let uscc: &str = row.get(0);
-        let key = || format!("change log {year} {uscc}");
-        let tier = |s: Option<&str>| -> Result<Option<Tier>> {
-            s.map(|t| {
-                t.parse::<Tier>()
-                    .map_err(|x| self.corrupt(key(), x.to_string()))
-            })
-            .transpose()
-        };
-        let change: Change = row
-            .get::<_, &str>(3)
-            .parse()
-            .map_err(|x: RegistryError| self.corrupt(key(), x.to_string()))?;
-        let stage = match row.get::<_, Option<&str>>(6) {
-            None => None,
-            Some("rnd") => Some(Stage::Rnd),
-            Some("growth") => Some(Stage::Growth),
-            Some("mature") => Some(Stage::Mature),
-            Some(other) => return Err(self.corrupt(key(), format!("stage '{other}'"))),
-        };
-        let json = |i: usize| -> Result<Vec<String>> {
-            serde_json::from_str(row.get::<_, &str>(i))
-                .map_err(|x| self.corrupt(key(), x.to_string()))
-        };
-        Ok(ChangeEntry {
-            id: self.parse_id(uscc, true)?,
-            from: tier(row.get(1))?,
-            to: tier(row.get(2))?,
-            change,
-            grace: row.get(4),
-            borderline: row.get(5),
-            stage,
-            reasons: json(7)?,
-            missing: json(8)?,
-        })
     }
 
     fn adjusted_set(&self, client: &mut Client) -> Result<BTreeSet<Year>> {
@@ -428,7 +344,7 @@ impl PgRegistry {
             .iter()
             .map(|r| (r.get::<_, String>(0), r.get::<_, Year>(1)))
             .collect();
-        let (new_firms, unchanged) = check_insert(
+        let checked = check_insert(
             firms,
             reports,
             &|id| Ok(stored.get(id).cloned()),
@@ -447,8 +363,9 @@ impl PgRegistry {
             Ok(())
         };
         let mut data = String::new();
-        for f in &new_firms {
+        for f in &checked.new_firms {
             let founded = f.founded.format("%Y-%m-%d").to_string();
+            let industry = f.industry.map(|c| c.to_string());
             copy_row(
                 &mut data,
                 &[
@@ -457,15 +374,31 @@ impl PgRegistry {
                     Some(&f.name),
                     Some(&founded),
                     Some(f.id.region().province_code()),
+                    industry.as_deref(),
                 ],
             );
         }
         copy(
             client,
-            "COPY firms (uscc, legacy, name, founded, province) FROM STDIN",
+            "COPY firms (uscc, legacy, name, founded, province, industry) FROM STDIN",
             &data,
             "writing firms",
         )?;
+        if !checked.updated_firms.is_empty() {
+            let (ids, codes): (Vec<&str>, Vec<String>) = checked
+                .updated_firms
+                .iter()
+                .filter_map(|f| f.industry.map(|c| (f.id.as_str(), c.to_string())))
+                .unzip();
+            client
+                .execute(
+                    "UPDATE firms SET industry = u.industry
+                     FROM UNNEST($1::text[], $2::text[]) AS u (uscc, industry)
+                     WHERE firms.uscc = u.uscc AND firms.industry IS NULL",
+                    &[&ids, &codes],
+                )
+                .map_err(self.db("writing firms"))?;
+        }
         data.clear();
         let cols: Vec<&str> = FACTS.iter().map(|(n, _)| *n).collect();
         for r in reports {
@@ -485,8 +418,9 @@ impl PgRegistry {
             "writing reports",
         )?;
         Ok(InsertSummary {
-            firms_added: new_firms.len() as u64,
-            firms_unchanged: unchanged,
+            firms_added: checked.new_firms.len() as u64,
+            firms_unchanged: checked.unchanged,
+            firms_updated: checked.updated_firms.len() as u64,
             reports_added: reports.len() as u64,
         })
     }
@@ -519,6 +453,20 @@ impl PgRegistry {
                 .map_err(|e| self.corrupt(en.id.to_string(), e.to_string()))?;
             let missing = serde_json::to_string(&en.missing)
                 .map_err(|e| self.corrupt(en.id.to_string(), e.to_string()))?;
+            let referral = en
+                .referral
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| self.corrupt(en.id.to_string(), e.to_string()))?;
+            let panel = en
+                .panel
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| self.corrupt(en.id.to_string(), e.to_string()))?;
+            let innovation: Vec<&str> = en.class.innovation.iter().map(|t| t.key()).collect();
+            let innovation = innovation.join(",");
             copy_row(
                 &mut data,
                 &[
@@ -532,12 +480,18 @@ impl PgRegistry {
                     en.stage.map(Stage::key),
                     Some(&reasons),
                     Some(&missing),
+                    en.class.digital.map(DigitalClass::key),
+                    Some(bool_text(en.class.partial)),
+                    Some(&innovation),
+                    referral.as_deref(),
+                    panel.as_deref(),
                 ],
             );
         }
         let mut w = client
             .copy_in(
-                "COPY tiers (year, uscc, from_tier, to_tier, change, grace, borderline, stage, reasons, missing) FROM STDIN",
+                "COPY tiers (year, uscc, from_tier, to_tier, change, grace, borderline, stage, reasons, \
+                 missing, digital_class, class_partial, innovation, referral, panel) FROM STDIN",
             )
             .map_err(self.db("writing the change log"))?;
         w.write_all(data.as_bytes())
@@ -700,20 +654,21 @@ impl RegistryStore for PgRegistry {
         let rows = conn
             .client
             .query(
-                "SELECT t.uscc, t.from_tier, t.to_tier, t.change, t.grace, t.borderline, t.stage,
-                        t.reasons::text, t.missing::text, t.year, a.criteria_set, a.policy
-                 FROM tiers t JOIN adjustments a ON a.year = t.year
-                 WHERE t.uscc = $1 ORDER BY t.year",
+                &format!(
+                    "SELECT {TIER_COLS}, t.year, a.criteria_set, a.policy
+                     FROM tiers t JOIN adjustments a ON a.year = t.year
+                     WHERE t.uscc = $1 ORDER BY t.year"
+                ),
                 &[&id.as_str()],
             )
             .map_err(self.db("reading a history"))?;
         rows.iter()
             .map(|r| {
-                let year: Year = r.get(9);
+                let year: Year = r.get(TIER_COL_COUNT);
                 Ok(HistoryEntry {
                     year,
-                    criteria_set: r.get(10),
-                    policy: r.get(11),
+                    criteria_set: r.get(TIER_COL_COUNT + 1),
+                    policy: r.get(TIER_COL_COUNT + 2),
                     entry: self.entry_from_row(year, r)?,
                 })
             })
@@ -756,5 +711,38 @@ impl RegistryStore for PgRegistry {
                     .map_err(|x| self.corrupt(r.get::<_, String>(0), x.to_string()))
             })
             .collect()
+    }
+
+    fn put_panel(&mut self, year: Year, panel: &Panel) -> Result<PanelWrite> {
+        self.write_tx("writing a panel", |s| s.put_panel_in_tx(year, panel))
+    }
+
+    fn panels(&self, year: Year) -> Result<Vec<Panel>> {
+        let mut conn = self.lock()?;
+        self.read_panels(&mut conn.client, year, None)
+    }
+
+    fn panel(&self, year: Year, name: &str) -> Result<Option<Panel>> {
+        let mut conn = self.lock()?;
+        Ok(self
+            .read_panels(&mut conn.client, year, Some(name))?
+            .into_iter()
+            .next())
+    }
+
+    fn put_panel_scores(
+        &mut self,
+        year: Year,
+        panel: &str,
+        scores: &[ScoreRow],
+    ) -> Result<ScoresWrite> {
+        self.write_tx("importing panel scores", |s| {
+            s.put_scores_in_tx(year, panel, scores)
+        })
+    }
+
+    fn panel_scores(&self, year: Year, panel: &str) -> Result<Vec<ScoreRow>> {
+        let mut conn = self.lock()?;
+        self.read_scores(&mut conn.client, year, panel)
     }
 }

@@ -529,6 +529,12 @@ pub enum LedgerError {
         /// What differs.
         reason: String,
     },
+    /// An allocation's requests are refused as a whole (a firm asking twice, too many).
+    #[error("allocation refused: {reason}")]
+    AllocationInvalid {
+        /// Why.
+        reason: String,
+    },
     /// A ledger invariant does not hold (a bug or a damaged journal).
     #[error("ledger invariant violated: {detail}")]
     Invariant {

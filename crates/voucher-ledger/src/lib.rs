@@ -69,6 +69,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod allocation;
 pub mod audit;
 pub mod book;
 pub mod clock;
@@ -84,6 +85,7 @@ pub mod paying;
 pub mod program;
 pub mod share;
 
+pub use allocation::{Allocation, allocate};
 pub use audit::{AccountBalance, FirmStatement, ProgramReport, StatementLine, YearReport};
 pub use book::{
     ClawbackReceipt, Command, Contract, ContractStatus, ExpireReceipt, GrantReceipt, RedeemReceipt,

@@ -33,6 +33,7 @@ use registry_model::{EnterpriseId, RegionCode, Tier, Year};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::allocation::Allocation;
 use crate::error::{LedgerError, Result};
 use crate::money::{check_ratio, yuan_to_fen};
 
@@ -224,6 +225,12 @@ pub struct Program {
     /// Anything a reader should know (assumptions, rules kept outside the ledger).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// How the budget is shared when it cannot cover every eligible firm
+    /// ([`crate::allocation`]); application order with a seeded lottery for ties by default.
+    /// Left out of the serialised program when it is the default, so programs written
+    /// before the field existed keep their bytes.
+    #[serde(default, skip_serializing_if = "Allocation::is_default")]
+    pub allocation: Allocation,
 }
 
 /// True when `area` (a province `xx0000`, a city `xxxx00` or a county code) contains `place`.

@@ -129,6 +129,32 @@ impl<'s, 'e> Builder<'s, 'e> {
         self.push_condition(key, label, clause, threshold, measured)
     }
 
+    /// Like [`Builder::record`], with a clause computed for the firm and a citation of its
+    /// own (a criterion that cites two documents).
+    pub(super) fn record_with(
+        &mut self,
+        key: &'static str,
+        label: &'static str,
+        clause: Cow<'s, str>,
+        citation: &'s str,
+        threshold: Threshold,
+        measured: std::result::Result<(Value, bool), Missing<'s>>,
+    ) -> Outcome {
+        if !self.detail {
+            return match measured {
+                Ok((_, pass)) => Outcome::from_bool(pass),
+                Err(_) => Outcome::CannotTell,
+            };
+        }
+        let doc = std::mem::replace(&mut self.doc, citation);
+        let outcome = self.push_condition(key, label, "", threshold, measured);
+        self.doc = doc;
+        if let Some(c) = self.conds.last_mut() {
+            c.clause = clause;
+        }
+        outcome
+    }
+
     #[inline(never)]
     pub(super) fn push_condition(
         &mut self,

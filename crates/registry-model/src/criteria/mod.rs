@@ -11,6 +11,7 @@
 //! | `tech.rs` | 科技型中小企业 ([`TechBasedSme`], scored) and 高新技术企业 ([`HighTechEnterprise`]) |
 //! | `sme.rs` | the SME gradient: 创新型 ([`InnovativeSme`]), 专精特新 ([`SpecialisedSme`]), 小巨人 ([`LittleGiant`]) |
 //! | `growth.rs` | high growth and gazelles (Eurostat-OECD [`HighGrowth`], [`ZoneGazelle`]) and 独角兽 ([`Unicorn`]) |
+//! | `innovative.rs` | 数创企业 ([`DigitalInnovative`]: digital class, data as a key input, growth, agility) and the classification ([`FirmClass`], [`InnovationType`]) |
 //! | `set.rs` | versioned [`CriteriaSet`]s from TOML, their checks, [`Verdicts`], the [`CriteriaBook`] of dated sets |
 
 use crate::report::Evidence;
@@ -19,12 +20,14 @@ use crate::verdict::{Outcome, Verdict};
 #[macro_use]
 mod builder;
 mod growth;
+mod innovative;
 mod set;
 mod sme;
 mod tech;
 
 pub use crate::kind::CriterionKind;
 pub use growth::{Gazelle, HighGrowth, Unicorn, ZoneGazelle};
+pub use innovative::{ClassificationTable, DigitalInnovative, FirmClass, InnovationType};
 pub use set::{CriteriaBook, CriteriaSet, EMBEDDED_SETS, Outcomes, SetInfo, Verdicts};
 pub use sme::{
     InnovativeSme, InnovativeSmeCriterion, LittleGiant, RevenueFloorBand, SpecialisedSme,

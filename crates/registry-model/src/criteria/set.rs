@@ -13,6 +13,7 @@ use crate::verdict::{Outcome, Verdict};
 
 use super::Criterion;
 use super::growth::{Gazelle, HighGrowth, Unicorn, ZoneGazelle};
+use super::innovative::{ClassificationTable, DigitalInnovative};
 use super::sme::{InnovativeSme, InnovativeSmeCriterion, LittleGiant, SpecialisedSme};
 use super::tech::{Bracket, HighTechEnterprise, TechBasedSme};
 
@@ -56,6 +57,8 @@ pub struct CriteriaSet {
     pub zone_gazelle: ZoneGazelle,
     /// 独角兽.
     pub unicorn: Unicorn,
+    /// 数创企业 and the classification rule.
+    pub digital_innovative: DigitalInnovative,
 }
 
 /// The verdicts of every criterion for one firm-year, indexed by [`CriterionKind::index`].
@@ -92,7 +95,7 @@ impl Verdicts<'_> {
 }
 
 /// Outcomes only, for the hot path (tier assignment over whole cohorts).
-pub type Outcomes = [Outcome; 9];
+pub type Outcomes = [Outcome; 10];
 
 fn cfg_err(file: &str, message: impl Into<String>) -> RegistryError {
     RegistryError::Config {
@@ -232,7 +235,74 @@ impl CriteriaSet {
         if self.unicorn.cny_per_usd <= Decimal::ZERO {
             return Err(cfg_err(file, "unicorn.cny_per_usd must be positive"));
         }
+        let d = &self.digital_innovative;
+        for (field, v) in [
+            (
+                "digital_innovative.data_spend_share_min",
+                d.data_spend_share_min,
+            ),
+            (
+                "digital_innovative.new_product_share_min",
+                d.new_product_share_min,
+            ),
+            (
+                "digital_innovative.technology_rd_ratio_min",
+                d.technology_rd_ratio_min,
+            ),
+            (
+                "digital_innovative.data_value_revenue_share_min",
+                d.data_value_revenue_share_min,
+            ),
+        ] {
+            check_fraction(file, field, v)?;
+        }
+        for (field, v) in [
+            (
+                "digital_innovative.revenue_growth_min",
+                d.revenue_growth_min,
+            ),
+            (
+                "digital_innovative.revenue_cagr_3y_min",
+                d.revenue_cagr_3y_min,
+            ),
+        ] {
+            if v <= -Decimal::ONE || v > Decimal::TEN {
+                return Err(cfg_err(
+                    file,
+                    format!("{field} = {v}: a growth rate must lie in (-1, 10]"),
+                ));
+            }
+        }
+        if d.data_assets_above_yuan.fen() < 0 {
+            return Err(cfg_err(
+                file,
+                "digital_innovative.data_assets_above_yuan must not be negative",
+            ));
+        }
+        if d.table.0.lines().next().is_none() {
+            return Err(cfg_err(
+                file,
+                format!(
+                    "the digital-economy table {} has no line",
+                    d.table.0.source()
+                ),
+            ));
+        }
         Ok(())
+    }
+
+    /// Classifies with another digital-economy table (a revised or local one) instead of
+    /// the shipped `data/registry/digital-economy-2021.csv`.
+    pub fn set_classification(
+        &mut self,
+        table: std::sync::Arc<crate::digital::DigitalEconomyTable>,
+    ) {
+        self.digital_innovative.table = ClassificationTable(table);
+    }
+
+    /// The firm's class (分类) under this set: digital class and innovation types.
+    pub fn classify(&self, ev: &Evidence<'_>) -> super::innovative::FirmClass {
+        self.digital_innovative.classify(ev)
     }
 
     /// The set's id.
@@ -255,6 +325,7 @@ impl CriteriaSet {
             Box::new(Gazelle(&self.high_growth)),
             Box::new(self.zone_gazelle.clone()),
             Box::new(self.unicorn.clone()),
+            Box::new(self.digital_innovative.clone()),
         ]
     }
 
@@ -274,6 +345,7 @@ impl CriteriaSet {
             CriterionKind::Gazelle => self.high_growth.evaluate_gazelle(id, ev, true),
             CriterionKind::ZoneGazelle => self.zone_gazelle.evaluate(id, ev),
             CriterionKind::Unicorn => self.unicorn.evaluate(id, ev),
+            CriterionKind::DigitalInnovative => self.digital_innovative.evaluate(id, ev),
         }
     }
 
@@ -292,6 +364,7 @@ impl CriteriaSet {
             self.high_growth.evaluate_gazelle(id, ev, true),
             self.zone_gazelle.evaluate(id, ev),
             self.unicorn.evaluate(id, ev),
+            self.digital_innovative.evaluate(id, ev),
         ];
         Verdicts {
             year: ev.year,
@@ -315,6 +388,7 @@ impl CriteriaSet {
             self.high_growth.evaluate_gazelle(id, ev, false).outcome,
             self.zone_gazelle.judge(id, ev, false).outcome,
             self.unicorn.judge(id, ev, false).outcome,
+            self.digital_innovative.judge(id, ev, false).outcome,
         ]
     }
 }

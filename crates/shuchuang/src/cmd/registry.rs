@@ -12,7 +12,10 @@ use registry_model::{
     Change, CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, RulePolicy, Tier,
     TierPolicy, Year,
 };
-use report::registry::{change_log_table, history_table, show_heading, tier_key, verdicts_table};
+use report::registry::{
+    change_log_table, digital_class, history_table, innovation, show_heading, tier_key,
+    verdicts_table,
+};
 use serde::Serialize;
 
 use crate::cmd::Years;
@@ -60,6 +63,11 @@ enum RegistryCommand {
         after_help = "Examples:\n  shuchuang registry list --year 2025 --tier leading --format csv"
     )]
     List(ListArgs),
+    /// Progress towards a target file's targets from registry and ledger counts.
+    #[command(
+        after_help = "Examples:\n  shuchuang registry targets data/targets/shandong-2025.toml --year 2025"
+    )]
+    Targets(TargetsArgs),
     /// Check a Unified Social Credit Code and show its parts.
     #[command(after_help = "Examples:\n  shuchuang registry validate-id 91310110666007217T")]
     ValidateId(ValidateArgs),
@@ -196,6 +204,19 @@ struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+struct TargetsArgs {
+    /// A target file (TOML: metric, unit, region, year, value, source per [[target]]).
+    file: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The year to measure (an adjusted year for registry figures).
+    #[arg(long, value_name = "Y")]
+    year: Year,
+    #[command(flatten)]
+    format: FormatArg,
+}
+
+#[derive(Debug, Args)]
 struct ValidateArgs {
     /// The code to check.
     code: String,
@@ -216,6 +237,7 @@ pub fn run(args: RegistryArgs) -> Result<()> {
         RegistryCommand::Show(a) => show(a),
         RegistryCommand::History(a) => history(a),
         RegistryCommand::List(a) => list(a),
+        RegistryCommand::Targets(a) => targets(a),
         RegistryCommand::ValidateId(a) => validate_id(a),
     }
 }
@@ -475,6 +497,7 @@ struct ShowOutput<'a> {
     report: Option<&'a registry_model::AnnualReport>,
     verdicts: &'a registry_model::Verdicts<'a>,
     decision: &'a registry_model::TierDecision,
+    class: &'a registry_model::FirmClass,
     policy: &'a str,
 }
 
@@ -497,7 +520,7 @@ fn show(a: ShowArgs) -> Result<()> {
     let set = rules.set_for(year)?;
     let ev = Evidence::new(&firm, year, &reports);
     let verdicts = set.evaluate(&ev);
-    let decision = rules.policy.decide(&ev, &verdicts);
+    let (decision, class) = (rules.policy.decide(&ev, &verdicts), set.classify(&ev));
     let format = a.format.format;
     if format == Format::Json {
         return print_json(&ShowOutput {
@@ -507,11 +530,12 @@ fn show(a: ShowArgs) -> Result<()> {
             report: ev.current(),
             verdicts: &verdicts,
             decision: &decision,
+            class: &class,
             policy: rules.policy.id(),
         });
     }
     if format == Format::Table {
-        for line in show_heading(&firm, year, set.id(), &decision) {
+        for line in show_heading(&firm, year, set.id(), &decision, &class) {
             say(line)?;
         }
     }
@@ -560,6 +584,8 @@ fn list(a: ListArgs) -> Result<()> {
             "name",
             "province",
             "tier",
+            "digital_class",
+            "innovation",
             "change",
             "grace",
             "borderline",
@@ -576,6 +602,8 @@ fn list(a: ListArgs) -> Result<()> {
             Cell::from(f.name.as_str()),
             Cell::from(f.region().province_name_zh().unwrap_or("")),
             Cell::from(tier_key(e.to)),
+            Cell::from(digital_class(&e.class)),
+            Cell::from(innovation(&e.class)),
             Cell::from(e.change.key()),
             Cell::from(e.grace),
             Cell::from(e.borderline),
@@ -583,6 +611,20 @@ fn list(a: ListArgs) -> Result<()> {
         ])?;
     }
     Ok(w.finish()?)
+}
+
+fn targets(a: TargetsArgs) -> Result<()> {
+    let file = cultivation::targets::TargetFile::from_path(&a.file)?;
+    let (dir, book) = (a.store.dir(), CriteriaBook::embedded()?);
+    let store = dir.read_registry()?;
+    // Without a ledger, spend targets are reported as not measured.
+    let ledger = dir
+        .ledger_path()
+        .exists()
+        .then(|| dir.read_ledger(None))
+        .transpose()?;
+    let p = cultivation::targets::measure(&file, a.year, store.as_ref(), &book, ledger.as_ref())?;
+    Ok(report::targets::targets_table(&p).print_in(a.format.format, lang())?)
 }
 
 fn validate_id(a: ValidateArgs) -> Result<()> {

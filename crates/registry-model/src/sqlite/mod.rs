@@ -5,109 +5,34 @@
 //! an uncommitted one leaves no trace. The crash test kills a writer mid-adjustment and
 //! reopens the file at the last committed year.
 
+mod panels;
+mod rows;
+mod schema;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use crate::adjust::{Adjustment, Change, ChangeEntry};
+use crate::adjust::Adjustment;
 use crate::error::{RegistryError, Result};
 use crate::id::{EnterpriseId, LegacyPolicy};
-use crate::money::Money;
-use crate::policy::Stage;
-use crate::report::{AnnualReport, Enterprise, FACTS, FactKind, FactValue};
+use crate::panel::Panel;
+use crate::panel_store::{PanelWrite, ScoreRow, ScoresWrite};
+use crate::report::{AnnualReport, Enterprise, FACTS};
 use crate::resource::DataResource;
 use crate::store::{HistoryEntry, InsertSummary, RegistryStore, check_commit, check_insert};
-use crate::tier::{Tier, Year};
+use crate::tier::Year;
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 2;
-
-/// Schema migrations, applied in order inside one transaction each: index i takes the file
-/// from version i to i + 1.
-const MIGRATIONS: [&str; 2] = [
-    // v1: firms, reports, adjustments and their change logs.
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE firms (
-        uscc TEXT PRIMARY KEY,
-        legacy INTEGER NOT NULL CHECK (legacy IN (0, 1)),
-        name TEXT NOT NULL,
-        founded TEXT NOT NULL,
-        province TEXT NOT NULL
-     ) WITHOUT ROWID;
-     CREATE TABLE adjustments (
-        year INTEGER PRIMARY KEY,
-        criteria_set TEXT NOT NULL,
-        policy TEXT NOT NULL,
-        firms INTEGER NOT NULL
-     );
-     CREATE TABLE tiers (
-        year INTEGER NOT NULL REFERENCES adjustments(year),
-        uscc TEXT NOT NULL REFERENCES firms(uscc),
-        from_tier TEXT,
-        to_tier TEXT,
-        change TEXT NOT NULL,
-        grace INTEGER NOT NULL,
-        borderline INTEGER NOT NULL,
-        stage TEXT,
-        reasons TEXT NOT NULL,
-        missing TEXT NOT NULL,
-        PRIMARY KEY (year, uscc)
-     ) WITHOUT ROWID;
-     CREATE INDEX tiers_by_firm ON tiers (uscc, year);",
-    // v2: data-resource registration records; the code is unique when assigned.
-    "CREATE TABLE data_resources (
-        id TEXT PRIMARY KEY,
-        code TEXT UNIQUE,
-        state TEXT NOT NULL,
-        record TEXT NOT NULL
-     );",
-];
+use rows::{FIRM_COLS, TIER_COL_COUNT, TIER_COLS, entry_from_row, entry_values, fact_to_sql};
+pub use schema::SCHEMA_VERSION;
 
 /// The registry in a SQLite file.
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
-}
-
-fn reports_ddl() -> String {
-    let cols: Vec<String> = FACTS
-        .iter()
-        .map(|(name, kind)| {
-            let ty = match kind {
-                FactKind::Money | FactKind::Count | FactKind::Flag => "INTEGER",
-                FactKind::Decimal => "TEXT",
-            };
-            format!("{name} {ty}")
-        })
-        .collect();
-    format!(
-        "CREATE TABLE IF NOT EXISTS reports (
-            uscc TEXT NOT NULL REFERENCES firms(uscc),
-            year INTEGER NOT NULL,
-            {},
-            PRIMARY KEY (uscc, year)
-         ) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS reports_by_year ON reports (year);",
-        cols.join(",\n            ")
-    )
-}
-
-fn tier_key(t: Option<Tier>) -> Option<&'static str> {
-    t.map(Tier::key)
-}
-
-fn fact_to_sql(v: FactValue) -> SqlValue {
-    match v {
-        FactValue::Money(Some(m)) => SqlValue::Integer(m.fen()),
-        FactValue::Decimal(Some(d)) => SqlValue::Text(d.to_string()),
-        FactValue::Count(Some(n)) => SqlValue::Integer(i64::from(n)),
-        FactValue::Flag(Some(b)) => SqlValue::Integer(i64::from(b)),
-        _ => SqlValue::Null,
-    }
 }
 
 impl SqliteStore {
@@ -240,80 +165,16 @@ impl SqliteStore {
 
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(self.err("reading the schema version"))
+        schema::version(&self.conn).map_err(self.err("reading the schema version"))
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let found = self.schema_version()?;
-        if found > SCHEMA_VERSION {
-            return Err(RegistryError::SchemaTooNew {
-                path: self.path.display().to_string(),
-                found,
-                supported: SCHEMA_VERSION,
-            });
-        }
         let path = self.path.display().to_string();
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
-            let to = i as i64 + 1;
-            let e = |source| RegistryError::Sqlite {
-                path: path.clone(),
-                context: format!("migrating the schema to version {to}"),
-                source,
-            };
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(e)?;
-            tx.execute_batch(sql).map_err(e)?;
-            if to == 1 {
-                tx.execute_batch(&reports_ddl()).map_err(e)?;
-            }
-            tx.execute_batch(&format!("PRAGMA user_version = {to}"))
-                .map_err(e)?;
-            tx.commit().map_err(e)?;
-        }
-        Ok(())
+        schema::migrate(&mut self.conn, &path)
     }
 
-    fn parse_id(&self, s: &str) -> Result<EnterpriseId> {
-        // Stored ids were validated on insert; legacy codes are re-flagged by the checksum.
-        EnterpriseId::parse_with(s, LegacyPolicy::Accept)
-            .map_err(|e| self.corrupt(s, e.to_string()))
-    }
-
-    fn row_to_report(&self, row: &rusqlite::Row<'_>) -> Result<AnnualReport> {
-        let uscc: String = row.get(0).map_err(self.err("reading a report"))?;
-        let year: Year = row.get(1).map_err(self.err("reading a report"))?;
-        let id = self.parse_id(&uscc)?;
-        let mut r = AnnualReport::new(id, year);
-        for (i, (name, kind)) in FACTS.iter().enumerate() {
-            let raw: SqlValue = row.get(i + 2).map_err(self.err("reading a report"))?;
-            let key = || format!("report {uscc} {year} {name}");
-            let v = match (kind, raw) {
-                (FactKind::Money, SqlValue::Null) => FactValue::Money(None),
-                (FactKind::Decimal, SqlValue::Null) => FactValue::Decimal(None),
-                (FactKind::Count, SqlValue::Null) => FactValue::Count(None),
-                (FactKind::Flag, SqlValue::Null) => FactValue::Flag(None),
-                (FactKind::Money, SqlValue::Integer(f)) => FactValue::Money(Some(
-                    Money::from_fen(f).ok_or_else(|| self.corrupt(key(), "amount out of range"))?,
-                )),
-                (FactKind::Decimal, SqlValue::Text(t)) => FactValue::Decimal(Some(
-                    rust_decimal::Decimal::from_str_exact(&t)
-                        .map_err(|e| self.corrupt(key(), e.to_string()))?,
-                )),
-                (FactKind::Count, SqlValue::Integer(n)) => FactValue::Count(Some(
-                    u32::try_from(n).map_err(|e| self.corrupt(key(), e.to_string()))?,
-                )),
-                (FactKind::Flag, SqlValue::Integer(n)) => FactValue::Flag(Some(n != 0)),
-                (_, other) => {
-                    return Err(self.corrupt(key(), format!("unexpected value {other:?}")));
-                }
-            };
-            r.set_fact(name, v).map_err(|e| self.corrupt(key(), e))?;
-        }
-        Ok(r)
+    fn path_text(&self) -> String {
+        self.path.display().to_string()
     }
 
     fn select_reports(
@@ -333,76 +194,15 @@ impl SqliteStore {
         let mut rows = stmt.query(p).map_err(self.err("reading reports"))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(self.err("reading reports"))? {
-            out.push(self.row_to_report(row)?);
+            out.push(rows::report_from_row(&self.path_text(), row)?);
         }
         Ok(out)
-    }
-
-    fn row_to_firm(
-        &self,
-        uscc: &str,
-        legacy: bool,
-        name: String,
-        founded: &str,
-    ) -> Result<Enterprise> {
-        let policy = if legacy {
-            LegacyPolicy::Accept
-        } else {
-            LegacyPolicy::Reject
-        };
-        let id = EnterpriseId::parse_with(uscc, policy)
-            .map_err(|e| self.corrupt(uscc, e.to_string()))?;
-        let founded = NaiveDate::parse_from_str(founded, "%Y-%m-%d")
-            .map_err(|e| self.corrupt(uscc, format!("founded '{founded}': {e}")))?;
-        Ok(Enterprise { id, name, founded })
     }
 
     fn adjusted_set(tx: &Transaction<'_>) -> rusqlite::Result<BTreeSet<Year>> {
         let mut stmt = tx.prepare_cached("SELECT year FROM adjustments")?;
         let years = stmt.query_map([], |r| r.get::<_, Year>(0))?;
         years.collect()
-    }
-
-    fn entry_from_row(&self, year: Year, row: &rusqlite::Row<'_>) -> Result<ChangeEntry> {
-        let e = self.err("reading a change log");
-        let uscc: String = row.get(0).map_err(&e)?;
-        let key = || format!("change log {year} {uscc}");
-        let tier = |s: Option<String>| -> Result<Option<Tier>> {
-            s.map(|t| {
-                t.parse::<Tier>()
-                    .map_err(|x| self.corrupt(key(), x.to_string()))
-            })
-            .transpose()
-        };
-        let from = tier(row.get(1).map_err(&e)?)?;
-        let to = tier(row.get(2).map_err(&e)?)?;
-        let change: String = row.get(3).map_err(&e)?;
-        let change: Change = change
-            .parse()
-            .map_err(|x: RegistryError| self.corrupt(key(), x.to_string()))?;
-        let stage: Option<String> = row.get(6).map_err(&e)?;
-        let stage = match stage.as_deref() {
-            None => None,
-            Some("rnd") => Some(Stage::Rnd),
-            Some("growth") => Some(Stage::Growth),
-            Some("mature") => Some(Stage::Mature),
-            Some(other) => return Err(self.corrupt(key(), format!("stage '{other}'"))),
-        };
-        let reasons: String = row.get(7).map_err(&e)?;
-        let missing: String = row.get(8).map_err(&e)?;
-        Ok(ChangeEntry {
-            id: self.parse_id(&uscc)?,
-            from,
-            to,
-            change,
-            grace: row.get::<_, i64>(4).map_err(&e)? != 0,
-            borderline: row.get::<_, i64>(5).map_err(&e)? != 0,
-            stage,
-            reasons: serde_json::from_str(&reasons)
-                .map_err(|x| self.corrupt(key(), x.to_string()))?,
-            missing: serde_json::from_str(&missing)
-                .map_err(|x| self.corrupt(key(), x.to_string()))?,
-        })
     }
 
     /// Runs SQLite's integrity check; `Ok(())` when the file is sound.
@@ -418,9 +218,6 @@ impl SqliteStore {
         }
     }
 }
-
-const TIER_COLS: &str =
-    "uscc, from_tier, to_tier, change, grace, borderline, stage, reasons, missing";
 
 impl RegistryStore for SqliteStore {
     fn insert(&mut self, firms: &[Enterprise], reports: &[AnnualReport]) -> Result<InsertSummary> {
@@ -440,57 +237,19 @@ impl RegistryStore for SqliteStore {
             .map_err(e("starting an import"))?;
         let adjusted = Self::adjusted_set(&tx).map_err(e("reading adjusted years"))?;
         // Checks read inside the write transaction, so nothing can change between check and write.
-        let (new_firms, unchanged) = {
-            let stored_firm = |id: &EnterpriseId| -> Result<Option<Enterprise>> {
-                let mut stmt = tx
-                    .prepare_cached("SELECT legacy, name, founded FROM firms WHERE uscc = ?1")
-                    .map_err(e("reading a firm"))?;
-                let row = stmt
-                    .query_row([id.as_str()], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                        ))
-                    })
-                    .optional()
-                    .map_err(e("reading a firm"))?;
-                match row {
-                    None => Ok(None),
-                    Some((legacy, name, founded)) => {
-                        let founded =
-                            NaiveDate::parse_from_str(&founded, "%Y-%m-%d").map_err(|x| {
-                                RegistryError::Corrupt {
-                                    path: path.clone(),
-                                    key: id.to_string(),
-                                    reason: x.to_string(),
-                                }
-                            })?;
-                        let _ = legacy;
-                        Ok(Some(Enterprise {
-                            id: *id,
-                            name,
-                            founded,
-                        }))
-                    }
-                }
-            };
-            let stored_report = |id: &EnterpriseId, year: Year| -> Result<bool> {
-                let mut stmt = tx
-                    .prepare_cached("SELECT 1 FROM reports WHERE uscc = ?1 AND year = ?2")
-                    .map_err(e("reading a report"))?;
-                stmt.exists(params![id.as_str(), year])
-                    .map_err(e("reading a report"))
-            };
+        let checked = {
+            let stored_firm = |id: &EnterpriseId| rows::read_firm(&tx, &path, id);
+            let stored_report =
+                |id: &EnterpriseId, year: Year| rows::has_report(&tx, &path, id, year);
             check_insert(firms, reports, &stored_firm, &stored_report, &adjusted)?
         };
         {
             let mut ins_firm = tx
                 .prepare_cached(
-                    "INSERT INTO firms (uscc, legacy, name, founded, province) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO firms (uscc, legacy, name, founded, province, industry) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(e("writing firms"))?;
-            for f in &new_firms {
+            for f in &checked.new_firms {
                 ins_firm
                     .execute(params![
                         f.id.as_str(),
@@ -498,7 +257,18 @@ impl RegistryStore for SqliteStore {
                         f.name,
                         f.founded.format("%Y-%m-%d").to_string(),
                         f.id.region().province_code(),
+                        f.industry.map(|c| c.to_string()),
                     ])
+                    .map_err(e("writing firms"))?;
+            }
+            let mut upd_firm = tx
+                .prepare_cached(
+                    "UPDATE firms SET industry = ?2 WHERE uscc = ?1 AND industry IS NULL",
+                )
+                .map_err(e("writing firms"))?;
+            for f in &checked.updated_firms {
+                upd_firm
+                    .execute(params![f.id.as_str(), f.industry.map(|c| c.to_string())])
                     .map_err(e("writing firms"))?;
             }
             let cols: Vec<&str> = FACTS.iter().map(|(n, _)| *n).collect();
@@ -526,53 +296,27 @@ impl RegistryStore for SqliteStore {
         }
         tx.commit().map_err(e("committing an import"))?;
         Ok(InsertSummary {
-            firms_added: new_firms.len() as u64,
-            firms_unchanged: unchanged,
+            firms_added: checked.new_firms.len() as u64,
+            firms_unchanged: checked.unchanged,
+            firms_updated: checked.updated_firms.len() as u64,
             reports_added: reports.len() as u64,
         })
     }
 
     fn firm(&self, id: &EnterpriseId) -> Result<Option<Enterprise>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT legacy, name, founded FROM firms WHERE uscc = ?1",
-                [id.as_str()],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(self.err("reading a firm"))?;
-        row.map(|(legacy, name, founded)| {
-            self.row_to_firm(id.as_str(), legacy != 0, name, &founded)
-        })
-        .transpose()
+        rows::read_firm(&self.conn, &self.path_text(), id)
     }
 
     fn firms(&self) -> Result<Vec<Enterprise>> {
+        let path = self.path_text();
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT uscc, legacy, name, founded FROM firms ORDER BY uscc")
+            .prepare_cached(&format!("SELECT {FIRM_COLS} FROM firms ORDER BY uscc"))
             .map_err(self.err("reading firms"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            })
-            .map_err(self.err("reading firms"))?;
+        let mut rows = stmt.query([]).map_err(self.err("reading firms"))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (uscc, legacy, name, founded) = row.map_err(self.err("reading firms"))?;
-            out.push(self.row_to_firm(&uscc, legacy != 0, name, &founded)?);
+        while let Some(row) = rows.next().map_err(self.err("reading firms"))? {
+            out.push(rows::firm_from_row(&path, row)?);
         }
         Ok(out)
     }
@@ -649,27 +393,20 @@ impl RegistryStore for SqliteStore {
         )
         .map_err(e("writing the adjustment"))?;
         {
+            let marks: Vec<String> = (1..=TIER_COL_COUNT + 1).map(|i| format!("?{i}")).collect();
             let mut ins = tx
                 .prepare_cached(&format!(
-                    "INSERT INTO tiers (year, {TIER_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                    "INSERT INTO tiers (year, {TIER_COLS}) VALUES ({})",
+                    marks.join(", ")
                 ))
                 .map_err(e("writing the change log"))?;
+            let mut values: Vec<SqlValue> = Vec::with_capacity(TIER_COL_COUNT + 1);
             for en in &adj.entries {
-                let reasons = serde_json::to_string(&en.reasons).unwrap_or_else(|_| "[]".into());
-                let missing = serde_json::to_string(&en.missing).unwrap_or_else(|_| "[]".into());
-                ins.execute(params![
-                    adj.year,
-                    en.id.as_str(),
-                    tier_key(en.from),
-                    tier_key(en.to),
-                    en.change.key(),
-                    i64::from(en.grace),
-                    i64::from(en.borderline),
-                    en.stage.map(Stage::key),
-                    reasons,
-                    missing,
-                ])
-                .map_err(e("writing the change log"))?;
+                values.clear();
+                values.push(SqlValue::Integer(i64::from(adj.year)));
+                values.extend(entry_values(en));
+                ins.execute(rusqlite::params_from_iter(values.iter()))
+                    .map_err(e("writing the change log"))?;
             }
         }
         tx.commit().map_err(e("committing the adjustment"))?;
@@ -706,7 +443,7 @@ impl RegistryStore for SqliteStore {
             .map_err(self.err("reading a change log"))?;
         let mut entries = Vec::new();
         while let Some(row) = rows.next().map_err(self.err("reading a change log"))? {
-            entries.push(self.entry_from_row(year, row)?);
+            entries.push(entry_from_row(&self.path_text(), year, row)?);
         }
         // Paired check: what was counted on write must be what is read back.
         if entries.len() as i64 != firms {
@@ -738,24 +475,34 @@ impl RegistryStore for SqliteStore {
     fn history(&self, id: &EnterpriseId) -> Result<Vec<HistoryEntry>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT t.uscc, t.from_tier, t.to_tier, t.change, t.grace, t.borderline, t.stage,
-                        t.reasons, t.missing, t.year, a.criteria_set, a.policy
+            .prepare_cached(&format!(
+                "SELECT {}, t.year, a.criteria_set, a.policy
                  FROM tiers t JOIN adjustments a ON a.year = t.year
                  WHERE t.uscc = ?1 ORDER BY t.year",
-            )
+                TIER_COLS
+                    .split(", ")
+                    .map(|c| format!("t.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
             .map_err(self.err("reading a history"))?;
         let mut rows = stmt
             .query([id.as_str()])
             .map_err(self.err("reading a history"))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(self.err("reading a history"))? {
-            let year: Year = row.get(9).map_err(self.err("reading a history"))?;
+            let year: Year = row
+                .get(TIER_COL_COUNT)
+                .map_err(self.err("reading a history"))?;
             out.push(HistoryEntry {
                 year,
-                criteria_set: row.get(10).map_err(self.err("reading a history"))?,
-                policy: row.get(11).map_err(self.err("reading a history"))?,
-                entry: self.entry_from_row(year, row)?,
+                criteria_set: row
+                    .get(TIER_COL_COUNT + 1)
+                    .map_err(self.err("reading a history"))?,
+                policy: row
+                    .get(TIER_COL_COUNT + 2)
+                    .map_err(self.err("reading a history"))?,
+                entry: entry_from_row(&self.path_text(), year, row)?,
             });
         }
         Ok(out)
@@ -781,6 +528,31 @@ impl RegistryStore for SqliteStore {
             }
             Err(source) => Err(self.err("writing a data resource")(source)),
         }
+    }
+
+    fn put_panel(&mut self, year: Year, panel: &Panel) -> Result<PanelWrite> {
+        self.write_panel(year, panel)
+    }
+
+    fn panels(&self, year: Year) -> Result<Vec<Panel>> {
+        self.read_panels(year, None)
+    }
+
+    fn panel(&self, year: Year, name: &str) -> Result<Option<Panel>> {
+        Ok(self.read_panels(year, Some(name))?.into_iter().next())
+    }
+
+    fn put_panel_scores(
+        &mut self,
+        year: Year,
+        panel: &str,
+        scores: &[ScoreRow],
+    ) -> Result<ScoresWrite> {
+        self.write_scores(year, panel, scores)
+    }
+
+    fn panel_scores(&self, year: Year, panel: &str) -> Result<Vec<ScoreRow>> {
+        panels::read_scores(&self.conn, &self.path_text(), year, panel)
     }
 
     fn resources(&self) -> Result<Vec<DataResource>> {
