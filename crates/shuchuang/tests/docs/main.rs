@@ -12,6 +12,7 @@ const OWN_TEST: &[&str] = &[
     "README.md",
     "docs/voucher-ledger.md",
     "docs/sandbox-rules.md",
+    "docs/index-engine.md",
     "docs/compute-scheduler.md",
 ];
 
@@ -23,6 +24,11 @@ fn readme() {
 #[test]
 fn voucher_ledger_guide() {
     check_doc("docs/voucher-ledger.md");
+}
+
+#[test]
+fn index_engine_guide() {
+    check_doc("docs/index-engine.md");
 }
 
 #[test]
