@@ -657,7 +657,8 @@ fn progress_on_a_terminal_shows_a_label_and_real_counts() {
     );
     // Without a terminal, standard error stays clean.
     sc(tmp.path())
-        .args(["registry", "generate", "--count", "2000", "--out", "c.csv"])
+        .args(["registry", "generate", "--count", "2000", "--out"])
+        .arg(tmp.path().join("c.csv"))
         .assert()
         .success()
         .stderr(predicate::str::is_empty());
