@@ -172,7 +172,7 @@ pub fn run_cycle<J: Journal>(
 
     set_ledger_date(book, date).map_err(|e| e.in_step(Step::Benefits, year))?;
     observer.step_started(Step::Benefits);
-    let benefit_step = benefits::run(book, store, firms, adj, year, date, observer)
+    let benefit_step = benefits::run(book, store, firms, adj, year, date, config.seed, observer)
         .and_then(|r| fail_if(config, Step::Benefits).map(|()| r))
         .map_err(|e| e.in_step(Step::Benefits, year))?;
     observer.step_done(StepDone::Benefits(&benefit_step));

@@ -54,6 +54,7 @@ pub mod data_dir;
 pub mod error;
 pub mod facts;
 pub mod finance_step;
+pub mod grant_plan;
 pub mod market_ledger;
 pub mod measure;
 pub mod observer;

@@ -69,8 +69,11 @@ pub struct BenefitSummary {
     pub granted: usize,
     /// Yuan granted.
     pub granted_yuan: Decimal,
-    /// Grants the ledger refused (budget, cap, eligibility).
+    /// Grants refused: by a program's allocation rule when its budget could not cover every
+    /// grant, or by the ledger (cap, eligibility).
     pub refused: usize,
+    /// Of `refused`, those the allocation rule refused.
+    pub refused_by_rule: usize,
     /// Benefits pending on missing facts.
     pub pending: usize,
     /// Firms told which facts to supply.
@@ -98,6 +101,11 @@ pub struct BenefitLine {
     pub detail: String,
     /// The grant's request id on the ledger.
     pub request_id: String,
+    /// What decided a grant or refusal when a budget could not cover every grant: the
+    /// program's allocation rule (`application_order`, `tier_priority`, `score_order`,
+    /// `pro_rata`; the detail gives the firm's position and where the budget ran out), or
+    /// `ledger` for the ledger's own refusal (a cap, eligibility); empty otherwise.
+    pub decided_by: String,
 }
 
 /// Step 2: benefits granted as vouchers.

@@ -38,6 +38,7 @@ pub const MESSAGES: &[Message] = &[
     ("col.amount_yuan", "Amount (yuan)", "金额（元）"),
     ("col.detail", "Detail", "说明"),
     ("col.request_id", "Request id", "请求编号"),
+    ("col.decided_by", "Decided by", "决定依据"),
     ("col.kind", "Kind", "类型"),
     ("col.budget_yuan", "Budget (yuan)", "预算（元）"),
     ("col.granted_yuan", "Granted (yuan)", "已发放（元）"),
@@ -217,8 +218,8 @@ pub const MESSAGES: &[Message] = &[
     ),
     (
         "cycle.benefits",
-        "benefits: {matched} firms matched; {granted} granted without application ({amount}), {refused} refused by the ledger, {pending} pending on missing facts ({told} firms told what to supply), {conflicts} conflicts",
-        "惠企政策：匹配 {matched} 家企业；免申即享 {granted} 项（{amount}），账本拒绝 {refused} 项，因缺少数据待定 {pending} 项（已告知 {told} 家企业需补充的数据），规则冲突 {conflicts} 项",
+        "benefits: {matched} firms matched; {granted} granted without application ({amount}), {refused} refused ({by_rule} by a program's allocation rule when its budget ran out, the rest by the ledger), {pending} pending on missing facts ({told} firms told what to supply), {conflicts} conflicts",
+        "惠企政策：匹配 {matched} 家企业；免申即享 {granted} 项（{amount}），拒绝 {refused} 项（其中 {by_rule} 项因预算用尽按项目分配规则拒绝，其余由账本拒绝），因缺少数据待定 {pending} 项（已告知 {told} 家企业需补充的数据），规则冲突 {conflicts} 项",
     ),
     (
         "cycle.compute",

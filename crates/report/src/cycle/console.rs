@@ -183,6 +183,7 @@ pub fn benefits_text(b: &BenefitSummary, lang: Lang) -> String {
             ("granted", &n(b.granted)),
             ("amount", &money_text(b.granted_yuan, lang)),
             ("refused", &n(b.refused)),
+            ("by_rule", &n(b.refused_by_rule)),
             ("pending", &n(b.pending)),
             ("told", &n(b.firms_with_missing_facts)),
             ("conflicts", &n(b.conflicts)),
