@@ -119,14 +119,25 @@ pub fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
-/// The binary's call in a recipe line, if the line makes one: `shuchuang …` as the line's
-/// command (after an optional `$ ` prompt), continued by trailing backslashes.
+/// The binary's call in a recipe line, if the line makes one: `shuchuang …` (or a path ending
+/// in `/shuchuang`, or `cargo run -p shuchuang -- …`) as the line's command, after an
+/// optional `$ ` prompt, continued by trailing backslashes.
 fn recipe_words(line: &str) -> Option<Vec<String>> {
     let line = line.trim_start();
     let line = line.strip_prefix("$ ").unwrap_or(line);
     let words = shell_words(line);
     match words.split_first() {
-        Some((first, rest)) if first == "shuchuang" => Some(rest.to_vec()),
+        Some((first, rest)) if first == "shuchuang" || first.ends_with("/shuchuang") => {
+            Some(rest.to_vec())
+        }
+        // `cargo run [--release] -p shuchuang -- ARGS` is the binary too.
+        Some((first, rest)) if first == "cargo" && rest.first().is_some_and(|w| w == "run") => {
+            let runs_the_binary = rest.windows(2).any(|w| {
+                matches!(w[0].as_str(), "-p" | "--package" | "--bin") && w[1] == "shuchuang"
+            });
+            let dashes = rest.iter().position(|w| w == "--")?;
+            runs_the_binary.then(|| rest[dashes + 1..].to_vec())
+        }
         _ => None,
     }
 }

@@ -145,6 +145,11 @@ fn recipe_lines_are_cut_into_the_binarys_words() {
                ```toml\nshuchuang = 1\n```\n";
     let parsed = parse(doc);
     assert_eq!(parsed.recipes.len(), 2, "{:?}", parsed.recipes);
+    let cargo = "```sh\ncargo run --release -p shuchuang -- cycle --year 2026  # one year\n\
+                 cargo run -p finance --example simulate -- 20\n```\n";
+    let parsed_cargo = parse(cargo);
+    assert_eq!(parsed_cargo.recipes.len(), 1, "{:?}", parsed_cargo.recipes);
+    assert_eq!(parsed_cargo.recipes[0].args, ["cycle", "--year", "2026"]);
     assert_eq!(parsed.recipes[0].line, 3);
     assert_eq!(
         parsed.recipes[0].args,
