@@ -52,7 +52,9 @@ pub struct GeneratorConfig {
     pub seed: u64,
     /// Synthetic firms to create when no firm list is given.
     pub firms: usize,
-    /// Share of synthetic firms at home in the eastern provinces, in [0, 1].
+    /// Share of synthetic firms at home in the eastern provinces, in [0, 1]. Default 0.75,
+    /// assumed: the premise of 东数西算 is that demand sits in the east; no statistic fixes
+    /// the share.
     pub east_share: f64,
     /// Spread of arrivals.
     pub horizon: Horizon,
