@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
+use compute_scheduler::generate::{FIRMS_DEFAULT, SYNTHETIC_FIRMS_MAX, UTILISATION_DEFAULT};
 use compute_scheduler::job::write_jobs_csv;
 use compute_scheduler::optimum::{
     INTEGER_JOBS_CEILING, LP_JOBS_CEILING, OptimumOptions, gap_percent, optimum,
@@ -25,8 +26,6 @@ use crate::{input, interrupt};
 
 /// The most jobs `--generate` makes (the scheduler's bound on a stream).
 const GENERATE_MAX: usize = compute_scheduler::job::MAX_JOBS;
-/// The most synthetic firms behind a stream.
-const FIRMS_MAX: usize = 1_000_000;
 
 /// Arguments of `shuchuang compute`.
 #[derive(Debug, Args)]
@@ -87,10 +86,10 @@ struct SourceArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Synthetic firms behind generated or imported jobs (1..=1,000,000).
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = FIRMS_DEFAULT)]
     firms: usize,
     /// Offered card load of generated jobs, as a share of the network's cards.
-    #[arg(long, default_value_t = 0.7, conflicts_with = "days")]
+    #[arg(long, default_value_t = UTILISATION_DEFAULT, conflicts_with = "days")]
     load: f64,
     /// Spread generated submissions over this many days instead of by load.
     #[arg(long)]
@@ -224,8 +223,8 @@ fn load_catalog(net: &NetArgs) -> anyhow::Result<Catalog> {
 }
 
 fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
-    if src.firms == 0 || src.firms > FIRMS_MAX {
-        bail!("--firms {} is outside 1..={FIRMS_MAX}", src.firms);
+    if src.firms == 0 || src.firms > SYNTHETIC_FIRMS_MAX {
+        bail!("--firms {} is outside 1..={SYNTHETIC_FIRMS_MAX}", src.firms);
     }
     let read = |p: &PathBuf| -> anyhow::Result<(String, String)> {
         Ok((input::read_text(p)?, p.display().to_string()))
