@@ -1,11 +1,11 @@
 //! scenario-market's results as tables, money in exact yuan, scores in points with two
 //! decimals: the scenario list (`scenario list`), an assignment of firms to scenarios
-//! (`scenario match`), what the scoring did for one scenario (`scenario match --explain`)
-//! and the cycle's step 6 (its matches and bundles, its figures in one sentence).
+//! (`scenario match`), what the scoring did for one scenario (`scenario match --explain`),
+//! the matchers compared on one instance (`scenario compare`) and the cycle's step 6 (its matches and bundles, its figures in one sentence).
 
 use cultivation::scenario_step::{MatchLine, ScenarioSummary};
 use rust_decimal::Decimal;
-use scenario_market::{Assignment, Explanation, Market};
+use scenario_market::{Assignment, Comparison, Explanation, Market};
 
 use crate::cell::Cell;
 use crate::lang::Lang;
@@ -108,6 +108,34 @@ pub fn explanation_table(e: &Explanation) -> Table {
                 Cell::from(x.reason.as_str()),
             ]);
         }
+    }
+    t
+}
+
+/// One row a matcher: pairs, slots filled, total and mean score, the shortfall from the
+/// optimum and (with rankings) the blocking pairs; an empty cell where a figure is undefined.
+pub fn comparison_table(c: &Comparison) -> Table {
+    let mut t = Table::new([
+        "matcher",
+        "pairs",
+        "slots_filled_pct",
+        "total_score",
+        "mean_score",
+        "gap_pct",
+        "blocking_pairs",
+    ]);
+    let number = |d: Option<Decimal>| d.map_or(Cell::Null, Cell::Number);
+    for r in &c.rows {
+        t.push([
+            Cell::from(r.matcher.as_str()),
+            Cell::from(r.pairs as u64),
+            number(r.slots_filled_pct),
+            Cell::Number(r.total_score),
+            number(r.mean_score),
+            number(r.gap_pct),
+            r.blocking_pairs
+                .map_or(Cell::Null, |n| Cell::from(n as u64)),
+        ]);
     }
     t
 }

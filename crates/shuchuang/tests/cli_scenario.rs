@@ -45,6 +45,47 @@ fn list_and_match_the_example() {
 }
 
 #[test]
+fn compare_puts_greedy_against_the_optimum_and_the_stable_matchings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = sc(tmp.path())
+        .args(["scenario", "compare", "--example", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    // By hand (crates/scenario-market/tests/golden.rs): greedy 210.57 over 3 of 4 slots,
+    // the optimum 285.29 over 4; (285.29 − 210.57) / 285.29 = 26.191 %; the pair (port,
+    // Qingdao firm) blocks greedy, and deferred acceptance reaches the optimum from both
+    // sides.
+    let v = json(&out);
+    let rows = v.as_array().unwrap();
+    let col = |k: &str| -> Vec<String> { rows.iter().map(|r| r[k].to_string()).collect() };
+    assert_eq!(
+        col("matcher"),
+        [
+            "\"greedy\"",
+            "\"optimal\"",
+            "\"stable (scenarios propose)\"",
+            "\"stable (firms propose)\""
+        ]
+    );
+    assert_eq!(col("pairs"), ["3", "4", "4", "4"]);
+    assert_eq!(col("total_score"), ["210.57", "285.29", "285.29", "285.29"]);
+    assert_eq!(col("gap_pct"), ["26.191", "0.0", "0.0", "0.0"]);
+    assert_eq!(col("blocking_pairs"), ["1", "0", "0", "0"]);
+    sc(tmp.path())
+        .args(["scenario", "compare", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:"));
+    sc(tmp.path())
+        .args(["scenario", "compare"])
+        .assert()
+        .failure();
+}
+
+#[test]
 fn explain_gives_every_offer_its_fate() {
     let tmp = tempfile::tempdir().unwrap();
     sc(tmp.path())
