@@ -1,10 +1,12 @@
 //! scenario-market's results as tables, money in exact yuan, scores in points with two
 //! decimals: the scenario list (`scenario list`), an assignment of firms to scenarios
 //! (`scenario match`), what the scoring did for one scenario (`scenario match --explain`),
-//! the matchers compared on one instance (`scenario compare`) and the cycle's step 6 (its matches and bundles, its figures in one sentence).
+//! the matchers compared on one instance (`scenario compare`), first-purchase recognition
+//! decisions (`scenario catalogue`) and the cycle's step 6 (its matches and bundles, its figures in one sentence).
 
 use cultivation::scenario_step::{MatchLine, ScenarioSummary};
 use rust_decimal::Decimal;
+use scenario_market::purchase::{Decision, Recognition};
 use scenario_market::{Assignment, Comparison, Explanation, Market};
 
 use crate::cell::Cell;
@@ -135,6 +137,60 @@ pub fn comparison_table(c: &Comparison) -> Table {
             number(r.gap_pct),
             r.blocking_pairs
                 .map_or(Cell::Null, |n| Cell::from(n as u64)),
+        ]);
+    }
+    t
+}
+
+/// One row an application: the decision, the rule set applied, how long the product is
+/// listed, every condition with its value and source, and the facts still to supply.
+pub fn recognition_table(recs: &[Recognition]) -> Table {
+    let mut t = Table::new([
+        "product",
+        "firm",
+        "category",
+        "rule_set",
+        "decision",
+        "listed_until",
+        "conditions",
+        "missing",
+    ]);
+    for r in recs {
+        let decision = match r.decision {
+            Decision::Recognised => "recognised",
+            Decision::Refused => "refused",
+            Decision::Incomplete => "incomplete",
+        };
+        let conditions: Vec<String> = r
+            .conditions
+            .iter()
+            .map(|c| {
+                let value = c.value.as_deref().unwrap_or("-");
+                let verdict = match c.holds {
+                    Some(true) => "holds",
+                    Some(false) => "fails",
+                    None => "missing",
+                };
+                format!(
+                    "{} {}: {value}, {verdict} ({})",
+                    c.fact.key(),
+                    c.requirement,
+                    c.citation
+                )
+            })
+            .collect();
+        let missing: Vec<&str> = r.missing.iter().map(|f| f.key()).collect();
+        t.push([
+            Cell::from(r.product.as_str()),
+            Cell::from(r.firm.to_string()),
+            Cell::from(r.category.key()),
+            Cell::from(r.rule_set.as_str()),
+            Cell::from(decision),
+            r.entry
+                .as_ref()
+                .map_or(Cell::Null, |e| Cell::Date(e.expires)),
+            Cell::from(conditions.join("; ")),
+            Cell::from(missing.join(", ")),
         ]);
     }
     t
