@@ -16,8 +16,7 @@ pub enum Step {
     Supervision,
     /// 5. The CAICT fusion index and the cohort index.
     Index,
-    /// 6. The year's scenario list matched to the registry's firms, with the compute and
-    /// data vouchers the matched scenarios promise granted through the ledger.
+    /// 6. The year's scenario list matched to the registry's firms, its bundles granted.
     Scenarios,
     /// 7. The report folder.
     Report,
