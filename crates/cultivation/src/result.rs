@@ -11,6 +11,8 @@ use rust_decimal::Decimal;
 use sandbox_rules::inspection::Plan;
 use serde::Serialize;
 
+use crate::scenario_step::{ScenarioStep, ScenarioSummary};
+
 /// Step 1's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegistrySummary {
@@ -373,6 +375,8 @@ pub struct Summary {
     pub supervision: SupervisionSummary,
     /// Step 5.
     pub index: IndexSummary,
+    /// Step 6.
+    pub scenarios: ScenarioSummary,
 }
 
 /// A whole cycle's results.
@@ -392,6 +396,8 @@ pub struct CycleOutcome {
     pub supervision: SupervisionStep,
     /// Step 5.
     pub index: IndexStep,
+    /// Step 6.
+    pub scenarios: ScenarioStep,
     /// Every program's year on the ledger after the cycle.
     pub vouchers: Vec<VoucherLine>,
 }
@@ -407,6 +413,7 @@ impl CycleOutcome {
             compute: self.compute.summary.clone(),
             supervision: self.supervision.summary.clone(),
             index: self.index.summary.clone(),
+            scenarios: self.scenarios.summary.clone(),
         }
     }
 }
