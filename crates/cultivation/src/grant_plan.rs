@@ -21,6 +21,9 @@ use voucher_ledger::{Journal, VoucherBook};
 
 use crate::error::Result;
 
+/// A firm's benefits in one program with their amounts in fen, in order, and its tier.
+type FirmWants<'a> = (Vec<(&'a Want, u64)>, Option<Tier>);
+
 /// One benefit to be paid through a program.
 #[derive(Debug, Clone)]
 pub struct Want {
@@ -72,7 +75,7 @@ pub fn plan<J: Journal>(
         };
         let rule = p.allocation;
         // A firm's benefits in the program, in their order, and its request.
-        let mut firms: BTreeMap<EnterpriseId, (Vec<(&Want, u64)>, Option<Tier>)> = BTreeMap::new();
+        let mut firms: BTreeMap<EnterpriseId, FirmWants<'_>> = BTreeMap::new();
         for w in ws {
             let fen = yuan_to_fen(w.amount_yuan, &format!("benefit {}", w.request_id))?;
             let e = firms.entry(w.firm).or_insert_with(|| (Vec::new(), w.tier));
