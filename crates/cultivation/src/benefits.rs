@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
+use compute_scheduler::seed::derive_seed;
 use registry_model::{Adjustment, Enterprise, EnterpriseId, RegionCode, RegistryStore, Tier, Year};
 use rust_decimal::Decimal;
 use sandbox_rules::shipped;
@@ -19,6 +20,7 @@ use voucher_ledger::{Journal, VoucherBook};
 
 use crate::error::{CultivationError, Result};
 use crate::facts::registry_subjects;
+use crate::grant_plan::{self, Want};
 use crate::observer::Observer;
 use crate::result::{BenefitLine, BenefitStep, BenefitSummary, ProgramLine};
 use crate::step::Step;
@@ -70,7 +72,8 @@ pub fn ensure_programs<J: Journal>(book: &mut VoucherBook<J>) -> Result<()> {
     Ok(())
 }
 
-/// Step 2 from start to end.
+/// Step 2 from start to end. `seed` draws the allocation lottery of budgets that cannot cover
+/// every grant ([`crate::grant_plan`]).
 #[allow(clippy::too_many_arguments)]
 pub fn run<J: Journal>(
     book: &mut VoucherBook<J>,
@@ -79,6 +82,7 @@ pub fn run<J: Journal>(
     adj: &Adjustment,
     year: Year,
     date: NaiveDate,
+    seed: u64,
     observer: &mut dyn Observer,
 ) -> Result<BenefitStep> {
     ensure_programs(book)?;
@@ -92,9 +96,32 @@ pub fn run<J: Journal>(
     let regions: HashMap<EnterpriseId, RegionCode> =
         firms.iter().map(|f| (f.id, f.region())).collect();
 
+    // Every positive grant, in matched order, shared out by each program's rule first.
+    let mut wants = Vec::new();
+    for m in &matched {
+        let Ok(id) = m.firm.parse::<EnterpriseId>() else {
+            continue; // reported below, where the grants are written
+        };
+        for g in &m.granted {
+            if let (Some(program), Some(amount)) = (&g.program, g.amount_yuan)
+                && amount > Decimal::ZERO
+            {
+                wants.push(Want {
+                    request_id: grant_request_id(year, program, &g.policy, &id),
+                    program: program.clone(),
+                    firm: id,
+                    tier: tiers.get(&id).copied().flatten(),
+                    amount_yuan: amount,
+                });
+            }
+        }
+    }
+    let plan = grant_plan::plan(book, year, &wants, derive_seed(seed, year, "allocation"))?;
+
     let mut lines = Vec::new();
     let mut per_program: BTreeMap<String, ProgramLine> = BTreeMap::new();
     let (mut granted, mut refused, mut pending, mut conflicts) = (0usize, 0usize, 0usize, 0usize);
+    let mut refused_by_rule = 0usize;
     let mut granted_yuan = Decimal::ZERO;
     let mut firms_missing = 0usize;
     let mut writes = 0usize;
@@ -123,7 +150,33 @@ pub fn run<J: Journal>(
                     if amount <= Decimal::ZERO {
                         continue;
                     }
-                    let result = book.grant(&request_id, &program, &firm, amount);
+                    let planned = plan.get(&request_id);
+                    let decided_by = planned
+                        .and_then(|p| p.rule)
+                        .map_or("", |r| r.key())
+                        .to_string();
+                    if let Some(p) = planned
+                        && p.amount_fen == 0
+                    {
+                        // Refused by the program's allocation rule: the ledger is not asked.
+                        refused += 1;
+                        refused_by_rule += 1;
+                        line.refused += 1;
+                        lines.push(BenefitLine {
+                            firm: m.firm.clone(),
+                            policy: g.policy.clone(),
+                            program,
+                            status: "refused",
+                            amount_yuan: Some(amount),
+                            detail: p.reason.clone(),
+                            request_id,
+                            decided_by,
+                        });
+                        continue;
+                    }
+                    let ask = planned
+                        .map_or(amount, |p| voucher_ledger::money::fen_to_yuan(p.amount_fen));
+                    let result = book.grant(&request_id, &program, &firm, ask);
                     writes += 1;
                     observer.ledger_write(Step::Benefits, writes);
                     match result {
@@ -133,14 +186,22 @@ pub fn run<J: Journal>(
                             granted_yuan += yuan;
                             line.grants += 1;
                             line.granted_yuan += yuan;
+                            let mut detail = g.reasons.join("; ");
+                            // A grant cut by the rule (pro rata) says so.
+                            if let Some(p) = planned
+                                && yuan < amount
+                            {
+                                detail = format!("{detail}; {}", p.reason);
+                            }
                             lines.push(BenefitLine {
                                 firm: m.firm.clone(),
                                 policy: g.policy.clone(),
                                 program,
                                 status: "granted",
                                 amount_yuan: Some(yuan),
-                                detail: g.reasons.join("; "),
+                                detail,
                                 request_id,
+                                decided_by,
                             });
                         }
                         Err(e) if e.is_refusal() => {
@@ -154,6 +215,7 @@ pub fn run<J: Journal>(
                                 amount_yuan: Some(amount),
                                 detail: e.to_string(),
                                 request_id,
+                                decided_by: "ledger".to_string(),
                             });
                         }
                         Err(e) => return Err(e.into()),
@@ -174,6 +236,7 @@ pub fn run<J: Journal>(
                         amount_yuan: None,
                         detail: p.missing.join("; "),
                         request_id: String::new(),
+                        decided_by: String::new(),
                     });
                 }
                 conflicts += m.conflicts.len();
@@ -189,6 +252,7 @@ pub fn run<J: Journal>(
             granted,
             granted_yuan,
             refused,
+            refused_by_rule,
             pending,
             firms_with_missing_facts: firms_missing,
             conflicts,

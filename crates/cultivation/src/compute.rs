@@ -1,6 +1,7 @@
 //! Step 3: the year's compute demand of the compute-voucher holders, placed on the
 //! subsidised pool of the national network with a placement policy and paid through the
-//! ledger (see [`crate::payment`]).
+//! ledger (see [`crate::payment`]). The holders are the firms with a compute-voucher
+//! balance outside the scenario bundles ([`scenario_step::BUNDLE_PROGRAM_IDS`]).
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ use crate::error::{CultivationError, Result};
 use crate::observer::Observer;
 use crate::payment::{LedgerPayer, schedule_paying_in_groups};
 use crate::result::{ClusterLine, ComputeStep, ComputeSummary, JobLine, RejectionLine};
+use crate::scenario_step;
 
 /// Payments in one ledger group: 4 journal entries each keep a group far within the
 /// ledger's limits ([`voucher_ledger::journal::GROUP_REQUESTS_MAX`] requests,
@@ -55,7 +57,11 @@ pub fn run<J: Journal>(
         let Some(tier) = tiers.get(&f.id).copied() else {
             continue;
         };
-        if let Some(p) = book.paying_program(VoucherKind::Compute, &f.id) {
+        // The scenario bundles' compute vouchers are earmarked for the scenario's work
+        // (step 6), not the year's general demand; leaving them out also keeps a rerun of
+        // the year choosing the programs its first run chose.
+        let earmarked = &scenario_step::BUNDLE_PROGRAM_IDS;
+        if let Some(p) = book.paying_program_except(VoucherKind::Compute, &f.id, earmarked) {
             holders.push(FirmDemand {
                 id: f.id,
                 tier,

@@ -13,7 +13,7 @@ use crate::error::{CultivationError, Result};
 use crate::observer::{Observer, StepDone};
 use crate::result::{CycleOutcome, VoucherLine};
 use crate::step::Step;
-use crate::{benefits, compute, measure, registry, supervision};
+use crate::{benefits, compute, measure, registry, scenario_step, supervision};
 
 /// Firms in the synthetic cohort by default (assumed: a mid-sized city's registry).
 pub const FIRMS_DEFAULT: usize = 3_000;
@@ -56,6 +56,8 @@ pub struct CycleConfig {
     pub capacity_divisor: u32,
     /// The supervision scenarios (the shipped ones by default).
     pub scenarios: ScenarioConfig,
+    /// Application scenarios published in the year's opportunity list (step 6).
+    pub market_scenarios: usize,
     /// For recovery tests: fail at the end of this step, after all its writes.
     pub fail_at_end_of: Option<Step>,
 }
@@ -71,6 +73,7 @@ impl CycleConfig {
             jobs_per_holder: JOBS_PER_HOLDER_DEFAULT,
             capacity_divisor: CAPACITY_DIVISOR_DEFAULT,
             scenarios: ScenarioConfig::shipped()?,
+            market_scenarios: scenario_step::SCENARIOS_DEFAULT,
             fail_at_end_of: None,
         })
     }
@@ -103,6 +106,13 @@ impl CycleConfig {
                 "--capacity-divisor",
                 self.capacity_divisor.to_string(),
                 format!("1..={CAPACITY_DIVISOR_MAX}"),
+            );
+        }
+        if self.market_scenarios > scenario_step::SCENARIOS_MAX {
+            return bounds(
+                "--scenarios",
+                self.market_scenarios.to_string(),
+                format!("0..={}", scenario_step::SCENARIOS_MAX),
             );
         }
         if let Some(y) = self.year
@@ -139,7 +149,8 @@ fn fail_if(config: &CycleConfig, step: Step) -> Result<()> {
     Ok(())
 }
 
-/// Runs one year: the registry, benefits, compute, supervision and the indices, telling
+/// Runs one year: the registry, benefits, compute, supervision, the indices and the
+/// scenario market, telling
 /// `observer` as it goes. Every write carries an idempotency key derived from the year, the
 /// program and the firm (or the job), and the adjustment of a year is done once, so running
 /// the same year twice writes nothing the second time. A step that fails is named in the
@@ -172,7 +183,7 @@ pub fn run_cycle<J: Journal>(
 
     set_ledger_date(book, date).map_err(|e| e.in_step(Step::Benefits, year))?;
     observer.step_started(Step::Benefits);
-    let benefit_step = benefits::run(book, store, firms, adj, year, date, observer)
+    let benefit_step = benefits::run(book, store, firms, adj, year, date, config.seed, observer)
         .and_then(|r| fail_if(config, Step::Benefits).map(|()| r))
         .map_err(|e| e.in_step(Step::Benefits, year))?;
     observer.step_done(StepDone::Benefits(&benefit_step));
@@ -210,6 +221,28 @@ pub fn run_cycle<J: Journal>(
         .map_err(|e| e.in_step(Step::Index, year))?;
     observer.step_done(StepDone::Index(&index_step));
 
+    observer.step_started(Step::Scenarios);
+    // Each firm's tier after the adjustment sizes its bundle vouchers by the programs' caps.
+    let tiers = adj
+        .entries
+        .iter()
+        .filter_map(|e| e.to.map(|t| (e.id, t)))
+        .collect();
+    observer.begin("scenario matching", None);
+    let scenario_step = scenario_step::run(
+        book,
+        firms,
+        tiers,
+        year,
+        config.seed,
+        config.market_scenarios,
+    )
+    .and_then(|r| fail_if(config, Step::Scenarios).map(|()| r))
+    .map_err(|e| e.in_step(Step::Scenarios, year));
+    observer.end();
+    let scenario_step = scenario_step?;
+    observer.step_done(StepDone::Scenarios(&scenario_step));
+
     let vouchers = voucher_lines(book, year).map_err(|e| e.in_step(Step::Report, year))?;
     Ok(CycleOutcome {
         year,
@@ -219,6 +252,7 @@ pub fn run_cycle<J: Journal>(
         compute: compute_step,
         supervision: supervision_step,
         index: index_step,
+        scenarios: scenario_step,
         vouchers,
     })
 }

@@ -5,8 +5,9 @@
 //! matched on registry facts ([`sandbox_rules::Facts`]) and granted as vouchers
 //! ([`voucher_ledger::VoucherBook`] over any [`voucher_ledger::Journal`]), the voucher
 //! holders' compute is placed on the national network and paid through the ledger
-//! ([`compute_scheduler::Payment`]), supervision cases are decided by the rule sets, and the
-//! indices are computed (index-engine). Each step returns a typed result; nothing is
+//! ([`compute_scheduler::Payment`]), supervision cases are decided by the rule sets, the
+//! indices are computed (index-engine), and the year's scenario list is matched to the
+//! firms with its compute and data bundles granted (scenario-market). Each step returns a typed result; nothing is
 //! printed: an [`Observer`] hears of progress and of each step's result as it comes.
 //!
 //! The adapters between the crates live here: registry profiles as rule facts
@@ -14,11 +15,12 @@
 //! ledger on the voucher book ([`market_ledger`]), finance's books on the ledger's credit
 //! books ([`credit_books`]), its spend evidence from the ledger's contracts
 //! ([`spend_evidence`]), and the registry as finance's facts and growth criteria and the
-//! market's firm directory ([`registry_view`]). Over these adapters, two steps of a year
-//! run after the cycle on the same stores: [`scenario_step`] (the year's seeded scenario
-//! list matched to the registry's firms, the promised compute and data bundles granted in
-//! one ledger group) and [`finance_step`] (云量贷 lines decided from the compute spend the
-//! cycle paid, with the year's subsidy, pool and cost); both are idempotent by request id.
+//! market's firm directory ([`registry_view`]). Over these adapters, the cycle's step 6 is
+//! [`scenario_step`] (the year's seeded scenario list matched to the registry's firms, the
+//! promised compute and data bundles granted in one ledger group), and [`finance_step`]
+//! (云量贷 lines decided from the compute spend the cycle paid, with the year's subsidy,
+//! pool and cost) runs after the cycle on the same stores; both are idempotent by request
+//! id.
 //! [`DataDir`] owns the
 //! embedded data directory (its layout, its writers' lock, the stores behind their traits).
 //!
@@ -37,10 +39,16 @@
 //! let year = run_cycle(stores, &config, &mut Quiet)?;
 //! assert_eq!(year.year, 2025);
 //! assert_eq!(year.registry.summary.generated, Some(60));
-//! // Every firm appears once in the change log; granted vouchers are on the ledger.
+//! // Every firm appears once in the change log; granted vouchers are on the ledger: the
+//! // benefits of step 2 and the scenario bundles of step 6.
 //! assert_eq!(year.registry.adjustment.entries.len(), 60);
 //! let granted: rust_decimal::Decimal = year.vouchers.iter().map(|v| v.granted_yuan).sum();
-//! assert_eq!(granted, year.benefits.summary.granted_yuan);
+//! let bundles = &year.scenarios.summary;
+//! assert!(bundles.matches > 0);
+//! assert_eq!(
+//!     granted,
+//!     year.benefits.summary.granted_yuan + bundles.compute_yuan + bundles.data_yuan
+//! );
 //! # Ok::<(), cultivation::CultivationError>(())
 //! ```
 #![warn(missing_docs)]
@@ -54,6 +62,7 @@ pub mod data_dir;
 pub mod error;
 pub mod facts;
 pub mod finance_step;
+pub mod grant_plan;
 pub mod market_ledger;
 pub mod measure;
 pub mod observer;

@@ -3,6 +3,7 @@
 //! tests). The cycle itself never prints.
 
 use crate::result::{BenefitStep, ComputeStep, IndexStep, RegistryStep, SupervisionStep};
+use crate::scenario_step::ScenarioStep;
 use crate::step::Step;
 
 /// A step's result, handed to [`Observer::step_done`].
@@ -18,6 +19,8 @@ pub enum StepDone<'a> {
     Supervision(&'a SupervisionStep),
     /// Step 5.
     Index(&'a IndexStep),
+    /// Step 6.
+    Scenarios(&'a ScenarioStep),
 }
 
 /// Receives the cycle's progress. Every method has an empty default.

@@ -11,6 +11,8 @@ use rust_decimal::Decimal;
 use sandbox_rules::inspection::Plan;
 use serde::Serialize;
 
+use crate::scenario_step::{ScenarioStep, ScenarioSummary};
+
 /// Step 1's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegistrySummary {
@@ -69,8 +71,11 @@ pub struct BenefitSummary {
     pub granted: usize,
     /// Yuan granted.
     pub granted_yuan: Decimal,
-    /// Grants the ledger refused (budget, cap, eligibility).
+    /// Grants refused: by a program's allocation rule when its budget could not cover every
+    /// grant, or by the ledger (cap, eligibility).
     pub refused: usize,
+    /// Of `refused`, those the allocation rule refused.
+    pub refused_by_rule: usize,
     /// Benefits pending on missing facts.
     pub pending: usize,
     /// Firms told which facts to supply.
@@ -98,6 +103,11 @@ pub struct BenefitLine {
     pub detail: String,
     /// The grant's request id on the ledger.
     pub request_id: String,
+    /// What decided a grant or refusal when a budget could not cover every grant: the
+    /// program's allocation rule (`application_order`, `tier_priority`, `score_order`,
+    /// `pro_rata`; the detail gives the firm's position and where the budget ran out), or
+    /// `ledger` for the ledger's own refusal (a cap, eligibility); empty otherwise.
+    pub decided_by: String,
 }
 
 /// Step 2: benefits granted as vouchers.
@@ -365,6 +375,8 @@ pub struct Summary {
     pub supervision: SupervisionSummary,
     /// Step 5.
     pub index: IndexSummary,
+    /// Step 6.
+    pub scenarios: ScenarioSummary,
 }
 
 /// A whole cycle's results.
@@ -384,6 +396,8 @@ pub struct CycleOutcome {
     pub supervision: SupervisionStep,
     /// Step 5.
     pub index: IndexStep,
+    /// Step 6.
+    pub scenarios: ScenarioStep,
     /// Every program's year on the ledger after the cycle.
     pub vouchers: Vec<VoucherLine>,
 }
@@ -399,6 +413,7 @@ impl CycleOutcome {
             compute: self.compute.summary.clone(),
             supervision: self.supervision.summary.clone(),
             index: self.index.summary.clone(),
+            scenarios: self.scenarios.summary.clone(),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! A scenario market read from files: scenarios and offers as CSV (or TOML, by the file's
 //! extension) and optional capacities as CSV, all or nothing — the market's own readers do the
 //! validation; this opens the paths (scenario-market never does) and names them in errors.
+//! Also the first-purchase files: catalogue applications (CSV) and recognition rules (TOML).
 
 use std::path::Path;
 
+use scenario_market::purchase::{Application, CatalogueRules, read_applications_csv};
 use scenario_market::{Market, load};
 
 use crate::error::{CultivationError, Result};
@@ -43,4 +45,22 @@ pub fn read_market(scenarios: &Path, offers: &Path, capacities: Option<&Path>) -
         None => Vec::new(),
     };
     Ok(Market::new(s, o, c)?)
+}
+
+/// Catalogue applications (`product,firm,name,category,scheme,applied,…`), all or nothing.
+pub fn read_applications(path: &Path) -> Result<Vec<Application>> {
+    let (text, name) = read(path)?;
+    Ok(read_applications_csv(text.as_bytes(), &name)?)
+}
+
+/// Recognition rules from `path`, or the shipped ones
+/// (`data/scenario-market/catalogue-rules.toml`) without a path.
+pub fn read_catalogue_rules(path: Option<&Path>) -> Result<CatalogueRules> {
+    match path {
+        Some(p) => {
+            let (text, name) = read(p)?;
+            Ok(CatalogueRules::from_toml(&text, &name)?)
+        }
+        None => Ok(CatalogueRules::embedded()?),
+    }
 }

@@ -35,7 +35,13 @@ pub const FIRM_CAPACITY: u32 = 1;
 /// [`scenario_market::ledger::LEDGER_BATCH_MAX`]: at most 3 firms a scenario, 2 grants each).
 pub const SCENARIOS_MAX: usize = 1_000;
 
-/// The bundle programs, beside the benefit programs (data/cycle/).
+/// The ids of the bundle programs: compute, then data. Their vouchers are earmarked for the
+/// matched scenario's work, so the compute step does not pay the year's general demand from
+/// them.
+pub const BUNDLE_PROGRAM_IDS: [&str; 2] = ["scenario-compute-voucher", "scenario-data-voucher"];
+
+/// The bundle programs, beside the benefit programs (data/cycle/), in the order of
+/// [`BUNDLE_PROGRAM_IDS`].
 pub const BUNDLE_PROGRAMS: [(&str, &str); 2] = [
     (
         "data/cycle/scenario-compute-voucher.toml",
@@ -192,8 +198,8 @@ pub fn run<J: Journal>(
     let scoring = Scoring::new(MatchConfig::embedded()?)?;
     let best = OptimalMatcher.assign(&scoring.candidates(&m))?;
     let programs = BundlePrograms {
-        compute: key("scenario-compute-voucher")?,
-        data: key("scenario-data-voucher")?,
+        compute: key(BUNDLE_PROGRAM_IDS[0])?,
+        data: key(BUNDLE_PROGRAM_IDS[1])?,
     };
     let requests = bundle::requests(&m, &best, &programs, &key(&year.to_string())?)?;
     let report = bundle::grant(&mut LedgerMarket::new(book).with_tiers(tiers), &requests)?;
@@ -246,4 +252,16 @@ pub fn run<J: Journal>(
         },
         matches,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundle_program_ids_are_those_of_the_files() {
+        for ((file, text), id) in BUNDLE_PROGRAMS.into_iter().zip(BUNDLE_PROGRAM_IDS) {
+            assert_eq!(Program::from_toml(text, file).unwrap().id, id, "{file}");
+        }
+    }
 }

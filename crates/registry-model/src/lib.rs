@@ -54,6 +54,7 @@ pub mod error;
 pub mod id;
 pub mod industry;
 mod kind;
+pub mod margin;
 pub mod money;
 pub mod panel;
 pub mod panel_store;

@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::criteria::{CriterionKind, Verdicts};
 use crate::error::{RegistryError, Result};
+use crate::margin::Side;
 use crate::money::{Money, ratio_cmp};
 use crate::report::Evidence;
 use crate::tier::Tier;
-use crate::verdict::{Outcome, Verdict};
+use crate::verdict::{Condition, Outcome};
 
 /// Lifecycle stage (生命周期阶段), for matching support to a firm's stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -319,17 +320,26 @@ impl RulePolicy {
         }
     }
 
-    fn is_borderline(&self, verdict: &Verdict<'_>, passing: bool) -> bool {
-        let margin = rust_decimal::prelude::ToPrimitive::to_f64(&self.policy.borderline_margin)
-            .unwrap_or(0.0);
-        verdict.conditions.iter().any(|c| {
-            let relevant = if passing {
-                c.outcome == Outcome::Met
-            } else {
-                c.outcome == Outcome::NotMet
-            };
-            relevant && c.relative_gap().is_some_and(|g| g <= margin)
-        })
+    fn margin(&self) -> f64 {
+        rust_decimal::prelude::ToPrimitive::to_f64(&self.policy.borderline_margin).unwrap_or(0.0)
+    }
+
+    /// The reason a firm is borderline: the criterion and its deciding condition near the bar.
+    fn near_reason(&self, k: CriterionKind, c: &Condition<'_>, side: Side, tier: Tier) -> String {
+        let actual = c.actual.map_or_else(String::new, |a| a.to_string());
+        let verb = match side {
+            Side::JustMet => "just meets",
+            Side::JustMissed => "just misses",
+        };
+        format!(
+            "borderline: {} {} {actual} {verb} {} (within {} of the bar), deciding {} ({})",
+            k.key(),
+            c.key,
+            c.threshold,
+            self.policy.borderline_margin.normalize(),
+            tier.key(),
+            tier.name_zh()
+        )
     }
 }
 
@@ -360,7 +370,8 @@ impl TierPolicy for RulePolicy {
         let mut reasons = Vec::new();
         let mut missing: Vec<String> = Vec::new();
         // Near the bar of the tier earned, and near the bar of the next tier up.
-        let (mut near_pass, mut near_fail) = (false, false);
+        let margin = self.margin();
+        let (mut near_pass, mut near_fail): (Option<String>, Option<String>) = (None, None);
         let set_id = verdicts
             .verdicts
             .first()
@@ -376,13 +387,24 @@ impl TierPolicy for RulePolicy {
                 t.name_zh(),
                 names.join(" + ")
             ));
-            for item in clause {
-                if let ClauseItem::Criterion(k) = item
-                    && let Some(v) = verdicts.get(*k)
-                {
-                    near_pass |= self.is_borderline(v, true);
+            // A criterion just met decides the tier only when every met clause needs it.
+            let rule = self.rules()[i].1;
+            let met_clauses: Vec<&Vec<ClauseItem>> = rule
+                .any_of
+                .iter()
+                .filter(|cl| {
+                    cl.iter()
+                        .all(|it| self.item_outcome(*it, verdicts, size_bar) == Outcome::Met)
+                })
+                .collect();
+            near_pass = clause.iter().find_map(|item| match item {
+                ClauseItem::Criterion(k) if met_clauses.iter().all(|cl| cl.contains(item)) => {
+                    let v = verdicts.get(*k)?;
+                    let c = v.deciding_near(Side::JustMet, margin)?;
+                    Some(self.near_reason(*k, c, Side::JustMet, t))
                 }
-            }
+                _ => None,
+            });
         }
         // Why not the next tier up (or why no tier at all).
         let next = tier_idx.map_or(Some(0), |i| (i < 2).then_some(i + 1));
@@ -398,20 +420,28 @@ impl TierPolicy for RulePolicy {
                         failing.push(format!("{} {}", item.key(), o.key()));
                     }
                     if let ClauseItem::Criterion(k) = item
+                        && o == Outcome::CannotTell
                         && let Some(v) = verdicts.get(*k)
                     {
-                        if o == Outcome::NotMet {
-                            near_fail |= self.is_borderline(v, false);
-                        }
-                        if o == Outcome::CannotTell {
-                            for m in &v.missing {
-                                let m = m.to_string();
-                                if !missing.contains(&m) {
-                                    missing.push(m);
-                                }
+                        for m in &v.missing {
+                            let m = m.to_string();
+                            if !missing.contains(&m) {
+                                missing.push(m);
                             }
                         }
                     }
+                }
+                // A near miss decides only when it is the clause's one unmet item.
+                if near_fail.is_none()
+                    && let [ClauseItem::Criterion(k)] = clause
+                        .iter()
+                        .filter(|it| self.item_outcome(**it, verdicts, size_bar) != Outcome::Met)
+                        .collect::<Vec<_>>()
+                        .as_slice()
+                    && let Some(v) = verdicts.get(*k)
+                    && let Some(c) = v.deciding_near(Side::JustMissed, margin)
+                {
+                    near_fail = Some(self.near_reason(*k, c, Side::JustMissed, *t));
                 }
                 parts.push(failing.join(", "));
             }
@@ -423,12 +453,12 @@ impl TierPolicy for RulePolicy {
             ));
         }
         let next_tier = next.and_then(|n| Tier::ALL.get(n).copied());
-        let referral = match (near_fail, next_tier, near_pass, tier_idx) {
-            (true, Some(up), _, _) => Some(Referral {
+        let referral = match (&near_fail, next_tier, &near_pass, tier_idx) {
+            (Some(_), Some(up), _, _) => Some(Referral {
                 tier: up,
                 fallback: tier,
             }),
-            (_, _, true, Some(i)) => Tier::ALL.get(i).map(|&t| Referral {
+            (_, _, Some(_), Some(i)) => Tier::ALL.get(i).map(|&t| Referral {
                 tier: t,
                 fallback: (0..i)
                     .rev()
@@ -437,6 +467,12 @@ impl TierPolicy for RulePolicy {
             }),
             _ => None,
         };
+        // The reason of the question the panel gets: the near miss of the tier above first.
+        if referral.is_some()
+            && let Some(r) = near_fail.or(near_pass)
+        {
+            reasons.push(r);
+        }
         TierDecision {
             tier,
             rule_outcomes,

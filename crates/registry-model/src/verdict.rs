@@ -291,6 +291,10 @@ pub struct Condition<'s> {
     /// When set, the condition is one alternative of this group: the group passes when any
     /// alternative passes.
     pub alternative_of: Option<Cow<'s, str>>,
+    /// When set (inside a group), the condition is part of this alternative of its group,
+    /// which passes when all of its conditions pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_of: Option<Cow<'s, str>>,
     /// Facts that were missing (`field (year)`).
     pub missing: Vec<Cow<'s, str>>,
 }
@@ -307,6 +311,7 @@ impl Condition<'_> {
             citation: Cow::Owned(self.citation.into_owned()),
             clause: Cow::Owned(self.clause.into_owned()),
             alternative_of: self.alternative_of.map(|g| Cow::Owned(g.into_owned())),
+            all_of: self.all_of.map(|g| Cow::Owned(g.into_owned())),
             missing: self
                 .missing
                 .into_iter()

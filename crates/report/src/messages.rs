@@ -38,7 +38,36 @@ pub const MESSAGES: &[Message] = &[
     ("col.amount_yuan", "Amount (yuan)", "金额（元）"),
     ("col.detail", "Detail", "说明"),
     ("col.request_id", "Request id", "请求编号"),
+    ("col.decided_by", "Decided by", "决定依据"),
     ("col.kind", "Kind", "类型"),
+    ("col.scenario", "Scenario", "应用场景"),
+    ("col.owner_type", "Owner type", "场景方类型"),
+    ("col.offer", "Offer", "供给"),
+    ("col.score", "Score", "匹配得分"),
+    ("col.matches", "Matches", "匹配数"),
+    (
+        "col.compute_yuan",
+        "Compute vouchers (yuan)",
+        "算力券（元）",
+    ),
+    ("col.data_yuan", "Data vouchers (yuan)", "数据券（元）"),
+    ("col.matcher", "Matcher", "匹配方法"),
+    ("col.pairs", "Pairs", "匹配对数"),
+    (
+        "col.slots_filled_pct",
+        "Slots filled (%)",
+        "名额填充率（%）",
+    ),
+    ("col.total_score", "Total score", "总分"),
+    ("col.mean_score", "Mean score", "平均得分"),
+    ("col.gap_pct", "Gap to optimum (%)", "与最优差距（%）"),
+    ("col.blocking_pairs", "Blocking pairs", "阻塞对数"),
+    ("col.product", "Product", "产品"),
+    ("col.category", "Category", "类别"),
+    ("col.rule_set", "Rule set", "认定规则"),
+    ("col.decision", "Decision", "认定结论"),
+    ("col.listed_until", "Listed until", "目录有效期至"),
+    ("col.conditions", "Conditions", "认定条件"),
     ("col.budget_yuan", "Budget (yuan)", "预算（元）"),
     ("col.granted_yuan", "Granted (yuan)", "已发放（元）"),
     ("col.redeemed_yuan", "Redeemed (yuan)", "已兑付（元）"),
@@ -166,6 +195,11 @@ pub const MESSAGES: &[Message] = &[
     ("sec.compute", "3. Compute", "三、算力调度与算力券"),
     ("sec.supervision", "4. Supervision", "四、包容审慎监管"),
     ("sec.index", "5. Measurement", "五、指数测度"),
+    (
+        "sec.scenarios",
+        "6. Application scenarios",
+        "六、应用场景供需对接",
+    ),
     ("sec.appendix", "Appendix: tables", "附录：数据表"),
     // Sentences of the cycle, printed and in the report.
     (
@@ -217,8 +251,8 @@ pub const MESSAGES: &[Message] = &[
     ),
     (
         "cycle.benefits",
-        "benefits: {matched} firms matched; {granted} granted without application ({amount}), {refused} refused by the ledger, {pending} pending on missing facts ({told} firms told what to supply), {conflicts} conflicts",
-        "惠企政策：匹配 {matched} 家企业；免申即享 {granted} 项（{amount}），账本拒绝 {refused} 项，因缺少数据待定 {pending} 项（已告知 {told} 家企业需补充的数据），规则冲突 {conflicts} 项",
+        "benefits: {matched} firms matched; {granted} granted without application ({amount}), {refused} refused ({by_rule} by a program's allocation rule when its budget ran out, the rest by the ledger), {pending} pending on missing facts ({told} firms told what to supply), {conflicts} conflicts",
+        "惠企政策：匹配 {matched} 家企业；免申即享 {granted} 项（{amount}），拒绝 {refused} 项（其中 {by_rule} 项因预算用尽按项目分配规则拒绝，其余由账本拒绝），因缺少数据待定 {pending} 项（已告知 {told} 家企业需补充的数据），规则冲突 {conflicts} 项",
     ),
     (
         "cycle.compute",
@@ -234,6 +268,11 @@ pub const MESSAGES: &[Message] = &[
         "cycle.index",
         "index: CAICT fusion index {from}–{to}: {total} ({estimated} of its weight on estimates, {missing} on leaves without data; the report's published second- and third-level paths stand in where its raw data falls short); cohort index over {provinces} provinces from {base}; top: {top}",
         "指数：信通院科技创新和产业创新融合发展指数 {from}–{to} 年：{total}（权重的 {estimated} 基于估算，{missing} 基于无数据的指标；原始数据不足处以报告公布的二、三级指数路径代替）；数创企业培育指数覆盖 {provinces} 个省份，基期 {base} 年；前五位：{top}",
+    ),
+    (
+        "cycle.scenarios",
+        "scenarios: {scenarios} published, {offers} offers from {offering} firms; {matches} matched (optimal assignment, at most one scenario a firm): {filled} scenarios filled, {reached} firms reached, total score {score}; bundles: {grants} voucher grants ({replayed} made by an earlier run), compute vouchers {compute}, data vouchers {data}",
+        "应用场景：发布 {scenarios} 个，{offering} 家企业提供 {offers} 项供给；匹配 {matches} 对（最优分配，每家企业至多一个场景）：{filled} 个场景达成对接，覆盖 {reached} 家企业，总分 {score}；场景配套：发券 {grants} 笔（此前已发放 {replayed} 笔），算力券 {compute}，数据券 {data}",
     ),
     ("cycle.report", "report: {dir}", "报告：{dir}"),
     ("cycle.sandbox", "Sandbox applications", "沙盒申请"),
@@ -401,6 +440,11 @@ pub const MESSAGES: &[Message] = &[
         "信通院融合发展指数",
     ),
     ("table.index_cohort", "Cohort index", "数创企业培育指数"),
+    (
+        "table.scenario_matches",
+        "Scenario matches and bundles",
+        "场景对接与配套券",
+    ),
     ("table.per_program", "Per program", "分项目"),
 ];
 

@@ -1,8 +1,9 @@
 //! Domain names in each language, taken from the data and the domain crates that own them,
 //! never from a table of our own: tiers, changes and stages from registry-model, provinces
 //! from its division table, clusters and hubs from the compute catalog
-//! (`data/compute/catalog.toml`), voucher programs from their TOML files, indicator names
-//! from the framework (`name_zh`, `name_en`).
+//! (`data/compute/catalog.toml`), voucher programs from their TOML files, scenario kinds and
+//! owner types from scenario-market, indicator names from the framework (`name_zh`,
+//! `name_en`).
 //!
 //! Files for programs keep the keys (`yangtze-demo`, `potential`); people read the names
 //! (长三角生态绿色一体化发展示范区, 潜力型). A key with no name shows as itself.
@@ -37,6 +38,10 @@ pub enum Kind {
     Hub,
     /// A voucher program (`compute-voucher`).
     Program,
+    /// A kind of application scenario (`technology_application`).
+    ScenarioKind,
+    /// A type of scenario owner (`state_owned`).
+    OwnerType,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,18 +78,38 @@ impl Names {
             n.insert(Kind::Province, en, en, zh);
             n.insert(Kind::Province, code, en, zh);
         }
+        for k in scenario_market::ScenarioKind::ALL {
+            n.insert(
+                Kind::ScenarioKind,
+                k.key(),
+                &k.key().replace('_', " "),
+                k.name_zh(),
+            );
+        }
+        for o in scenario_market::OwnerType::ALL {
+            n.insert(
+                Kind::OwnerType,
+                o.key(),
+                &o.key().replace('_', " "),
+                o.name_zh(),
+            );
+        }
         n
     }
 
     /// The registry's names, the shipped compute catalog's, and the shipped voucher
-    /// programs' (voucher-ledger's city rounds and the cultivation programs of the cycle).
+    /// programs' (voucher-ledger's city rounds and the cultivation and scenario-bundle
+    /// programs of the cycle).
     pub fn shipped() -> Result<Names> {
         let mut n = Names::registry();
         let catalog = Catalog::embedded().map_err(|e| ReportError::Invalid(e.to_string()))?;
         n.add_catalog(&catalog);
         let mut programs = voucher_ledger::defaults::programs()
             .map_err(|e| ReportError::Invalid(e.to_string()))?;
-        for (file, text) in cultivation::benefits::CULTIVATION_PROGRAMS {
+        let cycle_programs = cultivation::benefits::CULTIVATION_PROGRAMS
+            .into_iter()
+            .chain(cultivation::scenario_step::BUNDLE_PROGRAMS);
+        for (file, text) in cycle_programs {
             programs.push(
                 Program::from_toml(text, file).map_err(|e| ReportError::Invalid(e.to_string()))?,
             );
@@ -191,6 +216,15 @@ mod tests {
         assert_eq!(n.name(Kind::Hub, "gba", Lang::Zh), "粤港澳");
         assert_eq!(n.name(Kind::Province, "Zhejiang", Lang::Zh), "浙江");
         assert_eq!(n.name(Kind::Province, "33", Lang::En), "Zhejiang");
+        assert_eq!(
+            n.name(Kind::ScenarioKind, "data_empowerment", Lang::Zh),
+            "数据赋能"
+        );
+        assert_eq!(
+            n.name(Kind::OwnerType, "state_owned", Lang::En),
+            "state owned"
+        );
+        assert!(n.knows(Kind::Program, "scenario-compute-voucher"));
         assert_eq!(
             n.name(Kind::Program, "compute-voucher", Lang::Zh),
             "数创企业算力券 (培育库)"

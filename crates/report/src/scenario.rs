@@ -1,11 +1,19 @@
 //! scenario-market's results as tables, money in exact yuan, scores in points with two
 //! decimals: the scenario list (`scenario list`), an assignment of firms to scenarios
-//! (`scenario match`) and what the scoring did for one scenario (`scenario match --explain`).
+//! (`scenario match`), what the scoring did for one scenario (`scenario match --explain`),
+//! the matchers compared on one instance (`scenario compare`), first-purchase recognition
+//! decisions (`scenario catalogue`) and the cycle's step 6 (its matches and bundles, its figures in one sentence).
 
+use cultivation::scenario_step::{MatchLine, ScenarioSummary};
 use rust_decimal::Decimal;
-use scenario_market::{Assignment, Explanation, Market};
+use scenario_market::purchase::{Decision, Recognition};
+use scenario_market::{Assignment, Comparison, Explanation, Market};
 
 use crate::cell::Cell;
+use crate::lang::Lang;
+use crate::messages::fill;
+use crate::names::{Kind, Names};
+use crate::number::{money_text, thousands};
 use crate::table::Table;
 
 /// A score in hundredths of a point as points.
@@ -104,4 +112,149 @@ pub fn explanation_table(e: &Explanation) -> Table {
         }
     }
     t
+}
+
+/// One row a matcher: pairs, slots filled, total and mean score, the shortfall from the
+/// optimum and (with rankings) the blocking pairs; an empty cell where a figure is undefined.
+pub fn comparison_table(c: &Comparison) -> Table {
+    let mut t = Table::new([
+        "matcher",
+        "pairs",
+        "slots_filled_pct",
+        "total_score",
+        "mean_score",
+        "gap_pct",
+        "blocking_pairs",
+    ]);
+    let number = |d: Option<Decimal>| d.map_or(Cell::Null, Cell::Number);
+    for r in &c.rows {
+        t.push([
+            Cell::from(r.matcher.as_str()),
+            Cell::from(r.pairs as u64),
+            number(r.slots_filled_pct),
+            Cell::Number(r.total_score),
+            number(r.mean_score),
+            number(r.gap_pct),
+            r.blocking_pairs
+                .map_or(Cell::Null, |n| Cell::from(n as u64)),
+        ]);
+    }
+    t
+}
+
+/// One row an application: the decision, the rule set applied, how long the product is
+/// listed, every condition with its value and source, and the facts still to supply.
+pub fn recognition_table(recs: &[Recognition]) -> Table {
+    let mut t = Table::new([
+        "product",
+        "firm",
+        "category",
+        "rule_set",
+        "decision",
+        "listed_until",
+        "conditions",
+        "missing",
+    ]);
+    for r in recs {
+        let decision = match r.decision {
+            Decision::Recognised => "recognised",
+            Decision::Refused => "refused",
+            Decision::Incomplete => "incomplete",
+        };
+        let conditions: Vec<String> = r
+            .conditions
+            .iter()
+            .map(|c| {
+                let value = c.value.as_deref().unwrap_or("-");
+                let verdict = match c.holds {
+                    Some(true) => "holds",
+                    Some(false) => "fails",
+                    None => "missing",
+                };
+                format!(
+                    "{} {}: {value}, {verdict} ({})",
+                    c.fact.key(),
+                    c.requirement,
+                    c.citation
+                )
+            })
+            .collect();
+        let missing: Vec<&str> = r.missing.iter().map(|f| f.key()).collect();
+        t.push([
+            Cell::from(r.product.as_str()),
+            Cell::from(r.firm.to_string()),
+            Cell::from(r.category.key()),
+            Cell::from(r.rule_set.as_str()),
+            Cell::from(decision),
+            r.entry
+                .as_ref()
+                .map_or(Cell::Null, |e| Cell::Date(e.expires)),
+            Cell::from(conditions.join("; ")),
+            Cell::from(missing.join(", ")),
+        ]);
+    }
+    t
+}
+
+/// The cycle's matches (`scenario_matches.csv`): each pair with its kind, owner type, score
+/// and the compute and data vouchers granted with it.
+pub fn cycle_matches_table(matches: &[MatchLine], names: &Names) -> Table {
+    let mut t = Table::new([
+        "scenario",
+        "kind",
+        "owner_type",
+        "firm",
+        "offer",
+        "score",
+        "compute_yuan",
+        "data_yuan",
+    ]);
+    for m in matches {
+        t.push([
+            Cell::from(m.scenario.as_str()),
+            names.cell(Kind::ScenarioKind, &m.kind),
+            names.cell(Kind::OwnerType, &m.owner_type),
+            Cell::from(m.firm.as_str()),
+            Cell::from(m.offer.as_str()),
+            points(m.score),
+            Cell::money(m.compute_yuan),
+            Cell::money(m.data_yuan),
+        ]);
+    }
+    t
+}
+
+/// Matches per scenario kind (every kind, zero when none matched).
+pub fn kind_table(s: &ScenarioSummary, names: &Names) -> Table {
+    let mut t = Table::new(["kind", "matches"]);
+    for k in scenario_market::ScenarioKind::ALL {
+        t.push([
+            names.cell(Kind::ScenarioKind, k.key()),
+            Cell::from(s.per_kind.get(k.key()).copied().unwrap_or(0)),
+        ]);
+    }
+    t
+}
+
+/// Step 6's figures in one sentence (printed, and in summary.md and index.html).
+pub fn scenarios_text(s: &ScenarioSummary, lang: Lang) -> String {
+    let n = |x: usize| thousands(x as u64);
+    let score = Decimal::from(s.total_score) / Decimal::ONE_HUNDRED;
+    fill(
+        "cycle.scenarios",
+        lang,
+        &[
+            ("scenarios", &n(s.scenarios)),
+            ("offers", &n(s.offers)),
+            ("offering", &n(s.firms_offering)),
+            ("matches", &n(s.matches)),
+            ("filled", &n(s.scenarios_filled)),
+            ("reached", &n(s.firms_reached)),
+            ("score", &score.round_dp(2)),
+            ("grants", &n(s.bundle_grants)),
+            ("replayed", &n(s.replayed)),
+            ("compute", &money_text(s.compute_yuan, lang)),
+            ("data", &money_text(s.data_yuan, lang)),
+        ],
+    )
 }

@@ -84,7 +84,7 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
         assert!(f.is_file(), "{} is written", f.display());
     }
     let (ca, cb) = (csvs(&a), csvs(&b));
-    assert_eq!(ca.len(), 13, "every CSV table of the folder");
+    assert_eq!(ca.len(), 14, "every CSV table of the folder");
     assert_eq!(ca.keys().collect::<Vec<_>>(), cb.keys().collect::<Vec<_>>());
     for (name, bytes) in &ca {
         assert!(bytes.len() > 20, "{name} has rows");
@@ -106,6 +106,20 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
         "{zh}"
     );
     assert!(zh.contains("万"), "amounts in 万 or 亿: {zh}");
+    // Step 6: its sentence and matches per kind, named in the reader's language.
+    assert!(
+        md.contains("## 6. Application scenarios") && md.contains("| technology application |"),
+        "{md}"
+    );
+    assert!(
+        zh.contains("## 六、应用场景供需对接") && zh.contains("| 技术应用 |"),
+        "{zh}"
+    );
+    let matches = String::from_utf8(ca["scenario_matches.csv"].clone()).unwrap();
+    assert!(
+        matches.starts_with("scenario,kind,owner_type,firm,offer,score,compute_yuan,data_yuan\n")
+    );
+    assert_eq!(matches.lines().count(), memory.scenarios.matches.len() + 1);
 }
 
 fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
@@ -132,7 +146,7 @@ fn index_html_is_one_self_contained_page_with_every_chart_and_table() {
             .iter()
             .filter_map(|a| a.value().attr("href").map(str::to_string))
             .collect();
-        assert_eq!(links.len(), 6, "{links:?}");
+        assert_eq!(links.len(), 7, "{links:?}");
         for href in &links {
             let id = href.trim_start_matches('#');
             assert_eq!(
@@ -152,9 +166,9 @@ fn index_html_is_one_self_contained_page_with_every_chart_and_table() {
         }
         // Every table of the folder is in the appendix, with a header row.
         let appendix = select(&doc, "section#tables h3");
-        assert_eq!(appendix.len(), 13);
+        assert_eq!(appendix.len(), 14);
         let heads = select(&doc, "section#tables table thead tr");
-        assert_eq!(heads.len(), 13);
+        assert_eq!(heads.len(), 14);
         let first_head = select(&doc, "section#tables th")[0]
             .text()
             .collect::<String>();

@@ -103,6 +103,21 @@ fn check_report_against_stores(data: &Path, report: &Path, year: i32, summary: &
         "a cohort of {FIRMS} firms gets some benefits"
     );
     assert_eq!(summary["benefits"]["granted"].as_u64(), Some(granted_lines));
+    // Step 6's bundles: the vouchers granted with each match.
+    let matches = rows(&report.join("scenario_matches.csv"));
+    assert!(!matches.is_empty(), "some scenarios are matched");
+    assert_eq!(
+        summary["scenarios"]["matches"].as_u64(),
+        Some(matches.len() as u64)
+    );
+    for m in &matches {
+        for (column, program) in [
+            ("compute_yuan", "scenario-compute-voucher"),
+            ("data_yuan", "scenario-data-voucher"),
+        ] {
+            *granted_report.entry(program.into()).or_default() += fen(dec(&m[column]));
+        }
+    }
     let mut redeemed_ledger = 0u64;
     for p in book.programs().map(|p| p.id.clone()).collect::<Vec<_>>() {
         let rep = book.report(&p).expect("program report");

@@ -49,8 +49,19 @@ impl<J: Journal> VoucherBook<J> {
     /// which the firm holds a voucher balance, the one with the largest balance; ties go to
     /// the first by program id. `None` when the firm holds no such voucher.
     pub fn paying_program(&self, kind: VoucherKind, firm: &EnterpriseId) -> Option<&Program> {
+        self.paying_program_except(kind, firm, &[])
+    }
+
+    /// [`VoucherBook::paying_program`] leaving out the programs whose ids are in `except`
+    /// (vouchers earmarked for other work, such as a scenario's compute bundle).
+    pub fn paying_program_except(
+        &self,
+        kind: VoucherKind,
+        firm: &EnterpriseId,
+        except: &[&str],
+    ) -> Option<&Program> {
         self.programs()
-            .filter(|p| p.kind == kind)
+            .filter(|p| p.kind == kind && !except.contains(&p.id.as_str()))
             .map(|p| (self.voucher_balance_fen(&p.id, firm), p))
             .filter(|(balance, _)| *balance > 0)
             .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.id.cmp(&a.1.id)))

@@ -65,4 +65,10 @@ fn the_program_holding_a_balance_of_the_kind_pays() {
     let p = book.paying_program(VoucherKind::Compute, &firm).unwrap();
     assert_eq!(p.id, "chengdu-compute-2025");
     assert!(book.paying_program(VoucherKind::Data, &firm).is_none());
+    // A program left out never pays, even with the only balance.
+    let except = ["chengdu-compute-2025"];
+    assert!(
+        book.paying_program_except(VoucherKind::Compute, &firm, &except)
+            .is_none()
+    );
 }

@@ -32,6 +32,7 @@ pub(super) struct Builder<'s, 'e> {
     pub(super) doc: &'s str,
     pub(super) conds: Vec<Condition<'s>>,
     pub(super) group: Option<&'static str>,
+    pub(super) conjunction: Option<&'static str>,
     pub(super) groups: Vec<(&'static str, Outcome)>,
     pub(super) detail: bool,
 }
@@ -52,6 +53,7 @@ impl<'s, 'e> Builder<'s, 'e> {
                 Vec::new()
             },
             group: None,
+            conjunction: None,
             groups: Vec::new(),
             detail,
         }
@@ -177,6 +179,7 @@ impl<'s, 'e> Builder<'s, 'e> {
             citation: Cow::Borrowed(self.doc),
             clause: Cow::Borrowed(clause),
             alternative_of: self.group.map(Cow::Borrowed),
+            all_of: self.conjunction.map(Cow::Borrowed),
             missing,
         });
         outcome
@@ -193,6 +196,19 @@ impl<'s, 'e> Builder<'s, 'e> {
         self.group = outer;
         let o = outcomes.into_iter().fold(Outcome::NotMet, Outcome::or);
         self.groups.push((group, o));
+        o
+    }
+
+    /// Inside an [`Builder::any_of`] group: the conditions recorded inside `f` form one
+    /// alternative together (it passes when all of them pass).
+    pub(super) fn all_of(
+        &mut self,
+        name: &'static str,
+        f: impl FnOnce(&mut Self) -> Outcome,
+    ) -> Outcome {
+        let outer = self.conjunction.replace(name);
+        let o = f(self);
+        self.conjunction = outer;
         o
     }
 

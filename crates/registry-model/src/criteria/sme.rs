@@ -123,34 +123,38 @@ impl InnovativeSme {
                     Err(m)
                 }
             };
-            let t = b.record(
-                "points",
-                "assessment points (innovation + growth + specialisation)",
-                "第六条(一)",
-                th(Cmp::Ge, Value::points(self.points_min)),
-                total.map(|p| points_test(p, Cmp::Ge, self.points_min)),
-            );
-            let i = b.record(
-                "innovation_points",
-                "innovation points",
-                "第六条(一)",
-                th(Cmp::Ge, Value::points(self.innovation_points_min)),
-                inno.map(|p| points_test(p, Cmp::Ge, self.innovation_points_min)),
-            );
-            let g = b.record(
-                "growth_points",
-                "growth points",
-                "第六条(一)",
-                th(Cmp::Ge, Value::points(self.growth_points_min)),
-                growth.map(|p| points_test(p, Cmp::Ge, self.growth_points_min)),
-            );
-            let s = b.record(
-                "specialisation_points",
-                "specialisation points",
-                "第六条(一)",
-                th(Cmp::Ge, Value::points(self.specialisation_points_min)),
-                spec.map(|p| points_test(p, Cmp::Ge, self.specialisation_points_min)),
-            );
+            // The four points bars are one alternative together.
+            let points = b.all_of("assessment_points", |b| {
+                let t = b.record(
+                    "points",
+                    "assessment points (innovation + growth + specialisation)",
+                    "第六条(一)",
+                    th(Cmp::Ge, Value::points(self.points_min)),
+                    total.map(|p| points_test(p, Cmp::Ge, self.points_min)),
+                );
+                let i = b.record(
+                    "innovation_points",
+                    "innovation points",
+                    "第六条(一)",
+                    th(Cmp::Ge, Value::points(self.innovation_points_min)),
+                    inno.map(|p| points_test(p, Cmp::Ge, self.innovation_points_min)),
+                );
+                let g = b.record(
+                    "growth_points",
+                    "growth points",
+                    "第六条(一)",
+                    th(Cmp::Ge, Value::points(self.growth_points_min)),
+                    growth.map(|p| points_test(p, Cmp::Ge, self.growth_points_min)),
+                );
+                let s = b.record(
+                    "specialisation_points",
+                    "specialisation points",
+                    "第六条(一)",
+                    th(Cmp::Ge, Value::points(self.specialisation_points_min)),
+                    spec.map(|p| points_test(p, Cmp::Ge, self.specialisation_points_min)),
+                );
+                t.and(i).and(g).and(s)
+            });
             let ht = b.record(
                 "high_tech_status",
                 "high-tech enterprise under the same set",
@@ -170,7 +174,7 @@ impl InnovativeSme {
                 b.fact(0, "equity_financing_yuan", |r| r.equity_financing_yuan)
                     .map(|m| money_test(m, Cmp::Ge, self.equity_financing_min_yuan)),
             );
-            vec![t.and(i).and(g).and(s), ht, eq]
+            vec![points, ht, eq]
         });
         b.finish(CriterionKind::InnovativeSme, o)
     }

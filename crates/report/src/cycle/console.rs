@@ -1,5 +1,6 @@
 //! The cycle's steps for people, each printed as soon as it is done: `[1]` registry, `[2]`
-//! benefits, `[3]` compute, `[4]` supervision, `[5]` index, in the reader's language. The
+//! benefits, `[3]` compute, `[4]` supervision, `[5]` index, `[6]` scenarios, in the
+//! reader's language. The
 //! sentences are shared with summary.md and index.html ([`sentences`]).
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use crate::lang::Lang;
 use crate::messages::{column, fill, labelled, text};
 use crate::names::{Kind, Names};
 use crate::number::{fixed, money_text, percent_in, thousands};
+use crate::scenario::{kind_table, scenarios_text};
 use crate::table::Table;
 
 /// Prints the cycle's steps for people.
@@ -71,6 +73,10 @@ impl Console {
                 "\n[5] {}",
                 index_text(&i.summary, lang, &self.names)
             )?),
+            StepDone::Scenarios(s) => {
+                writeln!(out, "\n[6] {}", scenarios_text(&s.summary, lang))?;
+                kind_table(&s.summary, &self.names).write_in(Format::Table, lang, out)
+            }
         }
     }
 
@@ -183,6 +189,7 @@ pub fn benefits_text(b: &BenefitSummary, lang: Lang) -> String {
             ("granted", &n(b.granted)),
             ("amount", &money_text(b.granted_yuan, lang)),
             ("refused", &n(b.refused)),
+            ("by_rule", &n(b.refused_by_rule)),
             ("pending", &n(b.pending)),
             ("told", &n(b.firms_with_missing_facts)),
             ("conflicts", &n(b.conflicts)),

@@ -19,7 +19,7 @@ use crate::names::Names;
 use crate::table::Table;
 
 /// The files of a report folder, in the order they are written.
-pub const REPORT_FILES: [&str; 21] = [
+pub const REPORT_FILES: [&str; 22] = [
     "tiers.csv",
     "changes.csv",
     "benefits.csv",
@@ -33,6 +33,7 @@ pub const REPORT_FILES: [&str; 21] = [
     "inspections.csv",
     "index_caict.csv",
     "index_cohort.csv",
+    "scenario_matches.csv",
     "tiers.svg",
     "vouchers.svg",
     "clusters.svg",
@@ -103,6 +104,7 @@ pub fn write_folder(
     write_with(dir.join("index_cohort.csv"), |out| {
         write_result_to(&i.cohort, Format::Csv, out).map(drop)
     })?;
+    table_csv(dir, "scenario_matches.csv", table("scenario_matches.csv")?)?;
 
     let charts = super::charts::figures(outcome, lang, names)?;
     for c in &charts {

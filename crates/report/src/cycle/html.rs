@@ -23,6 +23,7 @@ use crate::lang::Lang;
 use crate::messages::{fill, text};
 use crate::names::Names;
 use crate::number::thousands;
+use crate::scenario::{kind_table, scenarios_text};
 use crate::table::Table;
 
 /// Rows of a table the page shows before its note; every row is in the CSV and the
@@ -30,12 +31,13 @@ use crate::table::Table;
 pub const HTML_ROWS_SHOWN: usize = 50;
 
 /// The sections of the page: message key and anchor.
-pub const SECTIONS: [(&str, &str); 6] = [
+pub const SECTIONS: [(&str, &str); 7] = [
     ("sec.registry", "registry"),
     ("sec.benefits", "benefits"),
     ("sec.compute", "compute"),
     ("sec.supervision", "supervision"),
     ("sec.index", "index"),
+    ("sec.scenarios", "scenarios"),
     ("sec.appendix", "tables"),
 ];
 
@@ -248,6 +250,14 @@ pub fn page(
         &capitalised(&index_text(&o.index.summary, lang, names)),
     );
     figures(&mut out, "sec.index", charts)?;
+    out.push_str("</section>\n");
+
+    open(&mut out, "sec.scenarios");
+    let sc = &o.scenarios.summary;
+    para(&mut out, &capitalised(&scenarios_text(sc, lang)));
+    let kinds = kind_table(sc, names);
+    let _ = html_table(&mut out, &kinds, lang, &col, usize::MAX, None);
+    figures(&mut out, "sec.scenarios", charts)?;
     out.push_str("</section>\n");
 
     let _ = writeln!(

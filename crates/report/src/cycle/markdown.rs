@@ -14,6 +14,7 @@ use crate::cell::Cell;
 use crate::lang::Lang;
 use crate::messages::{fill, labelled, text};
 use crate::names::Names;
+use crate::scenario::{kind_table, scenarios_text};
 use crate::table::Table;
 
 /// A table as Markdown, headings in `lang`, numbers right-aligned.
@@ -153,7 +154,13 @@ fn write_summary(
         "{}\n",
         capitalised(&index_text(&o.index.summary, lang, names))
     )?;
-    embed(md, "sec.index", charts)
+    embed(md, "sec.index", charts)?;
+
+    section(md, "sec.scenarios", "scenario_matches.csv")?;
+    let sc = &o.scenarios.summary;
+    writeln!(md, "{}\n", capitalised(&scenarios_text(sc, lang)))?;
+    writeln!(md, "{}", markdown_table(&kind_table(sc, names), lang, &col))?;
+    embed(md, "sec.scenarios", charts)
 }
 
 /// A sentence with its first letter upper-cased (the printed steps start lower-case after

@@ -20,6 +20,7 @@ use crate::lang::Lang;
 use crate::messages::text;
 use crate::names::{Kind, Names};
 use crate::registry::change_log_table;
+use crate::scenario::cycle_matches_table;
 use crate::table::Table;
 
 /// Decimals shown to people for the measured numbers of the cycle's tables (shares,
@@ -276,6 +277,12 @@ pub fn tables(outcome: &CycleOutcome, names: &Names) -> Result<Vec<CycleTable>> 
             "table.index_cohort",
             "sec.index",
             index_table(&outcome.index.cohort),
+        ),
+        entry(
+            "scenario_matches.csv",
+            "table.scenario_matches",
+            "sec.scenarios",
+            cycle_matches_table(&outcome.scenarios.matches, names),
         ),
     ])
 }

@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 use cultivation::cycle::{
     CAPACITY_DIVISOR_DEFAULT, FIRMS_DEFAULT, JOBS_PER_HOLDER_DEFAULT, SEED_DEFAULT,
 };
+use cultivation::scenario_step::SCENARIOS_DEFAULT;
 use cultivation::{CycleConfig, Observer, Step, StepDone, Stores, run_cycle};
 use registry_model::Year;
 use report::cycle::{Console, write_folder};
@@ -53,7 +54,8 @@ pub struct CycleArgs {
     /// Firms in the synthetic cohort generated when the registry is empty (1..=10,000,000).
     #[arg(long, value_name = "N", default_value_t = FIRMS_DEFAULT)]
     firms: usize,
-    /// Seed of everything synthetic: the cohort, the compute demand, the supervision cases.
+    /// Seed of everything synthetic: the cohort, the compute demand, the supervision cases,
+    /// the scenario list.
     #[arg(long, value_name = "S", default_value_t = SEED_DEFAULT)]
     seed: u64,
     /// The report folder (default ./shuchuang-report/YEAR).
@@ -70,6 +72,10 @@ pub struct CycleArgs {
     /// the share of the 东数西算 clusters the program books for its firms.
     #[arg(long, value_name = "N", default_value_t = CAPACITY_DIVISOR_DEFAULT)]
     capacity_divisor: u32,
+    /// Application scenarios published in the year's opportunity list (0..=1,000), matched
+    /// to the registry's firms in step 6.
+    #[arg(long, value_name = "N", default_value_t = SCENARIOS_DEFAULT)]
+    scenarios: usize,
     /// How the summary is printed.
     #[arg(long, value_enum, default_value_t = CycleFormat::Table)]
     format: CycleFormat,
@@ -78,7 +84,7 @@ pub struct CycleArgs {
 /// Fault injection for the recovery and concurrency tests, from `SHUCHUANG_CYCLE_FAULT`:
 /// `fail:STEP` fails step STEP after all its writes; `abort:STEP:N` aborts the process
 /// (no clean-up at all, as a crash) after N ledger writes of step STEP; `wait:STEP:FILE`
-/// waits at the start of step STEP until FILE exists (writing FILE.waiting when it begins). STEP is a number (1–6) or a name.
+/// waits at the start of step STEP until FILE exists (writing FILE.waiting when it begins). STEP is a number (1–7) or a name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Fault {
     fail: Option<Step>,
@@ -209,6 +215,7 @@ pub fn run(args: CycleArgs) -> Result<()> {
     config.placement = args.placement.kind();
     config.jobs_per_holder = args.jobs_per_holder;
     config.capacity_divisor = args.capacity_divisor;
+    config.market_scenarios = args.scenarios;
     config.fail_at_end_of = fault.fail;
     config.validate()?;
 

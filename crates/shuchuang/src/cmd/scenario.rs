@@ -2,7 +2,11 @@
 //!
 //! - `list`: the scenario list;
 //! - `match [--explain SCENARIO]`: the optimal assignment of firms to scenarios under both
-//!   sides' capacities, or every offer's fate in one scenario.
+//!   sides' capacities, or every offer's fate in one scenario;
+//! - `compare`: greedy, optimal and both stable matchings on the same instance, against the
+//!   optimum;
+//! - `catalogue`: first-purchase (首购首用) recognition decisions on applications, every
+//!   condition explained.
 //!
 //! The market is read from `--scenarios` and `--offers` (CSV, or TOML by extension) and
 //! optional `--capacities`, or is the crate's worked example (`--example`).
@@ -11,10 +15,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
-use cultivation::scenario_files::read_market;
-use scenario_market::{Market, MatchConfig, Matcher, OptimalMatcher, Scoring};
+use cultivation::scenario_files::{read_applications, read_catalogue_rules, read_market};
+use scenario_market::{Market, MatchConfig, Matcher, OptimalMatcher, Preferences, Scoring};
 
-use report::scenario::{assignment_table, explanation_table, scenarios_table};
+use report::scenario::{
+    assignment_table, comparison_table, explanation_table, recognition_table, scenarios_table,
+};
 
 use crate::output::{Format, lang};
 
@@ -37,6 +43,33 @@ enum ScenarioCommand {
         after_help = "Examples:\n  shuchuang scenario match --example\n  shuchuang scenario match --example --explain S-QD-PORT --format json\n\nAt most 100,000 scenarios and 1,000,000 offers."
     )]
     Match(MatchArgs),
+    /// Greedy, optimal and stable matching on the same instance, against the optimum.
+    #[command(
+        after_help = "Examples:\n  shuchuang scenario compare --example\n  shuchuang scenario compare --scenarios scenarios.csv --offers offers.csv --format csv\n\nThe stable matchings rank by score on the scenarios' side and by pay per slot on the\nfirms' side (assumed: a program default); blocking_pairs counts the pairs that would\nrather be matched together under those rankings. At most 100,000 scenarios and\n1,000,000 offers."
+    )]
+    Compare(MarketArgs),
+    /// First-purchase (首购首用) recognition: each application decided by the rule set in
+    /// force on its date, every condition explained.
+    #[command(
+        after_help = "Examples:\n  shuchuang scenario catalogue --example\n  shuchuang scenario catalogue --applications applications.csv --rules rules.toml --format csv\n\nApplications: product,firm,name,category,scheme,applied,own_ip,domestic_first,\nthird_party_tested,no_major_incident,trl,first_sale,cumulative_sales_yuan. A fact left\nempty is missing (never false): the decision is then incomplete and names it."
+    )]
+    Catalogue(CatalogueArgs),
+}
+
+#[derive(Debug, Args)]
+struct CatalogueArgs {
+    /// Applications (CSV).
+    #[arg(long, value_name = "FILE", required_unless_present = "example")]
+    applications: Option<PathBuf>,
+    /// Recognition rules (TOML; default: the shipped data/scenario-market/catalogue-rules.toml).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// The crate's example applications instead of a file.
+    #[arg(long, conflicts_with = "applications")]
+    example: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +108,29 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
             Ok(scenarios_table(&m).print_in(a.format, lang())?)
         }
         ScenarioCommand::Match(a) => match_cmd(a),
+        ScenarioCommand::Compare(a) => {
+            let m = market(&a)?;
+            let g = Scoring::new(MatchConfig::embedded()?)?.candidates(&m);
+            let prefs = Preferences::pay_first(&m, &g);
+            let c = scenario_market::compare(&g, Some(&prefs))?;
+            Ok(comparison_table(&c).print_in(a.format, lang())?)
+        }
+        ScenarioCommand::Catalogue(a) => {
+            let rules = read_catalogue_rules(a.rules.as_deref())?;
+            let apps = match &a.applications {
+                Some(p) => read_applications(p)?,
+                None => scenario_market::purchase::read_applications_csv(
+                    scenario_market::example::APPLICATIONS_CSV.as_bytes(),
+                    "example applications.csv",
+                )?,
+            };
+            let mut catalogue = scenario_market::purchase::Catalogue::new();
+            let decisions = apps
+                .iter()
+                .map(|app| catalogue.recognise(&rules, app))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(recognition_table(&decisions).print_in(a.format, lang())?)
+        }
     }
 }
 

@@ -243,6 +243,20 @@ impl<J: Journal> VoucherBook<J> {
         date_of(self.clock.now_s().max(self.ledger.last_timestamp_s()))
     }
 
+    /// What a program's budget for `year` still holds, in fen: the whole annual budget before
+    /// the year's first grant funds it. `None` for an unknown program or one without a budget
+    /// (only its caps bound it). What an allocation shares out ([`crate::allocation`]).
+    pub fn budget_left_fen(&self, program: &str, year: Year) -> Option<u64> {
+        let p = self.program(program)?;
+        let budget_fen =
+            crate::money::yuan_to_fen(p.annual_budget_yuan?, "annual_budget_yuan").ok()?;
+        Some(
+            self.ledger
+                .account(account_id(&names::budget(&p.id, year)))
+                .map_or(budget_fen, |a| a.available_fen()),
+        )
+    }
+
     /// The usable voucher balance of a firm in a program on the ledger date (all unexpired
     /// years).
     pub fn voucher_balance_fen(&self, program: &str, firm: &EnterpriseId) -> u64 {
