@@ -26,7 +26,6 @@ use registry_model::{
 };
 
 const CRITERIA_FIRMS: usize = 250_000;
-const IMPORT_FIRMS: usize = 100_000;
 
 /// Evidence for every firm and every year 2022–2025 (reports from 2019 for the look-back).
 fn evidence<'a>(firms: &'a [Enterprise], reports: &'a [AnnualReport]) -> Vec<Evidence<'a>> {
@@ -109,13 +108,7 @@ fn criteria(c: &mut Criterion) {
 }
 
 fn import(c: &mut Criterion) {
-    let (firms, reports) = generate_cohort(&CohortSpec {
-        count: IMPORT_FIRMS,
-        first_year: 2023,
-        last_year: 2025,
-        seed: 7,
-    })
-    .expect("cohort");
+    let (firms, reports) = shuchuang_benches::import_cohort();
     let csv_dir = tempfile::tempdir().expect("tempdir");
     let csv_path = csv_dir.path().join("cohort.csv");
     write_csv(

@@ -28,66 +28,12 @@ use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use registry_model::EnterpriseId;
 use rust_decimal::Decimal;
-use voucher_ledger::{
-    AccountFlags, Firm, Ledger, ManualClock, NewAccount, Transfer, VoucherBook, defaults,
-};
+use shuchuang_benches::ledger::{batch, fresh_ledger, fund, funded_sqlite_book, timed_batches};
+use voucher_ledger::{Firm, ManualClock, VoucherBook, defaults};
 
-const ACCOUNTS: u64 = 1_000;
 const CORE_BATCH: u64 = 8_000;
 const JOURNAL_BATCH: u64 = 1_000;
 const LEDGER_TRANSFERS_MAX: usize = 2_000_000;
-
-const SOURCE: u64 = ACCOUNTS + 1;
-const FUNDING_FEN: u64 = 1_000_000_000_000;
-
-/// 1,000 accounts whose debits must not exceed their credits (so every transfer checks the
-/// limit), plus an unlimited source that funds each with ¥10 billion: far more than the
-/// ≤ 2,000,000 transfers of ≤ 10,000 fen a ledger sees before it is rebuilt can drain.
-fn accounts() -> Vec<NewAccount> {
-    (1..=SOURCE)
-        .map(|id| NewAccount {
-            id,
-            ledger: 1,
-            code: 1,
-            flags: if id == SOURCE {
-                AccountFlags::NONE
-            } else {
-                AccountFlags::DEBITS_LIMITED
-            },
-            name: format!("account-{id}"),
-        })
-        .collect()
-}
-
-fn funding() -> Vec<Transfer> {
-    (1..=ACCOUNTS)
-        .map(|id| Transfer::new(u64::MAX - id, SOURCE, id, FUNDING_FEN, 1, 1))
-        .collect()
-}
-
-fn fresh_ledger() -> Ledger {
-    let mut l = Ledger::new();
-    for a in accounts() {
-        l.create_account(1, &a).expect("account");
-    }
-    l.apply_all(1, &funding()).expect("funding");
-    l
-}
-
-/// Batch `n` of `size` transfers between the limited accounts.
-fn batch(n: u64, size: u64) -> Vec<Transfer> {
-    (0..size)
-        .map(|k| {
-            let i = n * size + k;
-            let dr = 1 + (i * 7919) % ACCOUNTS;
-            let mut cr = 1 + (i * 104_729 + 13) % ACCOUNTS;
-            if cr == dr {
-                cr = 1 + dr % ACCOUNTS;
-            }
-            Transfer::new(i + 1, dr, cr, 1 + i % 10_000, 1, 1)
-        })
-        .collect()
-}
 
 fn core(c: &mut Criterion) {
     let mut g = c.benchmark_group("core");
@@ -135,45 +81,15 @@ fn journal(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(8));
     g.bench_function("sqlite_create_transfers_1000", |b| {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut book = VoucherBook::open(dir.path().join("ledger.sqlite")).expect("open");
-        book.set_clock(Box::new(ManualClock::new(1)));
-        book.create_accounts("accounts", accounts())
-            .expect("accounts");
-        book.create_transfers("funding", funding())
-            .expect("funding");
+        let mut book = funded_sqlite_book(dir.path());
         let mut n = 0u64;
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let t = batch(n, JOURNAL_BATCH);
-                let id = format!("batch-{n}");
-                n += 1;
-                let start = Instant::now();
-                book.create_transfers(&id, t).expect("batch commits");
-                total += start.elapsed();
-            }
-            total
-        });
+        b.iter_custom(|iters| timed_batches(&mut book, &mut n, iters, JOURNAL_BATCH));
     });
     g.bench_function("memory_create_transfers_1000", |b| {
         let mut book = VoucherBook::in_memory(Box::new(ManualClock::new(1)));
-        book.create_accounts("accounts", accounts())
-            .expect("accounts");
-        book.create_transfers("funding", funding())
-            .expect("funding");
+        fund(&mut book);
         let mut n = 0u64;
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let t = batch(n, JOURNAL_BATCH);
-                let id = format!("batch-{n}");
-                n += 1;
-                let start = Instant::now();
-                book.create_transfers(&id, t).expect("batch commits");
-                total += start.elapsed();
-            }
-            total
-        });
+        b.iter_custom(|iters| timed_batches(&mut book, &mut n, iters, JOURNAL_BATCH));
     });
     g.finish();
 }

@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod adjust;
+pub mod change_row;
 pub mod cohort;
 #[cfg(feature = "conformance")]
 pub mod conformance;

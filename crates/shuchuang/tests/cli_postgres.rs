@@ -1,91 +1,11 @@
 //! The binary on a PostgreSQL server (`--database`): the whole cycle gives the same export
-//! and listings as on SQLite, and several processes granting at once lose nothing.
-//!
-//! They read `SHUCHUANG_TEST_DATABASE_URL` (`bash .ci/postgres.sh` starts a local server and
-//! prints one); without it each test says so once and returns; in CI (`CI` set) an unset
-//! variable fails them.
+//! and listings as on SQLite, several processes granting at once lose nothing, two adjusting
+//! one year at once leave one adjustment, a killed client or a stopped server leaves whole
+//! groups. The roles' grants are tested in `cli_postgres_roles.rs`.
 
-use std::path::Path;
-use std::process::Output;
+mod pg_support;
 
-use assert_cmd::Command;
-
-// A valid USCC in Hangzhou (330106); check character computed independently (python) from GB 32100.
-const FIRM: &str = "913301060000001231";
-const PROGRAM: &str = "hangzhou-compute-2024";
-
-/// The test server, or `None` (saying so once) when the variable is unset outside CI.
-fn server() -> Option<String> {
-    const VAR: &str = "SHUCHUANG_TEST_DATABASE_URL";
-    match std::env::var(VAR) {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ => {
-            assert!(std::env::var_os("CI").is_none(), "{VAR} is unset in CI");
-            eprintln!("note: PostgreSQL CLI tests skipped: set {VAR} (see .ci/postgres.sh)");
-            None
-        }
-    }
-}
-
-/// A schema of the test database for one test, dropped at the end.
-struct Schema {
-    server: String,
-    name: String,
-}
-
-impl Schema {
-    fn new(server: &str, tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        Schema {
-            server: server.to_string(),
-            name: format!("cli_{tag}_{}_{nanos}", std::process::id()),
-        }
-    }
-
-    fn url(&self) -> String {
-        let sep = if self.server.contains('?') { '&' } else { '?' };
-        format!("{}{sep}schema={}", self.server, self.name)
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.server, postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name));
-        }
-    }
-}
-
-/// The binary on the database at `url` (through the environment, as an office would set it).
-fn on_pg(url: &str) -> Command {
-    let mut c = Command::cargo_bin("shuchuang").unwrap();
-    c.env("LC_ALL", "C")
-        .env("SHUCHUANG_DATABASE_URL", url)
-        .env_remove("SHUCHUANG_LEDGER_DATE");
-    c
-}
-
-/// The binary on the embedded stores in `dir`.
-fn on_sqlite(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("shuchuang").unwrap();
-    c.env("LC_ALL", "C")
-        .env("SHUCHUANG_DATA_DIR", dir)
-        .env_remove("SHUCHUANG_DATABASE_URL")
-        .env_remove("SHUCHUANG_LEDGER_DATE");
-    c
-}
-
-fn stdout(mut c: Command, args: &[&str]) -> Vec<u8> {
-    let out = c.args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use pg_support::{Schema, grant, on_pg, on_sqlite, server, stdout, write};
 
 #[test]
 fn the_cycle_on_postgres_matches_the_cycle_on_sqlite() {
@@ -138,49 +58,6 @@ fn the_cycle_on_postgres_matches_the_cycle_on_sqlite() {
         !verify.contains(":shuchuang_test@"),
         "a password was shown: {verify}"
     );
-}
-
-fn grant(c: Command, id: &str, amount: &str) -> Output {
-    let mut c = c;
-    c.args([
-        "voucher",
-        "--date",
-        "2024-03-01",
-        "grant",
-        "--program",
-        PROGRAM,
-    ])
-    .args(["--firm", FIRM, "--amount", amount, "--tier", "growth"])
-    .args(["--request-id", id])
-    .output()
-    .unwrap()
-}
-
-/// A grant (`contract` None) or a redemption against `contract`, as one process.
-fn write(c: Command, id: &str, amount: &str, contract: Option<&str>) -> Output {
-    let Some(contract) = contract else {
-        return grant(c, id, amount);
-    };
-    let mut c = c;
-    c.args([
-        "voucher",
-        "--date",
-        "2024-03-01",
-        "redeem",
-        "--program",
-        PROGRAM,
-    ])
-    .args([
-        "--firm",
-        FIRM,
-        "--provider",
-        "some-cloud",
-        "--contract",
-        contract,
-    ])
-    .args(["--amount", amount, "--request-id", id])
-    .output()
-    .unwrap()
 }
 
 #[test]
@@ -293,121 +170,120 @@ fn processes_granting_and_redeeming_at_once_lose_nothing_and_verify() {
     assert!(verify.contains("verified"), "{verify}");
 }
 
-/// A login role of the test server, dropped (after the schemas it was granted) at the end.
-struct Role {
-    server: String,
-    name: String,
-}
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.server, postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS {}", self.name));
-        }
-    }
-}
-
+/// Two processes adjusting the same year at once: both are started while the test holds the
+/// registry's write lock, so both are waiting when it is released. Exactly one commits; the
+/// other is refused as already adjusted; the registry holds one adjustment of that year, with
+/// one change-log row per firm.
 #[test]
-fn an_auditor_role_reads_everything_and_writes_nothing() {
+fn two_processes_adjusting_one_year_leave_one_adjustment() {
+    const FIRMS: i64 = 150;
     let Some(server) = server() else { return };
-    let role = Role {
-        server: server.clone(),
-        name: format!("auditor_{}", std::process::id()),
-    };
-    let schema = Schema::new(&server, "roles");
-    let owner = schema.url();
+    let schema = Schema::new(&server, "adjust");
+    let url = schema.url();
     stdout(
-        on_pg(&owner),
-        &[
-            "voucher",
-            "program",
-            "add-defaults",
-            "--request-id",
-            "defaults",
-        ],
-    );
-    assert!(grant(on_pg(&owner), "g1", "1000").status.success());
-    stdout(
-        on_pg(&owner),
+        on_pg(&url),
         &[
             "registry",
             "generate",
             "--count",
-            "20",
+            &FIRMS.to_string(),
             "--years",
             "2023..2024",
         ],
     );
-    stdout(on_pg(&owner), &["registry", "adjust", "--year", "2024"]);
-    // The auditor of docs/store-postgres.md.
     let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!(
-            "CREATE ROLE {r} LOGIN PASSWORD 'audit-Pa55';
-             GRANT USAGE ON SCHEMA {s} TO {r};
-             GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r};",
-            r = role.name,
-            s = schema.name
-        ))
-        .unwrap();
-    let (scheme, rest) = owner.split_once("://").unwrap();
-    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-    let auditor = format!("{scheme}://{}:audit-Pa55@{host}", role.name);
-    let export = ["voucher", "export", "--format", "csv"];
-    let before = stdout(on_pg(&owner), &export);
-    let list = ["registry", "list", "--year", "2024", "--format", "csv"];
-    let listed = stdout(on_pg(&owner), &list);
-    for args in [
-        &list[..],
-        &export,
-        &["voucher", "balance", "--format", "csv"],
-        &["voucher", "verify"],
-        &["voucher", "statement", FIRM],
-        &["voucher", "report", PROGRAM],
-        &["voucher", "program", "list"],
-    ] {
-        stdout(on_pg(&auditor), args);
-    }
-    let refused = [
-        grant(on_pg(&auditor), "g2", "1000"),
-        on_pg(&auditor)
-            .args(["voucher", "program", "add-defaults", "--request-id", "d2"])
-            .output()
-            .unwrap(),
-        on_pg(&auditor)
-            .args(["registry", "adjust", "--year", "2025"])
-            .output()
-            .unwrap(),
-        on_pg(&auditor)
-            .args([
-                "registry",
-                "generate",
-                "--count",
-                "5",
-                "--years",
-                "2025..2025",
-            ])
-            .output()
-            .unwrap(),
-    ];
-    for out in refused {
-        let err = String::from_utf8_lossy(&out.stderr);
+    let mut hold = admin.transaction().unwrap();
+    hold.batch_execute(&format!(
+        "LOCK TABLE \"{s}\".firms, \"{s}\".reports, \"{s}\".adjustments \
+         IN SHARE ROW EXCLUSIVE MODE",
+        s = schema.name
+    ))
+    .unwrap();
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("shuchuang"))
+            .args(["registry", "adjust", "--year", "2024", "--format", "csv"])
+            .env("LC_ALL", "C")
+            .env("SHUCHUANG_DATABASE_URL", &url)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children = [spawn(), spawn()];
+    // Both wait at the lock before it is released (a process that failed early would
+    // never wait: the deadline turns that into a failure rather than a hang).
+    let mut watch = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let waiting: i64 = watch
+            .query_one(
+                "SELECT COUNT(DISTINCT pid) FROM pg_locks WHERE NOT granted \
+                 AND relation = to_regclass($1)",
+                &[&format!("\"{}\".firms", schema.name)],
+            )
+            .unwrap()
+            .get(0);
+        if waiting == 2 {
+            break;
+        }
         assert!(
-            !out.status.success(),
-            "a write with the auditor's role succeeded"
+            std::time::Instant::now() < deadline,
+            "{waiting} of the 2 adjusting processes reached the registry's lock"
         );
-        assert!(err.contains("permission denied"), "{err}");
-        assert!(!err.contains("audit-Pa55"), "the password was shown: {err}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    hold.commit().unwrap();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let (won, lost): (Vec<_>, Vec<_>) = outs.iter().partition(|o| o.status.success());
+    assert_eq!(
+        (won.len(), lost.len()),
+        (1, 1),
+        "exactly one adjustment commits: {:?}",
+        outs.iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect::<Vec<_>>()
+    );
+    let err = String::from_utf8_lossy(&lost[0].stderr);
     assert!(
-        before == stdout(on_pg(&owner), &export),
-        "the auditor changed the ledger"
+        err.contains(
+            "cannot adjust year 2024: year 2024 is already adjusted; adjustments are never rewritten"
+        ),
+        "the second is not refused clearly: {err}"
     );
     assert!(
-        listed == stdout(on_pg(&owner), &list),
-        "the auditor changed the registry"
+        lost[0].stdout.is_empty(),
+        "the refused adjustment printed a change log"
     );
-    drop(schema);
+    assert!(
+        !err.contains(":shuchuang_test@"),
+        "a password was shown: {err}"
+    );
+    // The winner's change log names every firm once.
+    let log = String::from_utf8_lossy(&won[0].stdout);
+    assert_eq!(log.lines().count() as i64, FIRMS + 1, "{log}");
+    let s = &schema.name;
+    let mut count = |sql: &str| -> i64 { watch.query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        count(&format!(
+            "SELECT COUNT(*) FROM \"{s}\".adjustments WHERE year = 2024"
+        )),
+        1
+    );
+    assert_eq!(
+        count(&format!(
+            "SELECT COUNT(*) FROM \"{s}\".tiers WHERE year = 2024"
+        )),
+        FIRMS,
+        "the change log of 2024 holds one row per firm"
+    );
+    assert_eq!(
+        count(&format!("SELECT COUNT(*) FROM \"{s}\".adjustments")),
+        1,
+        "no other year was adjusted"
+    );
 }
 
 /// Entries in the schema's journal (0 before the ledger's tables exist).

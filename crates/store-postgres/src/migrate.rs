@@ -88,13 +88,26 @@ pub(crate) fn ensure(
     let mut tx = conn.client.transaction().map_err(err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY])
         .map_err(err)?;
-    tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS \"{schema}\";
-         CREATE TABLE IF NOT EXISTS schema_versions (
+    // Only when absent: `CREATE SCHEMA IF NOT EXISTS` asks for the privilege to create
+    // schemas in the database even when the schema is there, which an owner role given its
+    // schema by an administrator (docs/store-postgres.md, "Roles") does not have.
+    let schema_exists: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+            &[&schema],
+        )
+        .map_err(err)?
+        .get(0);
+    if !schema_exists {
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            .map_err(err)?;
+    }
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_versions (
              component TEXT PRIMARY KEY,
              version INTEGER NOT NULL CHECK (version >= 0)
-         );"
-    ))
+         );",
+    )
     .map_err(err)?;
     // Read again under the lock: another writer may have migrated meanwhile.
     let now: i32 = tx

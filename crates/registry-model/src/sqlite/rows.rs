@@ -5,14 +5,12 @@ use chrono::NaiveDate;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::adjust::{Change, ChangeEntry, PanelDecision};
-use crate::criteria::{FirmClass, InnovationType};
-use crate::digital::DigitalClass;
+use crate::adjust::ChangeEntry;
+use crate::change_row::ChangeRow;
 use crate::error::{RegistryError, Result};
 use crate::id::{EnterpriseId, LegacyPolicy};
 use crate::industry::IndustryCode;
 use crate::money::Money;
-use crate::policy::{Referral, Stage};
 use crate::report::{AnnualReport, Enterprise, FACTS, FactKind, FactValue};
 use crate::tier::{Tier, Year};
 
@@ -192,70 +190,35 @@ pub(super) fn entry_values(en: &ChangeEntry) -> [SqlValue; TIER_COL_COUNT] {
     ]
 }
 
-/// A change-log entry from a row of [`TIER_COLS`] (starting at column 0).
+/// A change-log entry from a row of [`TIER_COLS`] (starting at column 0), decoded by
+/// [`ChangeRow::decode`] as every store's.
 pub(super) fn entry_from_row(
     path: &str,
     year: Year,
     row: &rusqlite::Row<'_>,
 ) -> Result<ChangeEntry> {
     let e = sql_err(path, "reading a change log");
-    let uscc: String = row.get(0).map_err(&e)?;
-    let key = || format!("change log {year} {uscc}");
-    let bad = |x: String| corrupt(path, key(), x);
-    let tier = |s: Option<String>| -> Result<Option<Tier>> {
-        s.map(|t| t.parse::<Tier>().map_err(|x| bad(x.to_string())))
-            .transpose()
-    };
-    let from = tier(row.get(1).map_err(&e)?)?;
-    let to = tier(row.get(2).map_err(&e)?)?;
-    let change: String = row.get(3).map_err(&e)?;
-    let change: Change = change
-        .parse()
-        .map_err(|x: RegistryError| bad(x.to_string()))?;
-    let stage: Option<String> = row.get(6).map_err(&e)?;
-    let stage = match stage.as_deref() {
-        None => None,
-        Some("rnd") => Some(Stage::Rnd),
-        Some("growth") => Some(Stage::Growth),
-        Some("mature") => Some(Stage::Mature),
-        Some(other) => return Err(bad(format!("stage '{other}'"))),
-    };
-    let reasons: String = row.get(7).map_err(&e)?;
-    let missing: String = row.get(8).map_err(&e)?;
-    let digital: Option<String> = row.get(9).map_err(&e)?;
-    let digital = digital
-        .map(|c| c.parse::<DigitalClass>().map_err(|x| bad(x.to_string())))
-        .transpose()?;
-    let innovation: String = row.get(11).map_err(&e)?;
-    let innovation = innovation
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<InnovationType>().map_err(|x| bad(x.to_string())))
-        .collect::<Result<Vec<_>>>()?;
-    let referral: Option<String> = row.get(12).map_err(&e)?;
-    let referral: Option<Referral> = referral
-        .map(|j| serde_json::from_str(&j).map_err(|x| bad(x.to_string())))
-        .transpose()?;
-    let panel: Option<String> = row.get(13).map_err(&e)?;
-    let panel: Option<PanelDecision> = panel
-        .map(|j| serde_json::from_str(&j).map_err(|x| bad(x.to_string())))
-        .transpose()?;
-    Ok(ChangeEntry {
-        id: parse_id(path, &uscc)?,
-        from,
-        to,
-        change,
-        grace: row.get::<_, i64>(4).map_err(&e)? != 0,
-        borderline: row.get::<_, i64>(5).map_err(&e)? != 0,
-        stage,
-        reasons: serde_json::from_str(&reasons).map_err(|x| bad(x.to_string()))?,
-        missing: serde_json::from_str(&missing).map_err(|x| bad(x.to_string()))?,
-        class: FirmClass {
-            digital,
-            partial: row.get::<_, i64>(10).map_err(&e)? != 0,
-            innovation,
-        },
-        referral,
-        panel,
-    })
+    let text = |i: usize| -> Result<String> { row.get(i).map_err(&e) };
+    let maybe = |i: usize| -> Result<Option<String>> { row.get(i).map_err(&e) };
+    let flag = |i: usize| -> Result<bool> { Ok(row.get::<_, i64>(i).map_err(&e)? != 0) };
+    let (uscc, from, to, change) = (text(0)?, maybe(1)?, maybe(2)?, text(3)?);
+    let (stage, reasons, missing, digital) = (maybe(6)?, text(7)?, text(8)?, maybe(9)?);
+    let (innovation, referral, panel) = (text(11)?, maybe(12)?, maybe(13)?);
+    ChangeRow {
+        uscc: &uscc,
+        from_tier: from.as_deref(),
+        to_tier: to.as_deref(),
+        change: &change,
+        grace: flag(4)?,
+        borderline: flag(5)?,
+        stage: stage.as_deref(),
+        reasons: &reasons,
+        missing: &missing,
+        digital_class: digital.as_deref(),
+        class_partial: flag(10)?,
+        innovation: &innovation,
+        referral: referral.as_deref(),
+        panel: panel.as_deref(),
+    }
+    .decode(path, year)
 }
