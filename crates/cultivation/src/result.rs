@@ -11,6 +11,8 @@ use rust_decimal::Decimal;
 use sandbox_rules::inspection::Plan;
 use serde::Serialize;
 
+use crate::finance_step::{FinanceStep, FinanceSummary};
+
 /// Step 1's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegistrySummary {
@@ -365,6 +367,8 @@ pub struct Summary {
     pub supervision: SupervisionSummary,
     /// Step 5.
     pub index: IndexSummary,
+    /// Step 6.
+    pub finance: FinanceSummary,
 }
 
 /// A whole cycle's results.
@@ -384,6 +388,8 @@ pub struct CycleOutcome {
     pub supervision: SupervisionStep,
     /// Step 5.
     pub index: IndexStep,
+    /// Step 6.
+    pub finance: FinanceStep,
     /// Every program's year on the ledger after the cycle.
     pub vouchers: Vec<VoucherLine>,
 }
@@ -399,6 +405,7 @@ impl CycleOutcome {
             compute: self.compute.summary.clone(),
             supervision: self.supervision.summary.clone(),
             index: self.index.summary.clone(),
+            finance: self.finance.summary.clone(),
         }
     }
 }

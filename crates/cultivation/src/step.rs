@@ -16,18 +16,21 @@ pub enum Step {
     Supervision,
     /// 5. The CAICT fusion index and the cohort index.
     Index,
-    /// 6. The report folder.
+    /// 6. The year's 云量贷 credit lines granted from the compute spend the cycle paid.
+    Finance,
+    /// 7. The report folder.
     Report,
 }
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 7] = [
         Step::Registry,
         Step::Benefits,
         Step::Compute,
         Step::Supervision,
         Step::Index,
+        Step::Finance,
         Step::Report,
     ];
 
@@ -39,11 +42,13 @@ impl Step {
             Step::Compute => 3,
             Step::Supervision => 4,
             Step::Index => 5,
-            Step::Report => 6,
+            Step::Finance => 6,
+            Step::Report => 7,
         }
     }
 
-    /// Its short name (`registry`, `benefits`, `compute`, `supervision`, `index`, `report`).
+    /// Its short name (`registry`, `benefits`, `compute`, `supervision`, `index`, `finance`,
+    /// `report`).
     pub fn key(self) -> &'static str {
         match self {
             Step::Registry => "registry",
@@ -51,6 +56,7 @@ impl Step {
             Step::Compute => "compute",
             Step::Supervision => "supervision",
             Step::Index => "index",
+            Step::Finance => "finance",
             Step::Report => "report",
         }
     }
@@ -63,13 +69,14 @@ impl Step {
             Step::Compute => "compute placement and payment",
             Step::Supervision => "supervision",
             Step::Index => "index",
+            Step::Finance => "finance",
             Step::Report => "report",
         }
     }
 
     /// Whether the step writes the voucher ledger.
     pub fn writes_ledger(self) -> bool {
-        matches!(self, Step::Benefits | Step::Compute)
+        matches!(self, Step::Benefits | Step::Compute | Step::Finance)
     }
 }
 
@@ -87,7 +94,7 @@ impl std::str::FromStr for Step {
             .into_iter()
             .find(|st| st.key() == s || st.number().to_string() == s)
             .ok_or_else(|| {
-                format!("'{s}' is not a step (1..6 or registry, benefits, compute, supervision, index, report)")
+                format!("'{s}' is not a step (1..7 or registry, benefits, compute, supervision, index, finance, report)")
             })
     }
 }

@@ -41,6 +41,8 @@ fn tables(o: &CycleOutcome) -> Vec<String> {
         j(serde_json::to_value(&o.vouchers).unwrap()),
         rows(&o.index.caict),
         rows(&o.index.cohort),
+        j(serde_json::to_value(&o.finance.lines).unwrap()),
+        j(serde_json::to_value(&o.finance.reach).unwrap()),
     ]
 }
 
@@ -163,9 +165,10 @@ fn a_repeat_writes_nothing_and_a_failed_step_is_completed_by_a_rerun() {
     c26.year = Some(2026);
     let reference = memory_year(&mut ref_registry, &mut ref_ledger, &mut ref_cohort, &c26).unwrap();
 
-    // 2026 fails at the end of step 2, then of step 3; each failure names the step and
-    // says that a rerun completes it; the committed groups stay.
-    for step in [Step::Benefits, Step::Compute] {
+    // 2026 fails at the end of step 2, then of step 3, then of step 6 (the credit lines);
+    // each failure names the step and says that a rerun completes it; the committed groups
+    // stay.
+    for step in [Step::Benefits, Step::Compute, Step::Finance] {
         let mut failing = c26.clone();
         failing.fail_at_end_of = Some(step);
         let e = memory_year(&mut registry, &mut ledger, &mut cohort, &failing).unwrap_err();

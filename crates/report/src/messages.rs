@@ -117,6 +117,29 @@ pub const MESSAGES: &[Message] = &[
     ("col.pending", "Pending", "待补充数据"),
     ("col.idle", "Idle", "空闲率"),
     ("col.cost", "Cost", "费用"),
+    ("col.score", "Score", "评分"),
+    ("col.pd", "Probability of default", "违约概率"),
+    (
+        "col.spend_yuan",
+        "Verified spend (yuan)",
+        "核验上云用数支出（元）",
+    ),
+    ("col.months_active", "Months with spend", "有支出月数"),
+    ("col.limit_yuan", "Limit (yuan)", "授信额度（元）"),
+    ("col.drawn_yuan", "Drawn (yuan)", "提款（元）"),
+    (
+        "col.interest_yuan",
+        "Interest paid (yuan)",
+        "已付利息（元）",
+    ),
+    (
+        "col.interest_subsidy_yuan",
+        "Interest subsidy (yuan)",
+        "贴息（元）",
+    ),
+    ("col.line", "Credit line", "授信编号"),
+    ("col.firms_with_spend", "Firms with spend", "有支出企业"),
+    ("col.lines_granted", "Lines granted", "获授信企业"),
     ("col.subsidy", "Paid by vouchers", "算力券支付"),
     ("col.field", "Field", "字段"),
     ("col.value", "Value", "值"),
@@ -130,6 +153,8 @@ pub const MESSAGES: &[Message] = &[
     ("value.granted", "granted", "已发放"),
     ("value.refused", "refused", "被拒"),
     ("value.missing facts", "missing facts", "缺少数据"),
+    ("value.eligible", "granted", "获授信"),
+    ("value.pending", "pending", "待补充数据"),
     // Tables for people.
     (
         "table.cut",
@@ -166,6 +191,7 @@ pub const MESSAGES: &[Message] = &[
     ("sec.compute", "3. Compute", "三、算力调度与算力券"),
     ("sec.supervision", "4. Supervision", "四、包容审慎监管"),
     ("sec.index", "5. Measurement", "五、指数测度"),
+    ("sec.finance", "6. Credit lines (云量贷)", "六、云量贷"),
     ("sec.appendix", "Appendix: tables", "附录：数据表"),
     // Sentences of the cycle, printed and in the report.
     (
@@ -235,6 +261,17 @@ pub const MESSAGES: &[Message] = &[
         "index: CAICT fusion index {from}–{to}: {total} ({estimated} of its weight on estimates, {missing} on leaves without data; the report's published second- and third-level paths stand in where its raw data falls short); cohort index over {provinces} provinces from {base}; top: {top}",
         "指数：信通院科技创新和产业创新融合发展指数 {from}–{to} 年：{total}（权重的 {estimated} 基于估算，{missing} 基于无数据的指标；原始数据不足处以报告公布的二、三级指数路径代替）；数创企业培育指数覆盖 {provinces} 个省份，基期 {base} 年；前五位：{top}",
     ),
+    (
+        "cycle.finance",
+        "credit lines (云量贷, {product}, scorecard {card}, decided {date}): {firms} firms with verified compute spend, {granted} granted a line, {refused} refused, {pending} pending on missing facts; credit extended {limit}, drawn {drawn}; interest over the term {interest}, of which the program subsidised {subsidy}; risk pool {pool}, expected compensation {expected} (an estimate on the model's PD); cost to the program {cost}",
+        "云量贷（{product}，评分卡 {card}，{date} 决定）：有核验算力支出的企业 {firms} 家，获授信 {granted} 家，被拒 {refused} 家，待补充数据 {pending} 家；授信额度 {limit}，提款 {drawn}；期内利息 {interest}，其中财政贴息 {subsidy}；风险补偿资金池 {pool}，预期代偿 {expected}（基于模型违约概率的估算）；财政成本 {cost}",
+    ),
+    (
+        "cycle.finance_not_run",
+        "credit lines (云量贷): not decided: {reason}",
+        "云量贷：未决定：{reason}",
+    ),
+    ("cycle.held_back", "held back by", "未通过的条件"),
     ("cycle.report", "report: {dir}", "报告：{dir}"),
     ("cycle.sandbox", "Sandbox applications", "沙盒申请"),
     ("cycle.violations", "Violations", "违法行为"),
@@ -402,6 +439,8 @@ pub const MESSAGES: &[Message] = &[
     ),
     ("table.index_cohort", "Cohort index", "数创企业培育指数"),
     ("table.per_program", "Per program", "分项目"),
+    ("table.credit_lines", "Credit lines (云量贷)", "云量贷授信"),
+    ("table.credit_reach", "Credit lines by tier", "云量贷分层级"),
 ];
 
 /// The text of `key` in `lang`; the key itself when the catalogue has no such message (so a

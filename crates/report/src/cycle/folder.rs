@@ -19,7 +19,7 @@ use crate::names::Names;
 use crate::table::Table;
 
 /// The files of a report folder, in the order they are written.
-pub const REPORT_FILES: [&str; 21] = [
+pub const REPORT_FILES: [&str; 23] = [
     "tiers.csv",
     "changes.csv",
     "benefits.csv",
@@ -33,6 +33,8 @@ pub const REPORT_FILES: [&str; 21] = [
     "inspections.csv",
     "index_caict.csv",
     "index_cohort.csv",
+    "credit_lines.csv",
+    "credit_reach.csv",
     "tiers.svg",
     "vouchers.svg",
     "clusters.svg",
@@ -103,6 +105,8 @@ pub fn write_folder(
     write_with(dir.join("index_cohort.csv"), |out| {
         write_result_to(&i.cohort, Format::Csv, out).map(drop)
     })?;
+    serialized(dir, "credit_lines.csv", &outcome.finance.lines)?;
+    serialized(dir, "credit_reach.csv", &outcome.finance.reach)?;
 
     let charts = super::charts::figures(outcome, lang, names)?;
     for c in &charts {

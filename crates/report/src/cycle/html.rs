@@ -11,8 +11,8 @@ use cultivation::CycleOutcome;
 
 use super::charts::ChartFile;
 use super::console::{
-    benefits_text, change_table, compute_text, index_text, program_table, registry_text,
-    supervision_lines, tier_table,
+    benefits_text, change_table, compute_text, finance_text, held_back_text, index_text,
+    program_table, reach_table, registry_text, supervision_lines, tier_table,
 };
 use super::markdown::capitalised;
 use super::tables::{CycleTable, heading};
@@ -30,12 +30,13 @@ use crate::table::Table;
 pub const HTML_ROWS_SHOWN: usize = 50;
 
 /// The sections of the page: message key and anchor.
-pub const SECTIONS: [(&str, &str); 6] = [
+pub const SECTIONS: [(&str, &str); 7] = [
     ("sec.registry", "registry"),
     ("sec.benefits", "benefits"),
     ("sec.compute", "compute"),
     ("sec.supervision", "supervision"),
     ("sec.index", "index"),
+    ("sec.finance", "finance"),
     ("sec.appendix", "tables"),
 ];
 
@@ -248,6 +249,18 @@ pub fn page(
         &capitalised(&index_text(&o.index.summary, lang, names)),
     );
     figures(&mut out, "sec.index", charts)?;
+    out.push_str("</section>\n");
+
+    open(&mut out, "sec.finance");
+    let f = &o.finance;
+    para(&mut out, &capitalised(&finance_text(&f.summary, lang)));
+    if let Some(line) = held_back_text(&f.summary, lang) {
+        para(&mut out, &capitalised(&line));
+    }
+    if f.summary.not_run.is_empty() {
+        let reach = reach_table(&f.reach, lang, names);
+        let _ = html_table(&mut out, &reach, lang, &col, usize::MAX, None);
+    }
     out.push_str("</section>\n");
 
     let _ = writeln!(
