@@ -381,11 +381,11 @@ pub fn held_back_text(f: &FinanceSummary, lang: Lang) -> Option<String> {
 pub fn reach_table(reach: &[ReachLine], lang: Lang, names: &Names) -> Table {
     let mut t = Table::new([
         "tier",
-        "firms_with_spend",
-        "lines_granted",
-        "limit_yuan",
-        "drawn_yuan",
-        "interest_subsidy_yuan",
+        "firms",
+        "lines",
+        "limit",
+        "drawn",
+        "interest_subsidy",
     ]);
     for r in reach {
         t.push([
