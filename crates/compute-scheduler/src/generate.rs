@@ -43,6 +43,15 @@ pub enum Horizon {
     },
 }
 
+/// Most synthetic firms [`synthetic_firms`] makes.
+pub const SYNTHETIC_FIRMS_MAX: usize = 1_000_000;
+/// Default number of synthetic firms behind a stream (assumed: enough owners for the
+/// per-firm fairness of the placement policies to show, few enough to read).
+pub const FIRMS_DEFAULT: usize = 50;
+/// Default offered card load of a generated stream, as a share of the network's cards
+/// (assumed: a busy network that still has room, so policies differ in where, not whether).
+pub const UTILISATION_DEFAULT: f64 = 0.7;
+
 /// Parameters of the generator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GeneratorConfig {
@@ -52,7 +61,9 @@ pub struct GeneratorConfig {
     pub seed: u64,
     /// Synthetic firms to create when no firm list is given.
     pub firms: usize,
-    /// Share of synthetic firms at home in the eastern provinces, in [0, 1].
+    /// Share of synthetic firms at home in the eastern provinces, in [0, 1]. Default 0.75,
+    /// assumed: the premise of 东数西算 is that demand sits in the east; no statistic fixes
+    /// the share.
     pub east_share: f64,
     /// Spread of arrivals.
     pub horizon: Horizon,
@@ -63,10 +74,10 @@ impl Default for GeneratorConfig {
         Self {
             jobs: 1000,
             seed: 1,
-            firms: 50,
+            firms: FIRMS_DEFAULT,
             east_share: 0.75,
             horizon: Horizon::Load {
-                utilisation: 0.7,
+                utilisation: UTILISATION_DEFAULT,
                 capacity_cards: 99_000,
             },
         }
@@ -132,7 +143,7 @@ fn pick_weighted<'a, R: Rng>(rng: &mut R, items: &'a [(&'a str, u32)]) -> &'a st
 /// `n` synthetic firms: valid USCCs registered in their home provinces, tiers 60 % potential,
 /// 30 % growth, 10 % leading, voucher coverage between 0 and 0.6.
 pub fn synthetic_firms(n: usize, east_share: f64, seed: u64) -> Result<Vec<FirmDemand>> {
-    if n == 0 || n > 1_000_000 {
+    if n == 0 || n > SYNTHETIC_FIRMS_MAX {
         return Err(Error::Parameter {
             name: "firms".into(),
             message: format!("{n} is outside [1, 1000000]"),

@@ -40,6 +40,7 @@ pub mod policy;
 mod schedule;
 pub mod seed;
 pub mod sim;
+pub mod source;
 
 pub use catalog::{Catalog, Cluster, Hub, Region, SchedulingConfig, ScoreWeights};
 pub use error::{Error, Result};

@@ -397,10 +397,10 @@ pub fn compare_notes(optimum: Option<&Optimum>, jobs: usize, optimum_max: usize)
 
 /// The line after an import of the Alibaba trace: the jobs made, the rows read and the rows
 /// skipped, by reason.
-pub fn import_note(report: &ImportReport) -> String {
+pub fn import_note(report: &ImportReport, imported: usize) -> String {
     format!(
         "imported {} jobs ({} job rows, {} task rows; skipped {} by status, {} without tasks, {} without resources)",
-        report.jobs.len(),
+        imported,
         report.job_rows,
         report.task_rows,
         report.skipped_status,

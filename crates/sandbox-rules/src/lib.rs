@@ -56,6 +56,7 @@ pub mod cases;
 pub mod error;
 pub mod eval;
 pub mod facts;
+pub mod inputs;
 pub mod inspection;
 mod load;
 pub mod matching;

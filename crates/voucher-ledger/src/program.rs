@@ -465,6 +465,7 @@ impl Firm {
 
 /// A firm's yearly rating in a program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     /// 优秀: raises the cap by `cap_bonus_excellent_yuan`.

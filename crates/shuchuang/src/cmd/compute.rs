@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
-use compute_scheduler::alibaba::{ImportOptions, import};
-use compute_scheduler::generate::{GeneratorConfig, Horizon, generate, synthetic_firms};
-use compute_scheduler::job::{read_jobs_csv, write_jobs_csv};
+use compute_scheduler::generate::{FIRMS_DEFAULT, SYNTHETIC_FIRMS_MAX, UTILISATION_DEFAULT};
+use compute_scheduler::job::write_jobs_csv;
 use compute_scheduler::optimum::{
     INTEGER_JOBS_CEILING, LP_JOBS_CEILING, OptimumOptions, gap_percent, optimum,
 };
+use compute_scheduler::source::{JobSource, Spread};
 use compute_scheduler::{
     Catalog, CoveragePayment, Job, NoPayment, Payment, Pipeline, PolicyKind, Schedule, Scheduler,
     SimOptions, Simulator,
@@ -26,8 +26,6 @@ use crate::{input, interrupt};
 
 /// The most jobs `--generate` makes (the scheduler's bound on a stream).
 const GENERATE_MAX: usize = compute_scheduler::job::MAX_JOBS;
-/// The most synthetic firms behind a stream.
-const FIRMS_MAX: usize = 1_000_000;
 
 /// Arguments of `shuchuang compute`.
 #[derive(Debug, Args)]
@@ -88,10 +86,10 @@ struct SourceArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Synthetic firms behind generated or imported jobs (1..=1,000,000).
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = FIRMS_DEFAULT)]
     firms: usize,
     /// Offered card load of generated jobs, as a share of the network's cards.
-    #[arg(long, default_value_t = 0.7, conflicts_with = "days")]
+    #[arg(long, default_value_t = UTILISATION_DEFAULT, conflicts_with = "days")]
     load: f64,
     /// Spread generated submissions over this many days instead of by load.
     #[arg(long)]
@@ -225,55 +223,44 @@ fn load_catalog(net: &NetArgs) -> anyhow::Result<Catalog> {
 }
 
 fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
-    if src.firms == 0 || src.firms > FIRMS_MAX {
-        bail!("--firms {} is outside 1..={FIRMS_MAX}", src.firms);
+    if src.firms == 0 || src.firms > SYNTHETIC_FIRMS_MAX {
+        bail!("--firms {} is outside 1..={SYNTHETIC_FIRMS_MAX}", src.firms);
     }
-    if let Some(p) = &src.jobs {
-        let text = input::read_text(p)?;
-        return Ok(read_jobs_csv(text.as_bytes(), &p.display().to_string())?);
-    }
-    if let Some(n) = src.generate {
-        if n == 0 || n > GENERATE_MAX {
-            bail!("--generate {n} is outside 1..={GENERATE_MAX}");
+    let read = |p: &PathBuf| -> anyhow::Result<(String, String)> {
+        Ok((input::read_text(p)?, p.display().to_string()))
+    };
+    let jobs = src.jobs.as_ref().map(read).transpose()?;
+    let job_table = src.alibaba_jobs.as_ref().map(read).transpose()?;
+    let task_table = src.alibaba_tasks.as_ref().map(read).transpose()?;
+    let source = match (&jobs, src.generate, &job_table, &task_table) {
+        (Some((text, file)), ..) => JobSource::Csv(text, file),
+        (None, Some(n), ..) => {
+            if n == 0 || n > GENERATE_MAX {
+                bail!("--generate {n} is outside 1..={GENERATE_MAX}");
+            }
+            JobSource::Generate {
+                jobs: n,
+                seed: src.seed,
+                firms: src.firms,
+                spread: src.days.map_or(Spread::Load(src.load), Spread::Days),
+            }
         }
-        let horizon = match src.days {
-            Some(d) => Horizon::Days(d),
-            None => Horizon::Load {
-                utilisation: src.load,
-                capacity_cards: catalog.total_cards().max(1),
-            },
-        };
-        let cfg = GeneratorConfig {
-            jobs: n,
+        (None, None, Some(j), Some(t)) => JobSource::Alibaba {
+            job_table: (&j.0, &j.1),
+            task_table: (&t.0, &t.1),
             seed: src.seed,
             firms: src.firms,
-            horizon,
-            ..GeneratorConfig::default()
-        };
-        return Ok(generate(&cfg)?);
-    }
-    if let (Some(jp), Some(tp)) = (&src.alibaba_jobs, &src.alibaba_tasks) {
-        let jf = input::read_text(jp)?;
-        let tf = input::read_text(tp)?;
-        let opts = ImportOptions {
-            firms: synthetic_firms(src.firms, 0.75, src.seed)?,
             include_failed: src.alibaba_include_failed,
-            deadline_factor: Some(3.0),
-            max_jobs: compute_scheduler::job::MAX_JOBS,
-        };
-        let report = import(
-            jf.as_bytes(),
-            &jp.display().to_string(),
-            tf.as_bytes(),
-            &tp.display().to_string(),
-            &opts,
-        )?;
-        eprintln!("{}", compute_report::import_note(&report));
-        return Ok(report.jobs);
+        },
+        _ => bail!(
+            "give a job source: --jobs FILE, --generate N, or --alibaba-jobs FILE --alibaba-tasks FILE"
+        ),
+    };
+    let loaded = source.load(catalog)?;
+    if let Some(report) = &loaded.import {
+        eprintln!("{}", compute_report::import_note(report, loaded.jobs.len()));
     }
-    bail!(
-        "give a job source: --jobs FILE, --generate N, or --alibaba-jobs FILE --alibaba-tasks FILE"
-    )
+    Ok(loaded.jobs)
 }
 
 fn payment(pay: &PayArgs) -> anyhow::Result<Box<dyn Payment + Send>> {

@@ -4,7 +4,6 @@
 //! A rule-set argument is a file path, or the name of a shipped set (`sandbox`,
 //! `enforcement`, `inspection`, `benefits`), embedded in the binary.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -12,34 +11,17 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use cultivation::facts::registry_subjects;
 use registry_model::Year;
+use sandbox_rules::inputs::{ExemptionLists, SuppliedFacts, Violation};
 use sandbox_rules::inspection::{
     CompletedVisit, PlannedInspection, PlannerConfig, plan_with_history,
 };
-use sandbox_rules::{FactMap, FactTable, RuleSet, Value, run_suite, shipped};
+use sandbox_rules::{FactMap, RuleSet, run_suite, shipped};
 
 use crate::input;
 use report::rules as rules_report;
 
 use crate::output::{Format, lang, print_json, put, say};
 use crate::store::StoreArgs;
-
-/// Reads a fact table (UTF-8 or GB18030/GBK): `reserved` columns for the caller, every other
-/// column a fact of `set`; `required` columns must be there. All or nothing.
-fn read_table(
-    path: &Path,
-    set: Option<&RuleSet>,
-    reserved: &[&str],
-    required: &[&str],
-) -> Result<FactTable> {
-    let text = input::read_text(path)?;
-    Ok(FactTable::read_csv(
-        text.as_bytes(),
-        &path.display().to_string(),
-        set,
-        reserved,
-        required,
-    )?)
-}
 
 /// Arguments of `shuchuang rules`.
 #[derive(Debug, Args)]
@@ -351,17 +333,6 @@ fn eval(
     Ok(())
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Lists {
-    from: toml::value::Datetime,
-    #[serde(default)]
-    first_offence: Option<Vec<String>>,
-    #[serde(default)]
-    minor: Option<Vec<String>>,
-    citation: Option<String>,
-}
-
 fn enforce(
     violations: &Path,
     rules: &str,
@@ -371,43 +342,22 @@ fn enforce(
     format: Format,
 ) -> Result<()> {
     let mut set = load_set(rules)?;
-    if let Some(lp) = lists {
-        let text = input::read_text(lp)?;
-        let l: Lists = toml::from_str(&text).with_context(|| format!("{}", lp.display()))?;
-        let from = NaiveDate::parse_from_str(&l.from.to_string(), "%Y-%m-%d")
-            .with_context(|| format!("{}: from = {} is not a date", lp.display(), l.from))?;
-        let cite = l
-            .citation
-            .clone()
-            .or_else(|| Some(format!("免罚清单 from {}", lp.display())));
-        if let Some(codes) = l.first_offence {
-            set.set_param("first_offence_list", from, Value::List(codes), cite.clone())
-                .with_context(|| format!("{}: first_offence", lp.display()))?;
-        }
-        if let Some(codes) = l.minor {
-            set.set_param("minor_list", from, Value::List(codes), cite)
-                .with_context(|| format!("{}: minor", lp.display()))?;
-        }
+    if let Some(path) = lists {
+        let text = input::read_text(path)?;
+        ExemptionLists::from_toml(&text, &path.display().to_string())?.apply_to(&mut set)?;
     }
-    let table = read_table(violations, Some(&set), &["id", "date", "note"], &["id"])?;
-    let default_date = date.unwrap_or_else(today);
-    let source = table.source.clone();
-    // Every row is parsed first: one bad row refuses the whole file.
-    let mut cases = Vec::with_capacity(table.rows.len());
-    for row in table.rows {
-        let id = row.require("id", &source)?.to_string();
-        let day = row.date("date", &source)?.unwrap_or(default_date);
-        cases.push((id, day, row.facts));
-    }
+    let text = input::read_text(violations)?;
+    let source = violations.display().to_string();
+    let cases = Violation::read_csv(&text, &source, &set, date.unwrap_or_else(today))?;
     let decisions: Vec<_> = cases
         .iter()
-        .map(|(id, day, f)| {
+        .map(|c| {
             let d = if explain {
-                set.explain(f, *day)
+                set.explain(&c.facts, c.date)
             } else {
-                set.evaluate(f, *day)
+                set.evaluate(&c.facts, c.date)
             };
-            (id, d)
+            (&c.id, d)
         })
         .collect();
     if explain && format == Format::Table {
@@ -438,25 +388,6 @@ struct PlanOverrides {
     alert_threshold: Option<u32>,
 }
 
-/// Reads visits already made: firm, department, date, subject.
-fn read_done(path: &Path) -> Result<Vec<CompletedVisit>> {
-    const COLUMNS: [&str; 4] = ["firm", "department", "date", "subject"];
-    let table = read_table(path, None, &COLUMNS, &COLUMNS)?;
-    let source = table.source.clone();
-    let mut out = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        out.push(CompletedVisit {
-            firm: row.require("firm", &source)?.to_string(),
-            department: row.require("department", &source)?.to_string(),
-            date: row
-                .date("date", &source)?
-                .with_context(|| format!("{source}:{}: empty 'date'", row.line))?,
-            subject: row.require("subject", &source)?.to_string(),
-        });
-    }
-    Ok(out)
-}
-
 fn inspections(
     plan_path: &Path,
     rules: &str,
@@ -470,31 +401,12 @@ fn inspections(
         alert_threshold,
     } = overrides;
     let done = match done_path {
-        Some(p) => read_done(p)?,
+        Some(p) => CompletedVisit::read_csv(&input::read_text(p)?, &p.display().to_string())?,
         None => Vec::new(),
     };
     let set = load_set(rules)?;
-    let table = read_table(
-        plan_path,
-        Some(&set),
-        &["id", "firm", "department", "date", "subject", "note"],
-        &["id", "firm", "department", "date", "subject"],
-    )?;
-    let source = table.source.clone();
-    let mut planned = Vec::with_capacity(table.rows.len());
-    for row in table.rows {
-        let date = row
-            .date("date", &source)?
-            .with_context(|| format!("{source}:{}: empty 'date'", row.line))?;
-        planned.push(PlannedInspection {
-            id: row.require("id", &source)?.to_string(),
-            firm: row.require("firm", &source)?.to_string(),
-            department: row.require("department", &source)?.to_string(),
-            date,
-            subject: row.require("subject", &source)?.to_string(),
-            facts: row.facts,
-        });
-    }
+    let text = input::read_text(plan_path)?;
+    let planned = PlannedInspection::read_csv(&text, &plan_path.display().to_string(), &set)?;
     let first = planned.iter().map(|p| p.date).min().unwrap_or_else(today);
     let mut config = PlannerConfig::from_rule_set(&set, first)?;
     if let Some(w) = window_days {
@@ -557,34 +469,12 @@ fn match_firms(store_args: &StoreArgs, args: MatchArgs<'_>, format: Format) -> R
     let firms = store.firms().context("reading firms from the registry")?;
 
     // Firm-supplied facts, by id, all or nothing.
-    let mut supplied: BTreeMap<String, FactMap> = BTreeMap::new();
-    if let Some(p) = extra {
-        let table = read_table(p, Some(&set), &["id", "name"], &["id"])?;
-        let source = table.source.clone();
-        for row in table.rows {
-            let id = row.require("id", &source)?.to_string();
-            if supplied.contains_key(&id) {
-                bail!("{source}:{}: firm {id} appears twice", row.line);
-            }
-            supplied.insert(id, row.facts);
-        }
-    }
-
+    let supplied = match extra {
+        Some(p) => SuppliedFacts::read_csv(&input::read_text(p)?, &p.display().to_string(), &set)?,
+        None => SuppliedFacts::default(),
+    };
     let mut subjects = registry_subjects(store.as_ref(), &firms, year, date)?;
-    for (id, facts) in &mut subjects {
-        if let Some(extra) = supplied.get(id.as_str()) {
-            for (k, v) in extra.iter() {
-                facts.insert(k, v.clone());
-            }
-        }
-    }
-    let known: std::collections::BTreeSet<&str> = subjects.iter().map(|s| s.0.as_str()).collect();
-    if let Some(stray) = supplied.keys().find(|k| !known.contains(k.as_str())) {
-        bail!(
-            "{}: firm {stray} is not in the registry",
-            extra.map(|p| p.display().to_string()).unwrap_or_default()
-        );
-    }
+    supplied.merge_into(&mut subjects)?;
     if let Some(only) = firm {
         subjects.retain(|(id, _)| id == only);
         if subjects.is_empty() {

@@ -363,17 +363,6 @@ struct ClawbackArgs {
     req: RequestArgs,
 }
 
-/// A program year's rating.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum RatingArg {
-    /// Excellent: the cap is raised.
-    Excellent,
-    /// Pass.
-    Pass,
-    /// Failing: the program's clawback rule may apply.
-    Failing,
-}
-
 #[derive(Debug, Args)]
 struct RateArgs {
     /// Program id.
@@ -387,7 +376,7 @@ struct RateArgs {
     year: Year,
     /// The rating.
     #[arg(long, value_enum)]
-    rating: RatingArg,
+    rating: Rating,
     #[command(flatten)]
     req: RequestArgs,
 }
@@ -589,12 +578,7 @@ pub fn run(args: VoucherArgs) -> Result<()> {
         }
         VoucherCommand::Rate(a) => {
             let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let rating = match a.rating {
-                RatingArg::Excellent => Rating::Excellent,
-                RatingArg::Pass => Rating::Pass,
-                RatingArg::Failing => Rating::Failing,
-            };
-            let reply = book.rate(&a.req.request_id, &a.program, &a.firm, a.year, rating)?;
+            let reply = book.rate(&a.req.request_id, &a.program, &a.firm, a.year, a.rating)?;
             print_reply(&reply, a.req.format)
         }
         VoucherCommand::ClosePeriod(a) => {

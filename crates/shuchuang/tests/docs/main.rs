@@ -5,7 +5,9 @@
 
 mod harness;
 
-use harness::{check, check_doc, line_matches, lines_match, parse, root, scratch};
+use harness::{
+    check, check_doc, help_options, line_matches, lines_match, parse, root, scratch, shell_words,
+};
 
 /// Documents checked by their own test (their commands take a while).
 const OWN_TEST: &[&str] = &[
@@ -122,4 +124,83 @@ fn the_check_fails_when_the_document_or_the_program_drifts() {
     // A command hidden in a block that is never run.
     let hidden = "```text\n$ shuchuang registry validate-id 91310110666007217T\n```\n";
     assert!(check("hidden.md", hidden, dir.path()).contains("never checked"));
+}
+
+#[test]
+fn recipe_lines_are_cut_into_the_binarys_words() {
+    assert_eq!(
+        shell_words("shuchuang index compute /tmp/b --format csv > /dev/null   # compute_ms"),
+        ["shuchuang", "index", "compute", "/tmp/b", "--format", "csv"]
+    );
+    assert_eq!(
+        shell_words("shuchuang --database 'postgres://a b' cycle 2>/dev/null | head"),
+        ["shuchuang", "--database", "postgres://a b", "cycle"]
+    );
+    assert_eq!(
+        shell_words(r#"shuchuang x "a \"q\"" g$i || break"#),
+        ["shuchuang", "x", "a \"q\"", "g$i"]
+    );
+    let doc = "```sh\nfor i in 1 2; do\n  shuchuang voucher grant \\\n    --firm F --request-id g$i || break\ndone\n```\n\
+               ```\nshuchuang cycle [--year Y] [--placement fifo|fair]\n                [--lang zh|en]\n```\n\
+               ```toml\nshuchuang = 1\n```\n";
+    let parsed = parse(doc);
+    assert_eq!(parsed.recipes.len(), 2, "{:?}", parsed.recipes);
+    let cargo = "```sh\ncargo run --release -p shuchuang -- cycle --year 2026  # one year\n\
+                 cargo run -p finance --example simulate -- 20\n```\n";
+    let parsed_cargo = parse(cargo);
+    assert_eq!(parsed_cargo.recipes.len(), 1, "{:?}", parsed_cargo.recipes);
+    assert_eq!(parsed_cargo.recipes[0].args, ["cycle", "--year", "2026"]);
+    assert_eq!(parsed.recipes[0].line, 3);
+    assert_eq!(
+        parsed.recipes[0].args,
+        ["voucher", "grant", "--firm", "F", "--request-id", "g$i"]
+    );
+    assert!(!parsed.recipes[0].synopsis);
+    assert!(parsed.recipes[1].synopsis);
+    assert_eq!(
+        parsed.recipes[1].args,
+        [
+            "cycle",
+            "--year",
+            "Y",
+            "--placement",
+            "fifo",
+            "fair",
+            "--lang",
+            "zh",
+            "en"
+        ]
+    );
+}
+
+#[test]
+fn help_options_are_read_from_clap_help() {
+    let help = "Usage: x\n\nOptions:\n  -f, --firm <F>\n          The firm\n      --dry-run\n  -h, --help\n          Print help\n";
+    assert_eq!(help_options(help), ["--dry-run", "--firm", "--help"]);
+}
+
+#[test]
+fn recipes_and_synopses_that_drift_from_the_program_are_reported() {
+    let root = root();
+    let dir = scratch(&root);
+    let good =
+        "```sh\nshuchuang index synth --units 20 --years 3 --seed 1 --out /tmp/x  # synth\n```\n";
+    assert_eq!(check("good.md", good, dir.path()), "");
+    // An option the command does not have.
+    let wrong = good.replace("--units", "--unit-count");
+    let report = check("wrong.md", &wrong, dir.path());
+    assert!(
+        report.contains("wrong.md:2") && report.contains("not accepted"),
+        "{report}"
+    );
+    // A value the option refuses.
+    let bad_value = "```\nshuchuang cycle --placement fastest\n```\n";
+    assert!(check("value.md", bad_value, dir.path()).contains("not accepted"));
+    // A synopsis that leaves out an option and names one that does not exist.
+    let synopsis = "```\nshuchuang cycle [--data-dir DIR] [--year Y] [--speed S]\n```\n";
+    let report = check("synopsis.md", synopsis, dir.path());
+    assert!(
+        report.contains("leaves out") && report.contains("--firms") && report.contains("--speed"),
+        "{report}"
+    );
 }
