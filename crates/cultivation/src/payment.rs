@@ -160,24 +160,9 @@ pub fn schedule_paying_in_groups<J: Journal>(
     let group_size = group_size.max(1);
     let before = book.today();
     payer.install_clock(book);
-    let schedule = schedule_on(book, payer, catalog, jobs, policy, group_size, observer);
-    book.set_clock(Box::new(ManualClock::at_date(before)));
-    schedule
-}
-
-#[allow(clippy::too_many_arguments)]
-fn schedule_on<J: Journal>(
-    book: &mut VoucherBook<J>,
-    payer: &LedgerPayer,
-    catalog: &Catalog,
-    jobs: &[Job],
-    policy: PolicyKind,
-    group_size: usize,
-    observer: &mut dyn Observer,
-) -> Result<Schedule> {
     let (bill_tx, bill_rx) = sync_channel::<Bill>(0);
     let (answer_tx, answer_rx) = sync_channel(0);
-    std::thread::scope(|scope| {
+    let schedule = std::thread::scope(|scope| {
         let simulation = scope.spawn(move || {
             let mut payment = ChannelPayment {
                 bills: bill_tx,
@@ -236,5 +221,7 @@ fn schedule_on<J: Journal>(
             Some(e) => Err(e),
             None => Ok(schedule?),
         }
-    })
+    });
+    book.set_clock(Box::new(ManualClock::at_date(before)));
+    schedule
 }
