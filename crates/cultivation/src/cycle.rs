@@ -8,12 +8,12 @@ use sandbox_rules::scenario::ScenarioConfig;
 use voucher_ledger::{Journal, VoucherBook};
 
 use crate::cohort::CohortMemory;
-use crate::data_dir::set_ledger_date;
+use crate::data_dir::set_cycle_ledger_date;
 use crate::error::{CultivationError, Result};
 use crate::observer::{Observer, StepDone};
 use crate::result::{CycleOutcome, VoucherLine};
 use crate::step::Step;
-use crate::{benefits, compute, measure, registry, scenario_step, supervision};
+use crate::{benefits, compute, finance_step, measure, registry, scenario_step, supervision};
 
 /// Firms in the synthetic cohort by default (assumed: a mid-sized city's registry).
 pub const FIRMS_DEFAULT: usize = 3_000;
@@ -149,8 +149,8 @@ fn fail_if(config: &CycleConfig, step: Step) -> Result<()> {
     Ok(())
 }
 
-/// Runs one year: the registry, benefits, compute, supervision, the indices and the
-/// scenario market, telling
+/// Runs one year: the registry, benefits, compute, supervision, the indices, the scenario
+/// market and the credit lines, telling
 /// `observer` as it goes. Every write carries an idempotency key derived from the year, the
 /// program and the firm (or the job), and the adjustment of a year is done once, so running
 /// the same year twice writes nothing the second time. A step that fails is named in the
@@ -181,7 +181,7 @@ pub fn run_cycle<J: Journal>(
     observer.step_done(StepDone::Registry(&registry_step));
     let (firms, adj) = (&registry_step.firms, &registry_step.adjustment);
 
-    set_ledger_date(book, date).map_err(|e| e.in_step(Step::Benefits, year))?;
+    set_cycle_ledger_date(book, date).map_err(|e| e.in_step(Step::Benefits, year))?;
     observer.step_started(Step::Benefits);
     let benefit_step = benefits::run(book, store, firms, adj, year, date, config.seed, observer)
         .and_then(|r| fail_if(config, Step::Benefits).map(|()| r))
@@ -243,6 +243,12 @@ pub fn run_cycle<J: Journal>(
     let scenario_step = scenario_step?;
     observer.step_done(StepDone::Scenarios(&scenario_step));
 
+    observer.step_started(Step::Finance);
+    let finance_step = finance_step::run(book, store, year)
+        .and_then(|r| fail_if(config, Step::Finance).map(|()| r))
+        .map_err(|e| e.in_step(Step::Finance, year))?;
+    observer.step_done(StepDone::Finance(&finance_step));
+
     let vouchers = voucher_lines(book, year).map_err(|e| e.in_step(Step::Report, year))?;
     Ok(CycleOutcome {
         year,
@@ -253,6 +259,7 @@ pub fn run_cycle<J: Journal>(
         supervision: supervision_step,
         index: index_step,
         scenarios: scenario_step,
+        finance: finance_step,
         vouchers,
     })
 }

@@ -25,7 +25,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use registry_model::{RegistryStore, SqliteStore};
 use store_postgres::{DatabaseUrl, PgJournal, PgRegistry};
 use voucher_ledger::{Journal, ManualClock, ReadMode, SqliteJournal, VoucherBook};
@@ -404,6 +404,21 @@ impl DataDir {
 pub fn set_ledger_date<J: Journal>(book: &mut VoucherBook<J>, date: NaiveDate) -> Result<()> {
     let ledger = voucher_ledger::clock::date_of(book.ledger().last_timestamp_s());
     if !book.ledger().transfers().is_empty() && date < ledger {
+        return Err(CultivationError::LedgerAhead { date, ledger });
+    }
+    book.set_clock(Box::new(ManualClock::at_date(date)));
+    Ok(())
+}
+
+/// Sets the ledger's clock to the cycle's `date`, allowing the ledger to be ahead within
+/// the same calendar year: the compute step dates its contracts over the year and the finance
+/// step decides on 31 December, so a rerun of the year (or a rerun completing a failed one)
+/// finds the ledger later in the year. The ledger never stamps a request before its last one,
+/// so the rerun's writes are dated where the ledger stands. A ledger in a later year is
+/// refused ([`CultivationError::LedgerAhead`]).
+pub fn set_cycle_ledger_date<J: Journal>(book: &mut VoucherBook<J>, date: NaiveDate) -> Result<()> {
+    let ledger = voucher_ledger::clock::date_of(book.ledger().last_timestamp_s());
+    if !book.ledger().transfers().is_empty() && ledger.year() > date.year() {
         return Err(CultivationError::LedgerAhead { date, ledger });
     }
     book.set_clock(Box::new(ManualClock::at_date(date)));

@@ -2,6 +2,7 @@
 //! as soon as it is known (to print it), and each ledger write (a hook for fault-injection
 //! tests). The cycle itself never prints.
 
+use crate::finance_step::FinanceStep;
 use crate::result::{BenefitStep, ComputeStep, IndexStep, RegistryStep, SupervisionStep};
 use crate::scenario_step::ScenarioStep;
 use crate::step::Step;
@@ -21,6 +22,8 @@ pub enum StepDone<'a> {
     Index(&'a IndexStep),
     /// Step 6.
     Scenarios(&'a ScenarioStep),
+    /// Step 7.
+    Finance(&'a FinanceStep),
 }
 
 /// Receives the cycle's progress. Every method has an empty default.

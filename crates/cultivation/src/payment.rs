@@ -8,15 +8,24 @@
 //! ledger's thread, which pays it inside the open group and commits a group every
 //! `group_size` payments. The order of payments, and so every subsidy, is exactly that of a
 //! simulation paying directly; a failed group leaves the groups before it committed.
+//!
+//! Each contract is dated on the day its job was bound to a cluster (its month of use is what
+//! finance's evidence counts): the payer moves the ledger's clock to that day before
+//! redeeming. The ledger never dates a request before its last one, so a job bound before the
+//! year's vouchers were granted is paid, and dated, on the grant date; a job bound after the
+//! year's end is dated 31 December of the year (it is the year's bill). The clock is put back
+//! at the end of the step.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use chrono::NaiveDate;
 use compute_scheduler::{
     Catalog, Charge, Job, Payment, PaymentError, PolicyKind, Schedule, Scheduler, Simulator,
 };
 use registry_model::{EnterpriseId, Year};
 use rust_decimal::Decimal;
+use voucher_ledger::clock::ManualClock;
 use voucher_ledger::{Journal, VoucherBook};
 
 use crate::error::{CultivationError, Result};
@@ -34,21 +43,43 @@ pub struct Bill {
     pub provider: String,
     /// Gross cost, yuan.
     pub gross_cost: Decimal,
+    /// Bind time, seconds from the start of the year.
+    pub time_s: u64,
 }
 
 /// Pays bills on the ledger: the firm's compute program redeems a contract
 /// `cycle-{year}-{job}` with request id `cycle-{year}-job-{job}`; subsidy = min(ratio ×
-/// cost, voucher balance, remaining cap), rounded down to the fen (the ledger's rule).
+/// cost, voucher balance, remaining cap), rounded down to the fen (the ledger's rule). The
+/// contract is dated on the bill's day ([`LedgerPayer::date_of`]).
 #[derive(Debug, Clone)]
 pub struct LedgerPayer {
     year: Year,
     program_of: HashMap<EnterpriseId, String>,
+    clock: ManualClock,
 }
 
 impl LedgerPayer {
     /// A payer for `year`; `program_of` names the program that pays each firm's bills.
     pub fn new(year: Year, program_of: HashMap<EnterpriseId, String>) -> Self {
-        Self { year, program_of }
+        Self {
+            year,
+            program_of,
+            clock: ManualClock::default(),
+        }
+    }
+
+    /// The day a bill is dated: 1 January of the year plus its bind time in whole days, at
+    /// most 31 December of the year (`None` for a year without calendar dates).
+    pub fn date_of(&self, time_s: u64) -> Option<NaiveDate> {
+        let first = NaiveDate::from_ymd_opt(self.year, 1, 1)?;
+        let last = NaiveDate::from_ymd_opt(self.year, 12, 31)?;
+        let day = first.checked_add_days(chrono::Days::new(time_s / 86_400));
+        Some(day.map_or(last, |d| d.min(last)))
+    }
+
+    /// Gives the ledger the payer's clock (the caller puts its own back afterwards).
+    pub fn install_clock<J: Journal>(&self, book: &mut VoucherBook<J>) {
+        book.set_clock(Box::new(self.clock.clone()));
     }
 
     /// Whether a bill goes to the ledger (the firm holds a compute voucher and there is
@@ -69,6 +100,9 @@ impl LedgerPayer {
         };
         if bill.gross_cost <= Decimal::ZERO {
             return Ok(Err("nothing to pay".into()));
+        }
+        if let Some(d) = self.date_of(bill.time_s) {
+            self.clock.set_date(d);
         }
         let request_id = format!("cycle-{}-job-{}", self.year, bill.job_id);
         let contract_id = format!("cycle-{}-{}", self.year, bill.job_id);
@@ -100,6 +134,7 @@ impl Payment for ChannelPayment {
             job_id: charge.job_id.to_string(),
             provider: charge.provider.to_string(),
             gross_cost: charge.gross_cost,
+            time_s: charge.time_s,
         };
         self.bills
             .send(bill)
@@ -123,9 +158,11 @@ pub fn schedule_paying_in_groups<J: Journal>(
     observer: &mut dyn Observer,
 ) -> Result<Schedule> {
     let group_size = group_size.max(1);
+    let before = book.today();
+    payer.install_clock(book);
     let (bill_tx, bill_rx) = sync_channel::<Bill>(0);
     let (answer_tx, answer_rx) = sync_channel(0);
-    std::thread::scope(|scope| {
+    let schedule = std::thread::scope(|scope| {
         let simulation = scope.spawn(move || {
             let mut payment = ChannelPayment {
                 bills: bill_tx,
@@ -184,5 +221,7 @@ pub fn schedule_paying_in_groups<J: Journal>(
             Some(e) => Err(e),
             None => Ok(schedule?),
         }
-    })
+    });
+    book.set_clock(Box::new(ManualClock::at_date(before)));
+    schedule
 }

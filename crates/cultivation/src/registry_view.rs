@@ -8,8 +8,16 @@
 //!   tier.
 //! - **Tier**: the year's adjustment's decision.
 //! - **Profile**: founding date, the year's report (staff, revenue, R&D, debt ratio) and the
-//!   year before's revenue. The registry holds no sector and no credit record, so both stay
-//!   unknown (`None`) and finance's decision says what it is missing.
+//!   year before's revenue. The registry holds no sector, which stays unknown (`None`) and
+//!   finance's decision says it is missing.
+//! - **Credit record** (失信 in three years, [`bad_credit_3y`]): the registry's only credit
+//!   fact is the reports' count of major safety, quality or environmental incidents, and a
+//!   major incident is what lists a firm as seriously untrustworthy (安全生产严重失信主体名单
+//!   管理办法, 应急管理部令第11号, 2023: 发生重大及以上生产安全责任事故). So: bad when a report
+//!   of the three years to the profile's year counts one; clean when every one of those years
+//!   (since founding) has a report that counts none; unknown otherwise. Court, tax and
+//!   financial records are not in the registry: a clean record here means only "no major
+//!   incident reported".
 //! - **Size class**: from the firm's latest report up to the year, by 中小企业划型标准规定
 //!   (工信部联企业〔2011〕300号), row 软件和信息技术服务业 (the row of the digital economy's
 //!   core industries): large = staff ≥ 300 and revenue ≥ ¥100M; medium = staff ≥ 100 and
@@ -62,6 +70,39 @@ pub fn size_class(staff: Option<u32>, revenue_fen: Option<i64>) -> Option<FirmSi
         (Some(s), None) if s < SMALL_STAFF_MIN => Some(FirmSize::Micro),
         (None, Some(r)) if r < SMALL_REVENUE_FEN_MIN => Some(FirmSize::Micro),
         _ => None,
+    }
+}
+
+/// Years of the credit record's look-back, the profile's year included (finance's good-credit
+/// rule: no bad record in three years).
+pub const CREDIT_LOOK_BACK_YEARS: Year = 3;
+
+/// The credit record the reports tell for `year` (rule in the module documentation): `Some(true)`
+/// when a report of the look-back counts a major incident, `Some(false)` when every year of it
+/// since `founded_year` has a report counting none, `None` otherwise.
+pub fn bad_credit_3y<'r>(
+    founded_year: Year,
+    reports: impl IntoIterator<Item = &'r AnnualReport>,
+    year: Year,
+) -> Option<bool> {
+    let from = (year - CREDIT_LOOK_BACK_YEARS + 1).max(founded_year);
+    if from > year {
+        return None;
+    }
+    let mut counted = BTreeMap::new();
+    for r in reports {
+        if (from..=year).contains(&r.year)
+            && let Some(n) = r.major_incidents
+        {
+            counted.insert(r.year, n);
+        }
+    }
+    if counted.values().any(|&n| n > 0) {
+        Some(true)
+    } else if (from..=year).all(|y| counted.contains_key(&y)) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -154,6 +195,7 @@ impl RegistryFacts for RegistryView<'_> {
             p.debt_ratio = r.debt_ratio;
         }
         p.revenue_prior_yuan = prior.and_then(|r| r.revenue_yuan);
+        p.bad_credit_3y = bad_credit_3y(f.founded.year(), &reports, year);
         Ok(Some(p))
     }
 }
@@ -205,6 +247,54 @@ impl FirmDirectory for RegistryView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report(year: Year, incidents: Option<u32>) -> AnnualReport {
+        let id: EnterpriseId = "91110105001287293M".parse().unwrap();
+        let mut r = AnnualReport::new(id, year);
+        r.major_incidents = incidents;
+        r
+    }
+
+    #[test]
+    fn the_credit_record_is_told_only_by_three_reported_years() {
+        let clean = [
+            report(2023, Some(0)),
+            report(2024, Some(0)),
+            report(2025, Some(0)),
+        ];
+        assert_eq!(bad_credit_3y(2010, &clean, 2025), Some(false));
+        // An incident in any of the three years is a bad record; one before them is not.
+        let mut r = clean.clone();
+        r[0].major_incidents = Some(1);
+        assert_eq!(bad_credit_3y(2010, &r, 2025), Some(true));
+        assert_eq!(
+            bad_credit_3y(2010, &r, 2026),
+            None,
+            "2026 itself is not reported"
+        );
+        let old = [
+            report(2022, Some(2)),
+            report(2023, Some(0)),
+            report(2024, Some(0)),
+        ];
+        assert_eq!(bad_credit_3y(2010, &old, 2025), None, "2025 missing");
+        assert_eq!(
+            bad_credit_3y(
+                2010,
+                &[old[1].clone(), old[2].clone(), clean[2].clone()],
+                2025
+            ),
+            Some(false)
+        );
+        // A year without the count, or without a report, leaves the record unknown ...
+        let mut r = clean.clone();
+        r[1].major_incidents = None;
+        assert_eq!(bad_credit_3y(2010, &r, 2025), None);
+        assert_eq!(bad_credit_3y(2010, &clean[1..], 2025), None);
+        // ... unless the firm did not exist yet; a firm founded after the year has none.
+        assert_eq!(bad_credit_3y(2024, &clean[1..], 2025), Some(false));
+        assert_eq!(bad_credit_3y(2026, &clean, 2025), None);
+    }
 
     #[test]
     fn size_classes_by_the_software_row() {

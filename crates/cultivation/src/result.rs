@@ -12,6 +12,7 @@ use sandbox_rules::inspection::Plan;
 use serde::Serialize;
 
 use crate::scenario_step::{ScenarioStep, ScenarioSummary};
+use crate::finance_step::{FinanceStep, FinanceSummary};
 
 /// Step 1's figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -377,6 +378,8 @@ pub struct Summary {
     pub index: IndexSummary,
     /// Step 6.
     pub scenarios: ScenarioSummary,
+    /// Step 7.
+    pub finance: FinanceSummary,
 }
 
 /// A whole cycle's results.
@@ -398,6 +401,8 @@ pub struct CycleOutcome {
     pub index: IndexStep,
     /// Step 6.
     pub scenarios: ScenarioStep,
+    /// Step 7.
+    pub finance: FinanceStep,
     /// Every program's year on the ledger after the cycle.
     pub vouchers: Vec<VoucherLine>,
 }
@@ -414,6 +419,7 @@ impl CycleOutcome {
             supervision: self.supervision.summary.clone(),
             index: self.index.summary.clone(),
             scenarios: self.scenarios.summary.clone(),
+            finance: self.finance.summary.clone(),
         }
     }
 }

@@ -18,19 +18,22 @@ pub enum Step {
     Index,
     /// 6. The year's scenario list matched to the registry's firms, its bundles granted.
     Scenarios,
-    /// 7. The report folder.
+    /// 7. The year's 云量贷 credit lines granted from the compute spend the cycle paid.
+    Finance,
+    /// 8. The report folder.
     Report,
 }
 
 impl Step {
     /// Every step, in order.
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 8] = [
         Step::Registry,
         Step::Benefits,
         Step::Compute,
         Step::Supervision,
         Step::Index,
         Step::Scenarios,
+        Step::Finance,
         Step::Report,
     ];
 
@@ -43,12 +46,13 @@ impl Step {
             Step::Supervision => 4,
             Step::Index => 5,
             Step::Scenarios => 6,
-            Step::Report => 7,
+            Step::Finance => 7,
+            Step::Report => 8,
         }
     }
 
     /// Its short name (`registry`, `benefits`, `compute`, `supervision`, `index`,
-    /// `scenarios`, `report`).
+    /// `scenarios`, `finance`, `report`).
     pub fn key(self) -> &'static str {
         match self {
             Step::Registry => "registry",
@@ -57,6 +61,7 @@ impl Step {
             Step::Supervision => "supervision",
             Step::Index => "index",
             Step::Scenarios => "scenarios",
+            Step::Finance => "finance",
             Step::Report => "report",
         }
     }
@@ -70,13 +75,17 @@ impl Step {
             Step::Supervision => "supervision",
             Step::Index => "index",
             Step::Scenarios => "scenario matching and bundles",
+            Step::Finance => "finance",
             Step::Report => "report",
         }
     }
 
     /// Whether the step writes the voucher ledger.
     pub fn writes_ledger(self) -> bool {
-        matches!(self, Step::Benefits | Step::Compute | Step::Scenarios)
+        matches!(
+            self,
+            Step::Benefits | Step::Compute | Step::Scenarios | Step::Finance
+        )
     }
 }
 
@@ -94,7 +103,7 @@ impl std::str::FromStr for Step {
             .into_iter()
             .find(|st| st.key() == s || st.number().to_string() == s)
             .ok_or_else(|| {
-                format!("'{s}' is not a step (1..7 or registry, benefits, compute, supervision, index, scenarios, report)")
+                format!("'{s}' is not a step (1..8 or registry, benefits, compute, supervision, index, scenarios, finance, report)")
             })
     }
 }

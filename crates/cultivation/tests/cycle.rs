@@ -42,6 +42,8 @@ fn tables(o: &CycleOutcome) -> Vec<String> {
         rows(&o.index.caict),
         rows(&o.index.cohort),
         j(serde_json::to_value(&o.scenarios.matches).unwrap()),
+        j(serde_json::to_value(&o.finance.lines).unwrap()),
+        j(serde_json::to_value(&o.finance.reach).unwrap()),
     ]
 }
 
@@ -164,9 +166,10 @@ fn a_repeat_writes_nothing_and_a_failed_step_is_completed_by_a_rerun() {
     c26.year = Some(2026);
     let reference = memory_year(&mut ref_registry, &mut ref_ledger, &mut ref_cohort, &c26).unwrap();
 
-    // 2026 fails at the end of step 2, then of step 3, then of step 6; each failure names the step and
-    // says that a rerun completes it; the committed groups stay.
-    for step in [Step::Benefits, Step::Compute, Step::Scenarios] {
+    // 2026 fails at the end of step 2, then of step 3, then of step 6 (scenarios), then of
+    // step 7 (the credit lines); each failure names the step and says that a rerun completes
+    // it; the committed groups stay.
+    for step in [Step::Benefits, Step::Compute, Step::Scenarios, Step::Finance] {
         let mut failing = c26.clone();
         failing.fail_at_end_of = Some(step);
         let e = memory_year(&mut registry, &mut ledger, &mut cohort, &failing).unwrap_err();

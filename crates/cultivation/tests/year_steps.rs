@@ -1,14 +1,15 @@
-//! The cycle's scenario step and the finance step after a cycle year: the same results on
+//! The cycle's scenario and finance steps: the same results on
 //! in-memory and SQLite stores, money where the summaries say it is, and a rerun that posts
 //! nothing.
 
 use std::collections::HashMap;
 
-use cultivation::finance_step::{self, FinanceStep};
+use cultivation::finance_step::{self, CreditLineRow, FinanceStep};
 use cultivation::scenario_step::{self, ScenarioStep};
 use cultivation::{CycleConfig, CycleOutcome, DataDir, Quiet, Stores, run_cycle};
 use registry_model::{EnterpriseId, MemoryStore, RegistryStore, Tier};
 use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
 use voucher_ledger::{Journal, MemoryJournal, SystemClock, VoucherBook};
 
 fn config() -> CycleConfig {
@@ -42,18 +43,33 @@ fn steps<J: Journal>(
         scenario_step::SCENARIOS_DEFAULT,
     )
     .unwrap();
-    let f = finance_step::run(book, store, o.year, o.date).unwrap();
-    (s, f)
+    // The cycle ran the finance step: running it again replays it.
+    (s, finance_step::run(book, store, o.year).unwrap())
 }
 
-/// The cycle's scenario step (step 6), then the finance step.
-fn first<J: Journal>(
-    book: &mut VoucherBook<J>,
-    store: &dyn RegistryStore,
-    o: &CycleOutcome,
-) -> (ScenarioStep, FinanceStep) {
-    let f = finance_step::run(book, store, o.year, o.date).unwrap();
-    (o.scenarios.clone(), f)
+/// The limit, draw, interest and subsidy of a granted line of the cycle, from its verified
+/// spend by the cycle's product (data/finance/yunliangdai-cycle.toml): limit = 10 × spend
+/// down to ¥1,000 (the potential tier's cap, ¥1M × at least half, is never reached by the
+/// cycle's spend); half drawn on 31 December; the term's interest over the 365 days of 2026
+/// at 3.45 % ACT/360, half up to the fen; the subsidy half of it, down to the fen.
+fn figures_by_hand(l: &CreditLineRow) -> [Decimal; 4] {
+    let limit = (l.spend_yuan * dec!(10) / dec!(1000)).floor() * dec!(1000);
+    assert!(limit < dec!(500000), "bound by spend: {l:?}");
+    let drawn = limit / dec!(2);
+    let interest = (drawn * dec!(0.0345) * dec!(365) / dec!(360))
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let subsidy =
+        (interest / dec!(2)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+    [limit, drawn, interest, subsidy]
+}
+
+fn figures(l: &CreditLineRow) -> [Decimal; 4] {
+    [
+        l.limit_yuan,
+        l.drawn_yuan,
+        l.interest_yuan,
+        l.interest_subsidy_yuan,
+    ]
 }
 
 fn text(s: &ScenarioStep, f: &FinanceStep) -> [String; 4] {
@@ -82,7 +98,8 @@ fn memory_and_sqlite_agree_and_a_rerun_posts_nothing() {
         &mut Quiet,
     )
     .unwrap();
-    let (ms, mf) = first(&mut ledger, &registry, &o);
+    let (ms, mf) = (o.scenarios.clone(), o.finance.clone());
+    let (_, mf_again) = steps(&mut ledger, &registry, &o);
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = DataDir::new(tmp.path().join("data"));
@@ -101,7 +118,7 @@ fn memory_and_sqlite_agree_and_a_rerun_posts_nothing() {
             &mut Quiet,
         )
         .unwrap();
-        first(&mut book, registry.as_ref(), &o)
+        (o.scenarios, o.finance)
     };
     assert_eq!(text(&ms, &mf), text(&ss, &sf), "the stores disagree");
 
@@ -129,6 +146,8 @@ fn memory_and_sqlite_agree_and_a_rerun_posts_nothing() {
 
     let f = &mf.summary;
     assert!(f.firms_with_spend > 0, "{f:?}");
+    assert!(f.granted > 0, "the cycle grants lines: {f:?}");
+    assert!(f.interest_subsidy_yuan > Decimal::ZERO && f.interest_yuan > Decimal::ZERO);
     assert_eq!(f.granted + f.refused + f.pending, f.firms_with_spend);
     assert_eq!(mf.lines.len(), f.firms_with_spend);
     for l in mf.lines.iter().filter(|l| l.status != "eligible") {
@@ -138,19 +157,42 @@ fn memory_and_sqlite_agree_and_a_rerun_posts_nothing() {
     assert_eq!(f.replayed, 0);
     let limits: Decimal = mf.lines.iter().map(|l| l.limit_yuan).sum();
     assert_eq!(limits, f.limit_yuan);
-    let subsidy: Decimal = mf.lines.iter().map(|l| l.subsidy_yuan).sum();
-    assert_eq!(subsidy, f.subsidy_yuan);
+    let subsidy: Decimal = mf.lines.iter().map(|l| l.interest_subsidy_yuan).sum();
+    assert_eq!(subsidy, f.interest_subsidy_yuan);
     assert!(
-        f.subsidy_yuan <= f.interest_yuan,
+        f.interest_subsidy_yuan <= f.interest_yuan,
         "subsidy within interest paid"
     );
     assert_eq!(
-        f.cost_yuan, f.subsidy_yuan,
+        f.cost_yuan, f.interest_subsidy_yuan,
         "no defaults: the cost is the subsidy"
+    );
+    let reached: usize = mf.reach.iter().map(|r| r.lines_granted).sum();
+    assert_eq!(reached, f.granted);
+    for l in mf.lines.iter().filter(|l| l.status == "eligible") {
+        assert_eq!(figures_by_hand(l), figures(l), "{l:?}");
+    }
+    // One line worked by hand: ¥18,000 drawn on 2025-12-31 for 365 days to 2026-12-31 at
+    // 3.45 % ACT/360 is 18,000 × 0.0345 × 365 ÷ 360 = ¥629.625, half up ¥629.63; the program
+    // pays half, 314.815, down to the fen ¥314.81.
+    let probe = CreditLineRow {
+        spend_yuan: dec!(3647.71),
+        limit_yuan: dec!(36000),
+        drawn_yuan: dec!(18000),
+        interest_yuan: dec!(629.63),
+        interest_subsidy_yuan: dec!(314.81),
+        ..mf.lines[0].clone()
+    };
+    assert_eq!(figures_by_hand(&probe), figures(&probe));
+    // PD × pool share × drawn: 0.071133 (the PD held in millionths, half up) × 0.5 × 1,800,000
+    // fen = 64,019.7 fen (not rounded until the sum).
+    assert_eq!(
+        finance_step::expected_compensation_fen(0.071_132_566, dec!(0.5), 1_800_000),
+        dec!(64019.7)
     );
     assert_eq!(
         f.budget_left_yuan,
-        Decimal::from(finance_step::SUBSIDY_BUDGET_YUAN) - f.subsidy_yuan
+        Decimal::from(finance_step::SUBSIDY_BUDGET_YUAN) - f.interest_subsidy_yuan
     );
 
     // Again: everything is a replay, nothing is posted, the same results.
@@ -162,6 +204,10 @@ fn memory_and_sqlite_agree_and_a_rerun_posts_nothing() {
         rf.summary.replayed >= 2 + rf.summary.granted,
         "{:?}",
         rf.summary
+    );
+    assert_eq!(
+        mf_again.summary.replayed, rf.summary.replayed,
+        "the cycle's finance step replayed in full"
     );
     let (mut a, mut b) = (text(&ms, &mf), text(&rs, &rf));
     // Only the replay counts differ.

@@ -16,7 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use registry_model::{EnterpriseId, Tier};
+use registry_model::{EnterpriseId, Tier, Year};
 
 use crate::error::Result;
 use crate::evidence::{DateWindow, SpendCategory, SpendEvidence, SpendSummary};
@@ -534,12 +534,27 @@ pub fn evaluate(
     firm: EnterpriseId,
     date: NaiveDate,
 ) -> Result<Evaluation> {
+    evaluate_on_profile(product, model, evidence, facts, firm, date, date.year() - 1)
+}
+
+/// [`evaluate`] on the registry profile of `profile_year` instead of the year before `date`:
+/// for a caller whose year's reports are known within the year (the annual cycle decides on
+/// 31 December on the facts of the year it ran on, as its other steps do).
+pub fn evaluate_on_profile(
+    product: &Product,
+    model: &dyn CreditModel,
+    evidence: &dyn SpendEvidence,
+    facts: &dyn RegistryFacts,
+    firm: EnterpriseId,
+    date: NaiveDate,
+    profile_year: Year,
+) -> Result<Evaluation> {
     let window = DateWindow::months_to(date, product.window_months);
     let prior_window = DateWindow::months_to(
         window.from.pred_opt().unwrap_or(window.from),
         product.window_months,
     );
-    let profile = facts.profile(&firm, date.year() - 1)?;
+    let profile = facts.profile(&firm, profile_year)?;
     let spend = SpendSummary::of(&firm, window, &evidence.spend_lines(&firm, window)?);
     let spend_prior = SpendSummary::of(
         &firm,

@@ -107,7 +107,9 @@ pub mod synthetic;
 mod tomlio;
 
 pub use booking::{AccountKey, AccountKind, Booking, BookingError, Posted, Posting, PostingCode};
-pub use eligibility::{DecisionStatus, Evaluation, GrantTerms, LineDecision, decide, evaluate};
+pub use eligibility::{
+    DecisionStatus, Evaluation, GrantTerms, LineDecision, decide, evaluate, evaluate_on_profile,
+};
 pub use error::{FinanceError, Result};
 pub use evidence::{
     DateWindow, MemoryEvidence, SpendCategory, SpendEvidence, SpendLine, SpendSummary,

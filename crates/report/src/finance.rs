@@ -57,3 +57,69 @@ pub fn score_table(evaluations: &[Evaluation]) -> Table {
 pub fn explanation(e: &Evaluation) -> String {
     format!("{}\n{}", e.assessment, e.decision)
 }
+
+/// A simulated program year by year and in total (means over the runs): credit extended,
+/// defaults, loss, compensation from the pool, subsidy paid, the program's cost and the pool
+/// at the end of the year.
+pub fn simulation_table(r: &finance::simulate::SimulationResult) -> Table {
+    let mut t = Table::new([
+        "year",
+        "credit_extended_yuan",
+        "defaults",
+        "loss_yuan",
+        "compensation_yuan",
+        "interest_subsidy_yuan",
+        "program_cost_yuan",
+        "pool_end_yuan",
+    ]);
+    let row = |year: Cell, s: &finance::simulate::FlowStats| {
+        [
+            year,
+            Cell::money(fen_to_yuan(s.credit_extended.mean_fen)),
+            Cell::Int(i128::from(s.defaults.mean_fen)),
+            Cell::money(fen_to_yuan(s.loss.mean_fen)),
+            Cell::money(fen_to_yuan(s.compensation.mean_fen)),
+            Cell::money(fen_to_yuan(s.subsidy.mean_fen)),
+            Cell::money(fen_to_yuan(s.program_cost.mean_fen)),
+            Cell::money(fen_to_yuan(s.pool_end.mean_fen)),
+        ]
+    };
+    for (i, y) in r.by_year.iter().enumerate() {
+        t.push(row(Cell::Int(i as i128 + 1), y));
+    }
+    t.push(row(Cell::Text("total".into()), &r.total));
+    t
+}
+
+/// The expected loss check of a simulation in one sentence: the simulated mean loss beside
+/// the analytic Σ PD × LGD × EAD, its standard error and z, and the program's cost per yuan
+/// of credit extended.
+pub fn loss_check_text(r: &finance::simulate::SimulationResult, lang: crate::lang::Lang) -> String {
+    let c = &r.loss_check;
+    let yuan = |fen: f64| {
+        let fen = if fen.is_finite() {
+            fen.round() as i64
+        } else {
+            0
+        };
+        crate::number::money_text(fen_to_yuan(fen), lang)
+    };
+    crate::messages::fill(
+        "finance.simulated",
+        lang,
+        &[
+            ("loans", &crate::number::thousands(r.loans as u64)),
+            ("runs", &crate::number::thousands(r.spec.runs as u64)),
+            ("years", &r.spec.years),
+            ("seed", &r.spec.seed),
+            ("simulated", &yuan(c.simulated_mean_fen)),
+            ("analytic", &yuan(c.analytic_fen)),
+            ("se", &yuan(c.standard_error_fen)),
+            ("z", &crate::number::fixed(c.z, 2)),
+            (
+                "cost",
+                &crate::number::percent_in(r.cost_per_yuan_extended, lang),
+            ),
+        ],
+    )
+}

@@ -146,6 +146,55 @@ pub const MESSAGES: &[Message] = &[
     ("col.pending", "Pending", "待补充数据"),
     ("col.idle", "Idle", "空闲率"),
     ("col.cost", "Cost", "费用"),
+    ("col.score", "Score", "评分"),
+    ("col.pd", "Probability of default", "违约概率"),
+    (
+        "col.spend_yuan",
+        "Verified spend (yuan)",
+        "核验上云用数支出（元）",
+    ),
+    ("col.months_active", "Months with spend", "有支出月数"),
+    ("col.limit_yuan", "Limit (yuan)", "授信额度（元）"),
+    ("col.drawn_yuan", "Drawn (yuan)", "提款（元）"),
+    (
+        "col.interest_yuan",
+        "Interest paid (yuan)",
+        "已付利息（元）",
+    ),
+    (
+        "col.interest_subsidy_yuan",
+        "Interest subsidy (yuan)",
+        "贴息（元）",
+    ),
+    ("col.line", "Credit line", "授信编号"),
+    ("col.firms_with_spend", "Firms with spend", "有支出企业"),
+    ("col.lines_granted", "Lines granted", "获授信企业"),
+    ("col.lines", "Lines", "授信笔数"),
+    (
+        "col.credit_extended_yuan",
+        "Credit extended (yuan)",
+        "授信（元）",
+    ),
+    ("col.defaults", "Defaults", "违约笔数"),
+    ("col.loss_yuan", "Loss (yuan)", "损失（元）"),
+    (
+        "col.compensation_yuan",
+        "Compensation (yuan)",
+        "风险补偿（元）",
+    ),
+    (
+        "col.program_cost_yuan",
+        "Program cost (yuan)",
+        "财政成本（元）",
+    ),
+    (
+        "col.pool_end_yuan",
+        "Pool at year end (yuan)",
+        "年末资金池（元）",
+    ),
+    ("col.limit", "Limit", "授信额度"),
+    ("col.drawn", "Drawn", "提款"),
+    ("col.interest_subsidy", "Interest subsidy", "贴息"),
     ("col.subsidy", "Paid by vouchers", "算力券支付"),
     ("col.field", "Field", "字段"),
     ("col.value", "Value", "值"),
@@ -159,6 +208,8 @@ pub const MESSAGES: &[Message] = &[
     ("value.granted", "granted", "已发放"),
     ("value.refused", "refused", "被拒"),
     ("value.missing facts", "missing facts", "缺少数据"),
+    ("value.eligible", "granted", "获授信"),
+    ("value.pending", "pending", "待补充数据"),
     // Tables for people.
     (
         "table.cut",
@@ -200,6 +251,7 @@ pub const MESSAGES: &[Message] = &[
         "6. Application scenarios",
         "六、应用场景供需对接",
     ),
+    ("sec.finance", "7. Credit lines (云量贷)", "七、云量贷"),
     ("sec.appendix", "Appendix: tables", "附录：数据表"),
     // Sentences of the cycle, printed and in the report.
     (
@@ -273,6 +325,22 @@ pub const MESSAGES: &[Message] = &[
         "cycle.scenarios",
         "scenarios: {scenarios} published, {offers} offers from {offering} firms; {matches} matched (optimal assignment, at most one scenario a firm): {filled} scenarios filled, {reached} firms reached, total score {score}; bundles: {grants} voucher grants ({replayed} made by an earlier run), compute vouchers {compute}, data vouchers {data}",
         "应用场景：发布 {scenarios} 个，{offering} 家企业提供 {offers} 项供给；匹配 {matches} 对（最优分配，每家企业至多一个场景）：{filled} 个场景达成对接，覆盖 {reached} 家企业，总分 {score}；场景配套：发券 {grants} 笔（此前已发放 {replayed} 笔），算力券 {compute}，数据券 {data}",
+    ),
+    (
+        "cycle.finance",
+        "credit lines (云量贷, {product}, scorecard {card}, decided {date}): {firms} firms with verified compute spend, {granted} granted a line, {refused} refused, {pending} pending on missing facts; credit extended {limit}, drawn {drawn}; interest over the term {interest}, of which the program subsidised {subsidy}; risk pool {pool}, expected compensation {expected} (an estimate on the model's PD); cost to the program {cost}",
+        "云量贷（{product}，评分卡 {card}，{date} 决定）：有核验算力支出的企业 {firms} 家，获授信 {granted} 家，被拒 {refused} 家，待补充数据 {pending} 家；授信额度 {limit}，提款 {drawn}；期内利息 {interest}，其中财政贴息 {subsidy}；风险补偿资金池 {pool}，预期代偿 {expected}（基于模型违约概率的估算）；财政成本 {cost}",
+    ),
+    (
+        "cycle.finance_not_run",
+        "credit lines (云量贷): not decided: {reason}",
+        "云量贷：未决定：{reason}",
+    ),
+    ("cycle.held_back", "held back by", "未通过的条件"),
+    (
+        "finance.simulated",
+        "{loans} loans, {runs} runs over {years} years (seed {seed}): expected loss {simulated} simulated against {analytic} analytic (Σ PD × LGD × EAD; standard error {se}, z = {z}); the program's cost is {cost} of the credit extended",
+        "贷款 {loans} 笔，{runs} 次模拟，{years} 年（种子 {seed}）：预期损失模拟值 {simulated}，解析值 {analytic}（Σ PD × LGD × EAD；标准误 {se}，z = {z}）；财政成本占授信的 {cost}",
     ),
     ("cycle.report", "report: {dir}", "报告：{dir}"),
     ("cycle.sandbox", "Sandbox applications", "沙盒申请"),
@@ -446,6 +514,8 @@ pub const MESSAGES: &[Message] = &[
         "场景对接与配套券",
     ),
     ("table.per_program", "Per program", "分项目"),
+    ("table.credit_lines", "Credit lines (云量贷)", "云量贷授信"),
+    ("table.credit_reach", "Credit lines by tier", "云量贷分层级"),
 ];
 
 /// The text of `key` in `lang`; the key itself when the catalogue has no such message (so a

@@ -84,7 +84,7 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
         assert!(f.is_file(), "{} is written", f.display());
     }
     let (ca, cb) = (csvs(&a), csvs(&b));
-    assert_eq!(ca.len(), 14, "every CSV table of the folder");
+    assert_eq!(ca.len(), 16, "every CSV table of the folder");
     assert_eq!(ca.keys().collect::<Vec<_>>(), cb.keys().collect::<Vec<_>>());
     for (name, bytes) in &ca {
         assert!(bytes.len() > 20, "{name} has rows");
@@ -97,12 +97,19 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
     let md = std::fs::read_to_string(a.join("summary.md")).unwrap();
     assert!(md.contains("## 3. Compute") && md.contains("100 firms in the registry"));
     assert!(
+        md.contains("## 6. Credit lines (云量贷)")
+            && md.contains("firms with verified compute spend"),
+        "{md}"
+    );
+    assert!(
         md.contains("![tiers.svg](tiers.svg)"),
         "summary.md embeds its charts"
     );
     let zh = std::fs::read_to_string(b.join("summary.md")).unwrap();
     assert!(
-        zh.contains("## 三、算力调度与算力券") && zh.contains("潜力型"),
+        zh.contains("## 三、算力调度与算力券")
+            && zh.contains("潜力型")
+            && zh.contains("## 六、云量贷"),
         "{zh}"
     );
     assert!(zh.contains("万"), "amounts in 万 or 亿: {zh}");
@@ -146,7 +153,7 @@ fn index_html_is_one_self_contained_page_with_every_chart_and_table() {
             .iter()
             .filter_map(|a| a.value().attr("href").map(str::to_string))
             .collect();
-        assert_eq!(links.len(), 7, "{links:?}");
+        assert_eq!(links.len(), 8, "{links:?}");
         for href in &links {
             let id = href.trim_start_matches('#');
             assert_eq!(
@@ -166,9 +173,9 @@ fn index_html_is_one_self_contained_page_with_every_chart_and_table() {
         }
         // Every table of the folder is in the appendix, with a header row.
         let appendix = select(&doc, "section#tables h3");
-        assert_eq!(appendix.len(), 14);
+        assert_eq!(appendix.len(), 16);
         let heads = select(&doc, "section#tables table thead tr");
-        assert_eq!(heads.len(), 14);
+        assert_eq!(heads.len(), 16);
         let first_head = select(&doc, "section#tables th")[0]
             .text()
             .collect::<String>();

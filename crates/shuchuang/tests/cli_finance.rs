@@ -149,3 +149,46 @@ fn help_has_examples_and_the_limit() {
         .stdout(predicate::str::contains("Examples:"))
         .stdout(predicate::str::contains("At most 1,000,000 firms"));
 }
+
+#[test]
+fn simulate_prints_years_and_the_loss_check_and_repeats_its_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |format: &str, seed: &str| {
+        let out = sc(tmp.path())
+            .args(["finance", "simulate", "--firms", "400", "--runs", "300"])
+            .args(["--seed", seed, "--format", format])
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let table = run("table", "3");
+    assert!(
+        table.contains("expected loss") && table.contains("analytic"),
+        "{table}"
+    );
+    let csv = run("csv", "3");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1 + 5 + 1,
+        "a header, five years and the total: {csv}"
+    );
+    assert!(lines[0].starts_with("year,credit_extended_yuan,defaults,loss_yuan"));
+    assert!(lines[6].starts_with("total,"));
+    assert_eq!(csv, run("csv", "3"), "the same seed gives the same bytes");
+    assert_ne!(csv, run("csv", "4"));
+    let json: serde_json::Value = serde_json::from_str(&run("json", "3")).unwrap();
+    let z = json["loss_check"]["z"].as_f64().unwrap();
+    assert!(
+        z.abs() < 3.0,
+        "the simulated mean loss is within 3 standard errors: {z}"
+    );
+    assert_eq!(json["spec"]["runs"], 300);
+    assert_eq!(json["by_year"].as_array().unwrap().len(), 5);
+    // Sizes beyond their bounds are refused, naming the value.
+    sc(tmp.path())
+        .args(["finance", "simulate", "--years", "31"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("31"));
+}

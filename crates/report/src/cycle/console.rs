@@ -1,6 +1,6 @@
 //! The cycle's steps for people, each printed as soon as it is done: `[1]` registry, `[2]`
-//! benefits, `[3]` compute, `[4]` supervision, `[5]` index, `[6]` scenarios, in the
-//! reader's language. The
+//! benefits, `[3]` compute, `[4]` supervision, `[5]` index, `[6]` scenarios, `[7]` credit
+//! lines, in the reader's language. The
 //! sentences are shared with summary.md and index.html ([`sentences`]).
 
 use std::collections::BTreeMap;
@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use cultivation::StepDone;
+use cultivation::finance_step::{FinanceSummary, ReachLine};
 use cultivation::result::{
     BenefitSummary, ClusterLine, ComputeSummary, IndexSummary, RegistrySummary, SupervisionSummary,
 };
@@ -76,6 +77,16 @@ impl Console {
             StepDone::Scenarios(s) => {
                 writeln!(out, "\n[6] {}", scenarios_text(&s.summary, lang))?;
                 kind_table(&s.summary, &self.names).write_in(Format::Table, lang, out)
+            }
+            StepDone::Finance(f) => {
+                writeln!(out, "\n[7] {}", finance_text(&f.summary, lang))?;
+                if !f.summary.not_run.is_empty() {
+                    return Ok(());
+                }
+                if let Some(line) = held_back_text(&f.summary, lang) {
+                    writeln!(out, "  {line}")?;
+                }
+                reach_table(&f.reach, lang, &self.names).write_in(Format::Table, lang, out)
             }
         }
     }
@@ -324,4 +335,73 @@ pub fn supervision_lines(v: &SupervisionSummary, lang: Lang) -> [String; 3] {
             ],
         ),
     ]
+}
+
+/// Step 6's figures in one sentence (printed, and in the report).
+pub fn finance_text(f: &FinanceSummary, lang: Lang) -> String {
+    if !f.not_run.is_empty() {
+        return fill("cycle.finance_not_run", lang, &[("reason", &f.not_run)]);
+    }
+    let n = |x: usize| thousands(x as u64);
+    fill(
+        "cycle.finance",
+        lang,
+        &[
+            ("product", &f.product),
+            ("card", &f.scorecard),
+            ("date", &f.decided_on),
+            ("firms", &n(f.firms_with_spend)),
+            ("granted", &n(f.granted)),
+            ("refused", &n(f.refused)),
+            ("pending", &n(f.pending)),
+            ("limit", &money_text(f.limit_yuan, lang)),
+            ("drawn", &money_text(f.drawn_yuan, lang)),
+            ("interest", &money_text(f.interest_yuan, lang)),
+            ("subsidy", &money_text(f.interest_subsidy_yuan, lang)),
+            ("pool", &money_text(f.pool_yuan, lang)),
+            ("expected", &money_text(f.expected_compensation_yuan, lang)),
+            ("cost", &money_text(f.cost_yuan, lang)),
+        ],
+    )
+}
+
+/// `held back by: credit_quality 128, good_credit 46, …`: the rules that refused firms or
+/// left them pending, with how many each held back (`None` when none did).
+pub fn held_back_text(f: &FinanceSummary, lang: Lang) -> Option<String> {
+    if f.held_back_by.is_empty() {
+        return None;
+    }
+    let counts: BTreeMap<String, u64> = f
+        .held_back_by
+        .iter()
+        .map(|(k, v)| (k.clone(), *v as u64))
+        .collect();
+    Some(labelled(
+        "cycle.held_back",
+        &counts_text(&counts, lang),
+        lang,
+    ))
+}
+
+/// Whom the credit lines reached, by tier.
+pub fn reach_table(reach: &[ReachLine], lang: Lang, names: &Names) -> Table {
+    let mut t = Table::new([
+        "tier",
+        "firms",
+        "lines",
+        "limit",
+        "drawn",
+        "interest_subsidy",
+    ]);
+    for r in reach {
+        t.push([
+            names.cell(Kind::Tier, &r.tier),
+            Cell::from(r.firms_with_spend),
+            Cell::from(r.lines_granted),
+            Cell::from(money_text(r.limit_yuan, lang)),
+            Cell::from(money_text(r.drawn_yuan, lang)),
+            Cell::from(money_text(r.interest_subsidy_yuan, lang)),
+        ]);
+    }
+    t
 }

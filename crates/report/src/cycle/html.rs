@@ -11,8 +11,8 @@ use cultivation::CycleOutcome;
 
 use super::charts::ChartFile;
 use super::console::{
-    benefits_text, change_table, compute_text, index_text, program_table, registry_text,
-    supervision_lines, tier_table,
+    benefits_text, change_table, compute_text, finance_text, held_back_text, index_text,
+    program_table, reach_table, registry_text, supervision_lines, tier_table,
 };
 use super::markdown::capitalised;
 use super::tables::{CycleTable, heading};
@@ -31,13 +31,14 @@ use crate::table::Table;
 pub const HTML_ROWS_SHOWN: usize = 50;
 
 /// The sections of the page: message key and anchor.
-pub const SECTIONS: [(&str, &str); 7] = [
+pub const SECTIONS: [(&str, &str); 8] = [
     ("sec.registry", "registry"),
     ("sec.benefits", "benefits"),
     ("sec.compute", "compute"),
     ("sec.supervision", "supervision"),
     ("sec.index", "index"),
     ("sec.scenarios", "scenarios"),
+    ("sec.finance", "finance"),
     ("sec.appendix", "tables"),
 ];
 
@@ -258,6 +259,18 @@ pub fn page(
     let kinds = kind_table(sc, names);
     let _ = html_table(&mut out, &kinds, lang, &col, usize::MAX, None);
     figures(&mut out, "sec.scenarios", charts)?;
+    out.push_str("</section>\n");
+
+    open(&mut out, "sec.finance");
+    let f = &o.finance;
+    para(&mut out, &capitalised(&finance_text(&f.summary, lang)));
+    if let Some(line) = held_back_text(&f.summary, lang) {
+        para(&mut out, &capitalised(&line));
+    }
+    if f.summary.not_run.is_empty() {
+        let reach = reach_table(&f.reach, lang, names);
+        let _ = html_table(&mut out, &reach, lang, &col, usize::MAX, None);
+    }
     out.push_str("</section>\n");
 
     let _ = writeln!(

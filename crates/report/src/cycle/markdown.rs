@@ -7,8 +7,8 @@ use cultivation::CycleOutcome;
 
 use super::charts::ChartFile;
 use super::console::{
-    benefits_text, change_table, compute_text, index_text, program_table, registry_text,
-    supervision_lines, tier_table,
+    benefits_text, change_table, compute_text, finance_text, held_back_text, index_text,
+    program_table, reach_table, registry_text, supervision_lines, tier_table,
 };
 use crate::cell::Cell;
 use crate::lang::Lang;
@@ -160,7 +160,19 @@ fn write_summary(
     let sc = &o.scenarios.summary;
     writeln!(md, "{}\n", capitalised(&scenarios_text(sc, lang)))?;
     writeln!(md, "{}", markdown_table(&kind_table(sc, names), lang, &col))?;
-    embed(md, "sec.scenarios", charts)
+    embed(md, "sec.scenarios", charts)?;
+
+    section(md, "sec.finance", "credit_lines.csv, credit_reach.csv")?;
+    let f = &o.finance;
+    writeln!(md, "{}\n", capitalised(&finance_text(&f.summary, lang)))?;
+    if let Some(line) = held_back_text(&f.summary, lang) {
+        writeln!(md, "{}\n", capitalised(&line))?;
+    }
+    if f.summary.not_run.is_empty() {
+        let reach = reach_table(&f.reach, lang, names);
+        writeln!(md, "{}", markdown_table(&reach, lang, &col))?;
+    }
+    Ok(())
 }
 
 /// A sentence with its first letter upper-cased (the printed steps start lower-case after

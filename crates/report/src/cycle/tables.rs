@@ -203,6 +203,12 @@ pub fn tables(outcome: &CycleOutcome, names: &Names) -> Result<Vec<CycleTable>> 
     name_column(&mut jobs, "cluster", Kind::Cluster, names);
     name_column(&mut jobs, "tier", Kind::Tier, names);
     let summary = rows_table(std::slice::from_ref(&c.summary))?;
+    let f = &outcome.finance;
+    let mut credit_lines = rows_table(&f.lines)?;
+    name_column(&mut credit_lines, "tier", Kind::Tier, names);
+    label_column(&mut credit_lines, "status");
+    let mut credit_reach = rows_table(&f.reach)?;
+    name_column(&mut credit_reach, "tier", Kind::Tier, names);
     let entry = |file, title, section, table| CycleTable {
         file,
         title,
@@ -283,6 +289,18 @@ pub fn tables(outcome: &CycleOutcome, names: &Names) -> Result<Vec<CycleTable>> 
             "table.scenario_matches",
             "sec.scenarios",
             cycle_matches_table(&outcome.scenarios.matches, names),
+        ),
+        entry(
+            "credit_lines.csv",
+            "table.credit_lines",
+            "sec.finance",
+            credit_lines,
+        ),
+        entry(
+            "credit_reach.csv",
+            "table.credit_reach",
+            "sec.finance",
+            credit_reach,
         ),
     ])
 }

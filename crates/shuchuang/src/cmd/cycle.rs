@@ -84,7 +84,7 @@ pub struct CycleArgs {
 /// Fault injection for the recovery and concurrency tests, from `SHUCHUANG_CYCLE_FAULT`:
 /// `fail:STEP` fails step STEP after all its writes; `abort:STEP:N` aborts the process
 /// (no clean-up at all, as a crash) after N ledger writes of step STEP; `wait:STEP:FILE`
-/// waits at the start of step STEP until FILE exists (writing FILE.waiting when it begins). STEP is a number (1–7) or a name.
+/// waits at the start of step STEP until FILE exists (writing FILE.waiting when it begins). STEP is a number (1–8) or a name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Fault {
     fail: Option<Step>,
