@@ -13,8 +13,10 @@ use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use cultivation::challenge_desk::{
-    ChallengeCommand, challenge_step, load_challenge, load_challenges,
+    CHALLENGE_REQUEST_COLLECTION, ChallengeCommand, challenge_step, load_challenge,
+    load_challenges,
 };
+use cultivation::data_dir::set_ledger_date;
 use registry_model::EnterpriseId;
 use rust_decimal::Decimal;
 use scenario_market::Key;
@@ -250,7 +252,16 @@ pub fn run(args: ChallengeArgs) -> Result<()> {
 fn write(w: &WriteArgs, date: Option<NaiveDate>, command: ChallengeCommand) -> Result<()> {
     let dir = w.store.dir();
     let lock = dir.lock()?;
-    let mut book = dir.open_ledger(&lock, false, date)?;
+    let mut book = dir.open_ledger(&lock, false, None)?;
+    // A repeated step returns its first reply whatever its date; only a new one sets the
+    // ledger clock (which never moves backwards).
+    if let Some(d) = date
+        && book
+            .document(CHALLENGE_REQUEST_COLLECTION, &w.request_id)
+            .is_none()
+    {
+        set_ledger_date(&mut book, d)?;
+    }
     crate::interrupt::note("the step is one transaction: if it had not returned, it was not written");
     let panel = scenario_market::example::panel()?;
     let reply = challenge_step(&mut book, &w.request_id, command, &panel)?;
