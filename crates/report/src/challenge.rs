@@ -68,20 +68,20 @@ pub fn challenge_money_table<'a>(challenges: impl IntoIterator<Item = &'a Challe
         "escrow_yuan",
     ]);
     for c in challenges {
-    let m = c.money();
-    t.push([
-        Cell::from(c.task().id.as_str()),
-        key_of(&c.status()),
-        Cell::from(c.task().program.as_str()),
-        Cell::money(c.task().budget.yuan()),
-        Cell::from(c.bids().len()),
-        Cell::from(c.teams().len()),
-        Cell::money(m.reserved.yuan()),
-        Cell::money(m.paid.yuan()),
-        Cell::money(m.recovered.yuan()),
-        Cell::money(m.released.yuan()),
-        Cell::money(m.escrow.yuan()),
-    ]);
+        let m = c.money();
+        t.push([
+            Cell::from(c.task().id.as_str()),
+            key_of(&c.status()),
+            Cell::from(c.task().program.as_str()),
+            Cell::money(c.task().budget.yuan()),
+            Cell::from(c.bids().len()),
+            Cell::from(c.teams().len()),
+            Cell::money(m.reserved.yuan()),
+            Cell::money(m.paid.yuan()),
+            Cell::money(m.recovered.yuan()),
+            Cell::money(m.released.yuan()),
+            Cell::money(m.escrow.yuan()),
+        ]);
     }
     t
 }

@@ -13,8 +13,7 @@ use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use cultivation::challenge_desk::{
-    CHALLENGE_REQUEST_COLLECTION, ChallengeCommand, challenge_step, load_challenge,
-    load_challenges,
+    CHALLENGE_REQUEST_COLLECTION, ChallengeCommand, challenge_step, load_challenge, load_challenges,
 };
 use cultivation::data_dir::set_ledger_date;
 use registry_model::EnterpriseId;
@@ -262,7 +261,9 @@ fn write(w: &WriteArgs, date: Option<NaiveDate>, command: ChallengeCommand) -> R
     {
         set_ledger_date(&mut book, d)?;
     }
-    crate::interrupt::note("the step is one transaction: if it had not returned, it was not written");
+    crate::interrupt::note(
+        "the step is one transaction: if it had not returned, it was not written",
+    );
     let panel = scenario_market::example::panel()?;
     let reply = challenge_step(&mut book, &w.request_id, command, &panel)?;
     if w.format == Format::Json {
