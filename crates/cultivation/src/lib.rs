@@ -54,6 +54,7 @@
 #![warn(missing_docs)]
 
 pub mod benefits;
+pub mod challenge_desk;
 pub mod cohort;
 pub mod compute;
 pub mod credit_books;

@@ -40,6 +40,7 @@
 
 pub mod atomic;
 pub mod cell;
+pub mod challenge;
 pub mod chart;
 pub mod compute;
 pub mod cycle;

@@ -5,6 +5,7 @@ use clap::ValueEnum;
 use compute_scheduler::PolicyKind;
 use registry_model::Year;
 
+pub mod challenge;
 pub mod compute;
 pub mod cycle;
 pub mod finance;

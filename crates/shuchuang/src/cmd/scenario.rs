@@ -6,7 +6,9 @@
 //! - `compare`: greedy, optimal and both stable matchings on the same instance, against the
 //!   optimum;
 //! - `catalogue`: first-purchase (首购首用) recognition decisions on applications, every
-//!   condition explained.
+//!   condition explained;
+//! - `challenge post|bid|award|milestone|show`: challenge tasks on the ledger (see
+//!   [`crate::cmd::challenge`]).
 //!
 //! The market is read from `--scenarios` and `--offers` (CSV, or TOML by extension) and
 //! optional `--capacities`, or is the crate's worked example (`--example`).
@@ -54,6 +56,9 @@ enum ScenarioCommand {
         after_help = "Examples:\n  shuchuang scenario catalogue --example\n  shuchuang scenario catalogue --applications applications.csv --rules rules.toml --format csv\n\nApplications: product,firm,name,category,scheme,applied,own_ip,domestic_first,\nthird_party_tested,no_major_incident,trl,first_sale,cumulative_sales_yuan. A fact left\nempty is missing (never false): the decision is then incomplete and names it."
     )]
     Catalogue(CatalogueArgs),
+    /// Challenge tasks (揭榜挂帅 / 赛马制): post, bid, award, milestone, show; paid through
+    /// the voucher ledger in the data directory.
+    Challenge(crate::cmd::challenge::ChallengeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +113,7 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
             Ok(scenarios_table(&m).print_in(a.format, lang())?)
         }
         ScenarioCommand::Match(a) => match_cmd(a),
+        ScenarioCommand::Challenge(a) => crate::cmd::challenge::run(a),
         ScenarioCommand::Compare(a) => {
             let m = market(&a)?;
             let g = Scoring::new(MatchConfig::embedded()?)?.candidates(&m);
