@@ -400,6 +400,9 @@ pub struct CycleOutcome {
     pub scenarios: ScenarioStep,
     /// Every program's year on the ledger after the cycle.
     pub vouchers: Vec<VoucherLine>,
+    /// The progress of the cycle's targets in the year, from the registry and the ledger
+    /// after the cycle.
+    pub targets: Vec<crate::targets::Progress>,
 }
 
 impl CycleOutcome {

@@ -19,7 +19,7 @@ use crate::names::Names;
 use crate::table::Table;
 
 /// The files of a report folder, in the order they are written.
-pub const REPORT_FILES: [&str; 22] = [
+pub const REPORT_FILES: [&str; 23] = [
     "tiers.csv",
     "changes.csv",
     "benefits.csv",
@@ -34,6 +34,7 @@ pub const REPORT_FILES: [&str; 22] = [
     "index_caict.csv",
     "index_cohort.csv",
     "scenario_matches.csv",
+    "targets.csv",
     "tiers.svg",
     "vouchers.svg",
     "clusters.svg",
@@ -105,6 +106,7 @@ pub fn write_folder(
         write_result_to(&i.cohort, Format::Csv, out).map(drop)
     })?;
     table_csv(dir, "scenario_matches.csv", table("scenario_matches.csv")?)?;
+    table_csv(dir, "targets.csv", table("targets.csv")?)?;
 
     let charts = super::charts::figures(outcome, lang, names)?;
     for c in &charts {
