@@ -13,6 +13,7 @@ use crate::error::{CultivationError, Result};
 use crate::observer::{Observer, StepDone};
 use crate::result::{CycleOutcome, VoucherLine};
 use crate::step::Step;
+use crate::targets::{self, TargetFile};
 use crate::{benefits, compute, finance_step, measure, registry, scenario_step, supervision};
 
 /// Firms in the synthetic cohort by default (assumed: a mid-sized city's registry).
@@ -58,6 +59,8 @@ pub struct CycleConfig {
     pub scenarios: ScenarioConfig,
     /// Application scenarios published in the year's opportunity list (step 6).
     pub market_scenarios: usize,
+    /// The targets the cycle reports progress on ([`TargetFile::shipped`] by default).
+    pub targets: TargetFile,
     /// For recovery tests: fail at the end of this step, after all its writes.
     pub fail_at_end_of: Option<Step>,
 }
@@ -74,6 +77,7 @@ impl CycleConfig {
             capacity_divisor: CAPACITY_DIVISOR_DEFAULT,
             scenarios: ScenarioConfig::shipped()?,
             market_scenarios: scenario_step::SCENARIOS_DEFAULT,
+            targets: TargetFile::shipped()?,
             fail_at_end_of: None,
         })
     }
@@ -150,7 +154,7 @@ fn fail_if(config: &CycleConfig, step: Step) -> Result<()> {
 }
 
 /// Runs one year: the registry, benefits, compute, supervision, the indices, the scenario
-/// market and the credit lines, telling
+/// market and the credit lines, then measures the progress of `config.targets`, telling
 /// `observer` as it goes. Every write carries an idempotency key derived from the year, the
 /// program and the firm (or the job), and the adjustment of a year is done once, so running
 /// the same year twice writes nothing the second time. A step that fails is named in the
@@ -250,6 +254,13 @@ pub fn run_cycle<J: Journal>(
     observer.step_done(StepDone::Finance(&finance_step));
 
     let vouchers = voucher_lines(book, year).map_err(|e| e.in_step(Step::Report, year))?;
+    // Measured from what the steps above wrote: the year's change log and the ledger.
+    let targets = registry_model::CriteriaBook::embedded()
+        .map_err(CultivationError::from)
+        .and_then(|criteria| {
+            targets::measure(&config.targets, year, &*store, &criteria, Some(&*book))
+        })
+        .map_err(|e| e.in_step(Step::Report, year))?;
     Ok(CycleOutcome {
         year,
         date,
@@ -261,6 +272,7 @@ pub fn run_cycle<J: Journal>(
         scenarios: scenario_step,
         finance: finance_step,
         vouchers,
+        targets,
     })
 }
 

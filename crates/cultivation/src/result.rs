@@ -405,6 +405,9 @@ pub struct CycleOutcome {
     pub finance: FinanceStep,
     /// Every program's year on the ledger after the cycle.
     pub vouchers: Vec<VoucherLine>,
+    /// The progress of the cycle's targets in the year, from the registry and the ledger
+    /// after the cycle.
+    pub targets: Vec<crate::targets::Progress>,
 }
 
 impl CycleOutcome {

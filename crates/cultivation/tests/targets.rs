@@ -117,6 +117,13 @@ source = "test"
     let file = TargetFile::from_toml_str(&text, "t.toml").unwrap();
     let book = CriteriaBook::embedded().unwrap();
     let p = measure(&file, y, &registry, &book, Some(&ledger)).unwrap();
+    // The cycle reports the shipped targets as measured on the stores it leaves behind.
+    let shipped = TargetFile::shipped().unwrap();
+    assert_eq!(year.targets.len(), shipped.targets.len());
+    assert_eq!(
+        year.targets,
+        measure(&shipped, y, &registry, &book, Some(&ledger)).unwrap()
+    );
 
     let adj = registry.adjustment(y).unwrap().unwrap();
     let tiered = adj.entries.iter().filter(|e| e.to.is_some()).count();
@@ -156,7 +163,8 @@ source = "test"
     assert!(fen > 0, "the cycle redeems vouchers");
 
     assert_eq!(p[4].measured, None);
-    assert!(p[4].basis.starts_with("not measured"));
+    assert_eq!(p[4].basis, cultivation::targets::EXTERNAL_BASIS);
+    assert!(p[4].basis.starts_with("external, not measured"));
     // A baseline year never adjusted: not measured, and the reason says so.
     assert_eq!(p[5].measured, None);
     assert!(

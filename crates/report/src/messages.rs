@@ -18,6 +18,18 @@ pub type Message = (&'static str, &'static str, &'static str);
 pub const MESSAGES: &[Message] = &[
     // Columns of the cycle's tables (the CSV columns).
     ("col.year", "Year", "年份"),
+    ("col.title", "Target", "目标"),
+    ("col.metric", "Metric", "指标"),
+    ("col.target", "Target value", "目标值"),
+    ("col.measured_in", "Measured in", "测算年份"),
+    ("col.measured", "Measured", "测算值"),
+    ("col.share_of_target", "Share of target", "完成比例"),
+    ("col.basis", "Basis", "依据"),
+    (
+        "col.firms_missing_facts",
+        "Firms lacking facts",
+        "缺少数据企业数",
+    ),
     ("col.untiered", "No tier", "未入层级"),
     ("col.tier", "Tier", "层级"),
     ("col.firms", "Firms", "企业数"),
@@ -271,8 +283,14 @@ pub const MESSAGES: &[Message] = &[
         "六、应用场景供需对接",
     ),
     ("sec.finance", "7. Credit lines (云量贷)", "七、云量贷"),
+    ("sec.targets", "Targets", "培育目标进展"),
     ("sec.appendix", "Appendix: tables", "附录：数据表"),
     // Sentences of the cycle, printed and in the report.
+    (
+        "cycle.targets_text",
+        "{targets} targets, measured in {year} from the registry and the ledger after the cycle: {measured} measured ({reached} reached), {external} external (not measured: neither the registry nor the ledger counts them), {unmeasured} not measurable in {year} (the basis column says why)",
+        "共 {targets} 项目标，按本周期后的培育库与券账本测算 {year} 年进展：已测算 {measured} 项（已达成 {reached} 项），外部指标 {external} 项（培育库与账本均无法统计，不予测算），{year} 年无法测算 {unmeasured} 项（原因见“依据”列）",
+    ),
     (
         "cycle.head",
         "shuchuang cycle {year}: data in {dir}",
@@ -532,6 +550,7 @@ pub const MESSAGES: &[Message] = &[
         "Scenario matches and bundles",
         "场景对接与配套券",
     ),
+    ("table.targets", "Targets and progress", "培育目标及进展"),
     ("table.per_program", "Per program", "分项目"),
     ("table.credit_lines", "Credit lines (云量贷)", "云量贷授信"),
     ("table.credit_reach", "Credit lines by tier", "云量贷分层级"),

@@ -4,6 +4,8 @@
 use cultivation::targets::Progress;
 
 use crate::cell::Cell;
+use crate::lang::Lang;
+use crate::messages::fill;
 use crate::table::Table;
 
 /// One row per target: what it asks, the figure measured, its share of the target, what the
@@ -41,4 +43,31 @@ pub fn targets_table(progress: &[Progress]) -> Table {
         ]);
     }
     t
+}
+
+/// One sentence on `progress` for people: how many targets were measured in the year, how
+/// many could not be (external, or lacking a year the registry adjusted or a ledger), and
+/// how many of the measured ones have been reached.
+pub fn targets_text(progress: &[Progress], year: registry_model::Year, lang: Lang) -> String {
+    let measured = progress.iter().filter(|p| p.measured.is_some()).count();
+    let external = progress
+        .iter()
+        .filter(|p| p.target.metric == cultivation::targets::Metric::External)
+        .count();
+    let reached = progress
+        .iter()
+        .filter(|p| p.measured.is_some_and(|m| m >= p.target.value))
+        .count();
+    fill(
+        "cycle.targets_text",
+        lang,
+        &[
+            ("targets", &progress.len()),
+            ("year", &year),
+            ("measured", &measured),
+            ("reached", &reached),
+            ("external", &external),
+            ("unmeasured", &(progress.len() - measured - external)),
+        ],
+    )
 }

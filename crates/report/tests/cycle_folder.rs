@@ -84,7 +84,7 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
         assert!(f.is_file(), "{} is written", f.display());
     }
     let (ca, cb) = (csvs(&a), csvs(&b));
-    assert_eq!(ca.len(), 16, "every CSV table of the folder");
+    assert_eq!(ca.len(), 17, "every CSV table of the folder");
     assert_eq!(ca.keys().collect::<Vec<_>>(), cb.keys().collect::<Vec<_>>());
     for (name, bytes) in &ca {
         assert!(bytes.len() > 20, "{name} has rows");
@@ -129,6 +129,108 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
     assert_eq!(matches.lines().count(), memory.scenarios.matches.len() + 1);
 }
 
+#[test]
+fn the_cycle_reports_the_shipped_targets_in_every_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outcome = memory_cycle();
+    let names = Names::shipped().unwrap();
+    let (en, zh) = (tmp.path().join("en"), tmp.path().join("zh"));
+    write_folder(&en, &outcome, Lang::En, &names).unwrap();
+    write_folder(&zh, &outcome, Lang::Zh, &names).unwrap();
+    let csv = std::fs::read_to_string(en.join("targets.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let head: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(
+        head,
+        [
+            "title",
+            "metric",
+            "region",
+            "year",
+            "target",
+            "unit",
+            "measured_in",
+            "measured",
+            "share_of_target",
+            "basis",
+            "firms_missing_facts",
+            "source"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    // One row per target of the shipped file, in file order.
+    let shipped = cultivation::targets::TargetFile::shipped().unwrap();
+    assert_eq!(rows.len(), shipped.targets.len());
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    for (row, t) in rows.iter().zip(&shipped.targets) {
+        assert_eq!(&row[col("metric")], t.metric.key());
+        assert_eq!(&row[col("measured_in")], "2025");
+        assert_eq!(&row[col("source")], t.source);
+        if t.metric == cultivation::targets::Metric::External {
+            assert_eq!(&row[col("measured")], "", "{row:?}");
+            assert!(
+                row[col("basis")].starts_with("external, not measured"),
+                "{row:?}"
+            );
+        }
+    }
+    // The data-element firms are counted from the change log the cycle wrote: the tiered
+    // firms of Shandong (37) classified as data-value innovators.
+    let data_element = outcome
+        .registry
+        .adjustment
+        .entries
+        .iter()
+        .filter(|e| e.to.is_some() && e.id.region().province_code() == "37")
+        .filter(|e| {
+            e.class
+                .innovation
+                .contains(&registry_model::criteria::InnovationType::DataValue)
+        })
+        .count();
+    let row = rows
+        .iter()
+        .find(|r| &r[col("metric")] == "data_element_firms")
+        .unwrap();
+    assert_eq!(row[col("measured")], data_element.to_string());
+    // Voucher spend is measured from the ledger the cycle wrote, not left out.
+    if let Some(row) = rows
+        .iter()
+        .find(|r| &r[col("metric")] == "voucher_spend_yuan")
+    {
+        assert!(row[col("basis")].starts_with("ledger:"), "{row:?}");
+    }
+    // The same table, section and sentence in both languages' documents.
+    let md = std::fs::read_to_string(en.join("summary.md")).unwrap();
+    assert!(
+        md.contains("## Targets") && md.contains("targets.csv"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("{} targets, measured in 2025", rows.len())),
+        "{md}"
+    );
+    let zh_md = std::fs::read_to_string(zh.join("summary.md")).unwrap();
+    assert!(
+        zh_md.contains("## 培育目标进展") && zh_md.contains("外部指标"),
+        "{zh_md}"
+    );
+    assert!(zh_md.contains("培育重点数据要素企业 100 家"), "{zh_md}");
+    for dir in [&en, &zh] {
+        let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        let doc = Html::parse_document(&html);
+        assert_eq!(
+            select(&doc, "section#targets table tbody tr").len(),
+            rows.len()
+        );
+        assert_eq!(select(&doc, "h3#table-targets").len(), 1);
+    }
+    assert_eq!(
+        std::fs::read(en.join("targets.csv")).unwrap(),
+        std::fs::read(zh.join("targets.csv")).unwrap()
+    );
+}
+
 fn select<'a>(doc: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
     doc.select(&Selector::parse(css).unwrap()).collect()
 }
@@ -153,7 +255,7 @@ fn index_html_is_one_self_contained_page_with_every_chart_and_table() {
             .iter()
             .filter_map(|a| a.value().attr("href").map(str::to_string))
             .collect();
-        assert_eq!(links.len(), 8, "{links:?}");
+        assert_eq!(links.len(), 9, "{links:?}");
         for href in &links {
             let id = href.trim_start_matches('#');
             assert_eq!(
@@ -173,9 +275,9 @@ fn index_html_is_one_self_contained_page_with_every_chart_and_table() {
         }
         // Every table of the folder is in the appendix, with a header row.
         let appendix = select(&doc, "section#tables h3");
-        assert_eq!(appendix.len(), 16);
+        assert_eq!(appendix.len(), 17);
         let heads = select(&doc, "section#tables table thead tr");
-        assert_eq!(heads.len(), 16);
+        assert_eq!(heads.len(), 17);
         let first_head = select(&doc, "section#tables th")[0]
             .text()
             .collect::<String>();

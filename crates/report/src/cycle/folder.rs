@@ -19,7 +19,7 @@ use crate::names::Names;
 use crate::table::Table;
 
 /// The files of a report folder, in the order they are written.
-pub const REPORT_FILES: [&str; 24] = [
+pub const REPORT_FILES: [&str; 25] = [
     "tiers.csv",
     "changes.csv",
     "benefits.csv",
@@ -36,6 +36,7 @@ pub const REPORT_FILES: [&str; 24] = [
     "scenario_matches.csv",
     "credit_lines.csv",
     "credit_reach.csv",
+    "targets.csv",
     "tiers.svg",
     "vouchers.svg",
     "clusters.svg",
@@ -109,6 +110,7 @@ pub fn write_folder(
     table_csv(dir, "scenario_matches.csv", table("scenario_matches.csv")?)?;
     serialized(dir, "credit_lines.csv", &outcome.finance.lines)?;
     serialized(dir, "credit_reach.csv", &outcome.finance.reach)?;
+    table_csv(dir, "targets.csv", table("targets.csv")?)?;
 
     let charts = super::charts::figures(outcome, lang, names)?;
     for c in &charts {

@@ -25,13 +25,14 @@ use crate::names::Names;
 use crate::number::thousands;
 use crate::scenario::{kind_table, scenarios_text};
 use crate::table::Table;
+use crate::targets::{targets_table, targets_text};
 
 /// Rows of a table the page shows before its note; every row is in the CSV and the
 /// workbook.
 pub const HTML_ROWS_SHOWN: usize = 50;
 
 /// The sections of the page: message key and anchor.
-pub const SECTIONS: [(&str, &str); 8] = [
+pub const SECTIONS: [(&str, &str); 9] = [
     ("sec.registry", "registry"),
     ("sec.benefits", "benefits"),
     ("sec.compute", "compute"),
@@ -39,6 +40,7 @@ pub const SECTIONS: [(&str, &str); 8] = [
     ("sec.index", "index"),
     ("sec.scenarios", "scenarios"),
     ("sec.finance", "finance"),
+    ("sec.targets", "targets"),
     ("sec.appendix", "tables"),
 ];
 
@@ -271,6 +273,15 @@ pub fn page(
         let reach = reach_table(&f.reach, lang, names);
         let _ = html_table(&mut out, &reach, lang, &col, usize::MAX, None);
     }
+    out.push_str("</section>\n");
+
+    open(&mut out, "sec.targets");
+    para(
+        &mut out,
+        &capitalised(&targets_text(&o.targets, o.year, lang)),
+    );
+    let targets = targets_table(&o.targets);
+    let _ = html_table(&mut out, &targets, lang, &col, usize::MAX, None);
     out.push_str("</section>\n");
 
     let _ = writeln!(

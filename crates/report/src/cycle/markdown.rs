@@ -16,6 +16,7 @@ use crate::messages::{fill, labelled, text};
 use crate::names::Names;
 use crate::scenario::{kind_table, scenarios_text};
 use crate::table::Table;
+use crate::targets::{targets_table, targets_text};
 
 /// A table as Markdown, headings in `lang`, numbers right-aligned.
 pub fn markdown_table(t: &Table, lang: Lang, heading: &dyn Fn(&str) -> String) -> String {
@@ -172,7 +173,17 @@ fn write_summary(
         let reach = reach_table(&f.reach, lang, names);
         writeln!(md, "{}", markdown_table(&reach, lang, &col))?;
     }
-    Ok(())
+    section(md, "sec.targets", "targets.csv")?;
+    writeln!(
+        md,
+        "{}\n",
+        capitalised(&targets_text(&o.targets, o.year, lang))
+    )?;
+    writeln!(
+        md,
+        "{}",
+        markdown_table(&targets_table(&o.targets), lang, &col)
+    )
 }
 
 /// A sentence with its first letter upper-cased (the printed steps start lower-case after

@@ -22,6 +22,7 @@ use crate::names::{Kind, Names};
 use crate::registry::change_log_table;
 use crate::scenario::cycle_matches_table;
 use crate::table::Table;
+use crate::targets::targets_table;
 
 /// Decimals shown to people for the measured numbers of the cycle's tables (shares,
 /// indices); the workbook keeps full precision.
@@ -301,6 +302,12 @@ pub fn tables(outcome: &CycleOutcome, names: &Names) -> Result<Vec<CycleTable>> 
             "table.credit_reach",
             "sec.finance",
             credit_reach,
+        ),
+        entry(
+            "targets.csv",
+            "table.targets",
+            "sec.targets",
+            targets_table(&outcome.targets),
         ),
     ])
 }
