@@ -169,7 +169,12 @@ fn a_repeat_writes_nothing_and_a_failed_step_is_completed_by_a_rerun() {
     // 2026 fails at the end of step 2, then of step 3, then of step 6 (scenarios), then of
     // step 7 (the credit lines); each failure names the step and says that a rerun completes
     // it; the committed groups stay.
-    for step in [Step::Benefits, Step::Compute, Step::Scenarios, Step::Finance] {
+    for step in [
+        Step::Benefits,
+        Step::Compute,
+        Step::Scenarios,
+        Step::Finance,
+    ] {
         let mut failing = c26.clone();
         failing.fail_at_end_of = Some(step);
         let e = memory_year(&mut registry, &mut ledger, &mut cohort, &failing).unwrap_err();

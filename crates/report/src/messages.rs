@@ -55,7 +55,7 @@ pub const MESSAGES: &[Message] = &[
     ("col.scenario", "Scenario", "应用场景"),
     ("col.owner_type", "Owner type", "场景方类型"),
     ("col.offer", "Offer", "供给"),
-    ("col.score", "Score", "匹配得分"),
+    ("col.score", "Score", "得分"),
     ("col.matches", "Matches", "匹配数"),
     (
         "col.compute_yuan",
@@ -177,7 +177,6 @@ pub const MESSAGES: &[Message] = &[
     ("col.pending", "Pending", "待补充数据"),
     ("col.idle", "Idle", "空闲率"),
     ("col.cost", "Cost", "费用"),
-    ("col.score", "Score", "评分"),
     ("col.pd", "Probability of default", "违约概率"),
     (
         "col.spend_yuan",
