@@ -97,7 +97,7 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
     let md = std::fs::read_to_string(a.join("summary.md")).unwrap();
     assert!(md.contains("## 3. Compute") && md.contains("100 firms in the registry"));
     assert!(
-        md.contains("## 6. Credit lines (云量贷)")
+        md.contains("## 7. Credit lines (云量贷)")
             && md.contains("firms with verified compute spend"),
         "{md}"
     );
@@ -109,7 +109,7 @@ fn memory_and_sqlite_cycles_write_the_same_csv_files_in_every_language() {
     assert!(
         zh.contains("## 三、算力调度与算力券")
             && zh.contains("潜力型")
-            && zh.contains("## 六、云量贷"),
+            && zh.contains("## 七、云量贷"),
         "{zh}"
     );
     assert!(zh.contains("万"), "amounts in 万 or 亿: {zh}");
