@@ -161,7 +161,31 @@ impl FrameworkCols {
 }
 
 impl ObservationCols<'_> {
-    /// The columns copied out of Python's buffers.
+    /// Borrows the buffers, so they can be read without the GIL.
+    pub fn raw(&self) -> RawObservations<'_> {
+        RawObservations {
+            leaf_codes: self.leaf_codes.as_bytes(),
+            leaf_names: &self.leaf_names,
+            unit_codes: self.unit_codes.as_bytes(),
+            unit_names: &self.unit_names,
+            year: self.year.as_bytes(),
+            value: self.value.as_bytes(),
+        }
+    }
+}
+
+/// The observations' buffers, borrowed from Python's objects (which the caller keeps alive).
+pub struct RawObservations<'a> {
+    leaf_codes: &'a [u8],
+    leaf_names: &'a [String],
+    unit_codes: &'a [u8],
+    unit_names: &'a [String],
+    year: &'a [u8],
+    value: &'a [u8],
+}
+
+impl RawObservations<'_> {
+    /// The columns decoded from the buffers.
     pub fn take(&self) -> Result<Observations, IndexError> {
         let bad = |name: &str| {
             IndexError::Options(format!(
@@ -169,12 +193,12 @@ impl ObservationCols<'_> {
             ))
         };
         let obs = Observations {
-            leaf_codes: i64s(self.leaf_codes.as_bytes()).ok_or_else(|| bad("leaf"))?,
-            leaf_names: self.leaf_names.clone(),
-            unit_codes: i64s(self.unit_codes.as_bytes()).ok_or_else(|| bad("unit"))?,
-            unit_names: self.unit_names.clone(),
-            year: f64s(self.year.as_bytes()).ok_or_else(|| bad("year"))?,
-            value: f64s(self.value.as_bytes()).ok_or_else(|| bad("value"))?,
+            leaf_codes: i64s(self.leaf_codes).ok_or_else(|| bad("leaf"))?,
+            leaf_names: self.leaf_names.to_vec(),
+            unit_codes: i64s(self.unit_codes).ok_or_else(|| bad("unit"))?,
+            unit_names: self.unit_names.to_vec(),
+            year: f64s(self.year).ok_or_else(|| bad("year"))?,
+            value: f64s(self.value).ok_or_else(|| bad("value"))?,
         };
         equal_lengths(
             "observations",

@@ -223,9 +223,12 @@ fn detached<T: Send>(
     published: Option<&PublishedCols>,
     work: impl FnOnce(Loaded) -> Result<T, IndexError> + Send,
 ) -> PyResult<T> {
-    let obs = obs.take().map_err(value_error)?;
-    py.detach(|| load(setup, fw, &obs, published).and_then(work))
-        .map_err(value_error)
+    let raw = obs.raw();
+    py.detach(|| {
+        let obs = raw.take()?;
+        load(setup, fw, &obs, published).and_then(work)
+    })
+    .map_err(value_error)
 }
 
 /// `compute`: every node (or the chosen ones), unit and year.
