@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::csv_in::{Table, cell};
 use crate::error::{IndexError, Result};
 pub use crate::node::{Direction, Node, NodeSpec};
+use crate::targets;
 pub use crate::year::Year;
 
 /// Nodes accepted in one framework (the CAICT system has 44); a bound against runaway input.
@@ -50,7 +51,7 @@ impl TryFrom<Vec<NodeSpec>> for Framework {
     }
 }
 
-const FRAMEWORK_COLUMNS: &str = "id,parent,level,name_zh,name_en,weight,direction,unit,latest_year";
+const FRAMEWORK_COLUMNS: &str = "id,parent,level,name_zh,name_en,weight,direction,unit,latest_year[,target,goalpost_lower,goalpost_upper]";
 
 impl Framework {
     /// Reads a framework from CSV with the header
@@ -71,6 +72,7 @@ impl Framework {
         let (c_level, c_zh, c_en) = (col("level"), col("name_zh"), col("name_en"));
         let (c_weight, c_dir, c_unit) = (col("weight"), col("direction"), col("unit"));
         let c_latest = col("latest_year");
+        let c_targets = [col("target"), col("goalpost_lower"), col("goalpost_upper")];
 
         let mut specs = Vec::new();
         let mut lines = Vec::new();
@@ -103,6 +105,7 @@ impl Framework {
                     ));
                 }
             };
+            let (target, goalposts) = targets::read_cells(record, c_targets, source_name, line)?;
             specs.push(NodeSpec {
                 id: id.to_string(),
                 parent: (!parent.is_empty()).then(|| parent.to_string()),
@@ -118,6 +121,8 @@ impl Framework {
                         IndexError::invalid(source_name, line, "latest_year", s, "not a year")
                     })?),
                 },
+                target,
+                goalposts,
             });
             lines.push(line);
             Ok(())
@@ -325,6 +330,7 @@ impl Framework {
                 ));
             }
         }
+        targets::check_on_leaves(&specs, &children, source_name, line_of)?;
         // Weights, renormalised per sibling group.
         let mut weight = vec![1.0; specs.len()];
         for (p, kids) in children.iter().enumerate() {
@@ -558,21 +564,40 @@ impl Framework {
     pub fn write_csv<W: Write>(&self, writer: W) -> Result<()> {
         let mut w = csv::Writer::from_writer(writer);
         let err = |e: csv::Error| IndexError::csv("framework output", &e);
-        w.write_record(FRAMEWORK_COLUMNS.split(',')).map_err(err)?;
+        // The target columns only when a node has one, so a framework without stays in the
+        // nine-column format older readers know.
+        let with_targets = self
+            .nodes
+            .iter()
+            .any(|n| n.spec.target.is_some() || n.spec.goalposts.is_some());
+        let mut header: Vec<&str> = FRAMEWORK_COLUMNS
+            .split(['[', ']', ','])
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !with_targets {
+            header.truncate(9);
+        }
+        w.write_record(&header).map_err(err)?;
+        let opt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
         for n in &self.nodes {
             let s = &n.spec;
-            w.write_record([
-                s.id.as_str(),
-                s.parent.as_deref().unwrap_or(""),
-                &n.depth.to_string(),
-                &s.name_zh,
-                &s.name_en,
-                &s.weight.map(|x| x.to_string()).unwrap_or_default(),
-                s.direction.as_csv(),
-                &s.unit,
-                &s.latest_year.map(|y| y.to_string()).unwrap_or_default(),
-            ])
-            .map_err(err)?;
+            let mut row = vec![
+                s.id.clone(),
+                s.parent.clone().unwrap_or_default(),
+                n.depth.to_string(),
+                s.name_zh.clone(),
+                s.name_en.clone(),
+                opt(s.weight),
+                s.direction.as_csv().to_string(),
+                s.unit.clone(),
+                s.latest_year.map(|y| y.to_string()).unwrap_or_default(),
+            ];
+            if with_targets {
+                row.push(opt(s.target));
+                row.push(opt(s.goalposts.map(|g| g.lower)));
+                row.push(opt(s.goalposts.map(|g| g.upper)));
+            }
+            w.write_record(&row).map_err(err)?;
         }
         w.flush().map_err(|e| IndexError::Csv {
             source_name: "framework output".into(),

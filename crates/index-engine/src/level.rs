@@ -1,15 +1,16 @@
 //! Level methods: compare units within a year. Each leaf's (filled) values are normalised
 //! across the units of each year, then aggregated up the tree with the weights.
 //!
-//! - [`Normalisation::MinMax`]: `100·(x − min)/(max − min)` (with geometric aggregation
-//!   `1 + 99·(x − min)/(max − min)`, so no score is 0); every unit scores the middle of the
-//!   scale when all units have the same value.
-//! - [`Normalisation::ZScore`]: `(x − mean)/sd` (population sd); 0 when sd is 0. Only with
-//!   arithmetic aggregation (z-scores can be negative).
+//! - Normalisations (formulas and sources in [`Normalisation`]'s module): every one but the
+//!   z-score gives a position `r` in [0, 1] and the score `100·r` (with geometric aggregation
+//!   `1 + 99·r`, so no score is 0), e.g. min-max `r = (x − min)/(max − min)`; every unit
+//!   scores the middle of the scale when a leaf-year has no spread. The z-score is
+//!   `(x − mean)/sd` (population sd), 0 when sd is 0, only with arithmetic aggregation
+//!   (z-scores can be negative).
 //! - [`Aggregation::Arithmetic`]: `Σ w_i·s_i / Σ w_i`; [`Aggregation::Geometric`]:
 //!   `exp(Σ w_i·ln s_i / Σ w_i)`, over the children with a score that year.
 //! - Direction −1: a node's own score stays "more is more"; it enters its parent mirrored
-//!   (`100 − s` on the min-max scale, `101 − s` on the geometric scale, `−s` for z-scores).
+//!   (`100 − s` on the 0–100 scale, `101 − s` on the geometric scale, `−s` for z-scores).
 //!
 //! The result's `index` is the score; `growth` is empty; `contribution` (arithmetic only) is
 //! the renormalised weight × the entering score, so a parent's score is the sum of its
@@ -25,17 +26,7 @@ use crate::fill::FilledPanel;
 use crate::framework::{Direction, Framework};
 use crate::growth::leaf_estimate;
 use crate::method::{Method, UnitOutput};
-
-/// How leaf values are put on a common scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[serde(rename_all = "kebab-case")]
-pub enum Normalisation {
-    /// Min-max onto [0, 100] (or [1, 100] for geometric aggregation).
-    MinMax,
-    /// Standard scores.
-    ZScore,
-}
+use crate::normalise::{Normalisation, Scales};
 
 /// How scores are combined into a parent's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,64 +48,16 @@ pub struct Level {
     pub aggregation: Aggregation,
 }
 
-/// Per leaf and year, the normalisation's location and scale across units.
+/// Per leaf and year, the normalisation's rule across units, and the score scale.
 #[derive(Debug, Clone, Default)]
 pub struct LevelPrepared {
-    /// `[leaf][t]`: score = lo + span·((x/pre − shift)/div), or `flat` when `div` is not > 0.
-    params: Vec<Scale>,
+    scales: Scales,
     lo: f64,
     span: f64,
     /// Score when the spread is 0.
     flat: f64,
-    /// Mirror for direction −1: entering = mirror − s (min-max), or −s (z-score, mirror 0).
+    /// Mirror for direction −1: entering = mirror − s (0–100 scales), or −s (z-score, mirror 0).
     mirror: f64,
-}
-
-/// One leaf-year's normalisation, in a form that cannot overflow for any finite values ≥ 0:
-/// min-max divides `x − min` by the range (a ratio in [0, 1]); z-scores are computed on the
-/// values divided by the largest one.
-#[derive(Debug, Clone, Copy, Default)]
-struct Scale {
-    pre: f64,
-    shift: f64,
-    div: f64,
-}
-
-impl Scale {
-    fn min_max(xs: impl Iterator<Item = f64>) -> Self {
-        let (mut mn, mut mx) = (f64::INFINITY, f64::NEG_INFINITY);
-        for x in xs {
-            mn = mn.min(x);
-            mx = mx.max(x);
-        }
-        // Values are ≥ 0 and finite, so the range is finite.
-        Self {
-            pre: 1.0,
-            shift: mn,
-            div: mx - mn,
-        }
-    }
-
-    fn z_score(xs: &[f64]) -> Self {
-        let m = xs.iter().fold(0.0f64, |m, &x| m.max(x.abs()));
-        if xs.is_empty() || m == 0.0 {
-            return Self::default();
-        }
-        let n = xs.len() as f64;
-        let mean = xs.iter().map(|&x| x / m).sum::<f64>() / n;
-        let sq: f64 = xs.iter().map(|&x| (x / m - mean) * (x / m - mean)).sum();
-        Self {
-            pre: m,
-            shift: mean,
-            div: (sq / n).sqrt(),
-        }
-    }
-
-    /// The normalised position of `x`, or `None` when the spread is 0 (every unit equal).
-    fn position(self, x: f64) -> Option<f64> {
-        let r = (x / self.pre - self.shift) / self.div;
-        (self.div > 0.0 && r.is_finite()).then_some(r)
-    }
 }
 
 /// Weight-independent inputs of one unit: per leaf and year the score and whether the value
@@ -130,10 +73,7 @@ impl Method for Level {
     type UnitInput = LevelUnit;
 
     fn name(&self) -> String {
-        let n = match self.normalisation {
-            Normalisation::MinMax => "min-max",
-            Normalisation::ZScore => "z-score",
-        };
+        let n = self.normalisation.as_str();
         let a = match self.aggregation {
             Aggregation::Arithmetic => "arithmetic",
             Aggregation::Geometric => "geometric",
@@ -144,20 +84,18 @@ impl Method for Level {
     fn contributions(&self) -> Contributions {
         match (self.aggregation, self.normalisation) {
             (Aggregation::Geometric, _) => Contributions::None,
-            (Aggregation::Arithmetic, Normalisation::MinMax) => {
-                Contributions::OfScore { mirror: 100.0 }
-            }
             (Aggregation::Arithmetic, Normalisation::ZScore) => {
                 Contributions::OfScore { mirror: 0.0 }
             }
+            (Aggregation::Arithmetic, _) => Contributions::OfScore { mirror: 100.0 },
         }
     }
 
-    fn prepare(&self, _framework: &Framework, filled: &FilledPanel) -> Result<LevelPrepared> {
+    fn prepare(&self, framework: &Framework, filled: &FilledPanel) -> Result<LevelPrepared> {
         if self.normalisation == Normalisation::ZScore && self.aggregation == Aggregation::Geometric
         {
             return Err(IndexError::Options(
-                "geometric aggregation needs positive scores; use min-max normalisation with it"
+                "geometric aggregation needs positive scores; use min-max or another normalisation onto 0–100 with it"
                     .into(),
             ));
         }
@@ -165,31 +103,14 @@ impl Method for Level {
             Aggregation::Arithmetic => (0.0, 100.0),
             Aggregation::Geometric => (1.0, 100.0),
         };
-        let t_len = filled.n_years();
-        let n_units = filled.units().len();
-        let values = filled.values();
-        let mut params = Vec::with_capacity(filled.leaf_ids().len() * t_len);
-        let mut xs = Vec::with_capacity(n_units);
-        for l in 0..filled.leaf_ids().len() {
-            for t in 0..t_len {
-                xs.clear();
-                xs.extend(
-                    (0..n_units)
-                        .map(|u| values[(l * n_units + u) * t_len + t])
-                        .filter(|x| !x.is_nan()),
-                );
-                params.push(match self.normalisation {
-                    Normalisation::MinMax => Scale::min_max(xs.iter().copied()),
-                    Normalisation::ZScore => Scale::z_score(&xs),
-                });
-            }
-        }
-        let (lo, span, flat, mirror) = match self.normalisation {
-            Normalisation::MinMax => (lo, hi - lo, (lo + hi) / 2.0, lo + hi),
-            Normalisation::ZScore => (0.0, 1.0, 0.0, 0.0),
+        let scales = Scales::new(self.normalisation, framework, filled)?;
+        let (lo, span, flat, mirror) = if self.normalisation.on_fixed_scale() {
+            (lo, hi - lo, (lo + hi) / 2.0, lo + hi)
+        } else {
+            (0.0, 1.0, 0.0, 0.0)
         };
         Ok(LevelPrepared {
-            params,
+            scales,
             lo,
             span,
             flat,
@@ -208,7 +129,7 @@ impl Method for Level {
         let n_leaves = filled.leaf_ids().len();
         let n_units = filled.units().len();
         let latest = framework.latest_positions(filled.base_year());
-        if unit >= n_units || latest.len() != n_leaves || p.params.len() != n_leaves * t_len {
+        if unit >= n_units || latest.len() != n_leaves || !p.scales.covers(n_leaves * t_len) {
             // Empty inputs, which `evaluate` answers with no figures.
             return LevelUnit::default();
         }
@@ -221,7 +142,7 @@ impl Method for Level {
                 if x.is_nan() {
                     continue;
                 }
-                score[l * t_len + t] = match p.params[l * t_len + t].position(x) {
+                score[l * t_len + t] = match p.scales.position(l * t_len + t, x) {
                     Some(r) => p.lo + p.span * r,
                     None => p.flat,
                 };

@@ -62,11 +62,13 @@ mod level;
 mod method;
 mod nan_serde;
 mod node;
+mod normalise;
 mod overlay;
 mod panel;
 mod published_chain;
 mod result;
 mod source;
+mod targets;
 mod tree;
 mod year;
 
@@ -87,9 +89,10 @@ pub use fill::{
 };
 pub use framework::{Framework, MAX_DEPTH, MAX_NODES};
 pub use growth::{chain_factor, symmetric_growth};
-pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, Normalisation};
+pub use level::{Aggregation, Level, LevelPrepared, LevelUnit};
 pub use method::{Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
 pub use node::{Direction, Node, NodeSpec};
+pub use normalise::Normalisation;
 pub use overlay::Overlay;
 pub use panel::{MAX_CELLS, MAX_OBSERVATIONS, MAX_YEARS, Observation, Panel, PanelBuilder};
 pub use published::{
@@ -98,6 +101,7 @@ pub use published::{
 pub use published_chain::{PublishedChain, PublishedPrepared, PublishedUnit};
 pub use result::{Cell, IndexResult, Row};
 pub use source::Source;
+pub use targets::{Goalposts, TARGET_COLUMNS};
 pub use year::Year;
 
 use serde::{Deserialize, Serialize};

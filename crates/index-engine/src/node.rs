@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::targets::Goalposts;
 use crate::year::Year;
 
 /// Whether more of an indicator is better (growth enters the parent as is) or worse
@@ -69,6 +70,12 @@ pub struct NodeSpec {
     /// `estimated_share` whatever its flag. `None`: not recorded.
     #[serde(default)]
     pub latest_year: Option<Year>,
+    /// The value to reach (leaves only), for the distance-to-target normalisation.
+    #[serde(default)]
+    pub target: Option<f64>,
+    /// Fixed low and high values (leaves only), for the goalposts normalisation.
+    #[serde(default)]
+    pub goalposts: Option<Goalposts>,
 }
 
 impl NodeSpec {
@@ -84,6 +91,8 @@ impl NodeSpec {
             direction: Direction::HigherIsBetter,
             unit: String::new(),
             latest_year: None,
+            target: None,
+            goalposts: None,
         }
     }
 
@@ -121,6 +130,20 @@ impl NodeSpec {
     #[must_use]
     pub fn unit(mut self, unit: impl Into<String>) -> Self {
         self.unit = unit.into();
+        self
+    }
+
+    /// Sets the target value (leaves only; see [`crate::Normalisation::DistanceToTarget`]).
+    #[must_use]
+    pub fn target(mut self, target: f64) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    /// Sets the goalposts (leaves only; see [`crate::Normalisation::Goalposts`]).
+    #[must_use]
+    pub fn goalposts(mut self, lower: f64, upper: f64) -> Self {
+        self.goalposts = Some(Goalposts { lower, upper });
         self
     }
 

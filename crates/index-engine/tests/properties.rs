@@ -369,9 +369,27 @@ proptest! {
             results.push(compute_published(&fw, &panel, &published, &always, &opts).unwrap());
         }
         let filled = ComputeOptions::default().fill(&panel).unwrap();
-        for normalisation in [Normalisation::MinMax, Normalisation::ZScore] {
-            let level = Level { normalisation, aggregation: Aggregation::Arithmetic };
-            results.push(compute_with(&level, &fw, &filled, None).unwrap());
+        // Targets and goalposts at the ends of the range, where a careless difference
+        // would overflow.
+        let with_targets = Framework::from_nodes(
+            fw.nodes()
+                .iter()
+                .map(|n| match n.leaf {
+                    Some(l) if l % 2 == 0 => n.spec.clone().target(f64::MAX).goalposts(0.0, f64::MAX),
+                    Some(_) => n.spec.clone().target(0.0).goalposts(f64::MIN_POSITIVE, 1e-300),
+                    None => n.spec.clone(),
+                })
+                .collect(),
+        )
+        .unwrap();
+        for normalisation in Normalisation::ALL {
+            for aggregation in [Aggregation::Arithmetic, Aggregation::Geometric] {
+                if !normalisation.on_fixed_scale() && aggregation == Aggregation::Geometric {
+                    continue;
+                }
+                let level = Level { normalisation, aggregation };
+                results.push(compute_with(&level, &with_targets, &filled, None).unwrap());
+            }
         }
         for r in &results {
             for row in r.rows() {

@@ -55,20 +55,16 @@ pub fn change_log_table(
         if !all && e.change == Change::NotAdmitted {
             continue;
         }
-        t.push([
+        let mut row = vec![
             Cell::from(e.id.to_string()),
             Cell::from(names(&e.id)),
             Cell::from(tier_key(e.from)),
             Cell::from(tier_key(e.to)),
-            Cell::from(digital_class(&e.class)),
-            Cell::from(innovation(&e.class)),
-            Cell::from(e.change.key()),
-            Cell::from(e.grace),
-            Cell::from(e.borderline),
-            Cell::from(e.stage.map_or_else(String::new, |s| s.key().to_string())),
-            Cell::from(e.reasons.join("; ")),
-            Cell::from(e.missing.join("; ")),
-        ]);
+        ];
+        row.extend(standing_cells(e));
+        row.push(Cell::from(e.reasons.join("; ")));
+        row.push(Cell::from(e.missing.join("; ")));
+        t.push(row);
     }
     t
 }
@@ -273,12 +269,21 @@ pub const LIST_COLUMNS: [&str; 10] = [
 ];
 
 /// One row of `registry list`: a firm and its change-log entry of the year.
-pub fn list_row(f: &Enterprise, e: &ChangeEntry) -> [Cell; 10] {
-    [
+pub fn list_row(f: &Enterprise, e: &ChangeEntry) -> Vec<Cell> {
+    let mut row = vec![
         Cell::from(f.id.to_string()),
         Cell::from(f.name.as_str()),
         Cell::from(f.region().province_name_zh().unwrap_or("")),
         Cell::from(tier_key(e.to)),
+    ];
+    row.extend(standing_cells(e));
+    row
+}
+
+/// A change-log entry's class and standing, as `registry list` and the change log show them:
+/// digital class, innovation, change, grace, borderline, stage.
+fn standing_cells(e: &ChangeEntry) -> [Cell; 6] {
+    [
         Cell::from(digital_class(&e.class)),
         Cell::from(innovation(&e.class)),
         Cell::from(e.change.key()),

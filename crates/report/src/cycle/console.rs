@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use cultivation::StepDone;
 use cultivation::finance_step::{FinanceSummary, ReachLine};
 use cultivation::result::{
     BenefitSummary, ClusterLine, ComputeSummary, IndexSummary, RegistrySummary, SupervisionSummary,
 };
+use cultivation::{Step, StepDone};
 use registry_model::{Adjustment, Tier};
 
+use super::step_mark;
 use crate::cell::{Cell, Term};
 use crate::error::Result;
 use crate::format::Format;
@@ -66,20 +67,32 @@ impl Console {
             StepDone::Compute(c) => self.compute(out, &c.summary, &c.clusters),
             StepDone::Supervision(s) => Ok(writeln!(
                 out,
-                "\n[4] {}",
+                "\n{} {}",
+                step_mark(Step::Supervision),
                 supervision_text(&s.summary, lang)
             )?),
             StepDone::Index(i) => Ok(writeln!(
                 out,
-                "\n[5] {}",
+                "\n{} {}",
+                step_mark(Step::Index),
                 index_text(&i.summary, lang, &self.names)
             )?),
             StepDone::Scenarios(s) => {
-                writeln!(out, "\n[6] {}", scenarios_text(&s.summary, lang))?;
+                writeln!(
+                    out,
+                    "\n{} {}",
+                    step_mark(Step::Scenarios),
+                    scenarios_text(&s.summary, lang)
+                )?;
                 kind_table(&s.summary, &self.names).write_in(Format::Table, lang, out)
             }
             StepDone::Finance(f) => {
-                writeln!(out, "\n[7] {}", finance_text(&f.summary, lang))?;
+                writeln!(
+                    out,
+                    "\n{} {}",
+                    step_mark(Step::Finance),
+                    finance_text(&f.summary, lang)
+                )?;
                 if !f.summary.not_run.is_empty() {
                     return Ok(());
                 }
@@ -93,7 +106,12 @@ impl Console {
 
     fn registry(&self, out: &mut dyn Write, r: &RegistrySummary, adj: &Adjustment) -> Result<()> {
         let lang = self.lang;
-        writeln!(out, "\n[1] {}", registry_head(r, adj, lang))?;
+        writeln!(
+            out,
+            "\n{} {}",
+            step_mark(Step::Registry),
+            registry_head(r, adj, lang)
+        )?;
         tier_table(r, &self.names).write_in(Format::Table, lang, out)?;
         let mut c = change_table(r, &self.names);
         c.push([
@@ -108,7 +126,12 @@ impl Console {
     }
 
     fn benefits(&self, out: &mut dyn Write, b: &BenefitSummary) -> Result<()> {
-        writeln!(out, "\n[2] {}", benefits_text(b, self.lang))?;
+        writeln!(
+            out,
+            "\n{} {}",
+            step_mark(Step::Benefits),
+            benefits_text(b, self.lang)
+        )?;
         program_table(b, self.lang, &self.names).write_in(Format::Table, self.lang, out)
     }
 
@@ -119,7 +142,12 @@ impl Console {
         clusters: &[ClusterLine],
     ) -> Result<()> {
         let lang = self.lang;
-        writeln!(out, "\n[3] {}", compute_text(c, lang))?;
+        writeln!(
+            out,
+            "\n{} {}",
+            step_mark(Step::Compute),
+            compute_text(c, lang)
+        )?;
         let mut t = Table::new(["cluster", "jobs", "utilisation", "idle", "cost", "subsidy"]);
         for l in clusters {
             t.push([

@@ -171,7 +171,7 @@ pub fn page(
         let _ = writeln!(
             out,
             "<li><a href=\"#{id}\">{}</a></li>",
-            escape(text(key, lang))
+            escape(&super::section_title(key, lang))
         );
     }
     out.push_str("</ol>\n</nav>\n<main>\n");
@@ -180,7 +180,7 @@ pub fn page(
         let _ = writeln!(
             out,
             "<section id=\"{id}\">\n<h2>{}</h2>",
-            escape(text(key, lang))
+            escape(&super::section_title(key, lang))
         );
         let files: Vec<String> = tables
             .iter()

@@ -12,7 +12,7 @@ use super::console::{
 };
 use crate::cell::Cell;
 use crate::lang::Lang;
-use crate::messages::{fill, labelled, text};
+use crate::messages::{fill, labelled};
 use crate::names::Names;
 use crate::scenario::{kind_table, scenarios_text};
 use crate::table::Table;
@@ -98,7 +98,7 @@ fn write_summary(
     writeln!(md, "{}\n", fill("doc.lead", lang, &[("date", &o.date)]))?;
     let section = |md: &mut String, key: &str, csvs: &str| {
         let list = labelled("doc.files", &files(key, charts, csvs), lang);
-        writeln!(md, "## {}\n\n{list}\n", text(key, lang))
+        writeln!(md, "## {}\n\n{list}\n", super::section_title(key, lang))
     };
     section(md, "sec.registry", "tiers.csv, changes.csv")?;
     writeln!(md, "{}\n", registry_text(r, o.year, lang))?;

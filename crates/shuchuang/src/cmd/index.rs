@@ -105,9 +105,13 @@ struct DataArgs {
     /// Index method.
     #[arg(long, value_enum, default_value = "chain")]
     method: MethodArg,
-    /// Normalisation of the level method.
+    /// Normalisation of the level method (formulas and sources: docs/index-engine.md).
     #[arg(long, value_enum, default_value = "min-max")]
     normalise: Normalisation,
+    /// Targets and goalposts per indicator (CSV `id,target,goalpost_lower,goalpost_upper`)
+    /// in place of framework.csv's, for `--normalise distance-to-target|goalposts`.
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
     /// Aggregation of the level method.
     #[arg(long, value_enum, default_value = "arithmetic")]
     aggregate: Aggregation,
@@ -274,12 +278,14 @@ fn open(path: &Path) -> Result<BufReader<File>> {
     Ok(BufReader::with_capacity(1 << 16, f))
 }
 
-fn read_framework(dir: &Path) -> Result<Framework> {
-    let path = dir.join("framework.csv");
-    Ok(Framework::read_csv(
-        open(&path)?,
-        &path.display().to_string(),
-    )?)
+/// DIR/framework.csv, with the targets and goalposts of `--targets` when given.
+fn read_framework(data: &DataArgs) -> Result<Framework> {
+    let path = data.dir.join("framework.csv");
+    let fw = Framework::read_csv(open(&path)?, &path.display().to_string())?;
+    Ok(match &data.targets {
+        Some(t) => fw.with_targets_csv(open(t)?, &t.display().to_string())?,
+        None => fw,
+    })
 }
 
 /// Reads the observations (`--observations`, `-` for standard input, else
@@ -302,7 +308,7 @@ fn read_observations<'f>(data: &DataArgs, fw: &'f Framework) -> Result<PanelBuil
 }
 
 fn load(data: &DataArgs) -> Result<(Framework, Panel)> {
-    let fw = read_framework(&data.dir)?;
+    let fw = read_framework(data)?;
     let panel = read_observations(data, &fw)?.finish()?;
     Ok((fw, panel))
 }

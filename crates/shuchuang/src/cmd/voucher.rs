@@ -397,7 +397,7 @@ struct RateArgs {
 #[derive(Debug, Args)]
 struct BalanceArgs {
     #[command(flatten)]
-    store: StoreArgs,
+    out: FormatArgs,
     /// Balances at the end of this day (posted only); default: now, with pending amounts.
     #[arg(long)]
     as_of: Option<NaiveDate>,
@@ -407,46 +407,34 @@ struct BalanceArgs {
     /// Only this program's accounts.
     #[arg(long)]
     program: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
 }
 
 #[derive(Debug, Args)]
 struct StatementArgs {
     #[command(flatten)]
-    store: StoreArgs,
+    out: FormatArgs,
     /// The firm's USCC.
     firm: EnterpriseId,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
 }
 
 #[derive(Debug, Args)]
 struct ReportArgs {
     #[command(flatten)]
-    store: StoreArgs,
+    out: FormatArgs,
     /// Program id.
     program: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
 }
 
 #[derive(Debug, Args)]
 struct VerifyArgs {
     #[command(flatten)]
-    store: StoreArgs,
+    out: FormatArgs,
     /// An anchor kept elsewhere (an auditor's copy): a file holding it, its line
     /// (`shuchuang-ledger-anchor v1 entries=… batches=… head=…`) or only its head hash (64 hex
     /// digits). Checked instead of the anchor file beside the ledger, so a cut is caught even
     /// when that file was removed or rewritten with it.
     #[arg(long, value_name = "FILE|LINE|HASH")]
     anchor: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
 }
 
 /// Export formats.
@@ -607,41 +595,41 @@ pub fn run(args: VoucherArgs) -> Result<()> {
 }
 
 fn balance(a: BalanceArgs, date: Option<NaiveDate>) -> Result<()> {
-    let book = read_book(&a.store, date)?;
+    let book = read_book(&a.out.store, date)?;
     let shown = book.balances_of(a.as_of, a.firm.as_ref(), a.program.as_deref());
-    Ok(voucher_report::balances_table(&shown).print_in(a.format, lang())?)
+    Ok(voucher_report::balances_table(&shown).print_in(a.out.format, lang())?)
 }
 
 fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
-    let book = read_book(&a.store, date)?;
+    let book = read_book(&a.out.store, date)?;
     let st = book.statement(&a.firm);
-    if a.format == Format::Json {
+    if a.out.format == Format::Json {
         return print_json(&voucher_report::statement_json(&st));
     }
-    voucher_report::statement_table(&st).print_in(a.format, lang())?;
-    if a.format == Format::Table {
+    voucher_report::statement_table(&st).print_in(a.out.format, lang())?;
+    if a.out.format == Format::Table {
         say(voucher_report::statement_note(&st))?;
     }
     Ok(())
 }
 
 fn program_report(a: ReportArgs, date: Option<NaiveDate>) -> Result<()> {
-    let book = read_book(&a.store, date)?;
+    let book = read_book(&a.out.store, date)?;
     let r = book.report(&a.program)?;
-    voucher_report::program_report_table(&r).print_in(a.format, lang())?;
-    if a.format == Format::Table {
+    voucher_report::program_report_table(&r).print_in(a.out.format, lang())?;
+    if a.out.format == Format::Table {
         say(voucher_report::program_report_note(&r))?;
     }
     Ok(())
 }
 
 fn verify(a: VerifyArgs) -> Result<()> {
-    let dir = a.store.dir();
+    let dir = a.out.store.dir();
     let path = dir.ledger_path();
     let location = dir.ledger_location();
     let kept = a.anchor.as_deref().map(KeptAnchor::from_arg).transpose()?;
     // Read-only: the journal and its head from one read transaction, nothing written.
-    let book = read_book(&a.store, None)?;
+    let book = read_book(&a.out.store, None)?;
     let v = match &kept {
         None => verify_journal(book.journal()),
         Some(k) => verify_journal_against_kept(book.journal(), k),
@@ -654,9 +642,9 @@ fn verify(a: VerifyArgs) -> Result<()> {
     };
     print_record(
         &voucher_report::verify_record(&v, source.as_deref()),
-        a.format,
+        a.out.format,
     )?;
-    if a.format == Format::Table {
+    if a.out.format == Format::Table {
         for line in voucher_report::verify_notes(&v) {
             say(line)?;
         }

@@ -53,7 +53,7 @@ pub(super) struct ComputeArgs {
 
 pub(super) fn run(a: ComputeArgs) -> Result<()> {
     let t0 = Instant::now();
-    let fw = read_framework(&a.data.dir)?;
+    let fw = read_framework(&a.data)?;
     let builder = read_observations(&a.data, &fw)?;
     let t1 = Instant::now();
     let panel = builder.finish()?;
