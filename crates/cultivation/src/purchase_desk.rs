@@ -144,6 +144,7 @@ pub fn record_purchases<J: Journal>(
         .map(|e| (e.product.clone(), e.clone()))
         .collect();
     let mut documents = Vec::new();
+    let mut changed = std::collections::BTreeSet::new();
     let mut already = Vec::with_capacity(purchases.len());
     for p in &purchases {
         let before = log.record(catalogue, p.clone())?;
@@ -156,12 +157,20 @@ pub fn record_purchases<J: Journal>(
             .listed(&p.product, p.date)
             .ok_or_else(|| invalid(request_id, format!("product '{}' not listed", p.product)))?;
         documents.push(Document::of(PURCHASE_COLLECTION, p.id.as_str(), p)?);
-        documents.push(Document::of(
-            PURCHASE_ENTRY_COLLECTION,
-            p.product.as_str(),
-            entry,
-        )?);
-        entries.insert(entry.product.clone(), entry.clone());
+        if entries.get(&entry.product) != Some(entry) {
+            changed.insert(entry.product.clone());
+            entries.insert(entry.product.clone(), entry.clone());
+        }
+    }
+    // One document a product whose entry is new or changed (a request puts a key once).
+    for product in &changed {
+        if let Some(e) = entries.get(product) {
+            documents.push(Document::of(
+                PURCHASE_ENTRY_COLLECTION,
+                product.as_str(),
+                e,
+            )?);
+        }
     }
     let firsts: std::collections::BTreeSet<Key> = log
         .first_purchases(&Catalogue::from_entries(entries.values().cloned())?)
