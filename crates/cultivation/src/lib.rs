@@ -68,6 +68,7 @@ pub mod market_ledger;
 pub mod measure;
 pub mod observer;
 pub mod payment;
+pub mod purchase_desk;
 pub mod registry;
 pub mod registry_view;
 pub mod result;

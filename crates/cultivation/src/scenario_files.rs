@@ -1,11 +1,15 @@
 //! A scenario market read from files: scenarios and offers as CSV (or TOML, by the file's
 //! extension) and optional capacities as CSV, all or nothing — the market's own readers do the
 //! validation; this opens the paths (scenario-market never does) and names them in errors.
-//! Also the first-purchase files: catalogue applications (CSV) and recognition rules (TOML).
+//! Also the first-purchase files: catalogue applications (CSV), recognition rules (TOML),
+//! procurement preferences (TOML), a procurement's bids (CSV) and purchases (CSV).
 
 use std::path::Path;
 
-use scenario_market::purchase::{Application, CatalogueRules, read_applications_csv};
+use scenario_market::purchase::{
+    Application, Catalogue, CatalogueRules, PreferencePolicy, ProcurementBid, Purchase,
+    read_applications_csv, read_procurement_bids_csv, read_purchases_csv,
+};
 use scenario_market::{Market, load};
 
 use crate::error::{CultivationError, Result};
@@ -63,4 +67,41 @@ pub fn read_catalogue_rules(path: Option<&Path>) -> Result<CatalogueRules> {
         }
         None => Ok(CatalogueRules::embedded()?),
     }
+}
+
+/// Procurement preferences from `path`, or the shipped ones
+/// (`data/scenario-market/procurement-preferences.toml`) without a path.
+pub fn read_preferences(path: Option<&Path>) -> Result<PreferencePolicy> {
+    match path {
+        Some(p) => {
+            let (text, name) = read(p)?;
+            Ok(PreferencePolicy::from_toml(&text, &name)?)
+        }
+        None => Ok(PreferencePolicy::embedded()?),
+    }
+}
+
+/// A procurement's bids (`bidder,size,price_yuan,product,small_share,other_points`), all or
+/// nothing.
+pub fn read_procurement_bids(path: &Path) -> Result<Vec<ProcurementBid>> {
+    let (text, name) = read(path)?;
+    Ok(read_procurement_bids_csv(text.as_bytes(), &name)?)
+}
+
+/// Purchases of catalogue products (`id,product,buyer,buyer_type,date,amount_yuan,
+/// procurement`), all or nothing.
+pub fn read_purchases(path: &Path) -> Result<Vec<Purchase>> {
+    let (text, name) = read(path)?;
+    Ok(read_purchases_csv(text.as_bytes(), &name)?)
+}
+
+/// The catalogue the applications make under `rules`: each application decided in file
+/// order, the recognised ones listed. An application the rules cannot decide (no rule set in
+/// force, a product listed twice) is an error naming it.
+pub fn catalogue_of(rules: &CatalogueRules, applications: &[Application]) -> Result<Catalogue> {
+    let mut catalogue = Catalogue::new();
+    for app in applications {
+        catalogue.recognise(rules, app)?;
+    }
+    Ok(catalogue)
 }

@@ -16,7 +16,7 @@
 //!   bars, tornado and band charts), CJK fonts first;
 //! - [`record`]: one record of named fields (a reply, a verification);
 //! - domain tables, one module per library: [`registry`], [`index`] (and its figures),
-//!   [`voucher`], [`compute`], [`rules`];
+//!   [`voucher`], [`compute`], [`rules`], [`scenario`], [`challenge`], [`purchase`];
 //! - [`robustness`]: tornado and band figures of an index's weight tests;
 //! - [`cycle`]: the annual cycle's printed steps and its report folder (index.html,
 //!   report.xlsx, summary.md, the CSV tables behind every number, SVG charts);
@@ -54,6 +54,7 @@ pub mod lang;
 pub mod messages;
 pub mod names;
 pub mod number;
+pub mod purchase;
 pub mod record;
 pub mod registry;
 pub mod robustness;

@@ -44,6 +44,16 @@ pub enum FirmSize {
 }
 
 impl FirmSize {
+    /// The key used in files (`micro`, `small`, `medium`, `large`).
+    pub fn key(self) -> &'static str {
+        match self {
+            FirmSize::Micro => "micro",
+            FirmSize::Small => "small",
+            FirmSize::Medium => "medium",
+            FirmSize::Large => "large",
+        }
+    }
+
     /// Parses `micro`, `small`, `medium`, `large` or the Chinese names.
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {

@@ -333,3 +333,100 @@ fn the_record_marks_first_purchases() {
         (1, 1, "1000000.00".into(), "1900000.00".into())
     );
 }
+
+#[test]
+fn each_deduction_says_why_and_a_preference_not_applied_says_why_not() {
+    let policy = PreferencePolicy::embedded().unwrap();
+    let cat = listed_catalogue();
+    let p = Procurement {
+        id: "P-2025-002".parse().unwrap(),
+        kind: ProcurementKind::GoodsServices,
+        method: Method::LowestPrice,
+        date: d(2025, 6, 1),
+        small_micro_rate: dec!(0.20),
+        consortium_rate: dec!(0.06),
+        catalogue_rate: dec!(0.10),
+    };
+    let bids = vec![
+        // 20 % + 10 % = 30 %: exactly the cap of 2025, not above it.
+        bid(QINGDAO, FirmSize::Small, 1_000_000, Some("QC-1"), None, 0),
+        // Names the crane, but it is not its maker's bid.
+        bid(
+            BEIJING,
+            FirmSize::Medium,
+            1_000_000,
+            Some("QC-1"),
+            Some(dec!(0.25)),
+            0,
+        ),
+    ];
+    let r = evaluate(&policy, &cat, &p, &bids).unwrap();
+    let qd = &r.bids[0];
+    assert_eq!(qd.bidder, firm(QINGDAO));
+    assert_eq!(
+        (qd.total_rate, qd.evaluated_price),
+        (dec!(0.3), dec!(700000))
+    );
+    let reasons: Vec<&str> = qd.deductions.iter().map(|d| d.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "bidder is small",
+            "product QC-1 listed as first_set (sd-first-set-2023) until 2028-02-29"
+        ]
+    );
+    assert!(qd.not_applied.is_empty());
+    let bj = &r.bids[1];
+    assert!(bj.deductions.is_empty());
+    assert_eq!(
+        bj.not_applied,
+        [
+            "small_micro: bidder is medium".to_string(),
+            "consortium_small_share: 25% of the contract to small and micro firms, below 30%"
+                .to_string(),
+            format!(
+                "catalogue_product: product QC-1 is listed for its maker {QINGDAO}, not the bidder"
+            ),
+        ]
+    );
+    // A preferences file capping deductions at 15 %: the 30 % is cut to 15 % and says so.
+    let capped = PreferencePolicy::from_toml(
+        &scenario_market::purchase::DEFAULT_PREFERENCES_TOML
+            .replace("total_max = \"0.30\"", "total_max = \"0.15\""),
+        "capped.toml",
+    )
+    .unwrap();
+    let r = evaluate(&capped, &cat, &p, &bids[..1]).unwrap();
+    assert_eq!(r.bids[0].total_rate, dec!(0.15));
+    assert_eq!(r.bids[0].evaluated_price, dec!(850000));
+    assert_eq!(
+        r.bids[0].not_applied,
+        ["total: deductions of 30% capped at 15% (period cn-2022-07)"]
+    );
+}
+
+#[test]
+fn a_record_kept_elsewhere_is_restored_and_checked() {
+    let cat = listed_catalogue();
+    let entries: Vec<_> = cat.entries().cloned().collect();
+    let again = Catalogue::from_entries(entries.clone()).unwrap();
+    assert_eq!(again, cat);
+    let mut twice = entries.clone();
+    twice.extend(entries);
+    assert!(Catalogue::from_entries(twice).is_err());
+    let p = Purchase {
+        id: "C-1".parse().unwrap(),
+        product: "QC-1".parse().unwrap(),
+        buyer: "Qingdao Port Group".into(),
+        buyer_type: OwnerType::StateOwned,
+        date: d(2025, 5, 1),
+        amount: Money::from_yuan_i64(10).unwrap(),
+        procurement: None,
+    };
+    let log = PurchaseLog::restore([p.clone()]).unwrap();
+    assert_eq!(log.first_purchases(&again)[0].purchase, p);
+    assert!(PurchaseLog::restore([p.clone(), p.clone()]).is_err());
+    let mut free = p;
+    free.amount = Money::ZERO;
+    assert!(PurchaseLog::restore([free]).is_err());
+}

@@ -274,6 +274,44 @@ impl Catalogue {
         })
     }
 
+    /// A catalogue of entries kept elsewhere (a ledger's documents): each product once, at
+    /// most [`CATALOGUE_MAX`], each entry's dates in order.
+    pub fn from_entries(entries: impl IntoIterator<Item = CatalogueEntry>) -> Result<Self> {
+        let mut out = Self::new();
+        for e in entries {
+            if out.entries.len() >= CATALOGUE_MAX {
+                return Err(MarketError::Limit {
+                    what: "catalogue entries",
+                    value: out.entries.len() as u64 + 1,
+                    limit: CATALOGUE_MAX as u64,
+                });
+            }
+            if e.expires < e.listed {
+                return Err(MarketError::Invalid {
+                    what: "catalogue entry",
+                    id: e.product.to_string(),
+                    field: "expires".into(),
+                    value: e.expires.to_string(),
+                    reason: format!("before the day it was listed, {}", e.listed),
+                });
+            }
+            if out.entries.contains_key(&e.product) {
+                return Err(MarketError::Duplicate {
+                    what: "catalogue entry",
+                    key: e.product.to_string(),
+                    detail: String::new(),
+                });
+            }
+            out.entries.insert(e.product.clone(), e);
+        }
+        Ok(out)
+    }
+
+    /// The product's entry, listed or expired.
+    pub fn entry(&self, product: &Key) -> Option<&CatalogueEntry> {
+        self.entries.get(product)
+    }
+
     /// The product's entry if it is listed on `date`.
     pub fn listed(&self, product: &Key, date: NaiveDate) -> Option<&CatalogueEntry> {
         self.entries.get(product).filter(|e| e.valid_on(date))

@@ -98,6 +98,20 @@ pub struct PreferencePeriod {
 }
 
 impl PreferencePeriod {
+    /// The lowest rates the period allows for a procurement of `kind`, as
+    /// `(small_micro, consortium, catalogue)`: what a purchaser who gives no rate gets
+    /// (assumed: the rules set ranges, the purchaser picks; the floor is the least it may pick).
+    pub fn lowest_rates(&self, kind: ProcurementKind) -> (Decimal, Decimal, Decimal) {
+        let (sm, co) = match kind {
+            ProcurementKind::GoodsServices => (
+                self.small_micro_goods_services,
+                self.consortium_goods_services,
+            ),
+            ProcurementKind::Works => (self.small_micro_works, self.consortium_works),
+        };
+        (sm.min, co.min, self.catalogue.min)
+    }
+
     fn dates(&self) -> Option<(NaiveDate, Option<NaiveDate>)> {
         let p =
             |d: &toml::value::Datetime| NaiveDate::parse_from_str(&d.to_string(), "%Y-%m-%d").ok();
@@ -232,6 +246,9 @@ pub struct Deduction {
     pub kind: String,
     /// The rate.
     pub rate: Decimal,
+    /// Why it applies to this bid (`bidder is small`, `product QC-1 listed as first_set
+    /// until 2028-02-29`).
+    pub reason: String,
     /// Its source.
     pub citation: String,
 }
@@ -245,6 +262,12 @@ pub struct BidResult {
     pub price: Money,
     /// The deductions applied (the total capped by the period's maximum).
     pub deductions: Vec<Deduction>,
+    /// Why a preference the purchaser offers did not apply to this bid (a medium firm
+    /// below the consortium share, a product not listed on the date, …).
+    pub not_applied: Vec<String>,
+    /// The rate deducted in all: the deductions' sum, or the period's `total_max` when the
+    /// sum is above it.
+    pub total_rate: Decimal,
     /// The deducted price used to evaluate, yuan (exact).
     pub evaluated_price: Decimal,
     /// Price points (comprehensive scoring), rounded half to even to 4 decimals.
@@ -351,45 +374,17 @@ pub fn evaluate(
                 format!("bid of {} must be positive", b.bidder),
             ));
         }
-        let mut deductions = Vec::new();
-        match b.size {
-            FirmSize::Micro | FirmSize::Small if procurement.small_micro_rate > Decimal::ZERO => {
-                deductions.push(Deduction {
-                    kind: "small_micro".into(),
-                    rate: procurement.small_micro_rate,
-                    citation: period.citation.clone(),
-                });
-            }
-            FirmSize::Medium | FirmSize::Large
-                if procurement.consortium_rate > Decimal::ZERO
-                    && b.small_share
-                        .is_some_and(|s| s >= period.consortium_small_share_min) =>
-            {
-                deductions.push(Deduction {
-                    kind: "consortium_small_share".into(),
-                    rate: procurement.consortium_rate,
-                    citation: period.citation.clone(),
-                });
-            }
-            _ => {}
+        let (deductions, mut not_applied) = deductions_of(procurement, period, catalogue, b);
+        let sum_bp = deductions.iter().map(|d| bp(d.rate)).sum::<i64>();
+        let total_bp = sum_bp.min(bp(period.total_max));
+        if sum_bp > total_bp {
+            not_applied.push(format!(
+                "total: deductions of {} capped at {} (period {})",
+                percent(Decimal::new(sum_bp, 4)),
+                percent(period.total_max),
+                period.id
+            ));
         }
-        if procurement.catalogue_rate > Decimal::ZERO
-            && let Some(p) = &b.product
-            && catalogue
-                .listed(p, procurement.date)
-                .is_some_and(|e| e.firm == b.bidder)
-        {
-            deductions.push(Deduction {
-                kind: "catalogue_product".into(),
-                rate: procurement.catalogue_rate,
-                citation: period.catalogue_citation.clone(),
-            });
-        }
-        let total_bp = deductions
-            .iter()
-            .map(|d| bp(d.rate))
-            .sum::<i64>()
-            .min(bp(period.total_max));
         // price_fen × (10000 − bp) is exact in i128; as yuan it has at most six decimals.
         let evaluated = Decimal::from_i128_with_scale(
             i128::from(b.price.fen()) * i128::from(10_000 - total_bp),
@@ -400,6 +395,8 @@ pub fn evaluate(
             bidder: b.bidder,
             price: b.price,
             deductions,
+            not_applied,
+            total_rate: Decimal::new(total_bp, 4).normalize(),
             evaluated_price: evaluated,
             price_points: None,
             total_points: None,
@@ -437,4 +434,86 @@ pub fn evaluate(
         period: period.id.clone(),
         bids: results,
     })
+}
+
+fn percent(rate: Decimal) -> String {
+    format!("{}%", (rate * Decimal::ONE_HUNDRED).normalize())
+}
+
+/// The deductions `b` earns under `period`, each with its reason, and why each preference
+/// the purchaser offers (a rate above zero) does not apply.
+fn deductions_of(
+    procurement: &Procurement,
+    period: &PreferencePeriod,
+    catalogue: &Catalogue,
+    b: &ProcurementBid,
+) -> (Vec<Deduction>, Vec<String>) {
+    let mut deductions = Vec::new();
+    let mut not_applied = Vec::new();
+    let size = b.size.key();
+    match b.size {
+        FirmSize::Micro | FirmSize::Small => {
+            if procurement.small_micro_rate > Decimal::ZERO {
+                deductions.push(Deduction {
+                    kind: "small_micro".into(),
+                    rate: procurement.small_micro_rate,
+                    reason: format!("bidder is {size}"),
+                    citation: period.citation.clone(),
+                });
+            }
+        }
+        FirmSize::Medium | FirmSize::Large => {
+            if procurement.small_micro_rate > Decimal::ZERO {
+                not_applied.push(format!("small_micro: bidder is {size}"));
+            }
+            if procurement.consortium_rate > Decimal::ZERO {
+                let min = period.consortium_small_share_min;
+                match b.small_share {
+                    Some(s) if s >= min => deductions.push(Deduction {
+                        kind: "consortium_small_share".into(),
+                        rate: procurement.consortium_rate,
+                        reason: format!(
+                            "{} of the contract to small and micro firms (at least {})",
+                            percent(s),
+                            percent(min)
+                        ),
+                        citation: period.citation.clone(),
+                    }),
+                    Some(s) => not_applied.push(format!(
+                        "consortium_small_share: {} of the contract to small and micro firms, below {}",
+                        percent(s),
+                        percent(min)
+                    )),
+                    None => not_applied.push(
+                        "consortium_small_share: no share to small and micro firms given".into(),
+                    ),
+                }
+            }
+        }
+    }
+    if procurement.catalogue_rate > Decimal::ZERO {
+        match &b.product {
+            None => not_applied.push("catalogue_product: no product named".into()),
+            Some(p) => match catalogue.listed(p, procurement.date) {
+                Some(e) if e.firm == b.bidder => deductions.push(Deduction {
+                    kind: "catalogue_product".into(),
+                    rate: procurement.catalogue_rate,
+                    reason: format!(
+                        "product {p} listed as {} ({}) until {}",
+                        e.category, e.rule_set, e.expires
+                    ),
+                    citation: period.catalogue_citation.clone(),
+                }),
+                Some(e) => not_applied.push(format!(
+                    "catalogue_product: product {p} is listed for its maker {}, not the bidder",
+                    e.firm
+                )),
+                None => not_applied.push(format!(
+                    "catalogue_product: product {p} is not in the catalogue on {}",
+                    procurement.date
+                )),
+            },
+        }
+    }
+    (deductions, not_applied)
 }

@@ -76,6 +76,41 @@ impl PurchaseLog {
         Self::default()
     }
 
+    /// A record of purchases recorded before and kept elsewhere (a ledger's documents): they
+    /// were checked against the catalogue of their day when recorded, so only what must hold
+    /// of any record is checked again — each id once, amounts positive, at most
+    /// [`PURCHASES_MAX`].
+    pub fn restore(purchases: impl IntoIterator<Item = Purchase>) -> Result<Self> {
+        let mut out = Self::new();
+        for p in purchases {
+            if p.amount.fen() <= 0 {
+                return Err(MarketError::Invalid {
+                    what: "purchase",
+                    id: p.id.to_string(),
+                    field: "amount_yuan".into(),
+                    value: p.amount.to_string(),
+                    reason: "must be positive".into(),
+                });
+            }
+            if out.purchases.len() >= PURCHASES_MAX {
+                return Err(MarketError::Limit {
+                    what: "purchases",
+                    value: out.purchases.len() as u64 + 1,
+                    limit: PURCHASES_MAX as u64,
+                });
+            }
+            if out.purchases.contains_key(&p.id) {
+                return Err(MarketError::Duplicate {
+                    what: "purchase",
+                    key: p.id.to_string(),
+                    detail: String::new(),
+                });
+            }
+            out.purchases.insert(p.id.clone(), p);
+        }
+        Ok(out)
+    }
+
     /// Records a purchase; `Ok(true)` when the same purchase was recorded before (nothing
     /// changes). Refused: a product not listed on the purchase date, an amount not
     /// positive, an id recorded before with other content.
@@ -141,10 +176,7 @@ impl PurchaseLog {
                 let first = ps
                     .iter()
                     .min_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)))?;
-                let category = catalogue
-                    .entries()
-                    .find(|e| e.product == *product)?
-                    .category;
+                let category = catalogue.entry(product)?.category;
                 Some(FirstPurchase {
                     product: product.clone(),
                     category,
@@ -181,8 +213,8 @@ impl PurchaseLog {
                             .values()
                             .filter(|p| {
                                 catalogue
-                                    .entries()
-                                    .any(|e| e.product == p.product && e.category == category)
+                                    .entry(&p.product)
+                                    .is_some_and(|e| e.category == category)
                             })
                             .map(|p| p.amount)
                             .collect(),

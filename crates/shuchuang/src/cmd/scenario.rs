@@ -7,6 +7,8 @@
 //!   optimum;
 //! - `catalogue`: first-purchase (首购首用) recognition decisions on applications, every
 //!   condition explained;
+//! - `purchase evaluate|record|list`: procurement with first-purchase preferences and the
+//!   record of purchases (see [`crate::cmd::purchase`]);
 //! - `challenge post|bid|award|milestone|show`: challenge tasks on the ledger (see
 //!   [`crate::cmd::challenge`]).
 //!
@@ -17,7 +19,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
-use cultivation::scenario_files::{read_applications, read_catalogue_rules, read_market};
+use cultivation::scenario_files::read_market;
 use scenario_market::{Market, MatchConfig, Matcher, OptimalMatcher, Preferences, Scoring};
 
 use report::scenario::{
@@ -56,6 +58,9 @@ enum ScenarioCommand {
         after_help = "Examples:\n  shuchuang scenario catalogue --example\n  shuchuang scenario catalogue --applications applications.csv --rules rules.toml --format csv\n\nApplications: product,firm,name,category,scheme,applied,own_ip,domestic_first,\nthird_party_tested,no_major_incident,trl,first_sale,cumulative_sales_yuan. A fact left\nempty is missing (never false): the decision is then incomplete and names it."
     )]
     Catalogue(CatalogueArgs),
+    /// First purchase (首购首用): evaluate a procurement with the purchase preferences,
+    /// record purchases of catalogue products on the ledger, list them.
+    Purchase(crate::cmd::purchase::PurchaseArgs),
     /// Challenge tasks (揭榜挂帅 / 赛马制): post, bid, award, milestone, show; paid through
     /// the voucher ledger in the data directory.
     Challenge(crate::cmd::challenge::ChallengeArgs),
@@ -63,15 +68,8 @@ enum ScenarioCommand {
 
 #[derive(Debug, Args)]
 struct CatalogueArgs {
-    /// Applications (CSV).
-    #[arg(long, value_name = "FILE", required_unless_present = "example")]
-    applications: Option<PathBuf>,
-    /// Recognition rules (TOML; default: the shipped data/scenario-market/catalogue-rules.toml).
-    #[arg(long, value_name = "FILE")]
-    rules: Option<PathBuf>,
-    /// The crate's example applications instead of a file.
-    #[arg(long, conflicts_with = "applications")]
-    example: bool,
+    #[command(flatten)]
+    source: crate::cmd::purchase::CatalogueSource,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -114,6 +112,7 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
         }
         ScenarioCommand::Match(a) => match_cmd(a),
         ScenarioCommand::Challenge(a) => crate::cmd::challenge::run(a),
+        ScenarioCommand::Purchase(a) => crate::cmd::purchase::run(a),
         ScenarioCommand::Compare(a) => {
             let m = market(&a)?;
             let g = Scoring::new(MatchConfig::embedded()?)?.candidates(&m);
@@ -122,14 +121,8 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
             Ok(comparison_table(&c).print_in(a.format, lang())?)
         }
         ScenarioCommand::Catalogue(a) => {
-            let rules = read_catalogue_rules(a.rules.as_deref())?;
-            let apps = match &a.applications {
-                Some(p) => read_applications(p)?,
-                None => scenario_market::purchase::read_applications_csv(
-                    scenario_market::example::APPLICATIONS_CSV.as_bytes(),
-                    "example applications.csv",
-                )?,
-            };
+            let rules = a.source.rules()?;
+            let apps = a.source.applications()?;
             let mut catalogue = scenario_market::purchase::Catalogue::new();
             let decisions = apps
                 .iter()
