@@ -68,7 +68,7 @@ pub fn composition_check(panel: &Panel) -> Vec<RoleCheck> {
             max,
             ok: (ROLE_MEMBERS_MIN..=max).contains(&members),
             basis: format!(
-                "min {ROLE_MEMBERS_MIN}: {COMPOSITION_SOURCE}; max {ROLE_SHARE_MAX_PERCENT} % of the seats: assumed"
+                "min {ROLE_MEMBERS_MIN}: national measures, four in one; max {ROLE_SHARE_MAX_PERCENT} % of seats: assumed"
             ),
         })
         .collect()
