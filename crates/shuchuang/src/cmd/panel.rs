@@ -11,7 +11,7 @@ use registry_model::panel_desk;
 use registry_model::{EnterpriseId, LegacyPolicy, Year};
 use rust_decimal::Decimal;
 
-use crate::cmd::registry::{CriteriaArgs, FormatArg, Rules};
+use crate::cmd::registry::{CriteriaArgs, FormatArg, set_for};
 use crate::input;
 use crate::output::{Format, lang, print_json, say};
 use crate::store::StoreArgs;
@@ -175,8 +175,8 @@ fn create(a: CreateArgs) -> Result<()> {
 }
 
 fn refer(a: ReferArgs) -> Result<()> {
-    let rules = Rules::load(&a.criteria)?;
-    let set = rules.set_for(a.at.year)?;
+    let rules = a.criteria.load()?;
+    let set = set_for(&rules, a.at.year)?;
     let listed = match &a.firms {
         Some(path) => {
             let name = path.display().to_string();
@@ -194,7 +194,7 @@ fn refer(a: ReferArgs) -> Result<()> {
         a.at.year,
         &a.at.panel,
         set,
-        &rules.policy,
+        rules.policy(),
         chosen,
     )?;
     let format = a.at.format.format;
@@ -280,15 +280,15 @@ fn results(a: PanelRef) -> Result<()> {
 }
 
 fn decide(a: DecideArgs) -> Result<()> {
-    let rules = Rules::load(&a.criteria)?;
-    let set = rules.set_for(a.year)?;
+    let rules = a.criteria.load()?;
+    let set = set_for(&rules, a.year)?;
     let dir = a.store.dir();
     let lock = dir.lock()?;
     let mut store = dir.open_registry(&lock)?;
     crate::interrupt::note(
         "the decisions are one transaction with the adjustment: nothing was committed",
     );
-    let d = panel_desk::decide(store.as_mut(), a.year, set, &rules.policy)
+    let d = panel_desk::decide(store.as_mut(), a.year, set, rules.policy())
         .with_context(|| format!("deciding {} in {}", a.year, dir.registry_location()))?;
     if a.format.format == Format::Json {
         return print_json(&d);
