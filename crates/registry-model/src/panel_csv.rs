@@ -32,6 +32,9 @@ fn csv_err(
     }
 }
 
+/// A file's columns by name and its rows with their line numbers.
+type Rows = (HashMap<String, usize>, Vec<(u64, csv::StringRecord)>);
+
 /// A CSV file's rows with their line numbers, after checking its header: `required`
 /// columns must be present, `optional` ones may be; any other column is refused.
 fn rows(
@@ -40,7 +43,7 @@ fn rows(
     required: &[&str],
     optional: &[&str],
     rows_max: usize,
-) -> Result<(HashMap<String, usize>, Vec<(u64, csv::StringRecord)>)> {
+) -> Result<Rows> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
