@@ -366,6 +366,7 @@ fn panel_member(id: &str, role: Role, ties: Vec<Tie>) -> Member {
         name: format!("专家 {id}"),
         role,
         kind: None,
+        affiliation: String::new(),
         ties,
     }
 }
@@ -381,6 +382,7 @@ fn panel_of(name: &str, tied: EnterpriseId, pass_mark: i64) -> Panel {
             vec![Tie {
                 firm: tied,
                 kind: TieKind::Employed,
+                reason: String::new(),
             }],
         ),
         panel_member("e2", Role::Enterprise, vec![]),

@@ -57,6 +57,8 @@ mod kind;
 pub mod margin;
 pub mod money;
 pub mod panel;
+pub mod panel_csv;
+pub mod panel_desk;
 pub mod panel_store;
 pub mod policy;
 pub mod preview;

@@ -16,6 +16,10 @@ pub const PANEL_MEMBERS_MAX: usize = 200;
 pub const PANEL_NAME_LEN_MAX: usize = 100;
 /// Longest member id, in bytes.
 pub const MEMBER_ID_LEN_MAX: usize = 64;
+/// Most firms referred to one panel (a province refers a few hundred a year).
+pub const PANEL_REFERRALS_MAX: usize = 100_000;
+/// Longest recusal reason, in characters.
+pub const TIE_REASON_LEN_MAX: usize = 500;
 
 /// The sector a member represents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -165,6 +169,30 @@ pub enum TieKind {
     Related,
 }
 
+impl TieKind {
+    /// The key used in files and tables.
+    pub fn key(self) -> &'static str {
+        match self {
+            TieKind::Employed => "employed",
+            TieKind::Invested => "invested",
+            TieKind::Related => "related",
+        }
+    }
+}
+
+impl std::str::FromStr for TieKind {
+    type Err = RegistryError;
+    fn from_str(s: &str) -> Result<Self> {
+        [TieKind::Employed, TieKind::Invested, TieKind::Related]
+            .into_iter()
+            .find(|k| k.key() == s.trim())
+            .ok_or_else(|| RegistryError::NotFound {
+                what: "tie kind (employed, invested, related)",
+                key: s.to_string(),
+            })
+    }
+}
+
 /// A tie between a member and a firm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tie {
@@ -172,6 +200,9 @@ pub struct Tie {
     pub firm: EnterpriseId,
     /// The kind of tie.
     pub kind: TieKind,
+    /// Why the member is recused, as recorded (empty for a tie given without a reason).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }
 
 /// A panel member.
@@ -186,6 +217,10 @@ pub struct Member {
     /// Where the member comes from (one of the eight kinds; its role must be `role`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<MemberKind>,
+    /// The organisation the member works for (a firm's name or USCC here recuses the member
+    /// from scoring that firm when it is referred).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub affiliation: String,
     /// Declared ties.
     #[serde(default)]
     pub ties: Vec<Tie>,
@@ -258,7 +293,7 @@ pub struct PanelScore {
 ///
 /// ```
 /// use registry_model::panel::{Member, Panel, Role, ScoringRule};
-/// let m = |id: &str, role| Member { id: id.into(), name: id.into(), role, kind: None, ties: vec![] };
+/// let m = |id: &str, role| Member { id: id.into(), name: id.into(), role, kind: None, affiliation: String::new(), ties: vec![] };
 /// let err = Panel::new("p", vec![m("a", Role::Government), m("b", Role::Research)], ScoringRule::default()).unwrap_err();
 /// assert!(err.to_string().contains("enterprise, investment"));
 /// ```
@@ -267,6 +302,9 @@ pub struct Panel {
     name: String,
     members: Vec<Member>,
     rule: ScoringRule,
+    /// Firms referred to the panel, sorted and unique.
+    #[serde(default)]
+    referred: Vec<EnterpriseId>,
 }
 
 impl Panel {
@@ -349,7 +387,96 @@ impl Panel {
             name: name.to_string(),
             members,
             rule,
+            referred: Vec::new(),
         })
+    }
+
+    /// The panel with these firms referred (as stored), checked against the limit.
+    pub(crate) fn with_referred(mut self, mut firms: Vec<EnterpriseId>) -> Result<Self> {
+        firms.sort();
+        firms.dedup();
+        if firms.len() > PANEL_REFERRALS_MAX {
+            return Err(RegistryError::Limit {
+                what: "firms referred to one panel",
+                value: firms.len() as u64,
+                limit: PANEL_REFERRALS_MAX as u64,
+            });
+        }
+        self.referred = firms;
+        Ok(self)
+    }
+
+    /// The firms referred to the panel, ordered by USCC.
+    pub fn referred(&self) -> &[EnterpriseId] {
+        &self.referred
+    }
+
+    /// Refers `firms` (each with its name) to the panel. A member whose affiliation is the
+    /// firm's name or USCC gets a tie (employed) to it, recorded with the reason, so it is
+    /// recused from scoring it. Returns the ties added as (member id, firm). Refused beyond
+    /// [`PANEL_REFERRALS_MAX`] firms.
+    pub fn refer(&mut self, firms: &[(EnterpriseId, &str)]) -> Result<Vec<(String, EnterpriseId)>> {
+        let mut all: BTreeSet<EnterpriseId> = self.referred.iter().copied().collect();
+        all.extend(firms.iter().map(|(id, _)| *id));
+        if all.len() > PANEL_REFERRALS_MAX {
+            return Err(RegistryError::Limit {
+                what: "firms referred to one panel",
+                value: all.len() as u64,
+                limit: PANEL_REFERRALS_MAX as u64,
+            });
+        }
+        let mut added = Vec::new();
+        for (id, name) in firms {
+            for m in &mut self.members {
+                let aff = m.affiliation.trim();
+                let tied = !aff.is_empty() && (aff == name.trim() || aff == id.as_str());
+                if tied && !m.ties.iter().any(|t| t.firm == *id) {
+                    m.ties.push(Tie {
+                        firm: *id,
+                        kind: TieKind::Employed,
+                        reason: format!("affiliated with {aff}"),
+                    });
+                    added.push((m.id.clone(), *id));
+                }
+            }
+        }
+        self.referred = all.into_iter().collect();
+        Ok(added)
+    }
+
+    /// Records a declared conflict of interest: `member` is recused from scoring `firm`, for
+    /// `reason`. Refused for an unknown member or an empty reason; a tie already declared is
+    /// left as it is (returns `false`).
+    pub fn declare_tie(
+        &mut self,
+        member: &str,
+        firm: EnterpriseId,
+        kind: TieKind,
+        reason: &str,
+    ) -> Result<bool> {
+        let name = self.name.clone();
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > TIE_REASON_LEN_MAX {
+            return Err(RegistryError::Panel {
+                panel: name,
+                reason: format!("a recusal needs a reason of 1 to {TIE_REASON_LEN_MAX} characters"),
+            });
+        }
+        let Some(m) = self.members.iter_mut().find(|m| m.id == member) else {
+            return Err(RegistryError::Panel {
+                panel: name,
+                reason: format!("'{member}' is not a member"),
+            });
+        };
+        if m.ties.iter().any(|t| t.firm == firm) {
+            return Ok(false);
+        }
+        m.ties.push(Tie {
+            firm,
+            kind,
+            reason: reason.to_string(),
+        });
+        Ok(true)
     }
 
     /// The members.

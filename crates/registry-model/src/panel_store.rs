@@ -69,6 +69,9 @@ pub struct PanelRecord {
     pub members: Vec<Member>,
     /// Its scoring rule.
     pub rule: ScoringRule,
+    /// The firms referred to it (absent in records written before referrals were kept).
+    #[serde(default)]
+    pub referred: Vec<EnterpriseId>,
 }
 
 impl PanelRecord {
@@ -78,12 +81,13 @@ impl PanelRecord {
             name: panel.name().to_string(),
             members: panel.members().to_vec(),
             rule: panel.rule(),
+            referred: panel.referred().to_vec(),
         }
     }
 
     /// The panel, checked as [`Panel::new`] checks it.
     pub fn into_panel(self) -> Result<Panel> {
-        Panel::new(&self.name, self.members, self.rule)
+        Panel::new(&self.name, self.members, self.rule)?.with_referred(self.referred)
     }
 }
 

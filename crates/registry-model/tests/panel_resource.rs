@@ -19,6 +19,7 @@ fn member(id: &str, role: Role, ties: Vec<Tie>) -> Member {
         name: format!("专家{id}"),
         role,
         kind: None,
+        affiliation: String::new(),
         ties,
     }
 }
@@ -36,6 +37,7 @@ fn panel() -> Panel {
                 vec![Tie {
                     firm: f,
                     kind: TieKind::Employed,
+                    reason: String::new(),
                 }],
             ),
             member("e2", Role::Enterprise, vec![]),
@@ -47,6 +49,7 @@ fn panel() -> Panel {
                 vec![Tie {
                     firm: f,
                     kind: TieKind::Invested,
+                    reason: String::new(),
                 }],
             ),
             member("i2", Role::Investment, vec![]),
@@ -303,6 +306,7 @@ fn panel_decisions_apply_to_referred_firms_before_the_commit() {
                 vec![Tie {
                     firm,
                     kind: TieKind::Related,
+                    reason: String::new(),
                 }],
             ),
             member("r", Role::Research, vec![]),
@@ -410,6 +414,7 @@ fn the_eight_member_kinds_fill_the_four_roles_and_the_composition_counts_them() 
 
     let kinded = |id: &str, kind: MemberKind| Member {
         kind: Some(kind),
+        affiliation: String::new(),
         ..member(id, kind.role(), vec![])
     };
     let mut members = vec![

@@ -54,6 +54,7 @@ pub mod lang;
 pub mod messages;
 pub mod names;
 pub mod number;
+pub mod panel;
 pub mod purchase;
 pub mod record;
 pub mod registry;

@@ -110,6 +110,22 @@ pub fn show_heading(
     lines
 }
 
+/// A firm's line in a committed change log, for `registry show`: the tier the year's
+/// adjustment gave it and its reasons (a panel's decision among them).
+pub fn logged_lines(year: Year, e: &registry_model::ChangeEntry) -> Vec<String> {
+    let mut lines = vec![format!(
+        "change log {year}: {} -> {} ({}){}",
+        tier_text(e.from),
+        tier_text(e.to),
+        e.change.key(),
+        e.panel
+            .as_ref()
+            .map_or_else(String::new, |d| format!(", decided by panel {}", d.panel))
+    )];
+    lines.extend(e.reasons.iter().map(|r| format!("  {r}")));
+    lines
+}
+
 /// Every condition of every criterion: its threshold, the firm's value (or what is missing),
 /// its result and citation.
 pub fn verdicts_table(verdicts: &Verdicts<'_>) -> Table {

@@ -43,6 +43,7 @@ pub fn panel() -> Result<Panel> {
         name: id.into(),
         role,
         kind: None,
+        affiliation: String::new(),
         ties: Vec::new(),
     };
     Panel::new(

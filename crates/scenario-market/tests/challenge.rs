@@ -22,6 +22,7 @@ fn panel(tied_to: Option<EnterpriseId>) -> Panel {
         name: id.into(),
         role,
         kind: None,
+        affiliation: String::new(),
         ties: Vec::new(),
     };
     let mut members = vec![
@@ -36,6 +37,7 @@ fn panel(tied_to: Option<EnterpriseId>) -> Panel {
         members[5].ties.push(Tie {
             firm: f,
             kind: TieKind::Invested,
+            reason: String::new(),
         });
     }
     Panel::new("challenge panel", members, ScoringRule::default()).unwrap()

@@ -10,6 +10,7 @@ pub mod compute;
 pub mod cycle;
 pub mod finance;
 pub mod index;
+pub mod panel;
 pub mod purchase;
 pub mod registry;
 pub mod rules;

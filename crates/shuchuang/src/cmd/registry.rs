@@ -14,7 +14,7 @@ use registry_model::{
 };
 use report::registry::{
     LIST_COLUMNS, adjust_counts_tables, adjust_heading, adjust_json, change_log_table,
-    history_table, id_table, list_row, show_heading, verdicts_table,
+    history_table, id_table, list_row, logged_lines, show_heading, verdicts_table,
 };
 use serde::Serialize;
 
@@ -68,6 +68,8 @@ enum RegistryCommand {
         after_help = "Examples:\n  shuchuang registry targets data/targets/shandong-2025.toml --year 2025"
     )]
     Targets(TargetsArgs),
+    /// A year's selection panels: create, refer, recuse, scores, results, decide.
+    Panel(crate::cmd::panel::PanelArgs),
     /// Check a Unified Social Credit Code and show its parts.
     #[command(after_help = "Examples:\n  shuchuang registry validate-id 91310110666007217T")]
     ValidateId(ValidateArgs),
@@ -80,10 +82,10 @@ struct InitArgs {
 }
 
 #[derive(Debug, Args)]
-struct FormatArg {
+pub(super) struct FormatArg {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    pub(super) format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -120,7 +122,7 @@ struct ImportArgs {
 }
 
 #[derive(Debug, Args)]
-struct CriteriaArgs {
+pub(super) struct CriteriaArgs {
     /// Criteria set id among the shipped ones (default: the set in force at the year's end).
     #[arg(long, value_name = "ID")]
     criteria_set: Option<String>,
@@ -238,6 +240,7 @@ pub fn run(args: RegistryArgs) -> Result<()> {
         RegistryCommand::History(a) => history(a),
         RegistryCommand::List(a) => list(a),
         RegistryCommand::Targets(a) => targets(a),
+        RegistryCommand::Panel(a) => crate::cmd::panel::run(a),
         RegistryCommand::ValidateId(a) => validate_id(a),
     }
 }
@@ -339,7 +342,7 @@ fn import(a: ImportArgs) -> Result<()> {
 
 impl CriteriaArgs {
     /// The criteria and tier policy these options choose.
-    fn load(&self) -> Result<Rulebook> {
+    pub(super) fn load(&self) -> Result<Rulebook> {
         let (criteria, policy) = (self.criteria.as_deref(), self.tier_policy.as_deref());
         Ok(Rulebook::load(
             criteria,
@@ -350,7 +353,7 @@ impl CriteriaArgs {
 }
 
 /// The criteria set that judges `year`, with a hint when none is in force.
-fn set_for(rules: &Rulebook, year: Year) -> Result<&CriteriaSet> {
+pub(super) fn set_for(rules: &Rulebook, year: Year) -> Result<&CriteriaSet> {
     rules.set_for(year).with_context(|| {
         format!("choosing criteria for {year} (pass --criteria-set or --criteria to pick one)")
     })
@@ -406,6 +409,8 @@ struct ShowOutput<'a> {
     decision: &'a registry_model::TierDecision,
     class: &'a registry_model::FirmClass,
     policy: &'a str,
+    /// The firm's entry in the year's committed change log, if the year is adjusted.
+    logged: Option<&'a registry_model::ChangeEntry>,
 }
 
 fn show(a: ShowArgs) -> Result<()> {
@@ -428,9 +433,12 @@ fn show(a: ShowArgs) -> Result<()> {
     let ev = Evidence::new(&firm, year, &reports);
     let verdicts = set.evaluate(&ev);
     let (decision, class) = (rules.policy().decide(&ev, &verdicts), set.classify(&ev));
+    let adjustment = store.adjustment(year)?;
+    let logged = adjustment.as_ref().and_then(|adj| adj.entry(&id));
     let format = a.format.format;
     if format == Format::Json {
         return print_json(&ShowOutput {
+            logged,
             firm: &firm,
             province: firm.region().province_name_zh(),
             year,
@@ -443,6 +451,9 @@ fn show(a: ShowArgs) -> Result<()> {
     }
     if format == Format::Table {
         for line in show_heading(&firm, year, set.id(), &decision, &class) {
+            say(line)?;
+        }
+        for line in logged.map(|e| logged_lines(year, e)).unwrap_or_default() {
             say(line)?;
         }
     }
