@@ -123,3 +123,196 @@ pub fn loss_check_text(r: &finance::simulate::SimulationResult, lang: crate::lan
         ],
     )
 }
+
+/// The key of a receipt's operation (`funded`, `granted`, `drawn` …), as finance serialises it.
+pub fn operation_key(o: &finance::Outcome) -> &'static str {
+    use finance::Outcome as O;
+    match o {
+        O::Funded { .. } => "funded",
+        O::Granted { .. } => "granted",
+        O::Accrued { .. } => "accrued",
+        O::Drawn { .. } => "drawn",
+        O::InterestPaid { .. } => "interest_paid",
+        O::Repaid { .. } => "repaid",
+        O::Closed { .. } => "closed",
+        O::Defaulted { .. } => "defaulted",
+        O::Recovered { .. } => "recovered",
+        O::WrittenOff { .. } => "written_off",
+    }
+}
+
+/// A receipt's money, fen: (the amount moved, interest accrued on the way, subsidy paid,
+/// compensation paid by the pool).
+fn receipt_money(o: &finance::Outcome) -> (i64, i64, i64, i64) {
+    use finance::Outcome as O;
+    match o {
+        O::Funded { amount_fen, .. } => (*amount_fen, 0, 0, 0),
+        O::Granted { limit_fen, .. } => (*limit_fen, 0, 0, 0),
+        O::Accrued { accrued_fen, .. } => (0, *accrued_fen, 0, 0),
+        O::Drawn {
+            amount_fen,
+            accrued_fen,
+            ..
+        }
+        | O::Repaid {
+            amount_fen,
+            accrued_fen,
+            ..
+        } => (*amount_fen, *accrued_fen, 0, 0),
+        O::InterestPaid {
+            paid_fen,
+            accrued_fen,
+            subsidy,
+            ..
+        } => (*paid_fen, *accrued_fen, subsidy.paid_fen, 0),
+        O::Closed { cancelled_fen, .. } => (*cancelled_fen, 0, 0, 0),
+        O::Defaulted { lines } => lines.iter().fold((0, 0, 0, 0), |a, l| {
+            (
+                a.0 + l.award.claim_fen,
+                a.1 + l.accrued_fen,
+                0,
+                a.3 + l.award.paid_fen,
+            )
+        }),
+        O::Recovered { amount_fen, .. } | O::WrittenOff { amount_fen, .. } => {
+            (*amount_fen, 0, 0, 0)
+        }
+    }
+}
+
+/// What one `finance line` or `finance fund` request did: one row a booked operation (the
+/// amount moved, the interest accrued on the way, the subsidy and the pool's compensation
+/// paid); a grant the rules refused is one row with its status and no ledger request.
+pub fn credit_reply_table(reply: &cultivation::credit_desk::CreditReply) -> Table {
+    let mut t = Table::new([
+        "request_id",
+        "verb",
+        "line",
+        "status",
+        "ledger_request",
+        "operation",
+        "amount_yuan",
+        "accrued_yuan",
+        "interest_subsidy_yuan",
+        "compensation_yuan",
+        "replayed",
+    ]);
+    let status = reply
+        .decision
+        .as_ref()
+        .map_or("done", |d| status_key(d.status));
+    let line = if reply.line.is_empty() {
+        Cell::Null
+    } else {
+        Cell::from(reply.line.as_str())
+    };
+    if reply.receipts.is_empty() {
+        t.push([
+            Cell::from(reply.request_id.as_str()),
+            Cell::from(reply.verb.as_str()),
+            line.clone(),
+            Cell::from(status),
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::from(reply.replayed),
+        ]);
+    }
+    for r in &reply.receipts {
+        let (amount, accrued, subsidy, compensation) = receipt_money(&r.outcome);
+        t.push([
+            Cell::from(reply.request_id.as_str()),
+            Cell::from(reply.verb.as_str()),
+            line.clone(),
+            Cell::from(status),
+            Cell::from(r.request_id.as_str()),
+            Cell::from(operation_key(&r.outcome)),
+            Cell::money(fen_to_yuan(amount)),
+            Cell::money(fen_to_yuan(accrued)),
+            Cell::money(fen_to_yuan(subsidy)),
+            Cell::money(fen_to_yuan(compensation)),
+            Cell::from(reply.replayed),
+        ]);
+    }
+    t
+}
+
+/// A grant's decision in words: the status, score and limit, and every rule that failed or
+/// could not be decided with the value found and the bar.
+pub fn decision_text(d: &cultivation::credit_desk::GrantDecision) -> String {
+    let mut s = format!(
+        "{}: {} (score {}, PD {}, limit {})",
+        d.firm,
+        status_key(d.status),
+        d.score,
+        crate::number::fixed(d.pd, 6),
+        fen_to_yuan(d.limit_fen)
+    );
+    for r in &d.reasons {
+        s.push_str("\n  ✗ ");
+        s.push_str(r);
+    }
+    s
+}
+
+/// One row a credit line: its firm, bank and status, the limit and what is left of it, the
+/// principal and interest owed, what was drawn and repaid, interest and subsidy paid, and at
+/// default the claim, the pool's compensation and what was written off.
+pub fn line_table<'a>(lines: impl IntoIterator<Item = &'a finance::CreditLine>) -> Table {
+    let mut t = Table::new([
+        "line",
+        "firm",
+        "tier",
+        "bank",
+        "status",
+        "granted_on",
+        "maturity",
+        "limit_yuan",
+        "available_yuan",
+        "principal_yuan",
+        "interest_unpaid_yuan",
+        "drawn_yuan",
+        "repaid_yuan",
+        "interest_yuan",
+        "interest_subsidy_yuan",
+        "claim_yuan",
+        "compensation_yuan",
+        "written_off_yuan",
+    ]);
+    for l in lines {
+        let d = l.default.unwrap_or(finance::line::DefaultRecord {
+            on: l.granted_on,
+            claim_fen: 0,
+            interest_reversed_fen: 0,
+            compensation_due_fen: 0,
+            compensation_fen: 0,
+            recovered_fen: 0,
+            returned_to_pool_fen: 0,
+            written_off_fen: 0,
+        });
+        t.push([
+            Cell::from(l.id.as_str()),
+            Cell::Text(l.firm.to_string()),
+            l.tier.map_or(Cell::Null, |t| Cell::from(t.key())),
+            Cell::from(l.bank.as_str()),
+            Cell::from(l.status.key()),
+            Cell::from(l.granted_on),
+            Cell::from(l.maturity),
+            Cell::money(fen_to_yuan(l.limit_fen)),
+            Cell::money(fen_to_yuan(l.available_fen)),
+            Cell::money(fen_to_yuan(l.principal_fen)),
+            Cell::money(fen_to_yuan(l.interest_unpaid_fen)),
+            Cell::money(fen_to_yuan(l.drawn_total_fen)),
+            Cell::money(fen_to_yuan(l.repaid_total_fen)),
+            Cell::money(fen_to_yuan(l.interest_paid_total_fen)),
+            Cell::money(fen_to_yuan(l.subsidy_paid_total_fen)),
+            Cell::money(fen_to_yuan(d.claim_fen)),
+            Cell::money(fen_to_yuan(d.compensation_fen)),
+            Cell::money(fen_to_yuan(d.written_off_fen)),
+        ]);
+    }
+    t
+}

@@ -7,6 +7,8 @@
 //! - `simulate [--firms N] [--runs R] [--years Y] [--seed S]`: seeded Monte Carlo of the shipped
 //!   program over a synthetic portfolio decided under the shipped product, year by year, with
 //!   the expected loss beside the analytic Σ PD × LGD × EAD.
+//! - `line grant|draw|repay|default|show` and `fund`: a program's lines on the ledger
+//!   (`finance_line.rs`).
 
 use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
@@ -41,6 +43,13 @@ enum FinanceCommand {
         after_help = "Examples:\n  shuchuang finance simulate\n  shuchuang finance simulate --firms 20000 --runs 2000 --seed 7\n  shuchuang finance simulate --format json > simulation.json\n\nThe portfolio is synthetic (every distribution assumed, docs/finance.md); the program's\nparameters are data/finance/simulation-2025.toml and the shipped product. At most\n20,000,000 firms, 100,000 runs, 30 years, and 2,000,000,000 loan-runs a call."
     )]
     Simulate(SimulateArgs),
+    /// A program's 云量贷 lines on the ledger: grant, draw, repay, default, show.
+    Line(super::finance_line::LineArgs),
+    /// Put money into the program's subsidy budget or risk pool.
+    #[command(
+        after_help = "Examples:\n  shuchuang finance fund --fund risk-pool --amount-yuan 1000000 --date 2025-01-02 --request-id fund-pool\n  shuchuang finance fund --fund subsidy-budget --amount-yuan 200000 --date 2025-01-02 --request-id fund-budget"
+    )]
+    Fund(super::finance_line::FundArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +96,8 @@ pub fn run(args: FinanceArgs) -> Result<()> {
     match args.command {
         FinanceCommand::Score(a) => score(a),
         FinanceCommand::Simulate(a) => simulate(a),
+        FinanceCommand::Line(a) => super::finance_line::run(a),
+        FinanceCommand::Fund(a) => super::finance_line::fund(a),
     }
 }
 
