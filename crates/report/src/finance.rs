@@ -6,6 +6,7 @@ use finance::money::fen_to_yuan;
 use finance::{DecisionStatus, Evaluation};
 
 use crate::cell::Cell;
+use crate::record::Record;
 use crate::table::Table;
 
 /// Most firms one `finance score` call scores (a registry of a province's cultivated firms).
@@ -313,6 +314,178 @@ pub fn line_table<'a>(lines: impl IntoIterator<Item = &'a finance::CreditLine>) 
             Cell::money(fen_to_yuan(d.compensation_fen)),
             Cell::money(fen_to_yuan(d.written_off_fen)),
         ]);
+    }
+    t
+}
+
+/// The risk pool of a program: its rule and share, what it holds, the claims settled against
+/// it, what they were due and what it paid, what recoveries returned, and in words what its
+/// exhaustion rule did.
+pub fn pool_record(s: &finance::report::ProgramSummary, rules: &finance::ProgramRules) -> Record {
+    let defaults = ["defaulted", "written_off"]
+        .iter()
+        .map(|k| s.lines_by_status.get(*k).copied().unwrap_or(0))
+        .sum::<usize>();
+    let mut r = Record::new();
+    r.push("program", s.program.as_str());
+    r.push("rule", rules.pool_rule.key());
+    r.push("share", Cell::Text(rules.pool_share.to_string()));
+    r.push("pool_yuan", Cell::money(fen_to_yuan(s.pool_left_fen)));
+    r.push("claims", Cell::Int(defaults as i128));
+    r.push("claims_yuan", Cell::money(fen_to_yuan(s.claims_fen)));
+    r.push(
+        "compensation_due_yuan",
+        Cell::money(fen_to_yuan(
+            s.compensation_fen + s.compensation_shortfall_fen,
+        )),
+    );
+    r.push(
+        "compensation_yuan",
+        Cell::money(fen_to_yuan(s.compensation_fen)),
+    );
+    r.push(
+        "shortfall_yuan",
+        Cell::money(fen_to_yuan(s.compensation_shortfall_fen)),
+    );
+    r.push(
+        "returned_to_pool_yuan",
+        Cell::money(fen_to_yuan(s.returned_to_pool_fen)),
+    );
+    let exhaustion = if s.compensation_shortfall_fen > 0 {
+        format!(
+            "the pool ran short: under {} it paid what it held, {} of the compensation due went unpaid",
+            rules.pool_rule.key(),
+            fen_to_yuan(s.compensation_shortfall_fen)
+        )
+    } else if defaults == 0 {
+        "no claim yet".to_string()
+    } else {
+        "every claim was paid its share in full".to_string()
+    };
+    r.push("exhaustion", Cell::Text(exhaustion));
+    r
+}
+
+/// A program's scheme in one record: lines decided, granted, refused and pending; credit
+/// extended, drawn, repaid, outstanding and defaulted; interest, subsidy, compensation and the
+/// program's cost.
+pub fn program_record(
+    s: &finance::report::ProgramSummary,
+    decisions: &[(String, cultivation::credit_desk::GrantDecision)],
+) -> Record {
+    let count = |st: DecisionStatus| decisions.iter().filter(|(_, d)| d.status == st).count();
+    let mut r = Record::new();
+    r.push("program", s.program.as_str());
+    r.push("decisions", Cell::Int(decisions.len() as i128));
+    r.push(
+        "granted",
+        Cell::Int(count(DecisionStatus::Eligible) as i128),
+    );
+    r.push("refused", Cell::Int(count(DecisionStatus::Refused) as i128));
+    r.push("pending", Cell::Int(count(DecisionStatus::Pending) as i128));
+    r.push("firms", Cell::Int(s.firms as i128));
+    r.push(
+        "credit_extended_yuan",
+        Cell::money(fen_to_yuan(s.limit_fen)),
+    );
+    r.push("drawn_yuan", Cell::money(fen_to_yuan(s.drawn_fen)));
+    r.push(
+        "repaid_yuan",
+        Cell::money(fen_to_yuan(s.drawn_fen - s.outstanding_fen - s.claims_fen)),
+    );
+    r.push(
+        "outstanding_yuan",
+        Cell::money(fen_to_yuan(s.outstanding_fen)),
+    );
+    r.push("defaulted_yuan", Cell::money(fen_to_yuan(s.claims_fen)));
+    r.push(
+        "interest_yuan",
+        Cell::money(fen_to_yuan(s.interest_paid_fen)),
+    );
+    r.push(
+        "interest_subsidy_yuan",
+        Cell::money(fen_to_yuan(s.subsidy_fen)),
+    );
+    r.push(
+        "compensation_yuan",
+        Cell::money(fen_to_yuan(s.compensation_fen)),
+    );
+    r.push(
+        "returned_to_pool_yuan",
+        Cell::money(fen_to_yuan(s.returned_to_pool_fen)),
+    );
+    r.push(
+        "program_cost_yuan",
+        Cell::money(fen_to_yuan(s.program_cost_fen)),
+    );
+    r.push(
+        "budget_left_yuan",
+        Cell::money(fen_to_yuan(s.budget_left_fen)),
+    );
+    r.push("pool_yuan", Cell::money(fen_to_yuan(s.pool_left_fen)));
+    r
+}
+
+/// Every grant decision of a program: the firm, the line granted (none when refused), the
+/// status, score, limit and the rules that held it back.
+pub fn decisions_table(decisions: &[(String, cultivation::credit_desk::GrantDecision)]) -> Table {
+    let mut t = Table::new([
+        "firm",
+        "line",
+        "status",
+        "tier",
+        "score",
+        "pd",
+        "limit_yuan",
+        "reasons",
+    ]);
+    for (line, d) in decisions {
+        t.push([
+            Cell::Text(d.firm.to_string()),
+            if line.is_empty() {
+                Cell::Null
+            } else {
+                Cell::from(line.as_str())
+            },
+            Cell::from(status_key(d.status)),
+            d.tier.as_deref().map_or(Cell::Null, Cell::from),
+            Cell::Int(i128::from(d.score)),
+            Cell::fixed(d.pd, 6),
+            Cell::money(fen_to_yuan(d.limit_fen)),
+            Cell::Text(d.reasons.join("; ")),
+        ]);
+    }
+    t
+}
+
+/// Whom a program's lines reached: one row a tier, then one a province (`group` says which),
+/// with lines, firms, limits, drawn, subsidy and defaults.
+pub fn reach_table(s: &finance::report::ProgramSummary) -> Table {
+    let mut t = Table::new([
+        "group",
+        "key",
+        "name",
+        "lines",
+        "firms",
+        "limit_yuan",
+        "drawn_yuan",
+        "interest_subsidy_yuan",
+        "defaults",
+    ]);
+    for (group, rows) in [("tier", &s.by_tier), ("province", &s.by_province)] {
+        for r in rows {
+            t.push([
+                Cell::from(group),
+                Cell::from(r.key.as_str()),
+                Cell::from(r.name.as_str()),
+                Cell::Int(r.lines as i128),
+                Cell::Int(r.firms as i128),
+                Cell::money(fen_to_yuan(r.limit_fen)),
+                Cell::money(fen_to_yuan(r.drawn_fen)),
+                Cell::money(fen_to_yuan(r.subsidy_fen)),
+                Cell::Int(r.defaults as i128),
+            ]);
+        }
     }
     t
 }

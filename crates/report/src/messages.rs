@@ -198,6 +198,8 @@ pub const MESSAGES: &[Message] = &[
     ),
     ("col.line", "Credit line", "授信编号"),
     ("col.operation", "Operation", "业务"),
+    ("col.group", "Grouped by", "分组"),
+    ("col.key", "Key", "代码"),
     ("col.accrued_yuan", "Interest accrued (yuan)", "计息（元）"),
     ("col.available_yuan", "Available (yuan)", "可用额度（元）"),
     (

@@ -213,6 +213,29 @@ fn a_line_granted_drawn_repaid_in_part_and_defaulted_across_processes() {
         "{csv}"
     );
 
+    // The pool: ¥1,000,000 less the ¥150,000 paid; the claim paid in full under pro rata.
+    let pool = json(sc(d).args(["finance", "pool", "--format", "json"]));
+    assert_eq!(pool["pool_yuan"], "850000.00");
+    assert_eq!(pool["claims"], 1);
+    assert_eq!(pool["compensation_yuan"], "150000.00");
+    assert_eq!(pool["shortfall_yuan"], "0.00");
+    assert_eq!(pool["rule"], "pro_rata");
+    // The scheme: the program's cost is the subsidy plus the compensation, ¥154,312.50.
+    let rep = json(sc(d).args(["finance", "report", "--format", "json"]));
+    let p = &rep["program"];
+    assert_eq!(p["granted"], 1);
+    assert_eq!(p["credit_extended_yuan"], "820000.00");
+    assert_eq!(p["repaid_yuan"], "200000.00");
+    assert_eq!(p["defaulted_yuan"], "300000.00");
+    assert_eq!(p["program_cost_yuan"], "154312.50");
+    assert_eq!(p["budget_left_yuan"], "195687.50");
+    let leading = &rep["reach"]["by_tier"][3];
+    assert_eq!(
+        (leading["key"].as_str(), leading["lines"].as_u64()),
+        (Some("leading"), Some(1))
+    );
+    assert_eq!(rep["reach"]["by_province"][0]["key"], "33");
+
     // The same request again: the first reply, nothing written.
     let before = snapshot(d);
     let again = json(
@@ -353,6 +376,24 @@ fn a_refused_grant_names_its_rules_and_books_no_line() {
         .stdout(predicate::str::contains("✗ stable_operation"));
     let shown = json(sc(d).args(["finance", "line", "show", "--format", "json"]));
     assert_eq!(shown, serde_json::json!([]), "no line");
+    // The report counts it with its reasons.
+    let csv = sc(d)
+        .args(["finance", "report", "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.starts_with("firm,line,status,tier,score,pd,limit_yuan,reasons\n"),
+        "{csv}"
+    );
+    assert!(csv.contains(&format!("{FIRM},,refused,leading,")), "{csv}");
+    assert!(
+        csv.contains("verified_spend: ¥0.00 (needs ≥ ¥50000.00)"),
+        "{csv}"
+    );
     // The refusal is kept with its request: repeating it replays it.
     let again = json(
         sc(d)

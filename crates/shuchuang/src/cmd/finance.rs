@@ -50,6 +50,17 @@ enum FinanceCommand {
         after_help = "Examples:\n  shuchuang finance fund --fund risk-pool --amount-yuan 1000000 --date 2025-01-02 --request-id fund-pool\n  shuchuang finance fund --fund subsidy-budget --amount-yuan 200000 --date 2025-01-02 --request-id fund-budget"
     )]
     Fund(super::finance_line::FundArgs),
+    /// The program's risk pool: its balance, the claims it paid and what its exhaustion rule did.
+    #[command(
+        after_help = "Examples:\n  shuchuang finance pool\n  shuchuang finance pool --format json"
+    )]
+    Pool(super::finance_line::ProgramArgs),
+    /// The program's scheme on the ledger: lines granted and refused with reasons, credit
+    /// extended, drawn, repaid and defaulted, subsidy and pool cost, reach by tier and province.
+    #[command(
+        after_help = "Examples:\n  shuchuang finance report\n  shuchuang finance report --format csv > decisions.csv\n\n--format csv prints the decisions (one row a grant request); json has everything."
+    )]
+    Report(super::finance_line::ProgramArgs),
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +109,8 @@ pub fn run(args: FinanceArgs) -> Result<()> {
         FinanceCommand::Simulate(a) => simulate(a),
         FinanceCommand::Line(a) => super::finance_line::run(a),
         FinanceCommand::Fund(a) => super::finance_line::fund(a),
+        FinanceCommand::Pool(a) => super::finance_line::pool(a),
+        FinanceCommand::Report(a) => super::finance_line::report(a),
     }
 }
 

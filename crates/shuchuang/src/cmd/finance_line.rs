@@ -310,3 +310,60 @@ fn show(a: ShowArgs) -> Result<()> {
     }
     Ok(line_table(&lines).print_in(a.format, lang())?)
 }
+
+/// `finance pool` and `finance report`: a program read from the ledger.
+#[derive(Debug, Args)]
+pub struct ProgramArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    product: ProductArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// The program's summary and its grant decisions, read from the ledger (every line checked
+/// against its accounts).
+fn summary(
+    a: &ProgramArgs,
+) -> Result<(
+    finance::report::ProgramSummary,
+    ProgramRules,
+    Vec<(String, cultivation::credit_desk::GrantDecision)>,
+)> {
+    let product = a.product.load()?;
+    let rules = ProgramRules::of(&product);
+    let mut book = a.store.dir().read_ledger(None)?;
+    let s = finance::report::summarise(&open_program(&mut book, &rules)?)?;
+    let decisions = cultivation::credit_desk::load_decisions(&book, &rules.program)?;
+    Ok((s, rules, decisions))
+}
+
+/// Runs `shuchuang finance pool`.
+pub fn pool(a: ProgramArgs) -> Result<()> {
+    let (s, rules, _) = summary(&a)?;
+    crate::output::print_record(&report::finance::pool_record(&s, &rules), a.format)
+}
+
+/// Runs `shuchuang finance report`.
+pub fn report(a: ProgramArgs) -> Result<()> {
+    let (s, _, decisions) = summary(&a)?;
+    let record = report::finance::program_record(&s, &decisions);
+    let decided = report::finance::decisions_table(&decisions);
+    match a.format {
+        Format::Json => print_json(&serde_json::json!({
+            "program": record.json(),
+            "decisions": decisions.iter().map(|(line, d)| serde_json::json!({"line": line, "decision": d})).collect::<Vec<_>>(),
+            "reach": { "by_tier": s.by_tier, "by_province": s.by_province },
+        })),
+        Format::Csv => Ok(decided.print_in(a.format, lang())?),
+        _ => {
+            crate::output::print_record(&record, a.format)?;
+            say("")?;
+            decided.print_in(a.format, lang())?;
+            say("")?;
+            Ok(report::finance::reach_table(&s).print_in(a.format, lang())?)
+        }
+    }
+}
