@@ -25,39 +25,21 @@ fn json(c: &mut Command) -> Value {
     serde_json::from_slice(&out).unwrap()
 }
 
-/// The firm in the registry (reports 2022–2024, no major incident: a clean credit record),
-/// graded `leading` by a tier policy whose size bar it passes (the shipped policy asks for
-/// facts a three-line CSV does not have), and ten compute contracts of ¥41,000 redeemed in
+/// The firm of data/finance/example-firm.csv in the registry (reports 2022–2024, no major
+/// incident: a clean credit record), graded `leading` by data/finance/example-tier-policy.toml
+/// (the size bar alone: the shipped policy asks for facts three lines of CSV do not have), and
+/// ten compute contracts of ¥41,000 redeemed in
 /// 2024: ¥410,000 of verified spend, ten active months.
 fn setup(d: &Path) {
-    std::fs::write(
-        d.join("firms.csv"),
-        format!(
-            "uscc,name,founded,year,revenue_yuan,staff,rd_spend_yuan,debt_ratio,major_incidents\n\
-             {FIRM},甲科技,2015-01-01,2022,12000000,80,1000000,0.35,0\n\
-             {FIRM},甲科技,2015-01-01,2023,16000000,80,1200000,0.35,0\n\
-             {FIRM},甲科技,2015-01-01,2024,20000000,80,1600000,0.35,0\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("policy.toml"),
-        "[policy]\nid = \"size-bar\"\ntitle = \"Leading by the size bar\"\nborderline_margin = \"0.05\"\n\
-         [tiers.potential]\nany_of = [[\"unicorn\"]]\n[tiers.growth]\nany_of = [[\"unicorn\"]]\n\
-         [tiers.leading]\nany_of = [[\"size_bar\"]]\n\
-         [size_bar]\nrevenue_min_yuan = \"1000000\"\nrd_ratio_min = \"0.05\"\n\
-         [stage]\nrnd_age_max = 3\nrnd_revenue_below_yuan = \"5000000\"\nmature_age_min = 8\n\
-         mature_growth_below = \"0.10\"\nmature_revenue_min_yuan = \"1000000000\"\n",
-    )
-    .unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/finance");
     sc(d)
         .args(["registry", "import"])
-        .arg(d.join("firms.csv"))
+        .arg(data.join("example-firm.csv"))
         .assert()
         .success();
     sc(d)
         .args(["registry", "adjust", "--year", "2024", "--tier-policy"])
-        .arg(d.join("policy.toml"))
+        .arg(data.join("example-tier-policy.toml"))
         .assert()
         .success();
     sc(d)
