@@ -489,3 +489,94 @@ pub fn reach_table(s: &finance::report::ProgramSummary) -> Table {
     }
     t
 }
+
+/// Every bank's list: one row a recommended firm, best first.
+pub fn recommendations_table(lists: &[finance::Recommendations]) -> Table {
+    let mut t = Table::new([
+        "bank",
+        "rank",
+        "firm",
+        "tier",
+        "sector",
+        "score",
+        "pd",
+        "limit_yuan",
+    ]);
+    for l in lists {
+        for r in &l.firms {
+            t.push([
+                Cell::from(l.bank.as_str()),
+                Cell::Int(r.rank as i128),
+                Cell::Text(r.firm.to_string()),
+                r.tier.map_or(Cell::Null, |t| Cell::from(t.key())),
+                r.sector.as_deref().map_or(Cell::Null, Cell::from),
+                Cell::Int(i128::from(r.score)),
+                Cell::fixed(r.pd, 6),
+                Cell::money(fen_to_yuan(r.limit_fen)),
+            ]);
+        }
+    }
+    t
+}
+
+/// Every bank's filters: firms considered and matched, and how many each filter removed.
+pub fn exclusions_table(lists: &[finance::Recommendations]) -> Table {
+    let mut t = Table::new(["bank", "considered", "matched", "excluded_by", "firms"]);
+    for l in lists {
+        t.push([
+            Cell::from(l.bank.as_str()),
+            Cell::Int(l.considered as i128),
+            Cell::Int(l.matched as i128),
+            Cell::Null,
+            Cell::Null,
+        ]);
+        for (why, n) in &l.excluded {
+            t.push([
+                Cell::from(l.bank.as_str()),
+                Cell::Null,
+                Cell::Null,
+                Cell::from(why.as_str()),
+                Cell::Int(*n as i128),
+            ]);
+        }
+    }
+    t
+}
+
+/// The state-VC indicator: one row a fund, gazelles and unicorns grown in its portfolio,
+/// already so at entry, or not to be told, grown firms per 100 held and the money in them.
+pub fn vc_table(funds: &[finance::statevc::FundIndicator]) -> Table {
+    let mut t = Table::new([
+        "fund",
+        "state_owned",
+        "year",
+        "firms",
+        "invested_yuan",
+        "gazelles_grown",
+        "gazelles_at_entry",
+        "gazelles_cannot_tell",
+        "unicorns_grown",
+        "unicorns_at_entry",
+        "unicorns_cannot_tell",
+        "grown_per_100",
+        "invested_in_grown_yuan",
+    ]);
+    for f in funds {
+        t.push([
+            Cell::from(f.fund.as_str()),
+            Cell::from(f.state_owned),
+            Cell::Int(i128::from(f.year)),
+            Cell::Int(f.firms as i128),
+            Cell::money(fen_to_yuan(f.invested_fen)),
+            Cell::Int(f.gazelles.grown as i128),
+            Cell::Int(f.gazelles.at_entry as i128),
+            Cell::Int(f.gazelles.cannot_tell as i128),
+            Cell::Int(f.unicorns.grown as i128),
+            Cell::Int(f.unicorns.at_entry as i128),
+            Cell::Int(f.unicorns.cannot_tell as i128),
+            Cell::fixed(f.grown_per_100, 2),
+            Cell::money(fen_to_yuan(f.invested_in_grown_fen)),
+        ]);
+    }
+    t
+}

@@ -389,3 +389,55 @@ fn a_refused_grant_names_its_rules_and_books_no_line() {
     assert_eq!(again["decision"]["status"], "refused");
     assert_eq!(again["receipts"], serde_json::json!([]));
 }
+
+#[test]
+fn banks_get_the_firms_their_appetite_takes_and_funds_their_grown_firms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    setup(d);
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/finance");
+    let lists = json(
+        sc(d)
+            .args([
+                "finance",
+                "recommend",
+                "--date",
+                "2025-01-15",
+                "--format",
+                "json",
+            ])
+            .arg("--bank")
+            .arg(data.join("appetites-example.toml")),
+    );
+    let by_bank = |bank: &str| {
+        lists
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["bank"] == bank)
+            .unwrap()
+            .clone()
+    };
+    // A Zhejiang leading firm scoring 720 with ¥20M revenue: what bank-zhejiang wants.
+    let zj = by_bank("bank-zhejiang");
+    assert_eq!(zj["matched"], 1);
+    assert_eq!(zj["firms"][0]["firm"], FIRM);
+    assert_eq!(zj["firms"][0]["limit_fen"], 82_000_000);
+    // The registry has no sector: bank-tech's sector filter cannot take it, and says so.
+    assert_eq!(by_bank("bank-tech")["excluded"]["sector unknown"], 1);
+    assert_eq!(by_bank("bank-inclusive")["excluded"]["tier"], 1);
+
+    // Two investments in one firm count once, from the first, with both amounts.
+    let funds = json(
+        sc(d)
+            .args(["finance", "vc", "--year", "2024", "--format", "json"])
+            .arg("--portfolio")
+            .arg(data.join("portfolio-example.csv")),
+    );
+    let f = &funds[0];
+    assert_eq!(f["firms"], 1);
+    assert_eq!(f["invested_fen"], 700_000_000);
+    // Three years of reports cannot tell a gazelle (the registry's criteria need more).
+    assert_eq!(f["gazelles"]["cannot_tell"], 1);
+    assert_eq!(f["gazelles"]["grown"], 0);
+}
