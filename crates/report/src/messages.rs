@@ -434,6 +434,23 @@ pub const MESSAGES: &[Message] = &[
         "云量贷：未决定：{reason}",
     ),
     ("cycle.held_back", "held back by", "未通过的条件"),
+    // The 云量贷 eligibility rules (finance::eligibility), by key.
+    ("finance.rule.in_force", "in_force", "产品有效期"),
+    ("finance.rule.sme", "sme", "中小微企业"),
+    (
+        "finance.rule.stable_operation",
+        "stable_operation",
+        "经营稳定",
+    ),
+    ("finance.rule.good_credit", "good_credit", "信誉良好"),
+    ("finance.rule.registered", "registered", "入库培育"),
+    (
+        "finance.rule.verified_spend",
+        "verified_spend",
+        "核验支出下限",
+    ),
+    ("finance.rule.credit_quality", "credit_quality", "信用质量"),
+    ("finance.rule.limit_min", "limit_min", "最低授信额度"),
     (
         "finance.simulated",
         "{loans} loans, {runs} runs over {years} years (seed {seed}): expected loss {simulated} simulated against {analytic} analytic (Σ PD × LGD × EAD; standard error {se}, z = {z}); the program's cost is {cost} of the credit extended",
