@@ -27,6 +27,7 @@
 
 pub mod alibaba;
 pub mod catalog;
+pub mod compare;
 mod cycle;
 pub mod error;
 pub mod generate;

@@ -5,11 +5,11 @@
 use std::io::Write;
 
 use compute_scheduler::alibaba::ImportReport;
+use compute_scheduler::compare::PolicyRun;
 use compute_scheduler::optimum::Optimum;
 use compute_scheduler::sim::Explanation;
 use compute_scheduler::{Catalog, Job, Schedule};
 use registry_model::region::PROVINCES;
-use rust_decimal::Decimal;
 
 use crate::cell::Cell;
 use crate::error::Result;
@@ -312,19 +312,8 @@ pub fn cluster_table(s: &Schedule) -> Table {
     t
 }
 
-/// One policy's run in a comparison.
-#[derive(Debug, Clone)]
-pub struct CompareRun {
-    /// The schedule.
-    pub schedule: Schedule,
-    /// Cost to firms after each job's voucher coverage, no budget caps, yuan.
-    pub modelled_yuan: Decimal,
-    /// Its gap above the optimum in percent, when there is one.
-    pub gap_pct: Option<Decimal>,
-}
-
 /// Policies side by side, then the optimum's row.
-pub fn compare_table(runs: &[CompareRun], optimum: Option<&Optimum>) -> Table {
+pub fn compare_table(runs: &[PolicyRun], optimum: Option<&Optimum>) -> Table {
     let mut t = Table::new([
         "policy",
         "placed",

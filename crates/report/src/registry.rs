@@ -4,7 +4,8 @@
 
 use registry_model::store::HistoryEntry;
 use registry_model::{
-    Adjustment, Change, Enterprise, EnterpriseId, FirmClass, Tier, TierDecision, Verdicts, Year,
+    Adjustment, AdjustmentCounts, Change, ChangeEntry, Enterprise, EnterpriseId, FirmClass, Tier,
+    TierDecision, Verdicts, Year,
 };
 
 use crate::cell::Cell;
@@ -174,6 +175,146 @@ pub fn history_table(hist: &[HistoryEntry]) -> Table {
             Cell::from(&h.policy),
             Cell::from(e.reasons.join("; ")),
         ]);
+    }
+    t
+}
+
+/// The heading of `registry adjust`: year, criteria set, policy and whether it was committed.
+pub fn adjust_heading(adj: &Adjustment, dry_run: bool) -> String {
+    format!(
+        "adjustment {} under criteria set {} and policy {} ({})",
+        adj.year,
+        adj.criteria_set,
+        adj.policy,
+        if dry_run {
+            "dry run, not committed"
+        } else {
+            "committed"
+        }
+    )
+}
+
+/// An adjustment's counts: firms per tier after, and firms per change (with those kept on
+/// grace, those referred to the panel, and the total).
+pub fn adjust_counts_tables(counts: &AdjustmentCounts) -> [Table; 2] {
+    let mut per_tier = Table::new(["tier", "firms"]);
+    for (t, n) in Tier::ALL.iter().zip(counts.per_tier) {
+        per_tier.push([tier_text(Some(*t)).into(), Cell::from(n)]);
+    }
+    per_tier.push([Cell::from("no tier"), Cell::from(counts.untiered)]);
+    let mut per_change = Table::new(["change", "firms"]);
+    for (c, n) in Change::ALL.iter().zip(counts.per_change) {
+        per_change.push([
+            Cell::from(format!("{} {}", c.key(), c.name_zh())),
+            Cell::from(n),
+        ]);
+    }
+    per_change.push([Cell::from("of which on grace"), Cell::from(counts.grace)]);
+    per_change.push([
+        Cell::from("referred to the panel"),
+        Cell::from(counts.borderline),
+    ]);
+    per_change.push([Cell::from("total"), Cell::from(counts.firms)]);
+    [per_tier, per_change]
+}
+
+/// `registry adjust --format json`: the adjustment with its counts, each entry with the
+/// firm's name from `names`.
+pub fn adjust_json<'a>(
+    adj: &'a Adjustment,
+    dry_run: bool,
+    names: &dyn Fn(&EnterpriseId) -> String,
+) -> impl serde::Serialize + 'a {
+    #[derive(serde::Serialize)]
+    struct AdjustOutput<'a> {
+        year: Year,
+        criteria_set: &'a str,
+        policy: &'a str,
+        dry_run: bool,
+        counts: AdjustmentCounts,
+        entries: Vec<NamedEntry<'a>>,
+    }
+    /// A change-log entry with the firm's name.
+    #[derive(serde::Serialize)]
+    struct NamedEntry<'a> {
+        name: String,
+        #[serde(flatten)]
+        entry: &'a ChangeEntry,
+    }
+    AdjustOutput {
+        year: adj.year,
+        criteria_set: &adj.criteria_set,
+        policy: &adj.policy,
+        dry_run,
+        counts: adj.counts(),
+        entries: adj
+            .entries
+            .iter()
+            .map(|entry| NamedEntry {
+                name: names(&entry.id),
+                entry,
+            })
+            .collect(),
+    }
+}
+
+/// The columns of `registry list`.
+pub const LIST_COLUMNS: [&str; 10] = [
+    "uscc",
+    "name",
+    "province",
+    "tier",
+    "digital_class",
+    "innovation",
+    "change",
+    "grace",
+    "borderline",
+    "stage",
+];
+
+/// One row of `registry list`: a firm and its change-log entry of the year.
+pub fn list_row(f: &Enterprise, e: &ChangeEntry) -> [Cell; 10] {
+    [
+        Cell::from(f.id.to_string()),
+        Cell::from(f.name.as_str()),
+        Cell::from(f.region().province_name_zh().unwrap_or("")),
+        Cell::from(tier_key(e.to)),
+        Cell::from(digital_class(&e.class)),
+        Cell::from(innovation(&e.class)),
+        Cell::from(e.change.key()),
+        Cell::from(e.grace),
+        Cell::from(e.borderline),
+        Cell::from(e.stage.map_or_else(String::new, |s| s.key().to_string())),
+    ]
+}
+
+/// What a USCC says (`registry validate-id`), as item/value rows: validity, authority,
+/// category, division, province and the organisation code with its check.
+pub fn id_table(id: &EnterpriseId) -> Table {
+    let region = id.region();
+    let province = format!(
+        "{} {}",
+        region.province_name_zh().unwrap_or("?"),
+        region.province_name_en().unwrap_or("?")
+    );
+    let check = if id.org_code_valid() { "ok" } else { "wrong" };
+    let rows: [(&str, Cell); 9] = [
+        ("uscc", id.to_string().into()),
+        ("valid", (!id.is_legacy()).into()),
+        (
+            "legacy (check character wrong, accepted on request)",
+            id.is_legacy().into(),
+        ),
+        ("registration authority", id.authority().to_string().into()),
+        ("category", id.category().to_string().into()),
+        ("division", region.to_string().into()),
+        ("province", province.into()),
+        ("organisation code", id.org_code().to_string().into()),
+        ("organisation code check", check.into()),
+    ];
+    let mut t = Table::new(["item", "value"]);
+    for (k, v) in rows {
+        t.push([Cell::from(k), v]);
     }
     t
 }

@@ -169,6 +169,23 @@ impl<J: Journal> VoucherBook<J> {
         }
     }
 
+    /// [`balances`](Self::balances) of the accounts of one firm and/or one program (`None`:
+    /// any).
+    pub fn balances_of(
+        &self,
+        as_of: Option<NaiveDate>,
+        firm: Option<&EnterpriseId>,
+        program: Option<&str>,
+    ) -> Vec<AccountBalance> {
+        let mut all = self.balances(as_of);
+        all.retain(|b| {
+            let meta = self.account_meta(b.id);
+            firm.is_none_or(|f| meta.and_then(|m| m.firm.as_ref()) == Some(f))
+                && program.is_none_or(|p| meta.and_then(|m| m.program.as_deref()) == Some(p))
+        });
+        all
+    }
+
     /// A firm's statement: every movement of its vouchers and clawbacks, its balances and
     /// contracts.
     pub fn statement(&self, firm: &EnterpriseId) -> FirmStatement {

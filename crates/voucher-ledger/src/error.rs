@@ -336,6 +336,15 @@ pub enum LedgerError {
         reason: &'static str,
     },
 
+    /// An anchor given to check against (a file, an anchor line or a head hash) that is none.
+    #[error("anchor '{file}': {reason}")]
+    InvalidAnchor {
+        /// What was given.
+        file: String,
+        /// Why it is no anchor.
+        reason: String,
+    },
+
     // ---- programs ---------------------------------------------------------------------------
     /// A program file that does not parse.
     #[error("program file {file}: {message}")]

@@ -134,6 +134,38 @@ pub fn share_revenue<S: AsRef<str>>(
     split_by_weights(revenue_fen, contributions)
 }
 
+/// Parses contributions written `party=weight`, one per item (such as the items of
+/// `lab=3,firm=5,fund=2`); parties and weights are trimmed. An item without `=` or with a
+/// weight that is no decimal number is refused, naming it.
+///
+/// ```
+/// use rust_decimal_macros::dec;
+/// let w = voucher_ledger::share::parse_weights(["lab=3", " firm = 5"]).unwrap();
+/// assert_eq!(w, vec![("lab".to_string(), dec!(3)), ("firm".to_string(), dec!(5))]);
+/// assert!(voucher_ledger::share::parse_weights(["lab"]).is_err());
+/// ```
+pub fn parse_weights<S: AsRef<str>>(
+    items: impl IntoIterator<Item = S>,
+) -> Result<Vec<(String, Decimal)>> {
+    items
+        .into_iter()
+        .map(|item| {
+            let item = item.as_ref();
+            let bad = |reason: String| LedgerError::InvalidShares { reason };
+            let (party, w) = item
+                .split_once('=')
+                .ok_or_else(|| bad(format!("'{item}' is not party=weight")))?;
+            let weight = w.trim().parse().map_err(|_| {
+                bad(format!(
+                    "weight of '{}' is not a number: '{w}'",
+                    party.trim()
+                ))
+            })?;
+            Ok((party.trim().to_string(), weight))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ use crate::verdict::{Outcome, Verdict};
 mod builder;
 mod growth;
 mod innovative;
+mod rulebook;
 mod set;
 mod sme;
 mod tech;
@@ -28,6 +29,7 @@ mod tech;
 pub use crate::kind::CriterionKind;
 pub use growth::{Gazelle, HighGrowth, Unicorn, ZoneGazelle};
 pub use innovative::{ClassificationTable, DigitalInnovative, FirmClass, InnovationType};
+pub use rulebook::Rulebook;
 pub use set::{CriteriaBook, CriteriaSet, EMBEDDED_SETS, Outcomes, SetInfo, Verdicts};
 pub use sme::{
     InnovativeSme, InnovativeSmeCriterion, LittleGiant, RevenueFloorBand, SpecialisedSme,

@@ -5,21 +5,16 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
+use compute_scheduler::compare::{PaymentChoice, compare_policies, run_policy};
 use compute_scheduler::generate::{FIRMS_DEFAULT, SYNTHETIC_FIRMS_MAX, UTILISATION_DEFAULT};
 use compute_scheduler::job::write_jobs_csv;
-use compute_scheduler::optimum::{
-    INTEGER_JOBS_CEILING, LP_JOBS_CEILING, OptimumOptions, gap_percent, optimum,
-};
+use compute_scheduler::optimum::{INTEGER_JOBS_CEILING, LP_JOBS_CEILING, OptimumOptions};
 use compute_scheduler::source::{JobSource, Spread};
-use compute_scheduler::{
-    Catalog, CoveragePayment, Job, NoPayment, Payment, Pipeline, PolicyKind, Schedule, Scheduler,
-    SimOptions, Simulator,
-};
-use rayon::prelude::*;
+use compute_scheduler::{Catalog, Job};
 use rust_decimal::Decimal;
 
 use crate::cmd::PlacementArg;
-use report::compute::{self as compute_report, CompareRun};
+use report::compute as compute_report;
 
 use crate::output::{Format, Watched, lang, print_json};
 use crate::{input, interrupt};
@@ -263,33 +258,13 @@ fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
     Ok(loaded.jobs)
 }
 
-fn payment(pay: &PayArgs) -> anyhow::Result<Box<dyn Payment + Send>> {
-    if pay.no_vouchers {
-        return Ok(Box::new(NoPayment));
+impl PayArgs {
+    fn choice(&self) -> PaymentChoice {
+        PaymentChoice {
+            no_vouchers: self.no_vouchers,
+            budget_per_firm: self.budget_per_firm,
+        }
     }
-    match CoveragePayment::new(pay.budget_per_firm) {
-        Some(p) => Ok(Box::new(p)),
-        None => bail!(
-            "--budget-per-firm {}: not a non-negative amount in whole fen",
-            pay.budget_per_firm.unwrap_or_default()
-        ),
-    }
-}
-
-fn run_policy(
-    catalog: &Catalog,
-    jobs: &[Job],
-    kind: PolicyKind,
-    pay: &PayArgs,
-    explain: Option<String>,
-) -> anyhow::Result<Schedule> {
-    let mut payment = payment(pay)?;
-    let options = SimOptions {
-        explain,
-        ..SimOptions::default()
-    };
-    let mut sim = Simulator::new(catalog, kind.build(&catalog.scheduling)).with_options(options);
-    Ok(sim.schedule(jobs, payment.as_mut())?)
 }
 
 fn catalog_cmd(a: CatalogArgs) -> anyhow::Result<()> {
@@ -305,13 +280,8 @@ fn catalog_cmd(a: CatalogArgs) -> anyhow::Result<()> {
 fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
-    let schedule = run_policy(
-        &catalog,
-        &jobs,
-        a.placement.kind(),
-        &a.pay,
-        a.explain.clone(),
-    )?;
+    let (kind, explain) = (a.placement.kind(), a.explain.clone());
+    let schedule = run_policy(&catalog, &jobs, kind, &a.pay.choice(), explain)?;
     if let Some(ex) = &schedule.explanation {
         if a.format == Format::Json {
             return print_json(ex);
@@ -327,7 +297,7 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
     let pb = crate::progress::spinner("simulating");
-    let schedule = run_policy(&catalog, &jobs, a.placement.kind(), &a.pay, None)?;
+    let schedule = run_policy(&catalog, &jobs, a.placement.kind(), &a.pay.choice(), None)?;
     pb.finish_and_clear();
     match a.format {
         Format::Json => print_json(&schedule.metrics),
@@ -357,38 +327,16 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
     }
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
-    let pipeline = Pipeline::standard();
     let pb = crate::progress::spinner("comparing");
-    // Each policy runs on its own payment state; results come back in PolicyKind::ALL order.
-    let runs: Vec<anyhow::Result<Schedule>> = PolicyKind::ALL
-        .par_iter()
-        .map(|&k| run_policy(&catalog, &jobs, k, &a.pay, None))
-        .collect();
-    let opt = if jobs.len() <= a.optimum_max {
-        let opts = OptimumOptions {
-            lp_jobs_max: a.optimum_max,
-            integer_jobs_max: a.integer_max,
-            ..OptimumOptions::default()
-        };
-        Some(optimum(&catalog, &pipeline, &jobs, &opts)?)
-    } else {
-        None
+    let opts = OptimumOptions {
+        lp_jobs_max: a.optimum_max,
+        integer_jobs_max: a.integer_max,
+        ..OptimumOptions::default()
     };
+    let compared = compare_policies(&catalog, &jobs, &a.pay.choice(), &opts)?;
+    let opt = compared.optimum;
     pb.finish_and_clear();
-    let bound = opt.as_ref().and_then(|o| o.best());
-    let mut compared = Vec::with_capacity(runs.len());
-    for run in runs {
-        let schedule = run?;
-        let modelled_yuan =
-            Decimal::from_i128_with_scale(schedule.modelled_net_fen(&jobs, &catalog, &pipeline), 2);
-        let gap_pct = bound.and_then(|b| gap_percent(modelled_yuan, b));
-        compared.push(CompareRun {
-            schedule,
-            modelled_yuan,
-            gap_pct,
-        });
-    }
-    let t = compute_report::compare_table(&compared, opt.as_ref());
+    let t = compute_report::compare_table(&compared.runs, opt.as_ref());
     for line in compute_report::compare_notes(opt.as_ref(), jobs.len(), a.optimum_max) {
         eprintln!("{line}");
     }

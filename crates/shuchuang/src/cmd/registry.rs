@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use registry_model::cohort::{CohortSpec, generate_cohort};
+use registry_model::criteria::Rulebook;
 use registry_model::csvio::{parse_csv, precheck, write_csv};
 use registry_model::preview::preview_adjustment;
 use registry_model::{
-    Change, CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, RulePolicy, Tier,
-    TierPolicy, Year,
+    CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, Tier, TierPolicy, Year,
 };
 use report::registry::{
-    change_log_table, digital_class, history_table, innovation, show_heading, tier_key,
-    verdicts_table,
+    LIST_COLUMNS, adjust_counts_tables, adjust_heading, adjust_json, change_log_table,
+    history_table, id_table, list_row, show_heading, verdicts_table,
 };
 use serde::Serialize;
 
@@ -337,149 +337,56 @@ fn import(a: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// The criteria book and policy chosen on the command line.
-struct Rules {
-    book: CriteriaBook,
-    forced: Option<String>,
-    policy: RulePolicy,
-}
-
-impl Rules {
-    fn load(c: &CriteriaArgs) -> Result<Self> {
-        let (book, forced) = match &c.criteria {
-            Some(path) => {
-                let set = CriteriaSet::from_path(path)
-                    .with_context(|| format!("reading criteria set {}", path.display()))?;
-                let id = set.id().to_string();
-                (CriteriaBook::new(vec![set])?, Some(id))
-            }
-            None => (
-                CriteriaBook::embedded().context("loading the shipped criteria sets")?,
-                c.criteria_set.clone(),
-            ),
-        };
-        if let Some(id) = &forced {
-            book.get(id)?;
-        }
-        let policy = match &c.tier_policy {
-            Some(p) => RulePolicy::from_path(p)
-                .with_context(|| format!("reading tier policy {}", p.display()))?,
-            None => RulePolicy::default_policy().context("loading the shipped tier policy")?,
-        };
-        Ok(Self {
-            book,
-            forced,
+impl CriteriaArgs {
+    /// The criteria and tier policy these options choose.
+    fn load(&self) -> Result<Rulebook> {
+        let (criteria, policy) = (self.criteria.as_deref(), self.tier_policy.as_deref());
+        Ok(Rulebook::load(
+            criteria,
+            self.criteria_set.as_deref(),
             policy,
-        })
-    }
-
-    fn set_for(&self, year: Year) -> Result<&CriteriaSet> {
-        match &self.forced {
-            Some(id) => Ok(self.book.get(id)?),
-            None => self.book.for_year(year).with_context(|| {
-                format!(
-                    "choosing criteria for {year} (pass --criteria-set or --criteria to pick one)"
-                )
-            }),
-        }
+        )?)
     }
 }
 
-#[derive(Serialize)]
-struct AdjustOutput<'a> {
-    year: Year,
-    criteria_set: &'a str,
-    policy: &'a str,
-    dry_run: bool,
-    counts: registry_model::AdjustmentCounts,
-    entries: Vec<NamedEntry<'a>>,
-}
-
-/// A change-log entry with the firm's name.
-#[derive(Serialize)]
-struct NamedEntry<'a> {
-    name: String,
-    #[serde(flatten)]
-    entry: &'a registry_model::ChangeEntry,
+/// The criteria set that judges `year`, with a hint when none is in force.
+fn set_for(rules: &Rulebook, year: Year) -> Result<&CriteriaSet> {
+    rules.set_for(year).with_context(|| {
+        format!("choosing criteria for {year} (pass --criteria-set or --criteria to pick one)")
+    })
 }
 
 fn adjust(a: AdjustArgs) -> Result<()> {
     let dir = a.store.dir();
-    let rules = Rules::load(&a.criteria)?;
-    let set = rules.set_for(a.year)?;
+    let rules = a.criteria.load()?;
+    let set = set_for(&rules, a.year)?;
     let sp = progress::spinner(&format!("adjusting {}", a.year));
     let (adj, store) = if a.dry_run {
         let store = dir.read_registry()?;
-        (
-            preview_adjustment(store.as_ref(), a.year, set, &rules.policy),
-            store,
-        )
+        let adj = preview_adjustment(store.as_ref(), a.year, set, rules.policy());
+        (adj, store)
     } else {
         let lock = dir.lock()?;
         let mut store = dir.open_registry(&lock)?;
         interrupt::note("the adjustment is one transaction: it was not committed");
-        (store.adjust(a.year, set, &rules.policy), store)
+        (store.adjust(a.year, set, rules.policy()), store)
     };
     let adj =
         adj.with_context(|| format!("adjusting {} in {}", a.year, dir.registry_location()))?;
     sp.finish_and_clear();
-    let counts = adj.counts();
     let names: HashMap<EnterpriseId, String> =
         store.firms()?.into_iter().map(|f| (f.id, f.name)).collect();
     let name_of = |id: &EnterpriseId| names.get(id).cloned().unwrap_or_default();
     match a.format.format {
-        Format::Json => print_json(&AdjustOutput {
-            year: adj.year,
-            criteria_set: &adj.criteria_set,
-            policy: &adj.policy,
-            dry_run: a.dry_run,
-            counts,
-            entries: adj
-                .entries
-                .iter()
-                .map(|entry| NamedEntry {
-                    name: name_of(&entry.id),
-                    entry,
-                })
-                .collect(),
-        }),
+        Format::Json => print_json(&adjust_json(&adj, a.dry_run, &name_of)),
         Format::Csv => Ok(change_log_table(&adj, &name_of, true).print_in(Format::Csv, lang())?),
         Format::Table => {
-            say(format!(
-                "adjustment {} under criteria set {} and policy {} ({})",
-                adj.year,
-                adj.criteria_set,
-                rules.policy.id(),
-                if a.dry_run {
-                    "dry run, not committed"
-                } else {
-                    "committed"
-                }
-            ))?;
+            say(adjust_heading(&adj, a.dry_run))?;
             change_log_table(&adj, &name_of, a.all).print_in(Format::Table, lang())?;
-            let mut per_tier = Table::new(["tier", "firms"]);
-            for (t, n) in Tier::ALL.iter().zip(counts.per_tier) {
-                per_tier.push([
-                    Cell::from(format!("{} {}", t.key(), t.name_zh())),
-                    Cell::from(n),
-                ]);
+            for t in adjust_counts_tables(&adj.counts()) {
+                t.print_in(Format::Table, lang())?;
             }
-            per_tier.push([Cell::from("no tier"), Cell::from(counts.untiered)]);
-            per_tier.print_in(Format::Table, lang())?;
-            let mut per_change = Table::new(["change", "firms"]);
-            for (c, n) in Change::ALL.iter().zip(counts.per_change) {
-                per_change.push([
-                    Cell::from(format!("{} {}", c.key(), c.name_zh())),
-                    Cell::from(n),
-                ]);
-            }
-            per_change.push([Cell::from("of which on grace"), Cell::from(counts.grace)]);
-            per_change.push([
-                Cell::from("referred to the panel"),
-                Cell::from(counts.borderline),
-            ]);
-            per_change.push([Cell::from("total"), Cell::from(counts.firms)]);
-            Ok(per_change.print_in(Format::Table, lang())?)
+            Ok(())
         }
     }
 }
@@ -516,11 +423,11 @@ fn show(a: ShowArgs) -> Result<()> {
         Some(y) => y,
         None => bail!("firm {id} has no reports; pass --year to judge a year anyway"),
     };
-    let rules = Rules::load(&a.criteria)?;
-    let set = rules.set_for(year)?;
+    let rules = a.criteria.load()?;
+    let set = set_for(&rules, year)?;
     let ev = Evidence::new(&firm, year, &reports);
     let verdicts = set.evaluate(&ev);
-    let (decision, class) = (rules.policy.decide(&ev, &verdicts), set.classify(&ev));
+    let (decision, class) = (rules.policy().decide(&ev, &verdicts), set.classify(&ev));
     let format = a.format.format;
     if format == Format::Json {
         return print_json(&ShowOutput {
@@ -531,7 +438,7 @@ fn show(a: ShowArgs) -> Result<()> {
             verdicts: &verdicts,
             decision: &decision,
             class: &class,
-            policy: rules.policy.id(),
+            policy: rules.policy().id(),
         });
     }
     if format == Format::Table {
@@ -576,39 +483,12 @@ fn list(a: ListArgs) -> Result<()> {
             a.year, a.year
         )
     })?;
-    let stdout = std::io::stdout();
-    let mut w = report::RowWriter::new(
-        a.format.format,
-        [
-            "uscc",
-            "name",
-            "province",
-            "tier",
-            "digital_class",
-            "innovation",
-            "change",
-            "grace",
-            "borderline",
-            "stage",
-        ],
-        std::io::BufWriter::new(stdout.lock()),
-    )?;
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut w = report::RowWriter::new(a.format.format, LIST_COLUMNS, out)?;
     for (f, e) in rows {
-        if only_none && e.to.is_some() {
-            continue;
+        if !(only_none && e.to.is_some()) {
+            w.row(list_row(&f, &e))?;
         }
-        w.row([
-            Cell::from(f.id.to_string()),
-            Cell::from(f.name.as_str()),
-            Cell::from(f.region().province_name_zh().unwrap_or("")),
-            Cell::from(tier_key(e.to)),
-            Cell::from(digital_class(&e.class)),
-            Cell::from(innovation(&e.class)),
-            Cell::from(e.change.key()),
-            Cell::from(e.grace),
-            Cell::from(e.borderline),
-            Cell::from(e.stage.map_or_else(String::new, |s| s.key().to_string())),
-        ])?;
     }
     Ok(w.finish()?)
 }
@@ -634,34 +514,6 @@ fn validate_id(a: ValidateArgs) -> Result<()> {
         LegacyPolicy::Reject
     };
     let id = EnterpriseId::parse_with(&a.code, policy).map_err(anyhow::Error::new)?;
-    let region = id.region();
-    summary_table(vec![
-        ("uscc", Cell::from(id.to_string())),
-        ("valid", Cell::from(!id.is_legacy())),
-        (
-            "legacy (check character wrong, accepted on request)",
-            Cell::from(id.is_legacy()),
-        ),
-        (
-            "registration authority",
-            Cell::from(id.authority().to_string()),
-        ),
-        ("category", Cell::from(id.category().to_string())),
-        ("division", Cell::from(region.to_string())),
-        (
-            "province",
-            Cell::from(format!(
-                "{} {}",
-                region.province_name_zh().unwrap_or("?"),
-                region.province_name_en().unwrap_or("?")
-            )),
-        ),
-        ("organisation code", Cell::from(id.org_code().to_string())),
-        (
-            "organisation code check",
-            Cell::from(if id.org_code_valid() { "ok" } else { "wrong" }),
-        ),
-    ])
-    .print_in(a.format.format, lang())?;
+    id_table(&id).print_in(a.format.format, lang())?;
     Ok(())
 }

@@ -36,200 +36,162 @@ enum RulesCommand {
     #[command(
         after_help = "Examples:\n  shuchuang rules check enforcement\n  shuchuang rules check my-rules.toml --strict --schema --format json"
     )]
-    Check {
-        /// Rule set file, or a shipped set name.
-        file: String,
-        /// Fail (exit 1) when the analysis finds overlaps or dead exceptions.
-        #[arg(long)]
-        strict: bool,
-        /// Also list the schema: facts with types, parameters with their dated values, rules.
-        #[arg(long)]
-        schema: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Check(CheckArgs),
     /// Run the test cases of a rule-set folder (rules.toml + cases.toml), or of every folder
     /// below DIR.
     #[command(
         after_help = "Examples:\n  shuchuang rules test data/rules\n  shuchuang rules test data/rules/enforcement --format json"
     )]
-    Test {
-        /// A folder with rules.toml and cases.toml, or a folder of such folders.
-        dir: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Test(TestArgs),
     /// Evaluate a rule set on one set of facts (TOML `name = value`).
     #[command(
         after_help = "Examples:\n  shuchuang rules eval sandbox --facts application.toml --date 2026-05-01 --explain"
     )]
-    Eval {
-        /// Rule set file, or a shipped set name.
-        file: String,
-        /// Facts file (TOML).
-        #[arg(long)]
-        facts: PathBuf,
-        /// Decision date (YYYY-MM-DD); default today.
-        #[arg(long)]
-        date: Option<NaiveDate>,
-        /// Print the full trace: every rule, every condition with actual values, parameters.
-        #[arg(long)]
-        explain: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Eval(EvalArgs),
     /// Decide enforcement outcomes for a CSV of violations (行政处罚法 Art. 32/33, 免罚清单).
     #[command(
         after_help = "Examples:\n  shuchuang rules enforce --violations data/rules/enforcement/violations-example.csv --explain"
     )]
-    Enforce {
-        /// CSV: an `id` column, an optional `date` column, one column per fact.
-        #[arg(long)]
-        violations: PathBuf,
-        /// Rule set (default: the shipped enforcement set).
-        #[arg(long, default_value = "enforcement")]
-        rules: String,
-        /// Your own 免罚清单: TOML with `from = DATE`, `first_offence = [codes]`, `minor = [codes]`.
-        #[arg(long)]
-        lists: Option<PathBuf>,
-        /// Date for rows without a `date` column value; default today.
-        #[arg(long)]
-        date: Option<NaiveDate>,
-        /// Print each decision with its full trace.
-        #[arg(long)]
-        explain: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Enforce(EnforceArgs),
     /// Plan inspections: merge per firm, cap yearly visits, non-site review, alerts.
     #[command(
         after_help = "Examples:\n  shuchuang rules inspections --plan data/rules/inspection/plan-example.csv --cap 2"
     )]
-    Inspections {
-        /// CSV: id, firm, department, date, subject, then one column per fact of the rules.
-        #[arg(long)]
-        plan: PathBuf,
-        /// Rule set (default: the shipped inspection set).
-        #[arg(long, default_value = "inspection")]
-        rules: String,
-        /// Merge window in days (default: the set's merge_window_days).
-        #[arg(long)]
-        window_days: Option<u32>,
-        /// Site visits per firm per year (default: the set's yearly_visit_cap).
-        #[arg(long)]
-        cap: Option<u32>,
-        /// Alert above this many planned inspections per firm-year (default: the set's).
-        #[arg(long)]
-        alert_threshold: Option<u32>,
-        /// Site visits already made (CSV: firm, department, date, subject): they count
-        /// against the cap and for repeat alerts.
-        #[arg(long)]
-        done: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Inspections(InspectionsArgs),
     /// Match every registry firm of a year against the benefit policies (免申即享 / 快申快享).
     #[command(
         after_help = "Examples:\n  shuchuang rules match --year 2025 --format csv\n  shuchuang rules match --year 2025 --firm 91310110666007217T --explain"
     )]
-    Match {
-        #[command(flatten)]
-        store: StoreArgs,
-        /// Statistical year: the year's annual reports and tiers.
-        #[arg(long, value_name = "Y")]
-        year: Year,
-        /// Decision date (default: the cycle's date of the year, 1 July: `cultivation::cycle::LEDGER_DAY`).
-        #[arg(long)]
-        date: Option<NaiveDate>,
-        /// Rule set (default: the shipped benefits set).
-        #[arg(long, default_value = "benefits")]
-        rules: String,
-        /// Extra facts per firm (CSV with an `id` column): contracts and other facts only
-        /// the firm can supply.
-        #[arg(long)]
-        facts: Option<PathBuf>,
-        /// Only this firm (USCC).
-        #[arg(long)]
-        firm: Option<String>,
-        /// Print each firm's decision with its full trace (why each policy applied or not).
-        #[arg(long)]
-        explain: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Match(MatchArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Rule set file, or a shipped set name.
+    file: String,
+    /// Fail (exit 1) when the analysis finds overlaps or dead exceptions.
+    #[arg(long)]
+    strict: bool,
+    /// Also list the schema: facts with types, parameters with their dated values, rules.
+    #[arg(long)]
+    schema: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct TestArgs {
+    /// A folder with rules.toml and cases.toml, or a folder of such folders.
+    dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// Rule set file, or a shipped set name.
+    file: String,
+    /// Facts file (TOML).
+    #[arg(long)]
+    facts: PathBuf,
+    /// Decision date (YYYY-MM-DD); default today.
+    #[arg(long)]
+    date: Option<NaiveDate>,
+    /// Print the full trace: every rule, every condition with actual values, parameters.
+    #[arg(long)]
+    explain: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct EnforceArgs {
+    /// CSV: an `id` column, an optional `date` column, one column per fact.
+    #[arg(long)]
+    violations: PathBuf,
+    /// Rule set (default: the shipped enforcement set).
+    #[arg(long, default_value = "enforcement")]
+    rules: String,
+    /// Your own 免罚清单: TOML with `from = DATE`, `first_offence = [codes]`, `minor = [codes]`.
+    #[arg(long)]
+    lists: Option<PathBuf>,
+    /// Date for rows without a `date` column value; default today.
+    #[arg(long)]
+    date: Option<NaiveDate>,
+    /// Print each decision with its full trace.
+    #[arg(long)]
+    explain: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct InspectionsArgs {
+    /// CSV: id, firm, department, date, subject, then one column per fact of the rules.
+    #[arg(long)]
+    plan: PathBuf,
+    /// Rule set (default: the shipped inspection set).
+    #[arg(long, default_value = "inspection")]
+    rules: String,
+    /// Merge window in days (default: the set's merge_window_days).
+    #[arg(long)]
+    window_days: Option<u32>,
+    /// Site visits per firm per year (default: the set's yearly_visit_cap).
+    #[arg(long)]
+    cap: Option<u32>,
+    /// Alert above this many planned inspections per firm-year (default: the set's).
+    #[arg(long)]
+    alert_threshold: Option<u32>,
+    /// Site visits already made (CSV: firm, department, date, subject): they count
+    /// against the cap and for repeat alerts.
+    #[arg(long)]
+    done: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct MatchArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Statistical year: the year's annual reports and tiers.
+    #[arg(long, value_name = "Y")]
+    year: Year,
+    /// Decision date (default: the cycle's date of the year, 1 July: `cultivation::cycle::LEDGER_DAY`).
+    #[arg(long)]
+    date: Option<NaiveDate>,
+    /// Rule set (default: the shipped benefits set).
+    #[arg(long, default_value = "benefits")]
+    rules: String,
+    /// Extra facts per firm (CSV with an `id` column): contracts and other facts only
+    /// the firm can supply.
+    #[arg(long)]
+    facts: Option<PathBuf>,
+    /// Only this firm (USCC).
+    #[arg(long)]
+    firm: Option<String>,
+    /// Print each firm's decision with its full trace (why each policy applied or not).
+    #[arg(long)]
+    explain: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 /// Runs `shuchuang rules`.
 pub fn run(args: RulesArgs) -> Result<()> {
     match args.command {
-        RulesCommand::Check {
-            file,
-            strict,
-            schema,
-            format,
-        } => check(&file, strict, schema, format),
-        RulesCommand::Test { dir, format } => test(&dir, format),
-        RulesCommand::Eval {
-            file,
-            facts,
-            date,
-            explain,
-            format,
-        } => eval(&file, &facts, date, explain, format),
-        RulesCommand::Enforce {
-            violations,
-            rules,
-            lists,
-            date,
-            explain,
-            format,
-        } => enforce(&violations, &rules, lists.as_deref(), date, explain, format),
-        RulesCommand::Inspections {
-            plan,
-            rules,
-            window_days,
-            cap,
-            alert_threshold,
-            done,
-            format,
-        } => inspections(
-            &plan,
-            &rules,
-            PlanOverrides {
-                window_days,
-                cap,
-                alert_threshold,
-            },
-            done.as_deref(),
-            format,
-        ),
-        RulesCommand::Match {
-            store,
-            year,
-            date,
-            rules,
-            facts,
-            firm,
-            explain,
-            format,
-        } => match_firms(
-            &store,
-            MatchArgs {
-                year,
-                date,
-                rules: &rules,
-                extra: facts.as_deref(),
-                firm: firm.as_deref(),
-                explain,
-            },
-            format,
-        ),
+        RulesCommand::Check(a) => check(a),
+        RulesCommand::Test(a) => test(a),
+        RulesCommand::Eval(a) => eval(a),
+        RulesCommand::Enforce(a) => enforce(a),
+        RulesCommand::Inspections(a) => inspections(a),
+        RulesCommand::Match(a) => match_firms(a),
     }
 }
 
@@ -256,8 +218,9 @@ pub fn load_set(arg: &str) -> Result<RuleSet> {
     }
 }
 
-fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
-    let set = load_set(file)?;
+fn check(a: CheckArgs) -> Result<()> {
+    let (strict, schema, format) = (a.strict, a.schema, a.format);
+    let set = load_set(&a.file)?;
     let a = set.analyze();
     if schema && format != Format::Json {
         rules_report::schema_table(&set).print_in(format, lang())?;
@@ -283,8 +246,8 @@ fn check(file: &str, strict: bool, schema: bool, format: Format) -> Result<()> {
     Ok(())
 }
 
-fn test(dir: &Path, format: Format) -> Result<()> {
-    let reports = run_suite(dir)?;
+fn test(a: TestArgs) -> Result<()> {
+    let (reports, format) = (run_suite(&a.dir)?, a.format);
     let failed: usize = reports.iter().map(|r| r.failures.len()).sum();
     let total: usize = reports.iter().map(|r| r.total).sum();
     if format == Format::Json {
@@ -303,17 +266,12 @@ fn test(dir: &Path, format: Format) -> Result<()> {
     Ok(())
 }
 
-fn eval(
-    file: &str,
-    facts_path: &Path,
-    date: Option<NaiveDate>,
-    explain: bool,
-    format: Format,
-) -> Result<()> {
-    let set = load_set(file)?;
-    let text = input::read_text(facts_path)?;
-    let facts = FactMap::from_toml(&set, &text, &facts_path.display().to_string(), false)?;
-    let date = date.unwrap_or_else(today);
+fn eval(a: EvalArgs) -> Result<()> {
+    let (explain, format) = (a.explain, a.format);
+    let set = load_set(&a.file)?;
+    let text = input::read_text(&a.facts)?;
+    let facts = FactMap::from_toml(&set, &text, &a.facts.display().to_string(), false)?;
+    let date = a.date.unwrap_or_else(today);
     let d = if explain {
         set.explain(&facts, date)
     } else {
@@ -333,22 +291,16 @@ fn eval(
     Ok(())
 }
 
-fn enforce(
-    violations: &Path,
-    rules: &str,
-    lists: Option<&Path>,
-    date: Option<NaiveDate>,
-    explain: bool,
-    format: Format,
-) -> Result<()> {
-    let mut set = load_set(rules)?;
-    if let Some(path) = lists {
+fn enforce(a: EnforceArgs) -> Result<()> {
+    let (explain, format) = (a.explain, a.format);
+    let mut set = load_set(&a.rules)?;
+    if let Some(path) = &a.lists {
         let text = input::read_text(path)?;
         ExemptionLists::from_toml(&text, &path.display().to_string())?.apply_to(&mut set)?;
     }
-    let text = input::read_text(violations)?;
-    let source = violations.display().to_string();
-    let cases = Violation::read_csv(&text, &source, &set, date.unwrap_or_else(today))?;
+    let text = input::read_text(&a.violations)?;
+    let source = a.violations.display().to_string();
+    let cases = Violation::read_csv(&text, &source, &set, a.date.unwrap_or_else(today))?;
     let decisions: Vec<_> = cases
         .iter()
         .map(|c| {
@@ -381,43 +333,20 @@ fn enforce(
     Ok(())
 }
 
-/// Command-line overrides of the planner's parameters.
-struct PlanOverrides {
-    window_days: Option<u32>,
-    cap: Option<u32>,
-    alert_threshold: Option<u32>,
-}
-
-fn inspections(
-    plan_path: &Path,
-    rules: &str,
-    overrides: PlanOverrides,
-    done_path: Option<&Path>,
-    format: Format,
-) -> Result<()> {
-    let PlanOverrides {
-        window_days,
-        cap,
-        alert_threshold,
-    } = overrides;
-    let done = match done_path {
+fn inspections(a: InspectionsArgs) -> Result<()> {
+    let format = a.format;
+    let done = match &a.done {
         Some(p) => CompletedVisit::read_csv(&input::read_text(p)?, &p.display().to_string())?,
         None => Vec::new(),
     };
-    let set = load_set(rules)?;
-    let text = input::read_text(plan_path)?;
-    let planned = PlannedInspection::read_csv(&text, &plan_path.display().to_string(), &set)?;
+    let set = load_set(&a.rules)?;
+    let text = input::read_text(&a.plan)?;
+    let planned = PlannedInspection::read_csv(&text, &a.plan.display().to_string(), &set)?;
     let first = planned.iter().map(|p| p.date).min().unwrap_or_else(today);
     let mut config = PlannerConfig::from_rule_set(&set, first)?;
-    if let Some(w) = window_days {
-        config.window_days = w;
-    }
-    if let Some(c) = cap {
-        config.yearly_cap = c;
-    }
-    if let Some(a) = alert_threshold {
-        config.repeat_alert_threshold = a;
-    }
+    config.window_days = a.window_days.unwrap_or(config.window_days);
+    config.yearly_cap = a.cap.unwrap_or(config.yearly_cap);
+    config.repeat_alert_threshold = a.alert_threshold.unwrap_or(config.repeat_alert_threshold);
     let p = plan_with_history(&set, &planned, &done, &config)?;
     if format == Format::Json {
         return print_json(&p);
@@ -431,32 +360,15 @@ fn inspections(
     Ok(())
 }
 
-/// Options of `rules match`.
-struct MatchArgs<'a> {
-    year: Year,
-    date: Option<NaiveDate>,
-    rules: &'a str,
-    extra: Option<&'a Path>,
-    firm: Option<&'a str>,
-    explain: bool,
-}
-
-fn match_firms(store_args: &StoreArgs, args: MatchArgs<'_>, format: Format) -> Result<()> {
-    let MatchArgs {
-        year,
-        date,
-        rules,
-        extra,
-        firm,
-        explain,
-    } = args;
-    let set = load_set(rules)?;
-    let date = match date {
+fn match_firms(a: MatchArgs) -> Result<()> {
+    let (year, explain, format) = (a.year, a.explain, a.format);
+    let set = load_set(&a.rules)?;
+    let date = match a.date {
         Some(d) => d,
         None => cultivation::cycle::ledger_date(year)
             .with_context(|| format!("--year {year} is out of range"))?,
     };
-    let store = store_args.dir().read_registry()?;
+    let store = a.store.dir().read_registry()?;
     if store
         .adjustment(year)
         .context("reading adjustments")?
@@ -469,13 +381,13 @@ fn match_firms(store_args: &StoreArgs, args: MatchArgs<'_>, format: Format) -> R
     let firms = store.firms().context("reading firms from the registry")?;
 
     // Firm-supplied facts, by id, all or nothing.
-    let supplied = match extra {
+    let supplied = match &a.facts {
         Some(p) => SuppliedFacts::read_csv(&input::read_text(p)?, &p.display().to_string(), &set)?,
         None => SuppliedFacts::default(),
     };
     let mut subjects = registry_subjects(store.as_ref(), &firms, year, date)?;
     supplied.merge_into(&mut subjects)?;
-    if let Some(only) = firm {
+    if let Some(only) = &a.firm {
         subjects.retain(|(id, _)| id == only);
         if subjects.is_empty() {
             bail!("firm {only} is not in the registry");

@@ -19,7 +19,7 @@ use cultivation::{DirLock, LedgerHandle};
 use registry_model::{EnterpriseId, RegionCode, Tier, Year};
 use rust_decimal::Decimal;
 use voucher_ledger::book::{verify_journal, verify_journal_against_kept};
-use voucher_ledger::journal::{KeptAnchor, anchor_path_for, read_anchor_file};
+use voucher_ledger::journal::{KeptAnchor, anchor_path_for};
 use voucher_ledger::{Firm, Program, Provider, Rating, Reply, defaults};
 
 use report::voucher as voucher_report;
@@ -40,6 +40,19 @@ fn write_book(
     let book = dir.open_ledger(&lock, create, date)?;
     interrupt::note("the request is one transaction: if it had not returned, it was not written");
     Ok((lock, book))
+}
+
+/// One write: the book opened under the lock, `f` given it and the request id, the reply
+/// printed.
+fn write(
+    req: &RequestArgs,
+    create: bool,
+    date: Option<NaiveDate>,
+    f: impl FnOnce(&mut LedgerHandle, &str) -> voucher_ledger::Result<Reply>,
+) -> Result<()> {
+    let (_lock, mut book) = write_book(&req.store, create, date)?;
+    let reply = f(&mut book, &req.request_id)?;
+    print_reply(&reply, req.format)
 }
 
 /// Opens a snapshot of the book for reading (no lock, nothing written).
@@ -464,11 +477,9 @@ pub fn run(args: VoucherArgs) -> Result<()> {
         VoucherCommand::Program(ProgramCommand::Add(a)) => {
             let text = input::read_text(&a.file)?;
             let program = Program::from_toml(&text, &a.file.display().to_string())?;
-            let (_lock, mut book) = write_book(&a.req.store, true, date)?;
-            let reply = book
-                .add_program(&a.req.request_id, program)
-                .with_context(|| format!("adding program from {}", a.file.display()))?;
-            print_reply(&reply, a.req.format)
+            let file = a.file.display();
+            write(&a.req, true, date, |b, rid| b.add_program(rid, program))
+                .with_context(|| format!("adding program from {file}"))
         }
         VoucherCommand::Program(ProgramCommand::AddDefaults(req)) => {
             let (_lock, mut book) = write_book(&req.store, true, date)?;
@@ -499,44 +510,35 @@ pub fn run(args: VoucherArgs) -> Result<()> {
                 .trim_end())
         }
         VoucherCommand::Provider(ProviderCommand::Add(a)) => {
-            let (_lock, mut book) = write_book(&a.req.store, true, date)?;
             let provider = Provider {
                 id: a.id,
                 name: a.name,
                 category: a.category,
                 region: a.region,
             };
-            let reply = book.add_provider(&a.req.request_id, &a.program, provider)?;
-            print_reply(&reply, a.req.format)
+            write(&a.req, true, date, |b, rid| {
+                b.add_provider(rid, &a.program, provider)
+            })
         }
-        VoucherCommand::Relate(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, true, date)?;
-            let reply = book.declare_related(&a.req.request_id, a.firm, &a.provider)?;
-            print_reply(&reply, a.req.format)
-        }
+        VoucherCommand::Relate(a) => write(&a.req, true, date, |b, rid| {
+            b.declare_related(rid, a.firm, &a.provider)
+        }),
         VoucherCommand::Grant(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
             let firm = Firm {
                 id: a.firm,
                 tier: a.tier,
                 region: a.region,
                 bad_credit: a.bad_credit,
             };
-            let r = book.grant(&a.req.request_id, &a.program, &firm, a.amount)?;
-            print_reply(&Reply::Granted(r), a.req.format)
+            write(&a.req, false, date, |b, rid| {
+                Ok(Reply::Granted(b.grant(rid, &a.program, &firm, a.amount)?))
+            })
         }
-        VoucherCommand::Redeem(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let r = book.redeem(
-                &a.req.request_id,
-                &a.program,
-                &a.firm,
-                &a.provider,
-                &a.contract,
-                a.amount,
-            )?;
-            print_reply(&Reply::Redeemed(r), a.req.format)
-        }
+        VoucherCommand::Redeem(a) => write(&a.req, false, date, |b, rid| {
+            let (program, firm, provider) = (&a.program, &a.firm, &a.provider);
+            let r = b.redeem(rid, program, firm, provider, &a.contract, a.amount)?;
+            Ok(Reply::Redeemed(r))
+        }),
         VoucherCommand::Hold(h) => {
             let a = h.redeem;
             let amount_fen = voucher_ledger::money::yuan_to_fen_positive(a.amount, "--amount")?;
@@ -544,47 +546,38 @@ pub fn run(args: VoucherArgs) -> Result<()> {
                 .timeout_hours
                 .checked_mul(3_600)
                 .context("--timeout-hours is too large")?;
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let r = book.hold_fen(
-                &a.req.request_id,
-                &a.program,
-                &a.firm,
-                &a.provider,
-                &a.contract,
-                amount_fen,
-                timeout_s,
-            )?;
-            print_reply(&Reply::Held(r), a.req.format)
+            write(&a.req, false, date, |b, rid| {
+                let (program, firm, provider) = (&a.program, &a.firm, &a.provider);
+                let r = b.hold_fen(
+                    rid,
+                    program,
+                    firm,
+                    provider,
+                    &a.contract,
+                    amount_fen,
+                    timeout_s,
+                )?;
+                Ok(Reply::Held(r))
+            })
         }
         VoucherCommand::Settle(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let reply = book.settle(&a.req.request_id, &a.contract)?;
-            print_reply(&reply, a.req.format)
+            write(&a.req, false, date, |b, rid| b.settle(rid, &a.contract))
         }
         VoucherCommand::Release(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let reply = book.release(&a.req.request_id, &a.contract)?;
-            print_reply(&reply, a.req.format)
+            write(&a.req, false, date, |b, rid| b.release(rid, &a.contract))
         }
-        VoucherCommand::Expire(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let r = book.expire(&a.req.request_id, a.as_of)?;
-            print_reply(&Reply::Expired(r), a.req.format)
-        }
-        VoucherCommand::Clawback(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let r = book.clawback(&a.req.request_id, &a.program, &a.firm, a.year, &a.reason)?;
-            print_reply(&Reply::ClawedBack(r), a.req.format)
-        }
-        VoucherCommand::Rate(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let reply = book.rate(&a.req.request_id, &a.program, &a.firm, a.year, a.rating)?;
-            print_reply(&reply, a.req.format)
-        }
+        VoucherCommand::Expire(a) => write(&a.req, false, date, |b, rid| {
+            Ok(Reply::Expired(b.expire(rid, a.as_of)?))
+        }),
+        VoucherCommand::Clawback(a) => write(&a.req, false, date, |b, rid| {
+            let r = b.clawback(rid, &a.program, &a.firm, a.year, &a.reason)?;
+            Ok(Reply::ClawedBack(r))
+        }),
+        VoucherCommand::Rate(a) => write(&a.req, false, date, |b, rid| {
+            b.rate(rid, &a.program, &a.firm, a.year, a.rating)
+        }),
         VoucherCommand::ClosePeriod(a) => {
-            let (_lock, mut book) = write_book(&a.req.store, false, date)?;
-            let reply = book.close_period(&a.req.request_id, a.through)?;
-            print_reply(&reply, a.req.format)
+            write(&a.req, false, date, |b, rid| b.close_period(rid, a.through))
         }
         VoucherCommand::Balance(a) => balance(a, date),
         VoucherCommand::Statement(a) => statement(a, date),
@@ -615,17 +608,8 @@ pub fn run(args: VoucherArgs) -> Result<()> {
 
 fn balance(a: BalanceArgs, date: Option<NaiveDate>) -> Result<()> {
     let book = read_book(&a.store, date)?;
-    let balances = book.balances(a.as_of);
-    let shown = balances.iter().filter(|b| {
-        let meta = book.account_meta(b.id);
-        a.firm
-            .as_ref()
-            .is_none_or(|f| meta.and_then(|m| m.firm.as_ref()) == Some(f))
-            && a.program
-                .as_ref()
-                .is_none_or(|p| meta.and_then(|m| m.program.as_ref()) == Some(p))
-    });
-    Ok(voucher_report::balances_table(shown).print_in(a.format, lang())?)
+    let shown = book.balances_of(a.as_of, a.firm.as_ref(), a.program.as_deref());
+    Ok(voucher_report::balances_table(&shown).print_in(a.format, lang())?)
 }
 
 fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
@@ -655,7 +639,7 @@ fn verify(a: VerifyArgs) -> Result<()> {
     let dir = a.store.dir();
     let path = dir.ledger_path();
     let location = dir.ledger_location();
-    let kept = a.anchor.as_deref().map(kept_anchor).transpose()?;
+    let kept = a.anchor.as_deref().map(KeptAnchor::from_arg).transpose()?;
     // Read-only: the journal and its head from one read transaction, nothing written.
     let book = read_book(&a.store, None)?;
     let v = match &kept {
@@ -680,19 +664,6 @@ fn verify(a: VerifyArgs) -> Result<()> {
     Ok(())
 }
 
-/// An anchor kept elsewhere: a file holding it, its line, or its head hash.
-fn kept_anchor(arg: &str) -> Result<KeptAnchor> {
-    let file = std::path::Path::new(arg);
-    if file.is_file() {
-        return match read_anchor_file(file, arg)? {
-            Some(a) => Ok(KeptAnchor::Anchor(a)),
-            None => bail!("--anchor {arg}: the file holds no anchor"),
-        };
-    }
-    arg.parse::<KeptAnchor>()
-        .map_err(|e| anyhow::anyhow!("--anchor '{arg}': not a file, and {e}"))
-}
-
 fn run_share(a: ShareArgs) -> Result<()> {
     let total_fen = voucher_ledger::money::yuan_to_fen(a.total, "--total")?;
     if let Some(r) = a.government_ratio {
@@ -704,17 +675,7 @@ fn run_share(a: ShareArgs) -> Result<()> {
             "give --government-ratio R (cost sharing) or --weights party=w,... (revenue sharing)"
         );
     }
-    let mut weights = Vec::with_capacity(a.weights.len());
-    for item in &a.weights {
-        let (party, w) = item
-            .split_once('=')
-            .with_context(|| format!("--weights: '{item}' is not party=weight"))?;
-        let w: Decimal = w
-            .trim()
-            .parse()
-            .with_context(|| format!("--weights: weight of '{party}' is not a number: '{w}'"))?;
-        weights.push((party.trim().to_string(), w));
-    }
+    let weights = voucher_ledger::share::parse_weights(&a.weights)?;
     let parts = voucher_ledger::share::share_revenue(total_fen, &weights)?;
     Ok(voucher_report::revenue_share_table(&parts).print_in(a.format, lang())?)
 }

@@ -362,6 +362,27 @@ pub fn read_anchor_file(path: &Path, journal: &str) -> Result<Option<Anchor>> {
         .and_then(|slots| slots.into_iter().flatten().max_by_key(|a| a.entries)))
 }
 
+impl KeptAnchor {
+    /// An anchor as a user passes it (`voucher verify --anchor`): a file holding it, its line,
+    /// or only its head hash. An existing file is read (an error when it holds no anchor);
+    /// anything else is parsed.
+    pub fn from_arg(arg: &str) -> Result<Self> {
+        let file = Path::new(arg);
+        let bad = |reason: String| LedgerError::InvalidAnchor {
+            file: arg.to_string(),
+            reason,
+        };
+        if file.is_file() {
+            return match read_anchor_file(file, arg)? {
+                Some(a) => Ok(KeptAnchor::Anchor(a)),
+                None => Err(bad("the file holds no anchor".to_string())),
+            };
+        }
+        arg.parse()
+            .map_err(|e: AnchorParseError| bad(format!("not a file, and {e}")))
+    }
+}
+
 /// Writes a new anchor file holding `anchor` (and an empty second slot), whole: through a
 /// temporary file beside it that is flushed to disk and then renamed over the path.
 pub fn write_anchor_file(path: &Path, anchor: &Anchor) -> std::io::Result<()> {
