@@ -381,30 +381,30 @@ impl<J: Journal> Booked<'_, '_, J> {
                 let line = format!("YLP-{year}-{}", d.firm);
                 let firm = d.firm;
                 let r = id(&format!("grant/{firm}"));
-                seen(&lines, &r);
+                seen(lines, &r);
                 lines.grant(&r, &line, BANK, &terms, date)?;
                 let draw_fen = (Decimal::from(terms.limit_fen) * DRAW_SHARE).floor();
                 let draw = money::yuan_of_fen(i64::try_from(draw_fen).unwrap_or(0));
                 let maturity = lines.line(&line).map_or(date, |l| l.maturity);
                 if draw > Decimal::ZERO {
                     let r = id(&format!("draw/{firm}"));
-                    seen(&lines, &r);
+                    seen(lines, &r);
                     lines.draw(&r, &line, date, draw)?;
                     let r = id(&format!("accrue/{firm}"));
-                    seen(&lines, &r);
+                    seen(lines, &r);
                     lines.accrue(&r, &line, maturity)?;
                     let unpaid = lines.line(&line).map_or(0, |l| l.interest_unpaid_fen);
                     if unpaid > 0 {
                         let r = id(&format!("interest/{firm}"));
-                        seen(&lines, &r);
+                        seen(lines, &r);
                         lines.pay_interest(&r, &line, maturity, yuan(unpaid))?;
                     }
                     let r = id(&format!("repay/{firm}"));
-                    seen(&lines, &r);
+                    seen(lines, &r);
                     lines.repay(&r, &line, maturity, draw)?;
                 }
                 let r = id(&format!("close/{firm}"));
-                seen(&lines, &r);
+                seen(lines, &r);
                 lines.close(&r, &line, maturity)?;
                 if let Some(l) = lines.line(&line) {
                     row.status = "eligible";

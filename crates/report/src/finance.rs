@@ -321,7 +321,11 @@ pub fn line_table<'a>(lines: impl IntoIterator<Item = &'a finance::CreditLine>) 
 /// The risk pool of a program: its rule and share, what it holds, the claims settled against
 /// it, what they were due and what it paid, what recoveries returned, and in words what its
 /// exhaustion rule did.
-pub fn pool_record(s: &finance::report::ProgramSummary, rules: &finance::ProgramRules) -> Record {
+pub fn pool_record(
+    s: &finance::report::ProgramSummary,
+    rules: &finance::ProgramRules,
+    lang: crate::lang::Lang,
+) -> Record {
     let defaults = ["defaulted", "written_off"]
         .iter()
         .map(|k| s.lines_by_status.get(*k).copied().unwrap_or(0))
@@ -352,15 +356,21 @@ pub fn pool_record(s: &finance::report::ProgramSummary, rules: &finance::Program
         Cell::money(fen_to_yuan(s.returned_to_pool_fen)),
     );
     let exhaustion = if s.compensation_shortfall_fen > 0 {
-        format!(
-            "the pool ran short: under {} it paid what it held, {} of the compensation due went unpaid",
-            rules.pool_rule.key(),
-            fen_to_yuan(s.compensation_shortfall_fen)
+        crate::messages::fill(
+            "finance.pool_short",
+            lang,
+            &[
+                ("rule", &rules.pool_rule.key()),
+                (
+                    "shortfall",
+                    &crate::number::money_text(fen_to_yuan(s.compensation_shortfall_fen), lang),
+                ),
+            ],
         )
     } else if defaults == 0 {
-        "no claim yet".to_string()
+        crate::messages::text("finance.pool_no_claim", lang).to_string()
     } else {
-        "every claim was paid its share in full".to_string()
+        crate::messages::text("finance.pool_paid", lang).to_string()
     };
     r.push("exhaustion", Cell::Text(exhaustion));
     r

@@ -434,6 +434,17 @@ pub const MESSAGES: &[Message] = &[
         "云量贷：未决定：{reason}",
     ),
     ("cycle.held_back", "held back by", "未通过的条件"),
+    (
+        "finance.pool_short",
+        "the pool ran short: under {rule} it paid what it held, {shortfall} of the compensation due went unpaid",
+        "资金池不足：按{rule}规则支付其余额，应补偿而未补偿 {shortfall}",
+    ),
+    ("finance.pool_no_claim", "no claim yet", "尚无代偿申请"),
+    (
+        "finance.pool_paid",
+        "every claim was paid its share in full",
+        "每笔代偿均已足额支付",
+    ),
     // The 云量贷 eligibility rules (finance::eligibility), by key.
     ("finance.rule.in_force", "in_force", "产品有效期"),
     ("finance.rule.sme", "sme", "中小微企业"),

@@ -323,15 +323,12 @@ pub struct ProgramArgs {
     format: Format,
 }
 
+/// Grant decisions with the line each granted (empty when none).
+type Decisions = Vec<(String, cultivation::credit_desk::GrantDecision)>;
+
 /// The program's summary and its grant decisions, read from the ledger (every line checked
 /// against its accounts).
-fn summary(
-    a: &ProgramArgs,
-) -> Result<(
-    finance::report::ProgramSummary,
-    ProgramRules,
-    Vec<(String, cultivation::credit_desk::GrantDecision)>,
-)> {
+fn summary(a: &ProgramArgs) -> Result<(finance::report::ProgramSummary, ProgramRules, Decisions)> {
     let product = a.product.load()?;
     let rules = ProgramRules::of(&product);
     let mut book = a.store.dir().read_ledger(None)?;
@@ -343,7 +340,7 @@ fn summary(
 /// Runs `shuchuang finance pool`.
 pub fn pool(a: ProgramArgs) -> Result<()> {
     let (s, rules, _) = summary(&a)?;
-    crate::output::print_record(&report::finance::pool_record(&s, &rules), a.format)
+    crate::output::print_record(&report::finance::pool_record(&s, &rules, lang()), a.format)
 }
 
 /// Runs `shuchuang finance report`.
