@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use finance::eligibility::RuleOutcome;
+use finance::lines::LinesState;
 use finance::{
     CreditLines, DecisionStatus, Fund, Product, ProgramRules, Scorecard, evaluate_on_profile,
 };
@@ -249,32 +250,104 @@ pub fn run<J: Journal>(
         )
     })?;
     let books = format!("cycle-ylp-{year}");
-    let mut lines = CreditLines::new(
-        LedgerBooks::new(book, &books, region),
-        ProgramRules::of(&product),
-    )?;
+    let rules = ProgramRules::of(&product);
     let id = |what: &str| format!("cycle/{year}/ylp/{what}");
     // A movement an earlier run posted is on the ledger already (the lines' own memory of
     // requests is fresh each run): counted as replayed, and the books post nothing again.
     let mut replayed = 0usize;
-    let mut seen = |lines: &CreditLines<LedgerBooks<'_, J>>, request: &str| {
-        replayed += usize::from(lines.books().book().has_request(request));
-    };
-    for (what, fund, amount) in [
-        (
-            "fund/subsidy",
-            Fund::SubsidyBudget,
-            Decimal::from(SUBSIDY_BUDGET_YUAN),
-        ),
-        ("fund/pool", Fund::RiskPool, Decimal::from(RISK_POOL_YUAN)),
-    ] {
-        seen(&lines, &id(what));
-        lines.fund(&id(what), fund, amount)?;
-    }
-
+    // The program's funds, then the lines in groups of LINES_PER_GROUP firms: each group is
+    // one ledger transaction (a journal commit), the lines' state carried from one to the next.
+    let mut state = book.group(|book| -> Result<LinesState> {
+        let mut lines = CreditLines::new(LedgerBooks::new(book, &books, region), rules.clone())?;
+        for (what, fund, amount) in [
+            (
+                "fund/subsidy",
+                Fund::SubsidyBudget,
+                Decimal::from(SUBSIDY_BUDGET_YUAN),
+            ),
+            ("fund/pool", Fund::RiskPool, Decimal::from(RISK_POOL_YUAN)),
+        ] {
+            replayed += usize::from(lines.books().book().has_request(&id(what)));
+            lines.fund(&id(what), fund, amount)?;
+        }
+        Ok(lines.state().clone())
+    })?;
     let mut rows = Vec::with_capacity(evaluations.len());
     let mut expected_fen = Decimal::ZERO;
-    for e in &evaluations {
+    for chunk in evaluations.chunks(LINES_PER_GROUP) {
+        state = book.group(|book| -> Result<LinesState> {
+            let mut lines = CreditLines::restore(LedgerBooks::new(book, &books, region), state)?;
+            for e in chunk {
+                let mut booked = Booked {
+                    lines: &mut lines,
+                    year,
+                    date,
+                    replayed: &mut replayed,
+                };
+                let (row, expected) = booked.line(e, &product, &mut summary.held_back_by)?;
+                expected_fen += expected;
+                rows.push(row);
+            }
+            Ok(lines.state().clone())
+        })?;
+    }
+    let lines = CreditLines::restore(LedgerBooks::new(book, &books, region), state)?;
+    lines.check_invariants()?;
+    let s = finance::report::summarise(&lines)?;
+    drop(lines);
+    book.check_invariants()?;
+    let count = |status: &str| rows.iter().filter(|r| r.status == status).count();
+    summary.firms_with_spend = rows.len();
+    summary.granted = count("eligible");
+    summary.refused = count("refused");
+    summary.pending = count("pending");
+    summary.limit_yuan = yuan(s.limit_fen);
+    summary.drawn_yuan = yuan(s.drawn_fen);
+    summary.interest_yuan = yuan(s.interest_paid_fen);
+    summary.interest_subsidy_yuan = yuan(s.subsidy_fen);
+    summary.pool_yuan = yuan(s.pool_left_fen);
+    summary.expected_compensation_yuan =
+        yuan(i64::try_from(expected_fen.floor()).unwrap_or(i64::MAX));
+    summary.budget_left_yuan = yuan(s.budget_left_fen);
+    summary.cost_yuan = yuan(s.program_cost_fen);
+    summary.replayed = replayed;
+    Ok(FinanceStep {
+        summary,
+        reach: reach(&rows),
+        lines: rows,
+    })
+}
+
+/// Firms whose lines are booked in one ledger group (at most six requests a firm, each of a
+/// few postings: well within [`voucher_ledger::journal::GROUP_REQUESTS_MAX`]).
+pub const LINES_PER_GROUP: usize = 1_000;
+const _: () = assert!(LINES_PER_GROUP * 6 <= voucher_ledger::journal::GROUP_REQUESTS_MAX);
+
+/// The program's lines within one group, with what the step counts.
+struct Booked<'l, 'b, J: Journal> {
+    lines: &'l mut CreditLines<LedgerBooks<'b, J>>,
+    year: Year,
+    date: NaiveDate,
+    replayed: &'l mut usize,
+}
+
+impl<J: Journal> Booked<'_, '_, J> {
+    /// One firm's decision: granted, drawn, run to maturity and closed when eligible; its row
+    /// and the expected compensation of its line (fen, not rounded).
+    fn line(
+        &mut self,
+        e: &finance::Evaluation,
+        product: &Product,
+        held_back_by: &mut BTreeMap<String, usize>,
+    ) -> Result<(CreditLineRow, Decimal)> {
+        let (year, date) = (self.year, self.date);
+        let id = |what: &str| format!("cycle/{year}/ylp/{what}");
+        let lines = &mut *self.lines;
+        let replayed = &mut *self.replayed;
+        let mut seen = |lines: &CreditLines<LedgerBooks<'_, J>>, request: &str| {
+            *replayed += usize::from(lines.books().book().has_request(request));
+        };
+        let mut expected_fen = Decimal::ZERO;
         let d = &e.decision;
         let held: Vec<_> = d
             .checks
@@ -301,37 +374,37 @@ pub fn run<J: Journal>(
                 .join("; "),
         };
         for c in &held {
-            *summary.held_back_by.entry(c.rule.to_string()).or_insert(0) += 1;
+            *held_back_by.entry(c.rule.to_string()).or_insert(0) += 1;
         }
         match (d.status, d.grant_terms()) {
             (DecisionStatus::Eligible, Some(terms)) => {
                 let line = format!("YLP-{year}-{}", d.firm);
                 let firm = d.firm;
                 let r = id(&format!("grant/{firm}"));
-                seen(&lines, &r);
+                seen(lines, &r);
                 lines.grant(&r, &line, BANK, &terms, date)?;
                 let draw_fen = (Decimal::from(terms.limit_fen) * DRAW_SHARE).floor();
                 let draw = money::yuan_of_fen(i64::try_from(draw_fen).unwrap_or(0));
                 let maturity = lines.line(&line).map_or(date, |l| l.maturity);
                 if draw > Decimal::ZERO {
                     let r = id(&format!("draw/{firm}"));
-                    seen(&lines, &r);
+                    seen(lines, &r);
                     lines.draw(&r, &line, date, draw)?;
                     let r = id(&format!("accrue/{firm}"));
-                    seen(&lines, &r);
+                    seen(lines, &r);
                     lines.accrue(&r, &line, maturity)?;
                     let unpaid = lines.line(&line).map_or(0, |l| l.interest_unpaid_fen);
                     if unpaid > 0 {
                         let r = id(&format!("interest/{firm}"));
-                        seen(&lines, &r);
+                        seen(lines, &r);
                         lines.pay_interest(&r, &line, maturity, yuan(unpaid))?;
                     }
                     let r = id(&format!("repay/{firm}"));
-                    seen(&lines, &r);
+                    seen(lines, &r);
                     lines.repay(&r, &line, maturity, draw)?;
                 }
                 let r = id(&format!("close/{firm}"));
-                seen(&lines, &r);
+                seen(lines, &r);
                 lines.close(&r, &line, maturity)?;
                 if let Some(l) = lines.line(&line) {
                     row.status = "eligible";
@@ -347,32 +420,8 @@ pub fn run<J: Journal>(
             (DecisionStatus::Pending, _) => row.status = "pending",
             _ => {}
         }
-        rows.push(row);
+        Ok((row, expected_fen))
     }
-    lines.check_invariants()?;
-    let s = finance::report::summarise(&lines)?;
-    drop(lines);
-    book.check_invariants()?;
-    let count = |status: &str| rows.iter().filter(|r| r.status == status).count();
-    summary.firms_with_spend = rows.len();
-    summary.granted = count("eligible");
-    summary.refused = count("refused");
-    summary.pending = count("pending");
-    summary.limit_yuan = yuan(s.limit_fen);
-    summary.drawn_yuan = yuan(s.drawn_fen);
-    summary.interest_yuan = yuan(s.interest_paid_fen);
-    summary.interest_subsidy_yuan = yuan(s.subsidy_fen);
-    summary.pool_yuan = yuan(s.pool_left_fen);
-    summary.expected_compensation_yuan =
-        yuan(i64::try_from(expected_fen.floor()).unwrap_or(i64::MAX));
-    summary.budget_left_yuan = yuan(s.budget_left_fen);
-    summary.cost_yuan = yuan(s.program_cost_fen);
-    summary.replayed = replayed;
-    Ok(FinanceStep {
-        summary,
-        reach: reach(&rows),
-        lines: rows,
-    })
 }
 
 /// PD × share × drawn in fen, exact in decimals: the PD is held in millionths (rounded half

@@ -58,6 +58,7 @@ pub mod challenge_desk;
 pub mod cohort;
 pub mod compute;
 pub mod credit_books;
+pub mod credit_desk;
 pub mod cycle;
 pub mod data_dir;
 pub mod error;

@@ -83,6 +83,59 @@ pub struct LinesState {
     limits_total_fen: i64,
 }
 
+impl LinesState {
+    /// A state rebuilt from its parts, as a store keeping each line apart saves them: the
+    /// rules, every line, and the subsidy paid by firm and calendar year
+    /// ([`LinesState::subsidy_by_firm_year`]). It remembers no request: the store answers
+    /// repeats itself. [`CreditLines::restore`] checks it against the books.
+    pub fn from_parts(
+        rules: ProgramRules,
+        lines: impl IntoIterator<Item = CreditLine>,
+        subsidy_by_firm_year: BTreeMap<String, i64>,
+    ) -> Result<Self> {
+        let mut by_id = BTreeMap::new();
+        let mut limits_total_fen = 0i64;
+        for l in lines {
+            if by_id.len() >= LINES_MAX {
+                return Err(FinanceError::TooMany {
+                    what: "credit lines",
+                    count: LINES_MAX + 1,
+                    max: LINES_MAX,
+                });
+            }
+            limits_total_fen = limits_total_fen
+                .checked_add(l.limit_fen)
+                .filter(|t| *t <= AMOUNT_FEN_MAX)
+                .ok_or_else(|| {
+                    invalid(
+                        &l.id,
+                        "limit_fen",
+                        l.limit_fen,
+                        "the program's limits pass ¥10^15",
+                    )
+                })?;
+            if let Some(previous) = by_id.insert(l.id.clone(), l) {
+                return Err(FinanceError::Exists {
+                    what: "credit line",
+                    key: previous.id,
+                });
+            }
+        }
+        Ok(Self {
+            rules,
+            lines: by_id,
+            requests: HashMap::new(),
+            subsidy_by_firm_year,
+            limits_total_fen,
+        })
+    }
+
+    /// Subsidy paid by firm and calendar year (`{uscc}/{year}` → fen), for saving.
+    pub fn subsidy_by_firm_year(&self) -> &BTreeMap<String, i64> {
+        &self.subsidy_by_firm_year
+    }
+}
+
 /// What an operation will do, worked out before anything is written.
 pub(crate) struct Plan {
     pub(crate) postings: Vec<Posting>,

@@ -402,7 +402,13 @@ pub fn held_back_text(f: &FinanceSummary, lang: Lang) -> Option<String> {
     let counts: BTreeMap<String, u64> = f
         .held_back_by
         .iter()
-        .map(|(k, v)| (k.clone(), *v as u64))
+        // Rule keys in English (as the CSV and JSON keep them), their names in Chinese.
+        .map(|(k, v)| {
+            let key = format!("finance.rule.{k}");
+            let name = crate::messages::text(&key, lang);
+            let name = if name == key { k.as_str() } else { name };
+            (name.to_string(), *v as u64)
+        })
         .collect();
     Some(labelled(
         "cycle.held_back",

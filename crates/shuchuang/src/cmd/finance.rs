@@ -7,6 +7,8 @@
 //! - `simulate [--firms N] [--runs R] [--years Y] [--seed S]`: seeded Monte Carlo of the shipped
 //!   program over a synthetic portfolio decided under the shipped product, year by year, with
 //!   the expected loss beside the analytic Σ PD × LGD × EAD.
+//! - `line grant|draw|repay|default|show` and `fund`: a program's lines on the ledger
+//!   (`finance_line.rs`).
 
 use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
@@ -41,6 +43,64 @@ enum FinanceCommand {
         after_help = "Examples:\n  shuchuang finance simulate\n  shuchuang finance simulate --firms 20000 --runs 2000 --seed 7\n  shuchuang finance simulate --format json > simulation.json\n\nThe portfolio is synthetic (every distribution assumed, docs/finance.md); the program's\nparameters are data/finance/simulation-2025.toml and the shipped product. At most\n20,000,000 firms, 100,000 runs, 30 years, and 2,000,000,000 loan-runs a call."
     )]
     Simulate(SimulateArgs),
+    /// A program's 云量贷 lines on the ledger: grant, draw, repay, default, show.
+    Line(super::finance_line::LineArgs),
+    /// Put money into the program's subsidy budget or risk pool.
+    #[command(
+        after_help = "Examples:\n  shuchuang finance fund --fund risk-pool --amount-yuan 1000000 --date 2025-01-02 --request-id fund-pool\n  shuchuang finance fund --fund subsidy-budget --amount-yuan 200000 --date 2025-01-02 --request-id fund-budget"
+    )]
+    Fund(super::finance_line::FundArgs),
+    /// The program's risk pool: its balance, the claims it paid and what its exhaustion rule did.
+    #[command(
+        after_help = "Examples:\n  shuchuang finance pool\n  shuchuang finance pool --format json"
+    )]
+    Pool(super::finance_line::ProgramArgs),
+    /// The program's scheme on the ledger: lines granted and refused with reasons, credit
+    /// extended, drawn, repaid and defaulted, subsidy and pool cost, reach by tier and province.
+    #[command(
+        after_help = "Examples:\n  shuchuang finance report\n  shuchuang finance report --format csv > decisions.csv\n\n--format csv prints the decisions (one row a grant request); json has everything."
+    )]
+    Report(super::finance_line::ProgramArgs),
+    /// Firms recommended to each bank by its appetite (sector, tier, score, PD, size, province).
+    #[command(
+        after_help = "Examples:\n  shuchuang finance recommend --bank data/finance/appetites-example.toml --date 2025-01-15\n  shuchuang finance recommend --bank appetites.toml --format json\n\nCandidates are the registry's firms decided eligible by `finance score` on the date.\nAt most 1,000 banks a file and 1,000,000 firms."
+    )]
+    Recommend(RecommendArgs),
+    /// The state-VC indicator: gazelles and unicorns grown in each fund's portfolio.
+    #[command(
+        after_help = "Examples:\n  shuchuang finance vc --portfolio data/finance/portfolio-example.csv --year 2024\n\nPortfolio CSV: fund,state_owned,uscc,invested_on,amount_yuan (at most 1,000,000 rows).\nA firm grew when it was not a gazelle (unicorn) the year before its first investment\nand is one in --year, by the registry's criteria."
+    )]
+    Vc(VcArgs),
+}
+
+#[derive(Debug, Args)]
+struct RecommendArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The banks' appetites (TOML of [[bank]] tables; example data/finance/appetites-example.toml).
+    #[arg(long, value_name = "FILE")]
+    bank: std::path::PathBuf,
+    /// The decision date of the candidates (default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    date: Option<NaiveDate>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct VcArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The funds' holdings (CSV fund,state_owned,uscc,invested_on,amount_yuan).
+    #[arg(long, value_name = "FILE")]
+    portfolio: std::path::PathBuf,
+    /// The statistical year judged.
+    #[arg(long, value_name = "Y")]
+    year: registry_model::Year,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +147,12 @@ pub fn run(args: FinanceArgs) -> Result<()> {
     match args.command {
         FinanceCommand::Score(a) => score(a),
         FinanceCommand::Simulate(a) => simulate(a),
+        FinanceCommand::Line(a) => super::finance_line::run(a),
+        FinanceCommand::Fund(a) => super::finance_line::fund(a),
+        FinanceCommand::Recommend(a) => recommend(a),
+        FinanceCommand::Vc(a) => vc(a),
+        FinanceCommand::Pool(a) => super::finance_line::pool(a),
+        FinanceCommand::Report(a) => super::finance_line::report(a),
     }
 }
 
@@ -118,12 +184,17 @@ fn simulate(a: SimulateArgs) -> Result<()> {
     Ok(())
 }
 
-fn score(a: ScoreArgs) -> Result<()> {
-    let date = a.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let dir = a.store.dir();
+/// Every registry firm (or those named) evaluated as of `date` under the shipped product and
+/// scorecard, spend from the ledger and facts from the registry.
+fn evaluations(
+    store: &StoreArgs,
+    named: &[EnterpriseId],
+    date: NaiveDate,
+) -> Result<Vec<finance::Evaluation>> {
+    let dir = store.dir();
     let registry = dir.read_registry()?;
     let book = dir.read_ledger(Some(date))?;
-    let firms: Vec<EnterpriseId> = if a.firm.is_empty() {
+    let firms: Vec<EnterpriseId> = if named.is_empty() {
         registry
             .firms()
             .context("reading firms from the registry")?
@@ -131,7 +202,7 @@ fn score(a: ScoreArgs) -> Result<()> {
             .map(|f| f.id)
             .collect()
     } else {
-        a.firm.clone()
+        named.to_vec()
     };
     if firms.len() > FIRMS_SCORED_MAX {
         bail!(
@@ -145,10 +216,15 @@ fn score(a: ScoreArgs) -> Result<()> {
         .with_context(|| format!("no scorecard is in force on {date}"))?;
     let evidence = LedgerEvidence::of(&book)?;
     let facts = RegistryView::new(&*registry as &dyn RegistryStore)?;
-    let evaluations = firms
+    Ok(firms
         .iter()
         .map(|f| evaluate(&product, card, &evidence, &facts, *f, date))
-        .collect::<finance::Result<Vec<_>>>()?;
+        .collect::<finance::Result<Vec<_>>>()?)
+}
+
+fn score(a: ScoreArgs) -> Result<()> {
+    let date = a.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let evaluations = evaluations(&a.store, &a.firm, date)?;
     score_table(&evaluations).print_in(a.format, lang())?;
     if a.explain && a.format == Format::Table {
         for e in &evaluations {
@@ -156,4 +232,38 @@ fn score(a: ScoreArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn recommend(a: RecommendArgs) -> Result<()> {
+    use finance::matching::{Appetite, Candidate, recommend_all};
+    let text = crate::input::read_text(&a.bank)?;
+    let appetites = Appetite::from_toml_str(&text, &a.bank.display().to_string())?;
+    let date = a.date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let candidates: Vec<Candidate> = evaluations(&a.store, &[], date)?
+        .iter()
+        .map(Candidate::of)
+        .collect();
+    let lists = recommend_all(&appetites, &candidates)?;
+    if a.format == Format::Json {
+        return crate::output::print_json(&lists);
+    }
+    report::finance::recommendations_table(&lists).print_in(a.format, lang())?;
+    if a.format == Format::Table {
+        say("")?;
+        report::finance::exclusions_table(&lists).print_in(a.format, lang())?;
+    }
+    Ok(())
+}
+
+fn vc(a: VcArgs) -> Result<()> {
+    let file = std::fs::File::open(&a.portfolio)
+        .with_context(|| format!("cannot read {}", a.portfolio.display()))?;
+    let holdings = finance::statevc::read_holdings_csv(file, &a.portfolio.display().to_string())?;
+    let registry = a.store.dir().read_registry()?;
+    let view = RegistryView::new(&*registry as &dyn RegistryStore)?;
+    let funds = finance::statevc::indicator(&holdings, &view, a.year)?;
+    if a.format == Format::Json {
+        return crate::output::print_json(&funds);
+    }
+    Ok(report::finance::vc_table(&funds).print_in(a.format, lang())?)
 }

@@ -9,6 +9,7 @@ pub mod challenge;
 pub mod compute;
 pub mod cycle;
 pub mod finance;
+pub mod finance_line;
 pub mod index;
 pub mod panel;
 pub mod purchase;
