@@ -230,7 +230,6 @@ pub const MESSAGES: &[Message] = &[
     ),
     ("col.line", "Credit line", "授信编号"),
     ("col.operation", "Operation", "业务"),
-    ("col.rank", "Rank", "排名"),
     ("col.sector", "Sector", "行业"),
     ("col.considered", "Firms considered", "参评企业"),
     ("col.matched", "Firms matched", "符合条件企业"),
