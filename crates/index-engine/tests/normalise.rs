@@ -189,3 +189,78 @@ fn framework_csv_carries_targets_only_on_leaves_and_round_trips() {
         "{err}"
     );
 }
+
+/// `(normalisation, aggregation, node, unit, year) → (score, rank, rank change)` from
+/// aggregations.csv.
+type AggregationRow = (f64, u32, Option<i64>);
+
+fn expected_aggregations() -> HashMap<(String, String, String, String, i32), AggregationRow> {
+    let bytes = read("aggregations.csv");
+    let mut rdr = csv::Reader::from_reader(&bytes[..]);
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                (
+                    r[0].into(),
+                    r[1].into(),
+                    r[2].into(),
+                    r[3].into(),
+                    r[4].parse().unwrap(),
+                ),
+                (
+                    r[5].parse().unwrap(),
+                    r[6].parse().unwrap(),
+                    (!r[7].is_empty()).then(|| r[7].parse().unwrap()),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_aggregation_matches_numpy_and_scipy() {
+    let (fw, panel) = fixture();
+    let filled = ComputeOptions::default().fill(&panel).unwrap();
+    let want = expected_aggregations();
+    let mut checked = 0;
+    for normalisation in [Normalisation::MinMax, Normalisation::Rank] {
+        for aggregation in Aggregation::ALL {
+            let level = Level {
+                normalisation,
+                aggregation,
+            };
+            let r = compute_with(&level, &fw, &filled, None).unwrap();
+            for ((n, a, node, unit, year), &(score, _, _)) in &want {
+                if n != normalisation.as_str() || a != aggregation.as_str() {
+                    continue;
+                }
+                let got = r.cell(node, unit, *year).unwrap().index.unwrap();
+                assert!(
+                    (got - score).abs() < 1e-9,
+                    "{n} {a} {node} {unit} {year}: engine {got}, NumPy/SciPy {score}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    // 2 normalisations × 4 aggregations × 8 nodes × 7 units × 3 years.
+    assert_eq!(checked, 2 * 4 * 8 * 7 * 3);
+}
+
+#[test]
+fn harmonic_refuses_z_scores() {
+    let (fw, panel) = fixture();
+    let filled = ComputeOptions::default().fill(&panel).unwrap();
+    let level = Level {
+        normalisation: Normalisation::ZScore,
+        aggregation: Aggregation::Harmonic,
+    };
+    let err = compute_with(&level, &fw, &filled, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("harmonic aggregation needs positive scores"),
+        "{err}"
+    );
+}
