@@ -67,6 +67,7 @@ mod normalise;
 mod overlay;
 mod panel;
 mod published_chain;
+mod rank;
 mod result;
 mod source;
 mod targets;
@@ -100,6 +101,7 @@ pub use published::{
     PUBLISHED_MAX, Published, PublishedFigure, PublishedKind, PublishedRule, PublishedUse,
 };
 pub use published_chain::{PublishedChain, PublishedPrepared, PublishedUnit};
+pub use rank::{Ranks, TIE_TOLERANCE};
 pub use result::{Cell, IndexResult, Row};
 pub use source::Source;
 pub use targets::{Goalposts, TARGET_COLUMNS};

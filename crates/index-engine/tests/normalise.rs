@@ -264,3 +264,35 @@ fn harmonic_refuses_z_scores() {
         "{err}"
     );
 }
+
+#[test]
+fn ranks_and_rank_changes_match_scipy() {
+    let (fw, panel) = fixture();
+    let filled = ComputeOptions::default().fill(&panel).unwrap();
+    let want = expected_aggregations();
+    let mut checked = 0;
+    for normalisation in [Normalisation::MinMax, Normalisation::Rank] {
+        for aggregation in Aggregation::ALL {
+            let level = Level {
+                normalisation,
+                aggregation,
+            };
+            let r = compute_with(&level, &fw, &filled, None).unwrap();
+            let ranks = r.ranks();
+            for ((n, a, node, unit, year), &(_, rank, change)) in &want {
+                if n != normalisation.as_str() || a != aggregation.as_str() {
+                    continue;
+                }
+                let (node, unit, t) = (
+                    r.node_position(node).unwrap(),
+                    r.unit_position(unit).unwrap(),
+                    r.year_position(*year).unwrap(),
+                );
+                let got = (ranks.rank(node, unit, t), ranks.rank_change(node, unit, t));
+                assert_eq!(got, (Some(rank), change), "{n} {a} {node} {unit} {year}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 4 * 8 * 7 * 3);
+}
