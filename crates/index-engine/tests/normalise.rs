@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 
 use index_engine::{
-    Aggregation, ComputeOptions, Framework, Level, Normalisation, Panel, compute_with,
+    Aggregation, ComputeOptions, Framework, IndexResult, Level, Normalisation, Panel, Ranks,
+    compute_with,
 };
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/normalise");
@@ -193,8 +194,9 @@ fn framework_csv_carries_targets_only_on_leaves_and_round_trips() {
 /// `(normalisation, aggregation, node, unit, year) → (score, rank, rank change)` from
 /// aggregations.csv.
 type AggregationRow = (f64, u32, Option<i64>);
+type AggregationKey = (String, String, String, String, i32);
 
-fn expected_aggregations() -> HashMap<(String, String, String, String, i32), AggregationRow> {
+fn expected_aggregations() -> HashMap<AggregationKey, AggregationRow> {
     let bytes = read("aggregations.csv");
     let mut rdr = csv::Reader::from_reader(&bytes[..]);
     rdr.records()
@@ -218,8 +220,12 @@ fn expected_aggregations() -> HashMap<(String, String, String, String, i32), Agg
         .collect()
 }
 
-#[test]
-fn every_aggregation_matches_numpy_and_scipy() {
+/// Computes the fixture under min-max and rank normalisation with every aggregation and calls
+/// `check` with each result, its ranks and every row of aggregations.csv that belongs to it;
+/// returns how many rows were checked.
+fn for_each_aggregation_row(
+    mut check: impl FnMut(&IndexResult, &Ranks, &AggregationKey, &AggregationRow),
+) -> usize {
     let (fw, panel) = fixture();
     let filled = ComputeOptions::default().fill(&panel).unwrap();
     let want = expected_aggregations();
@@ -231,19 +237,27 @@ fn every_aggregation_matches_numpy_and_scipy() {
                 aggregation,
             };
             let r = compute_with(&level, &fw, &filled, None).unwrap();
-            for ((n, a, node, unit, year), &(score, _, _)) in &want {
-                if n != normalisation.as_str() || a != aggregation.as_str() {
-                    continue;
+            let ranks = r.ranks();
+            for (key, row) in &want {
+                if key.0 == normalisation.as_str() && key.1 == aggregation.as_str() {
+                    check(&r, &ranks, key, row);
+                    checked += 1;
                 }
-                let got = r.cell(node, unit, *year).unwrap().index.unwrap();
-                assert!(
-                    (got - score).abs() < 1e-9,
-                    "{n} {a} {node} {unit} {year}: engine {got}, NumPy/SciPy {score}"
-                );
-                checked += 1;
             }
         }
     }
+    checked
+}
+
+#[test]
+fn every_aggregation_matches_numpy_and_scipy() {
+    let checked = for_each_aggregation_row(|r, _, (n, a, node, unit, year), &(score, _, _)| {
+        let got = r.cell(node, unit, *year).unwrap().index.unwrap();
+        assert!(
+            (got - score).abs() < 1e-9,
+            "{n} {a} {node} {unit} {year}: engine {got}, NumPy/SciPy {score}"
+        );
+    });
     // 2 normalisations × 4 aggregations × 8 nodes × 7 units × 3 years.
     assert_eq!(checked, 2 * 4 * 8 * 7 * 3);
 }
@@ -267,32 +281,15 @@ fn harmonic_refuses_z_scores() {
 
 #[test]
 fn ranks_and_rank_changes_match_scipy() {
-    let (fw, panel) = fixture();
-    let filled = ComputeOptions::default().fill(&panel).unwrap();
-    let want = expected_aggregations();
-    let mut checked = 0;
-    for normalisation in [Normalisation::MinMax, Normalisation::Rank] {
-        for aggregation in Aggregation::ALL {
-            let level = Level {
-                normalisation,
-                aggregation,
-            };
-            let r = compute_with(&level, &fw, &filled, None).unwrap();
-            let ranks = r.ranks();
-            for ((n, a, node, unit, year), &(_, rank, change)) in &want {
-                if n != normalisation.as_str() || a != aggregation.as_str() {
-                    continue;
-                }
-                let (node, unit, t) = (
-                    r.node_position(node).unwrap(),
-                    r.unit_position(unit).unwrap(),
-                    r.year_position(*year).unwrap(),
-                );
-                let got = (ranks.rank(node, unit, t), ranks.rank_change(node, unit, t));
-                assert_eq!(got, (Some(rank), change), "{n} {a} {node} {unit} {year}");
-                checked += 1;
-            }
-        }
-    }
+    let checked =
+        for_each_aggregation_row(|r, ranks, (n, a, node, unit, year), &(_, rank, change)| {
+            let (node, unit, t) = (
+                r.node_position(node).unwrap(),
+                r.unit_position(unit).unwrap(),
+                r.year_position(*year).unwrap(),
+            );
+            let got = (ranks.rank(node, unit, t), ranks.rank_change(node, unit, t));
+            assert_eq!(got, (Some(rank), change), "{n} {a} {node} {unit} {year}");
+        });
     assert_eq!(checked, 2 * 4 * 8 * 7 * 3);
 }
