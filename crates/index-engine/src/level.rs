@@ -8,9 +8,12 @@
 //!   `(x − mean)/sd` (population sd), 0 when sd is 0, only with arithmetic aggregation
 //!   (z-scores can be negative).
 //! - [`Aggregation::Arithmetic`]: `Σ w_i·s_i / Σ w_i`; [`Aggregation::Geometric`]:
-//!   `exp(Σ w_i·ln s_i / Σ w_i)`, over the children with a score that year.
+//!   `exp(Σ w_i·ln s_i / Σ w_i)`; [`Aggregation::Harmonic`]: `Σ w_i / Σ (w_i / s_i)`;
+//!   [`Aggregation::Median`]: the weighted median (see [`weighted_median`]); each over the
+//!   children with a score that year. Geometric and harmonic means need positive scores, so
+//!   they use the scale [1, 100] and refuse z-scores.
 //! - Direction −1: a node's own score stays "more is more"; it enters its parent mirrored
-//!   (`100 − s` on the 0–100 scale, `101 − s` on the geometric scale, `−s` for z-scores).
+//!   (`100 − s` on the 0–100 scale, `101 − s` on the [1, 100] scale, `−s` for z-scores).
 //!
 //! The result's `index` is the score; `growth` is empty; `contribution` (arithmetic only) is
 //! the renormalised weight × the entering score, so a parent's score is the sum of its
@@ -37,6 +40,65 @@ pub enum Aggregation {
     Arithmetic,
     /// Weighted geometric mean (needs positive scores).
     Geometric,
+    /// Weighted harmonic mean (needs positive scores).
+    Harmonic,
+    /// Weighted median; an even split of the weight takes the mean of the two middle scores.
+    Median,
+}
+
+impl Aggregation {
+    /// Every aggregation, in the order the command line lists them.
+    pub const ALL: [Self; 4] = [
+        Self::Arithmetic,
+        Self::Geometric,
+        Self::Harmonic,
+        Self::Median,
+    ];
+
+    /// The name used on the command line and in method labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Arithmetic => "arithmetic",
+            Self::Geometric => "geometric",
+            Self::Harmonic => "harmonic",
+            Self::Median => "median",
+        }
+    }
+
+    /// Whether the aggregation needs positive scores (and so the scale [1, 100]).
+    pub fn needs_positive(self) -> bool {
+        matches!(self, Self::Geometric | Self::Harmonic)
+    }
+}
+
+/// Relative tolerance under which the weight below a score counts as exactly half the total
+/// (weights renormalised among siblings, e.g. six of 1/6, do not add up to ½ exactly; assumed).
+const HALF_TOLERANCE: f64 = 1e-12;
+
+/// The weighted median of `(score, weight)` pairs with positive weights: the pairs sorted by
+/// score, the first score at which the cumulated weight reaches half the total; where it
+/// reaches exactly half (an even split, within [`HALF_TOLERANCE`]), the mean of that score and
+/// the next. With equal weights this is the ordinary median (the mean of the two middle values
+/// for an even count, as `numpy.median`); the averaging at an even split with unequal weights
+/// is assumed. `NaN` for no pairs. Sorts `pairs` in place.
+pub fn weighted_median(pairs: &mut [(f64, f64)]) -> f64 {
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = pairs.iter().map(|p| p.1).sum();
+    let mut below = 0.0;
+    for (k, &(s, w)) in pairs.iter().enumerate() {
+        below += w;
+        let excess = 2.0 * below - total;
+        if excess.abs() <= HALF_TOLERANCE * total {
+            return match pairs.get(k + 1) {
+                Some(&(next, _)) => (s + next) / 2.0,
+                None => s,
+            };
+        }
+        if excess > 0.0 {
+            return s;
+        }
+    }
+    f64::NAN
 }
 
 /// A level method.
@@ -74,16 +136,15 @@ impl Method for Level {
 
     fn name(&self) -> String {
         let n = self.normalisation.as_str();
-        let a = match self.aggregation {
-            Aggregation::Arithmetic => "arithmetic",
-            Aggregation::Geometric => "geometric",
-        };
+        let a = self.aggregation.as_str();
         format!("level({n}, {a})")
     }
 
     fn contributions(&self) -> Contributions {
         match (self.aggregation, self.normalisation) {
-            (Aggregation::Geometric, _) => Contributions::None,
+            (Aggregation::Geometric | Aggregation::Harmonic | Aggregation::Median, _) => {
+                Contributions::None
+            }
             (Aggregation::Arithmetic, Normalisation::ZScore) => {
                 Contributions::OfScore { mirror: 0.0 }
             }
@@ -92,16 +153,16 @@ impl Method for Level {
     }
 
     fn prepare(&self, framework: &Framework, filled: &FilledPanel) -> Result<LevelPrepared> {
-        if self.normalisation == Normalisation::ZScore && self.aggregation == Aggregation::Geometric
-        {
-            return Err(IndexError::Options(
-                "geometric aggregation needs positive scores; use min-max or another normalisation onto 0–100 with it"
-                    .into(),
-            ));
+        if self.normalisation == Normalisation::ZScore && self.aggregation.needs_positive() {
+            return Err(IndexError::Options(format!(
+                "{} aggregation needs positive scores; use min-max or another normalisation onto 0–100 with it",
+                self.aggregation.as_str()
+            )));
         }
-        let (lo, hi) = match self.aggregation {
-            Aggregation::Arithmetic => (0.0, 100.0),
-            Aggregation::Geometric => (1.0, 100.0),
+        let (lo, hi) = if self.aggregation.needs_positive() {
+            (1.0, 100.0)
+        } else {
+            (0.0, 100.0)
         };
         let scales = Scales::new(self.normalisation, framework, filled)?;
         let (lo, span, flat, mirror) = if self.normalisation.on_fixed_scale() {
@@ -192,7 +253,9 @@ impl Method for Level {
             Direction::HigherIsBetter => s,
             Direction::LowerIsBetter => p.mirror - s,
         };
-        let geometric = self.aggregation == Aggregation::Geometric;
+        let aggregation = self.aggregation;
+        // The (entering score, weight) pairs of one parent-year, for the median.
+        let mut pairs: Vec<(f64, f64)> = Vec::new();
         for &n in framework.post_order() {
             let row = n * t_len;
             if let Some(l) = nodes[n].leaf {
@@ -202,6 +265,7 @@ impl Method for Level {
             }
             for t in 0..t_len {
                 let (mut num, mut d, mut e) = (0.0, 0.0, 0.0);
+                pairs.clear();
                 for &c in &nodes[n].children {
                     let s = score[c * t_len + t];
                     if s.is_nan() {
@@ -209,12 +273,23 @@ impl Method for Level {
                     }
                     let v = entering(c, s);
                     let w = weights[c];
-                    num += if geometric { w * v.ln() } else { w * v };
+                    match aggregation {
+                        Aggregation::Arithmetic => num += w * v,
+                        Aggregation::Geometric => num += w * v.ln(),
+                        Aggregation::Harmonic => num += w / v,
+                        Aggregation::Median if w > 0.0 => pairs.push((v, w)),
+                        Aggregation::Median => {}
+                    }
                     d += w;
                     e += w * est[c * t_len + t];
                 }
                 score[row + t] = if d > 0.0 {
-                    if geometric { (num / d).exp() } else { num / d }
+                    match aggregation {
+                        Aggregation::Arithmetic => num / d,
+                        Aggregation::Geometric => (num / d).exp(),
+                        Aggregation::Harmonic => d / num,
+                        Aggregation::Median => weighted_median(&mut pairs),
+                    }
                 } else {
                     f64::NAN
                 };
@@ -224,5 +299,35 @@ impl Method for Level {
         if let Some(g) = growth.as_mut() {
             g.fill(f64::NAN);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::weighted_median;
+
+    #[test]
+    fn weighted_median_by_hand() {
+        // Equal weights: the ordinary median, the two middle values averaged for an even count.
+        assert_eq!(
+            weighted_median(&mut [(3.0, 1.0), (1.0, 1.0), (2.0, 1.0)]),
+            2.0
+        );
+        assert_eq!(
+            weighted_median(&mut [(4.0, 1.0), (1.0, 1.0), (2.0, 1.0), (3.0, 1.0)]),
+            2.5
+        );
+        // Weight 3 of 4 on 10: it holds the median.
+        assert_eq!(weighted_median(&mut [(10.0, 3.0), (1.0, 1.0)]), 10.0);
+        // Exactly half below 2 (1 + 2 of 6): the even split averages 2 and 5.
+        assert_eq!(
+            weighted_median(&mut [(5.0, 3.0), (2.0, 2.0), (1.0, 1.0)]),
+            3.5
+        );
+        // Six renormalised weights of 1/6: the split is found despite rounding.
+        let w = 1.0 / 6.0;
+        let mut six = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0].map(|s| (s, w));
+        assert_eq!(weighted_median(&mut six), 3.5);
+        assert!(weighted_median(&mut []).is_nan());
     }
 }

@@ -3,8 +3,9 @@
 //! Composite indices from raw panel data: indicator frameworks, observations of many units
 //! over many years, the symmetric chain method of the CAICT 2025 science-industry fusion index
 //! (两创融合指数), gap filling with every filled value flagged, contributions, one-at-a-time
-//! weight sensitivity and seeded Monte Carlo uncertainty. A level-based method (min-max or
-//! z-score normalisation with arithmetic or geometric aggregation) compares units in a year.
+//! weight sensitivity and seeded Monte Carlo uncertainty. A level-based method (seven
+//! normalisations; arithmetic, geometric, harmonic or median aggregation) compares units in a
+//! year.
 //!
 //! ```
 //! use index_engine::{compute, ComputeOptions, Framework, NodeSpec, Observation, Panel};
@@ -66,6 +67,7 @@ mod normalise;
 mod overlay;
 mod panel;
 mod published_chain;
+mod rank;
 mod result;
 mod source;
 mod targets;
@@ -89,7 +91,7 @@ pub use fill::{
 };
 pub use framework::{Framework, MAX_DEPTH, MAX_NODES};
 pub use growth::{chain_factor, symmetric_growth};
-pub use level::{Aggregation, Level, LevelPrepared, LevelUnit};
+pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, weighted_median};
 pub use method::{Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
 pub use node::{Direction, Node, NodeSpec};
 pub use normalise::Normalisation;
@@ -99,6 +101,7 @@ pub use published::{
     PUBLISHED_MAX, Published, PublishedFigure, PublishedKind, PublishedRule, PublishedUse,
 };
 pub use published_chain::{PublishedChain, PublishedPrepared, PublishedUnit};
+pub use rank::{Ranks, TIE_TOLERANCE};
 pub use result::{Cell, IndexResult, Row};
 pub use source::Source;
 pub use targets::{Goalposts, TARGET_COLUMNS};

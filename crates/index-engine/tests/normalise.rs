@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 
 use index_engine::{
-    Aggregation, ComputeOptions, Framework, Level, Normalisation, Panel, compute_with,
+    Aggregation, ComputeOptions, Framework, IndexResult, Level, Normalisation, Panel, Ranks,
+    compute_with,
 };
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/normalise");
@@ -188,4 +189,107 @@ fn framework_csv_carries_targets_only_on_leaves_and_round_trips() {
         err.contains("fw.csv: line 2: target") && err.contains("not a leaf"),
         "{err}"
     );
+}
+
+/// `(normalisation, aggregation, node, unit, year) → (score, rank, rank change)` from
+/// aggregations.csv.
+type AggregationRow = (f64, u32, Option<i64>);
+type AggregationKey = (String, String, String, String, i32);
+
+fn expected_aggregations() -> HashMap<AggregationKey, AggregationRow> {
+    let bytes = read("aggregations.csv");
+    let mut rdr = csv::Reader::from_reader(&bytes[..]);
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                (
+                    r[0].into(),
+                    r[1].into(),
+                    r[2].into(),
+                    r[3].into(),
+                    r[4].parse().unwrap(),
+                ),
+                (
+                    r[5].parse().unwrap(),
+                    r[6].parse().unwrap(),
+                    (!r[7].is_empty()).then(|| r[7].parse().unwrap()),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Computes the fixture under min-max and rank normalisation with every aggregation and calls
+/// `check` with each result, its ranks and every row of aggregations.csv that belongs to it;
+/// returns how many rows were checked.
+fn for_each_aggregation_row(
+    mut check: impl FnMut(&IndexResult, &Ranks, &AggregationKey, &AggregationRow),
+) -> usize {
+    let (fw, panel) = fixture();
+    let filled = ComputeOptions::default().fill(&panel).unwrap();
+    let want = expected_aggregations();
+    let mut checked = 0;
+    for normalisation in [Normalisation::MinMax, Normalisation::Rank] {
+        for aggregation in Aggregation::ALL {
+            let level = Level {
+                normalisation,
+                aggregation,
+            };
+            let r = compute_with(&level, &fw, &filled, None).unwrap();
+            let ranks = r.ranks();
+            for (key, row) in &want {
+                if key.0 == normalisation.as_str() && key.1 == aggregation.as_str() {
+                    check(&r, &ranks, key, row);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    checked
+}
+
+#[test]
+fn every_aggregation_matches_numpy_and_scipy() {
+    let checked = for_each_aggregation_row(|r, _, (n, a, node, unit, year), &(score, _, _)| {
+        let got = r.cell(node, unit, *year).unwrap().index.unwrap();
+        assert!(
+            (got - score).abs() < 1e-9,
+            "{n} {a} {node} {unit} {year}: engine {got}, NumPy/SciPy {score}"
+        );
+    });
+    // 2 normalisations × 4 aggregations × 8 nodes × 7 units × 3 years.
+    assert_eq!(checked, 2 * 4 * 8 * 7 * 3);
+}
+
+#[test]
+fn harmonic_refuses_z_scores() {
+    let (fw, panel) = fixture();
+    let filled = ComputeOptions::default().fill(&panel).unwrap();
+    let level = Level {
+        normalisation: Normalisation::ZScore,
+        aggregation: Aggregation::Harmonic,
+    };
+    let err = compute_with(&level, &fw, &filled, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("harmonic aggregation needs positive scores"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ranks_and_rank_changes_match_scipy() {
+    let checked =
+        for_each_aggregation_row(|r, ranks, (n, a, node, unit, year), &(_, rank, change)| {
+            let (node, unit, t) = (
+                r.node_position(node).unwrap(),
+                r.unit_position(unit).unwrap(),
+                r.year_position(*year).unwrap(),
+            );
+            let got = (ranks.rank(node, unit, t), ranks.rank_change(node, unit, t));
+            assert_eq!(got, (Some(rank), change), "{n} {a} {node} {unit} {year}");
+        });
+    assert_eq!(checked, 2 * 4 * 8 * 7 * 3);
 }

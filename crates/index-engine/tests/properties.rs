@@ -383,8 +383,8 @@ proptest! {
         )
         .unwrap();
         for normalisation in Normalisation::ALL {
-            for aggregation in [Aggregation::Arithmetic, Aggregation::Geometric] {
-                if !normalisation.on_fixed_scale() && aggregation == Aggregation::Geometric {
+            for aggregation in Aggregation::ALL {
+                if !normalisation.on_fixed_scale() && aggregation.needs_positive() {
                     continue;
                 }
                 let level = Level { normalisation, aggregation };
@@ -392,6 +392,16 @@ proptest! {
             }
         }
         for r in &results {
+            let ranks = r.ranks();
+            let n_units = r.units().len() as u32;
+            for (node, unit, t) in (0..r.node_ids().len()).flat_map(|n| {
+                (0..r.units().len()).flat_map(move |u| (0..r.years().len()).map(move |t| (n, u, t)))
+            }) {
+                let has = r.index_series(node, unit).is_some_and(|s| !s[t].is_nan());
+                let rank = ranks.rank(node, unit, t);
+                prop_assert_eq!(rank.is_some(), has);
+                prop_assert!(rank.is_none_or(|k| (1..=n_units).contains(&k)));
+            }
             for row in r.rows() {
                 let c = row.cell;
                 for x in [c.index, c.growth, c.contribution, c.total_contribution, c.estimated_share] {

@@ -49,6 +49,7 @@ pub mod finance;
 pub mod format;
 pub mod index;
 mod index_csv;
+pub mod index_ranks;
 pub mod index_runs;
 pub mod lang;
 pub mod messages;

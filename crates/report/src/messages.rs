@@ -203,6 +203,12 @@ pub const MESSAGES: &[Message] = &[
     ("col.estimated_share", "Share on estimates", "估算占比"),
     ("col.missing_share", "Share on missing data", "缺失数据占比"),
     ("col.source", "Source", "来源"),
+    ("col.rank", "Rank", "排名"),
+    (
+        "col.rank_change",
+        "Rank change (places up)",
+        "排名变化（上升位次）",
+    ),
     ("col.grants", "Grants", "发放笔数"),
     ("col.granted", "Granted", "发放金额"),
     ("col.refused", "Refused", "被拒"),

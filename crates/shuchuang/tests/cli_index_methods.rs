@@ -1,5 +1,5 @@
-//! `shuchuang index compute --method level` with each normalisation, run as a built binary
-//! against the NumPy/SciPy fixture of index-engine.
+//! `shuchuang index compute --method level` with each normalisation, aggregation and the
+//! ranks, run as a built binary against the NumPy/SciPy fixture of index-engine.
 
 use std::path::{Path, PathBuf};
 
@@ -123,4 +123,53 @@ fn targets_file_replaces_the_framework_and_errors_name_the_line() {
             predicate::str::contains("percentile-rank")
                 .and(predicate::str::contains("distance-to-frontier")),
         );
+}
+
+#[test]
+fn every_aggregation_and_the_ranks_on_the_command_line_match_the_fixture() {
+    let tmp = TempDir::new().unwrap();
+    let expected = std::fs::read_to_string(fixture_dir().join("aggregations.csv")).unwrap();
+    for agg in ["arithmetic", "geometric", "harmonic", "median"] {
+        let out = shuchuang(&tmp)
+            .args(["index", "compute"])
+            .arg(fixture_dir())
+            .args([
+                "--method",
+                "level",
+                "--normalise",
+                "rank",
+                "--aggregate",
+                agg,
+            ])
+            .args(["--ranks", "--format", "csv"])
+            .assert()
+            .success();
+        let csv = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("node,unit,year,index,rank,rank_change"));
+        let mut n = 0;
+        for line in lines {
+            let f: Vec<&str> = line.split(',').collect();
+            let key = format!("rank,{agg},{},{},{},", f[0], f[1], f[2]);
+            let want: Vec<&str> = expected
+                .lines()
+                .find(|l| l.starts_with(&key))
+                .unwrap_or_else(|| panic!("{key} not in the fixture"))
+                .split(',')
+                .collect();
+            let (got, score): (f64, f64) = (f[3].parse().unwrap(), want[5].parse().unwrap());
+            assert!((got - score).abs() < 1e-9, "{line} vs {want:?}");
+            assert_eq!(&f[4..], &want[6..], "{agg}: {line} vs {want:?}");
+            n += 1;
+        }
+        assert_eq!(n, 8 * 7 * 3, "{agg}");
+    }
+    // An unknown aggregation lists them all.
+    shuchuang(&tmp)
+        .args(["index", "compute"])
+        .arg(fixture_dir())
+        .args(["--method", "level", "--aggregate", "copeland"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("harmonic").and(predicate::str::contains("median")));
 }

@@ -9,6 +9,7 @@ use clap::Args;
 use index_engine::compute_with_owned;
 use index_engine::with_method;
 use report::index::{index_figure, write_result_with};
+use report::index_ranks::write_ranks_to;
 use report::index_runs::published_note;
 
 use crate::output::{Format, lang};
@@ -25,7 +26,8 @@ pub(super) const EXAMPLES: &str = "Examples:
   shuchuang index compute data/caict-2025 --level 0,1 --nodes patent_supply --format json
   cat data/caict-2025/observations.csv | shuchuang index compute data/caict-2025 --observations -
   shuchuang index compute data/caict-2025 --published-rule patent_supply=never
-  shuchuang index compute data/caict-2025 --chart fusion.svg --to 2025";
+  shuchuang index compute data/caict-2025 --chart fusion.svg --to 2025
+  shuchuang index compute DIR --method level --aggregate median --ranks --level 0";
 
 #[derive(Debug, Args)]
 pub(super) struct ComputeArgs {
@@ -46,6 +48,11 @@ pub(super) struct ComputeArgs {
     /// Unit drawn in the chart (default: the first unit).
     #[arg(long)]
     unit: Option<String>,
+    /// Print the units' ranks instead of the figures: node,unit,year,index,rank,rank_change
+    /// (rank 1 the highest, ties share the lowest; the change is last year's rank minus this
+    /// year's).
+    #[arg(long)]
+    ranks: bool,
     /// Print load_ms=… compute_ms=… on stderr.
     #[arg(long)]
     timings: bool,
@@ -77,6 +84,12 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
     }
     let format = a.output.format;
     let nodes = fw.select(&a.nodes, &a.level)?;
+    if a.ranks {
+        let ranks = result.ranks();
+        return a
+            .output
+            .emit(|out| write_ranks_to(&result, &ranks, &nodes, format, lang(), out));
+    }
     let rows = nodes.len() * result.units().len() * result.years().len();
     let bar = progress::bar(
         if format == Format::Table {
