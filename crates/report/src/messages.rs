@@ -203,7 +203,6 @@ pub const MESSAGES: &[Message] = &[
     ("col.estimated_share", "Share on estimates", "估算占比"),
     ("col.missing_share", "Share on missing data", "缺失数据占比"),
     ("col.source", "Source", "来源"),
-    ("col.rank", "Rank", "排名"),
     (
         "col.rank_change",
         "Rank change (places up)",
