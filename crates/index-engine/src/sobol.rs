@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::framework::{Framework, Year};
-use crate::method::{Method, UnitOutput};
+use crate::method::{Method, PanelEval, UnitOutput};
 
 /// Most base samples `N` accepted.
 pub const MAX_SOBOL_SAMPLES: usize = 1_000_000;
@@ -324,6 +324,10 @@ pub fn sobol_on<M: Method>(
     crate::method::check_shapes(framework, filled)?;
     let prepared = method.prepare(framework, filled)?;
     let input = method.unit_input(&prepared, framework, filled, unit);
+    // A method that couples units (Copeland) evaluates every unit in each run.
+    let panel = method
+        .couples_units()
+        .then(|| PanelEval::new(method, &prepared, framework, filled));
     let n = opts.samples;
     let cell = node * years.len() + t;
     let nominal: Vec<f64> = nodes.iter().map(|x| x.weight).collect();
@@ -334,6 +338,10 @@ pub fn sobol_on<M: Method>(
             raw[f] *= 1.0 - opts.perturb + 2.0 * opts.perturb * u(i);
         }
         let w = framework.renormalise(raw)?;
+        if let Some(p) = &panel {
+            p.run(&w, &mut Vec::new(), out);
+            return Ok(out[unit * p.block() + cell]);
+        }
         out.resize(nodes.len() * years.len(), f64::NAN);
         method.evaluate(
             &prepared,

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::framework::{Framework, Year};
-use crate::method::{Method, UnitOutput};
+use crate::method::{Method, PanelEval, UnitOutput};
 
 /// Most draws accepted.
 pub const MAX_SAMPLES: usize = 10_000_000;
@@ -350,9 +350,13 @@ pub fn monte_carlo<M: Method>(
     let units = filled.units();
     let mut bands = vec![[f64::NAN; 4]; n_nodes * units.len() * t_len];
     let n_blocks = samples.div_ceil(BLOCK_DRAWS);
+    if method.couples_units() {
+        let panel = PanelEval::new(method, &prepared, framework, filled);
+        coupled_bands(&panel, &base_w, &draws, &varying, &mut bands, progress)?;
+    }
     // One buffer for every unit: block-major, each block's varying cells cell-major.
     let mut kept = vec![0i64; n_var * n_blocks * BLOCK_DRAWS];
-    for unit in 0..units.len() {
+    for unit in (0..units.len()).filter(|_| !method.couples_units()) {
         let input = method.unit_input(&prepared, framework, filled, unit);
         let mut nominal = vec![0.0; n_nodes * t_len];
         method.evaluate(
@@ -450,6 +454,88 @@ pub fn monte_carlo<M: Method>(
         perturb: opts.perturb,
         bands: out,
     })
+}
+
+/// The bands of a method that couples units (Copeland): draw by draw, every unit at once
+/// (blocks of [`BLOCK_DRAWS`] draws in parallel, each unit's varying cells kept as order
+/// keys), then the percentiles of each unit's cells. Writes `bands` as [`monte_carlo`] lays
+/// them out (`[(node * units + unit) * years + t]`).
+fn coupled_bands<M: Method>(
+    panel: &PanelEval<'_, M>,
+    base_w: &[f64],
+    draws: &[Vec<f64>],
+    varying: &[usize],
+    bands: &mut [[f64; 4]],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let (samples, n_var, block) = (draws.len(), varying.len(), panel.block());
+    let (units, t_len) = (panel.units(), panel.years());
+    let cells = units * n_var;
+    if cells.saturating_mul(samples) > MAX_BUFFER {
+        return Err(IndexError::TooLarge {
+            what: "Monte Carlo buffer (draws × units × varying cells, Copeland)".into(),
+            limit: MAX_BUFFER as u64,
+            actual: cells.saturating_mul(samples) as u64,
+        });
+    }
+    let mut nominal = Vec::new();
+    panel.run(base_w, &mut Vec::new(), &mut nominal);
+    let n_blocks = samples.div_ceil(BLOCK_DRAWS);
+    let mut kept = vec![0i64; cells * n_blocks * BLOCK_DRAWS];
+    kept.par_chunks_mut(cells * BLOCK_DRAWS)
+        .enumerate()
+        .for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(scratch, out): &mut (Vec<f64>, Vec<f64>), (b, keep)| {
+                let first = b * BLOCK_DRAWS;
+                let kb = BLOCK_DRAWS.min(samples - first);
+                for k in 0..kb {
+                    panel.run(&draws[first + k], scratch, out);
+                    for u in 0..units {
+                        for (j, &cell) in varying.iter().enumerate() {
+                            keep[(u * n_var + j) * kb + k] = order_key(out[u * block + cell]);
+                        }
+                    }
+                }
+                progress((kb * units) as u64);
+            },
+        );
+    let kept = &kept;
+    let summaries: Vec<[f64; 3]> = (0..cells)
+        .into_par_iter()
+        .map_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(chunks, keys, hist): &mut (Vec<&[i64]>, Vec<i64>, Vec<u32>), c| {
+                chunks.clear();
+                for b in 0..n_blocks {
+                    let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
+                    let keep = &kept[b * cells * BLOCK_DRAWS..];
+                    chunks.push(&keep[c * kb..(c + 1) * kb]);
+                }
+                percentiles_of(chunks, samples, keys, hist)
+            },
+        )
+        .collect();
+    let n_nodes = block / t_len.max(1);
+    for u in 0..units {
+        for n in 0..n_nodes {
+            for t in 0..t_len {
+                let nom = nominal[u * block + n * t_len + t];
+                bands[(n * units + u) * t_len + t] = [nom; 4];
+            }
+        }
+        for (j, &cell) in varying.iter().enumerate() {
+            let (n, t) = (cell / t_len, cell % t_len);
+            let nom = nominal[u * block + cell];
+            let s = summaries[u * n_var + j];
+            bands[(n * units + u) * t_len + t] = if nom.is_nan() {
+                [f64::NAN; 4]
+            } else {
+                [nom, s[0], s[1], s[2]]
+            };
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
