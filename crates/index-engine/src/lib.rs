@@ -84,7 +84,7 @@ pub mod uncertainty;
 pub mod validate;
 
 pub use chain::{Chain, ChainUnit};
-pub use choice::MethodChoice;
+pub use choice::{MethodChoice, MethodKind, MethodSpec};
 pub use contributions::Contributions;
 pub use error::{IndexError, Result};
 pub use fill::{

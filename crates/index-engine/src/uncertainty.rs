@@ -6,7 +6,9 @@
 //! Reproducible: draw `d` takes its noise from ChaCha8 seeded with the master seed on stream
 //! `d`, so a draw's weights depend on the seed and its number only, never on which thread ran
 //! it; every figure is then a fixed function of the draws. Same seed, same bytes, whatever the
-//! thread count.
+//! thread count. A method whose units are coupled (Copeland aggregation) runs each draw over
+//! every unit at once, with the same draws; its buffer is bounded by [`MAX_BUFFER`] over all
+//! units.
 //!
 //! ```
 //! use index_engine::{uncertainty::{monte_carlo, McOptions}, Chain, ComputeOptions};
@@ -34,8 +36,9 @@ pub const MAX_SAMPLES: usize = 10_000_000;
 /// Draws evaluated together by one worker: large enough to amortise the scheduling, small
 /// enough to keep the block in cache. Fixed, so the split never depends on the thread count.
 const BLOCK_DRAWS: usize = 64;
-/// Upper bound on the draw buffer of one unit (draws × varying cells), in f64.
-const MAX_BUFFER: usize = 200_000_000;
+/// Upper bound on the draw buffer of one unit (draws × varying cells), in f64; over all units
+/// for a method that couples units.
+pub const MAX_BUFFER: usize = 200_000_000;
 
 /// Options of [`monte_carlo`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -350,13 +353,23 @@ pub fn monte_carlo<M: Method>(
     let units = filled.units();
     let mut bands = vec![[f64::NAN; 4]; n_nodes * units.len() * t_len];
     let n_blocks = samples.div_ceil(BLOCK_DRAWS);
-    if method.couples_units() {
+    // Units one by one, draws in parallel; a method that couples units runs draw by draw
+    // over all units instead.
+    let by_unit = !method.couples_units();
+    if !by_unit {
         let panel = PanelEval::new(method, &prepared, framework, filled);
         coupled_bands(&panel, &base_w, &draws, &varying, &mut bands, progress)?;
     }
     // One buffer for every unit: block-major, each block's varying cells cell-major.
-    let mut kept = vec![0i64; n_var * n_blocks * BLOCK_DRAWS];
-    for unit in (0..units.len()).filter(|_| !method.couples_units()) {
+    let mut kept = vec![
+        0i64;
+        if by_unit {
+            n_var * n_blocks * BLOCK_DRAWS
+        } else {
+            0
+        }
+    ];
+    for unit in (0..units.len()).filter(|_| by_unit) {
         let input = method.unit_input(&prepared, framework, filled, unit);
         let mut nominal = vec![0.0; n_nodes * t_len];
         method.evaluate(
@@ -397,23 +410,7 @@ pub fn monte_carlo<M: Method>(
                     progress(kb as u64);
                 },
             );
-        let kept = &kept;
-        // Per varying cell: its column over all draws, then the percentiles.
-        let summaries: Vec<[f64; 3]> = (0..n_var)
-            .into_par_iter()
-            .map_init(
-                || (Vec::new(), Vec::new(), Vec::new()),
-                |(chunks, keys, hist): &mut (Vec<&[i64]>, Vec<i64>, Vec<u32>), j| {
-                    chunks.clear();
-                    for b in 0..n_blocks {
-                        let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
-                        let keep = &kept[b * n_var * BLOCK_DRAWS..];
-                        chunks.push(&keep[j * kb..(j + 1) * kb]);
-                    }
-                    percentiles_of(chunks, samples, keys, hist)
-                },
-            )
-            .collect();
+        let summaries = summarise(&kept, n_var, samples);
         for n in 0..n_nodes {
             for t in 0..t_len {
                 let nom = nominal[n * t_len + t];
@@ -454,6 +451,27 @@ pub fn monte_carlo<M: Method>(
         perturb: opts.perturb,
         bands: out,
     })
+}
+
+/// The percentiles of each of `cells` cells over `samples` draws kept in blocks of
+/// [`BLOCK_DRAWS`] (block-major, each block's cells cell-major, as the draws write them).
+fn summarise(kept: &[i64], cells: usize, samples: usize) -> Vec<[f64; 3]> {
+    let n_blocks = samples.div_ceil(BLOCK_DRAWS);
+    (0..cells)
+        .into_par_iter()
+        .map_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(chunks, keys, hist): &mut (Vec<&[i64]>, Vec<i64>, Vec<u32>), c| {
+                chunks.clear();
+                for b in 0..n_blocks {
+                    let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
+                    let keep = &kept[b * cells * BLOCK_DRAWS..];
+                    chunks.push(&keep[c * kb..(c + 1) * kb]);
+                }
+                percentiles_of(chunks, samples, keys, hist)
+            },
+        )
+        .collect()
 }
 
 /// The bands of a method that couples units (Copeland): draw by draw, every unit at once
@@ -500,22 +518,7 @@ fn coupled_bands<M: Method>(
                 progress((kb * units) as u64);
             },
         );
-    let kept = &kept;
-    let summaries: Vec<[f64; 3]> = (0..cells)
-        .into_par_iter()
-        .map_init(
-            || (Vec::new(), Vec::new(), Vec::new()),
-            |(chunks, keys, hist): &mut (Vec<&[i64]>, Vec<i64>, Vec<u32>), c| {
-                chunks.clear();
-                for b in 0..n_blocks {
-                    let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
-                    let keep = &kept[b * cells * BLOCK_DRAWS..];
-                    chunks.push(&keep[c * kb..(c + 1) * kb]);
-                }
-                percentiles_of(chunks, samples, keys, hist)
-            },
-        )
-        .collect();
+    let summaries = summarise(&kept, cells, samples);
     let n_nodes = block / t_len.max(1);
     for u in 0..units {
         for n in 0..n_nodes {
