@@ -158,6 +158,9 @@ pub fn jansen(runs: &SobolRuns, rows: &[usize]) -> Vec<Pair> {
     let n = runs.a.len();
     let k = runs.ab.len().checked_div(n).unwrap_or(0);
     let m = rows.len() as f64;
+    // An output that never moves has no variance to share out, whatever the rounding of
+    // its mean leaves (a piecewise constant output, e.g. a Copeland score, often does not move).
+    let constant = is_constant(runs, rows);
     // Two passes for the variance (mean first), in row order.
     let mean = rows.iter().map(|&j| runs.a[j] + runs.b[j]).sum::<f64>() / (2.0 * m);
     let var = rows
@@ -173,7 +176,7 @@ pub fn jansen(runs: &SobolRuns, rows: &[usize]) -> Vec<Pair> {
                 first += (runs.b[j] - ab[j]).powi(2);
                 total += (runs.a[j] - ab[j]).powi(2);
             }
-            if var > 0.0 && var.is_finite() {
+            if !constant && var > 0.0 && var.is_finite() {
                 let s1 = 1.0 - first / (2.0 * m * var);
                 let st = total / (2.0 * m * var);
                 (
@@ -185,6 +188,13 @@ pub fn jansen(runs: &SobolRuns, rows: &[usize]) -> Vec<Pair> {
             }
         })
         .collect()
+}
+
+/// Whether every output of `A` and `B` over `rows` is the same number.
+fn is_constant(runs: &SobolRuns, rows: &[usize]) -> bool {
+    let first = rows.first().map(|&j| runs.a[j]);
+    rows.iter()
+        .all(|&j| Some(runs.a[j]) == first && Some(runs.b[j]) == first)
 }
 
 /// The sample standard deviation (`n − 1`) of the finite values of `xs`; `None` for fewer
@@ -420,6 +430,11 @@ pub fn sobol_on<M: Method>(
         .map(|x| (x - mean).powi(2))
         .sum::<f64>()
         / (2 * n) as f64;
+    let variance = if is_constant(&runs, &all) {
+        0.0
+    } else {
+        variance
+    };
     let factors = factors
         .iter()
         .enumerate()

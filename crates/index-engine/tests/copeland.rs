@@ -75,6 +75,28 @@ fn ties_and_missing_children_by_hand() {
 }
 
 #[test]
+fn an_output_that_never_moves_has_no_sobol_indices() {
+    // On the NumPy fixture, U3's total in 2023 keeps its Copeland score, 100·2/6, under any
+    // weights within ±20 %; the mean of the runs rounds to 33.33333333333331, which must not
+    // make up a variance (it gave S1 = 1, ST = 0).
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/normalise");
+    let read = |f: &str| std::fs::read(format!("{dir}/{f}")).unwrap();
+    let fw = Framework::read_csv(&read("framework.csv")[..], "framework.csv").unwrap();
+    let panel = Panel::read_csv(&fw, &read("observations.csv")[..], "observations.csv").unwrap();
+    let filled = ComputeOptions::default().fill(&panel).unwrap();
+    let opts = SobolOptions {
+        samples: 64,
+        unit: Some("U3".into()),
+        ..Default::default()
+    };
+    let r = sobol(&COPELAND, &fw, &filled, &opts, &|_| {}).unwrap();
+    assert_eq!(r.variance, 0.0);
+    for f in &r.factors {
+        assert_eq!((f.s1, f.st), (None, None), "{f:?}");
+    }
+}
+
+#[test]
 fn z_scores_are_refused() {
     let (fw, filled) = example();
     let level = Level {
