@@ -339,3 +339,12 @@ pub fn id_table(id: &EnterpriseId) -> Table {
     }
     t
 }
+
+impl crate::Shown for Vec<HistoryEntry> {
+    fn table(&self) -> Table {
+        history_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
+}

@@ -473,3 +473,15 @@ pub fn plan_notes(p: &Plan, config: &PlannerConfig) -> Vec<String> {
     ));
     lines
 }
+
+impl crate::Shown for Vec<CaseReport> {
+    fn table(&self) -> Table {
+        cases_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
+    fn notes(&self, _: crate::Lang) -> Vec<String> {
+        suite_lines(self)
+    }
+}

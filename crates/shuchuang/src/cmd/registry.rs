@@ -13,13 +13,13 @@ use registry_model::{
     CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, Tier, TierPolicy, Year,
 };
 use report::registry::{
-    LIST_COLUMNS, adjust_counts_tables, adjust_heading, adjust_json, change_log_table,
-    history_table, id_table, list_row, logged_lines, show_heading, verdicts_table,
+    LIST_COLUMNS, adjust_counts_tables, adjust_heading, adjust_json, change_log_table, id_table,
+    list_row, logged_lines, show_heading, verdicts_table,
 };
 use serde::Serialize;
 
 use crate::cmd::Years;
-use crate::output::{Cell, Format, Table, lang, print_json, say};
+use crate::output::{Cell, Format, Table, lang, print_json, print_shown, say};
 use crate::store::StoreArgs;
 use crate::{input, interrupt, progress};
 
@@ -471,12 +471,7 @@ fn history(a: HistoryArgs) -> Result<()> {
             dir.registry_location()
         );
     }
-    let hist = store.history(&id)?;
-    if a.format.format == Format::Json {
-        return print_json(&hist);
-    }
-    history_table(&hist).print_in(a.format.format, lang())?;
-    Ok(())
+    print_shown(&store.history(&id)?, a.format.format)
 }
 
 fn list(a: ListArgs) -> Result<()> {
