@@ -268,18 +268,10 @@ fn eval(a: EvalArgs) -> Result<()> {
     } else {
         set.evaluate(&facts, date)
     };
-    match format {
-        Format::Json => print_json(&d)?,
-        Format::Table if explain => put(format!("{d}"))?,
-        _ => {
-            let t = rules_report::decision_table(&d);
-            if format == Format::Table {
-                say(rules_report::decision_heading(&d))?;
-            }
-            t.print_in(format, lang())?;
-        }
+    if explain && format == Format::Table {
+        return put(format!("{d}"));
     }
-    Ok(())
+    print_shown(&d, format)
 }
 
 fn enforce(a: EnforceArgs) -> Result<()> {
