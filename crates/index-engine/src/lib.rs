@@ -75,6 +75,7 @@ mod tree;
 mod year;
 
 pub mod caict2025;
+pub mod outliers;
 pub mod published;
 pub mod sensitivity;
 pub mod sobol;
@@ -95,6 +96,7 @@ pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, weighted_median};
 pub use method::{Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
 pub use node::{Direction, Node, NodeSpec};
 pub use normalise::Normalisation;
+pub use outliers::{OutlierRule, OutlierTreatment, TreatedValue, Treatment};
 pub use overlay::Overlay;
 pub use panel::{MAX_CELLS, MAX_OBSERVATIONS, MAX_YEARS, Observation, Panel, PanelBuilder};
 pub use published::{
