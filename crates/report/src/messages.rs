@@ -189,6 +189,10 @@ pub const MESSAGES: &[Message] = &[
     ("col.node", "Indicator", "指标"),
     ("col.unit", "Unit", "地区"),
     ("col.index", "Index", "指数"),
+    ("col.indicator", "Indicator", "指标"),
+    ("col.original", "Original value", "原值"),
+    ("col.treated", "Treated value", "处理后值"),
+    ("col.treatment", "Treatment", "处理方式"),
     ("col.growth", "Growth (%)", "增长率（%）"),
     (
         "col.contribution",

@@ -31,6 +31,7 @@ use index_engine::{
     MethodChoice, Normalisation, Panel, PanelBuilder, Published, PublishedChain, PublishedRule,
     PublishedUse, Year,
 };
+use index_engine::{OutlierRule, outliers};
 
 use crate::output::Format;
 use crate::{interrupt, progress};
@@ -115,6 +116,11 @@ struct DataArgs {
     /// Aggregation of the level method.
     #[arg(long, value_enum, default_value = "arithmetic")]
     aggregate: Aggregation,
+    /// Outlier treatment of the level method, per indicator and year before normalising:
+    /// winsorise (COINr's defaults, then a log where winsorising does not suffice) or
+    /// winsorise-only (docs/index-engine.md).
+    #[arg(long, value_enum, default_value = "none")]
+    outliers: OutlierRule,
     /// The raw computation: ignore DIR/published.csv (by default its figures stand in for a
     /// node whose own data falls short; chain method only).
     #[arg(long)]
@@ -131,7 +137,7 @@ impl DataArgs {
     fn load_filled(&self) -> Result<Loaded> {
         let (fw, panel) = load(self)?;
         let published = self.published(&fw, &panel)?;
-        let filled = self.options().fill(&panel)?;
+        let filled = self.treat(self.options().fill(&panel)?)?;
         print_notes(filled.notes());
         let rule = self.rule();
         Ok(Loaded {
@@ -148,6 +154,21 @@ impl DataArgs {
             to_year: self.to,
             interpolation: self.interpolate,
         }
+    }
+
+    /// The panel after `--outliers` (unchanged without).
+    fn treat(&self, filled: FilledPanel) -> Result<FilledPanel> {
+        let Some(t) = self.outliers.treatment() else {
+            return Ok(filled);
+        };
+        if self.method != MethodArg::Level {
+            bail!(
+                "--outliers applies to --method level (the chain compares each unit with itself)"
+            );
+        }
+        let filled = outliers::treat(filled, &self.level(), &t)?;
+        eprintln!("{}", report::index_analysis::treated_line(filled.treated()));
+        Ok(filled)
     }
 
     fn level(&self) -> Level {
