@@ -74,6 +74,7 @@ mod targets;
 mod tree;
 mod year;
 
+pub mod analysis;
 pub mod caict2025;
 pub mod outliers;
 pub mod published;
