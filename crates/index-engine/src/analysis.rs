@@ -48,6 +48,21 @@ pub enum Span {
     Pooled,
 }
 
+impl Span {
+    /// The span of a command line: every year pooled, or `year`, by default the result's
+    /// last computed year.
+    pub fn choose(year: Option<Year>, pooled: bool, result: &IndexResult) -> Result<Self> {
+        match (year, pooled) {
+            (Some(_), true) => Err(IndexError::Options(
+                "--year and --pooled exclude each other".into(),
+            )),
+            (None, true) => Ok(Self::Pooled),
+            (Some(y), false) => Ok(Self::Year(y)),
+            (None, false) => Ok(Self::Year(result.to_year())),
+        }
+    }
+}
+
 /// How two nodes of a correlation are related.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -149,3 +149,74 @@ fn outliers_are_off_by_default_and_refused_where_they_do_not_apply() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn analyse_on_the_command_line_matches_numpy() {
+    let tmp = TempDir::new().unwrap();
+    let want = std::fs::read_to_string(fixture("normalise").join("correlations.csv")).unwrap();
+    for (span, extra) in [("2023", None), ("pooled", Some("--pooled"))] {
+        let mut c = shuchuang(&tmp);
+        c.args(["index", "analyse"]).arg(fixture("normalise"));
+        c.args([
+            "--method",
+            "level",
+            "--table",
+            "correlations",
+            "--format",
+            "csv",
+        ]);
+        if let Some(e) = extra {
+            c.arg(e);
+        }
+        let out = c.assert().success().get_output().stdout.clone();
+        let got = String::from_utf8(out).unwrap();
+        assert_eq!(got.lines().next(), Some("node,other,relation,n,r"));
+        let mut n = 0;
+        for l in want
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("{span},")))
+        {
+            let f: Vec<&str> = l.split(',').collect();
+            let row = got
+                .lines()
+                .find(|r| r.starts_with(&format!("{},{},{},", f[1], f[2], f[3])))
+                .unwrap();
+            let r = row.rsplit(',').next().unwrap();
+            if f[4].is_empty() {
+                assert_eq!(r, "", "{row}");
+            } else {
+                let (a, b): (f64, f64) = (r.parse().unwrap(), f[4].parse().unwrap());
+                assert!((a - b).abs() < 1e-9, "{row} vs {l}");
+            }
+            n += 1;
+        }
+        assert_eq!(got.lines().count() - 1, n);
+    }
+    // PCA as JSON: the variance shares of each aggregate add up to 1.
+    let out = shuchuang(&tmp)
+        .args(["index", "analyse"])
+        .arg(fixture("normalise"))
+        .args([
+            "--method", "level", "--table", "pca", "--format", "json", "--year", "2021",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let rows = v.as_array().unwrap();
+    let share: f64 = rows
+        .iter()
+        .filter(|r| r["node"] == "p" && r["child"] == "a")
+        .map(|r| r["variance_share"].as_f64().unwrap())
+        .sum();
+    assert!((share - 1.0).abs() < 1e-12, "{share}");
+    shuchuang(&tmp)
+        .args(["index", "analyse"])
+        .arg(fixture("normalise"))
+        .args(["--year", "2021", "--pooled"])
+        .assert()
+        .code(2);
+}

@@ -6,6 +6,7 @@
 //! - `sensitivity DIR`: the one-at-a-time ±20 % weight test;
 //! - `sobol DIR`: first- and total-order Sobol indices of one figure to the weights;
 //! - `uncertainty DIR`: Monte Carlo percentile bands of noisy weights;
+//! - `analyse DIR`: correlations, Cronbach's alpha and principal components of the framework;
 //! - `fill DIR`: the filled panel with every value's flag;
 //! - `synth --out DIR`: a synthetic panel with the CAICT framework.
 //!
@@ -13,6 +14,7 @@
 //! the choice of method, and where output goes.
 
 mod analyse;
+mod analysis;
 mod compute;
 mod fill;
 mod validate;
@@ -64,6 +66,10 @@ enum IndexCommand {
     /// Monte Carlo bands (5th, 50th, 95th percentile) under jointly noisy weights.
     #[command(after_help = analyse::UNCERTAINTY_EXAMPLES)]
     Uncertainty(analyse::UncertaintyArgs),
+    /// How the framework's nodes move together across units: correlations with ancestors and
+    /// siblings, Cronbach's alpha and principal components per aggregate.
+    #[command(after_help = analysis::EXAMPLES)]
+    Analyse(analysis::AnalyseArgs),
     /// The filled panel: every leaf, unit and year with its value and flag (observed,
     /// interpolated, carried or missing).
     #[command(after_help = fill::EXAMPLES)]
@@ -289,6 +295,7 @@ pub fn run(args: IndexArgs) -> Result<()> {
         IndexCommand::Sensitivity(a) => analyse::sensitivity(a),
         IndexCommand::Sobol(a) => analyse::sobol_cmd(a),
         IndexCommand::Uncertainty(a) => analyse::uncertainty(a),
+        IndexCommand::Analyse(a) => analysis::run(a),
         IndexCommand::Fill(a) => fill::run(a),
         IndexCommand::Synth(a) => synth(a),
     }
