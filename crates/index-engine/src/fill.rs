@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{IndexError, Result};
 use crate::framework::Year;
-use crate::outliers::TreatedValue;
 use crate::panel::Panel;
+use crate::treated::TreatedValue;
 
 /// How interior gaps are filled (the CLI's `--interpolate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -71,6 +71,7 @@ mod rank;
 mod result;
 mod source;
 mod targets;
+mod treated;
 mod tree;
 mod year;
 
@@ -97,7 +98,7 @@ pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, weighted_median};
 pub use method::{Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
 pub use node::{Direction, Node, NodeSpec};
 pub use normalise::Normalisation;
-pub use outliers::{OutlierRule, OutlierTreatment, TreatedValue, Treatment};
+pub use outliers::{OutlierRule, OutlierTreatment};
 pub use overlay::Overlay;
 pub use panel::{MAX_CELLS, MAX_OBSERVATIONS, MAX_YEARS, Observation, Panel, PanelBuilder};
 pub use published::{
@@ -108,6 +109,7 @@ pub use rank::{Ranks, TIE_TOLERANCE};
 pub use result::{Cell, IndexResult, Row};
 pub use source::Source;
 pub use targets::{Goalposts, TARGET_COLUMNS};
+pub use treated::{TreatedValue, Treatment};
 pub use year::Year;
 
 use serde::{Deserialize, Serialize};

@@ -36,6 +36,7 @@ use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::level::Level;
 use crate::normalise::Normalisation;
+use crate::treated::{TreatedValue, Treatment};
 use crate::year::Year;
 
 /// COINr's default maximum number of winsorising steps per indicator (`qTreat`, `winmax = 5`).
@@ -100,43 +101,6 @@ impl Default for OutlierTreatment {
             log: true,
         }
     }
-}
-
-/// How a value was changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Treatment {
-    /// Replaced by the next value inwards.
-    Winsorised,
-    /// Log-transformed with its whole cross-section.
-    Logged,
-}
-
-impl Treatment {
-    /// `winsorised` or `logged`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Winsorised => "winsorised",
-            Self::Logged => "logged",
-        }
-    }
-}
-
-/// One treated value: which leaf, unit and year, its value before and after.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TreatedValue {
-    /// Leaf id.
-    pub indicator: String,
-    /// Unit.
-    pub unit: String,
-    /// Year.
-    pub year: Year,
-    /// The (filled) value before treatment.
-    pub original: f64,
-    /// The value normalised instead.
-    pub treated: f64,
-    /// How it was changed.
-    pub treatment: Treatment,
 }
 
 /// Central moments `m2, m3, m4` of `xs`, computed on values scaled by the largest deviation

@@ -10,9 +10,9 @@ use crate::error::{IndexError, Result};
 use crate::fill::{FillNote, FilledPanel, Flag};
 use crate::framework::{Framework, Year};
 use crate::growth::{leaf_estimate, leaf_rows, symmetric_growth};
-use crate::outliers::TreatedValue;
 use crate::overlay::Overlay;
 use crate::source::Source;
+use crate::treated::TreatedValue;
 use crate::tree::{ESTIMATED, Figures, GROWTH, INDEX, Tree};
 
 /// Number of figures stored per node, unit and year: index, growth, estimated share.

@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use index_engine::outliers::{OutlierRule, OutlierTreatment, Treatment, kurtosis, skewness, treat};
+use index_engine::Treatment;
+use index_engine::outliers::{OutlierRule, OutlierTreatment, kurtosis, skewness, treat};
 use index_engine::{
     Aggregation, ComputeOptions, FilledPanel, Framework, Level, Normalisation, Panel, compute_with,
 };
