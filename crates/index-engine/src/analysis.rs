@@ -315,7 +315,7 @@ fn components(rows: &[Vec<f64>]) -> Vec<(f64, Vec<f64>)> {
     let Some(k) = rows.first().map(Vec::len) else {
         return Vec::new();
     };
-    if rows.len() < 2 || k < 2 || k > MAX_CHILDREN_PCA {
+    if rows.len() < 2 || !(2..=MAX_CHILDREN_PCA).contains(&k) {
         return Vec::new();
     }
     let cols: Vec<Vec<f64>> = (0..k)

@@ -45,8 +45,11 @@
 //! - a [`Method`] ([`Chain`], [`Level`] or [`PublishedChain`]) run by [`compute_with`] into
 //!   an [`IndexResult`], whose every [`Cell`] carries its estimated and missing shares and its
 //!   [`Source`];
-//! - [`sensitivity::one_at_a_time`], [`uncertainty::monte_carlo`] and
-//!   [`validate::validate`] on top.
+//! - for a level method, optionally [`outliers::treat`] between filling and computing
+//!   (COINr's winsorise-then-log rule, every treated value recorded);
+//! - [`sensitivity::one_at_a_time`], [`uncertainty::monte_carlo`],
+//!   [`validate::validate`] and [`analysis::analyse`] (correlations, Cronbach's alpha, PCA)
+//!   on top.
 //!
 //! The crate never touches a file path: readers come in with a name for error messages.
 #![warn(missing_docs)]

@@ -158,7 +158,7 @@ impl OutlierTreatment {
                 actual: self.winsorise_max as u64,
             });
         }
-        if !(self.skew_max.is_finite() && self.skew_max > 0.0) || !self.kurtosis_max.is_finite() {
+        if !(self.skew_max.is_finite() && self.skew_max > 0.0 && self.kurtosis_max.is_finite()) {
             return Err(IndexError::Options(format!(
                 "outlier thresholds must be finite, the skewness one positive: skew {}, kurtosis {}",
                 self.skew_max, self.kurtosis_max
