@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IndexError, Result};
 use crate::framework::Year;
 use crate::panel::Panel;
+use crate::treated::TreatedValue;
 
 /// How interior gaps are filled (the CLI's `--interpolate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -199,6 +200,10 @@ pub struct FilledPanel {
     notes: Vec<FillNote>,
     last_observed_year: Option<Year>,
     interpolation: String,
+    /// Values changed by an outlier treatment ([`crate::outliers::treat`]); `values` holds
+    /// the treated ones.
+    #[serde(default)]
+    treated: Vec<TreatedValue>,
 }
 
 /// Flags and fills one series in place (`NaN` = missing on entry); returns the gaps whose
@@ -356,6 +361,7 @@ impl FilledPanel {
             notes,
             last_observed_year,
             interpolation: gap_fill.name().to_string(),
+            treated: Vec::new(),
         })
     }
 
@@ -412,6 +418,7 @@ impl FilledPanel {
             notes,
             last_observed_year,
             interpolation: gap_fill.name().to_string(),
+            treated: Vec::new(),
         })
     }
 
@@ -473,6 +480,20 @@ impl FilledPanel {
 
     pub(crate) fn values(&self) -> &[f64] {
         &self.values
+    }
+
+    pub(crate) fn values_mut(&mut self) -> &mut [f64] {
+        &mut self.values
+    }
+
+    /// Values changed by an outlier treatment, by leaf, year and unit (empty when none was
+    /// applied); [`Self::get`] returns the treated values.
+    pub fn treated(&self) -> &[TreatedValue] {
+        &self.treated
+    }
+
+    pub(crate) fn set_treated(&mut self, treated: Vec<TreatedValue>) {
+        self.treated = treated;
     }
 
     pub(crate) fn flags(&self) -> &[u8] {

@@ -45,8 +45,11 @@
 //! - a [`Method`] ([`Chain`], [`Level`] or [`PublishedChain`]) run by [`compute_with`] into
 //!   an [`IndexResult`], whose every [`Cell`] carries its estimated and missing shares and its
 //!   [`Source`];
-//! - [`sensitivity::one_at_a_time`], [`uncertainty::monte_carlo`] and
-//!   [`validate::validate`] on top.
+//! - for a level method, optionally [`outliers::treat`] between filling and computing
+//!   (COINr's winsorise-then-log rule, every treated value recorded);
+//! - [`sensitivity::one_at_a_time`], [`uncertainty::monte_carlo`],
+//!   [`validate::validate`] and [`analysis::analyse`] (correlations, Cronbach's alpha, PCA)
+//!   on top.
 //!
 //! The crate never touches a file path: readers come in with a name for error messages.
 #![warn(missing_docs)]
@@ -71,11 +74,14 @@ mod rank;
 mod result;
 mod source;
 mod targets;
+mod treated;
 mod tree;
 mod year;
 
+pub mod analysis;
 pub mod caict2025;
 pub mod copeland;
+pub mod outliers;
 pub mod published;
 pub mod sensitivity;
 pub mod sobol;
@@ -96,6 +102,7 @@ pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, weighted_median};
 pub use method::{Method, PanelIndex, UnitDetail, UnitOutput, compute_with, compute_with_owned};
 pub use node::{Direction, Node, NodeSpec};
 pub use normalise::Normalisation;
+pub use outliers::{OutlierRule, OutlierTreatment};
 pub use overlay::Overlay;
 pub use panel::{MAX_CELLS, MAX_OBSERVATIONS, MAX_YEARS, Observation, Panel, PanelBuilder};
 pub use published::{
@@ -106,6 +113,7 @@ pub use rank::{Ranks, TIE_TOLERANCE};
 pub use result::{Cell, IndexResult, Row};
 pub use source::Source;
 pub use targets::{Goalposts, TARGET_COLUMNS};
+pub use treated::{TreatedValue, Treatment};
 pub use year::Year;
 
 use serde::{Deserialize, Serialize};

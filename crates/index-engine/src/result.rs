@@ -12,6 +12,7 @@ use crate::framework::{Framework, Year};
 use crate::growth::{leaf_estimate, leaf_rows, symmetric_growth};
 use crate::overlay::Overlay;
 use crate::source::Source;
+use crate::treated::TreatedValue;
 use crate::tree::{ESTIMATED, Figures, GROWTH, INDEX, Tree};
 
 /// Number of figures stored per node, unit and year: index, growth, estimated share.
@@ -73,6 +74,9 @@ pub struct IndexResult {
     years: usize,
     last_observed_year: Option<Year>,
     notes: Vec<FillNote>,
+    /// Values changed by an outlier treatment before the computation.
+    #[serde(default)]
+    treated: Vec<TreatedValue>,
     /// Per node, its position among the stored nodes; `None` for a leaf derived from
     /// `leaf_values`.
     slot: Vec<Option<usize>>,
@@ -155,6 +159,7 @@ impl IndexResult {
             years: filled.n_years(),
             last_observed_year: filled.last_observed_year(),
             notes: filled.notes().to_vec(),
+            treated: filled.treated().to_vec(),
             slot,
             n_stored,
             leaf_latest: framework.latest_positions(filled.base_year()),
@@ -326,6 +331,12 @@ impl IndexResult {
     /// Gaps not filled the way asked.
     pub fn notes(&self) -> &[FillNote] {
         &self.notes
+    }
+
+    /// Values changed by an outlier treatment of the panel before the computation, each with
+    /// its leaf, unit, year, original and treated value (empty when none was applied).
+    pub fn treated(&self) -> &[TreatedValue] {
+        &self.treated
     }
 
     fn at(&self, unit: usize, figure: usize, node: usize, t: usize) -> f64 {

@@ -20,6 +20,15 @@ impl Format {
     /// Every format, in the order `--help` lists them.
     pub const ALL: [Format; 3] = [Format::Table, Format::Csv, Format::Json];
 
+    /// The format of a side file named `path` (such as `--treated FILE`): JSON when its
+    /// extension is `json` (any case), else CSV; a side file is for programs, never a table.
+    pub fn of_file(path: &std::path::Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Csv,
+        }
+    }
+
     /// The name on the command line.
     pub fn name(self) -> &'static str {
         match self {

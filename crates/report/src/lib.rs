@@ -49,6 +49,7 @@ pub mod error;
 pub mod finance;
 pub mod format;
 pub mod index;
+pub mod index_analysis;
 mod index_csv;
 pub mod index_ranks;
 pub mod index_runs;

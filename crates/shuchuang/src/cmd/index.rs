@@ -6,6 +6,7 @@
 //! - `sensitivity DIR`: the one-at-a-time ±20 % weight test;
 //! - `sobol DIR`: first- and total-order Sobol indices of one figure to the weights;
 //! - `uncertainty DIR`: Monte Carlo percentile bands of noisy weights;
+//! - `analyse DIR`: correlations, Cronbach's alpha and principal components of the framework;
 //! - `fill DIR`: the filled panel with every value's flag;
 //! - `synth --out DIR`: a synthetic panel with the CAICT framework.
 //!
@@ -13,6 +14,7 @@
 //! the choice of method, and where output goes.
 
 mod analyse;
+mod analysis;
 mod compute;
 mod fill;
 mod validate;
@@ -31,6 +33,7 @@ use index_engine::{
     MethodChoice, MethodKind, MethodSpec, Normalisation, Panel, PanelBuilder, Published,
     PublishedRule, PublishedUse, Year,
 };
+use index_engine::{OutlierRule, outliers};
 
 use crate::output::Format;
 use crate::{interrupt, progress};
@@ -63,6 +66,10 @@ enum IndexCommand {
     /// Monte Carlo bands (5th, 50th, 95th percentile) under jointly noisy weights.
     #[command(after_help = analyse::UNCERTAINTY_EXAMPLES)]
     Uncertainty(analyse::UncertaintyArgs),
+    /// How the framework's nodes move together across units: correlations with ancestors and
+    /// siblings, Cronbach's alpha and principal components per aggregate.
+    #[command(after_help = analysis::EXAMPLES)]
+    Analyse(analysis::AnalyseArgs),
     /// The filled panel: every leaf, unit and year with its value and flag (observed,
     /// interpolated, carried or missing).
     #[command(after_help = fill::EXAMPLES)]
@@ -106,6 +113,11 @@ struct DataArgs {
     /// Aggregation of the level method.
     #[arg(long, value_enum, default_value = "arithmetic")]
     aggregate: Aggregation,
+    /// Outlier treatment of the level method, per indicator and year before normalising:
+    /// winsorise (COINr's defaults, then a log where winsorising does not suffice) or
+    /// winsorise-only (docs/index-engine.md).
+    #[arg(long, value_enum, default_value = "none")]
+    outliers: OutlierRule,
     /// The raw computation: ignore DIR/published.csv (by default its figures stand in for a
     /// node whose own data falls short; chain method only).
     #[arg(long)]
@@ -122,7 +134,7 @@ impl DataArgs {
     fn load_filled(&self) -> Result<Loaded> {
         let (fw, panel) = load(self)?;
         let published = self.published(&fw, &panel)?;
-        let filled = self.options().fill(&panel)?;
+        let filled = self.treat(self.options().fill(&panel)?)?;
         print_notes(filled.notes());
         let rule = self.rule();
         Ok(Loaded {
@@ -139,6 +151,21 @@ impl DataArgs {
             to_year: self.to,
             interpolation: self.interpolate,
         }
+    }
+
+    /// The panel after `--outliers` (unchanged without).
+    fn treat(&self, filled: FilledPanel) -> Result<FilledPanel> {
+        let Some(t) = self.outliers.treatment() else {
+            return Ok(filled);
+        };
+        if self.method != MethodKind::Level {
+            bail!(
+                "--outliers applies to --method level (the chain compares each unit with itself)"
+            );
+        }
+        let filled = outliers::treat(filled, &self.spec().level(), &t)?;
+        eprintln!("{}", report::index_analysis::treated_line(filled.treated()));
+        Ok(filled)
     }
 
     fn spec(&self) -> MethodSpec {
@@ -243,6 +270,7 @@ pub fn run(args: IndexArgs) -> Result<()> {
         IndexCommand::Sensitivity(a) => analyse::sensitivity(a),
         IndexCommand::Sobol(a) => analyse::sobol_cmd(a),
         IndexCommand::Uncertainty(a) => analyse::uncertainty(a),
+        IndexCommand::Analyse(a) => analysis::run(a),
         IndexCommand::Fill(a) => fill::run(a),
         IndexCommand::Synth(a) => synth(a),
     }

@@ -9,6 +9,7 @@ use clap::Args;
 use index_engine::compute_with_owned;
 use index_engine::with_method;
 use report::index::{index_figure, write_result_with};
+use report::index_analysis::write_treated_to;
 use report::index_ranks::write_ranks_to;
 use report::index_runs::published_note;
 
@@ -25,7 +26,8 @@ pub(super) const EXAMPLES: &str = "Examples:
   cat data/caict-2025/observations.csv | shuchuang index compute data/caict-2025 --observations -
   shuchuang index compute data/caict-2025 --published-rule patent_supply=never
   shuchuang index compute data/caict-2025 --chart fusion.svg --to 2025
-  shuchuang index compute DIR --method level --aggregate median --ranks --level 0";
+  shuchuang index compute DIR --method level --aggregate median --ranks --level 0
+  shuchuang index compute DIR --method level --outliers winsorise --treated treated.csv";
 
 #[derive(Debug, Args)]
 pub(super) struct ComputeArgs {
@@ -51,6 +53,10 @@ pub(super) struct ComputeArgs {
     /// year's).
     #[arg(long)]
     ranks: bool,
+    /// Write the values changed by --outliers to this file (indicator,unit,year,original,
+    /// treated,treatment; JSON when it ends in .json, else CSV).
+    #[arg(long, value_name = "FILE.csv|FILE.json", requires = "outliers")]
+    treated: Option<PathBuf>,
     /// Print load_ms=… compute_ms=… on stderr.
     #[arg(long)]
     timings: bool,
@@ -66,7 +72,7 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
     let published = a.data.published(&fw, &panel)?;
     let rule = a.data.rule();
     let choice = a.data.spec().choice(published.as_ref(), &rule);
-    let filled = a.data.options().fill_owned(panel)?;
+    let filled = a.data.treat(a.data.options().fill_owned(panel)?)?;
     let result = with_method!(&choice, m => compute_with_owned(m, &fw, filled, None)?);
     let t2 = Instant::now();
     if a.timings {
@@ -75,6 +81,12 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
     print_notes(result.notes());
     if let Some(p) = &published {
         eprintln!("{}", published_note(&result, p));
+    }
+    if let Some(path) = &a.treated {
+        let f = Format::of_file(path);
+        super::write_file(path, |out| {
+            write_treated_to(result.treated(), f, lang(), out)
+        })?;
     }
     if let Some(path) = &a.chart {
         let fig = index_figure(&fw, &result, a.unit.as_deref(), lang())?;
