@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use sandbox_rules::inspection::Plan;
 use serde::Serialize;
 
-use crate::panel_step::{PanelStep, PanelSummary};
 use crate::finance_step::{FinanceStep, FinanceSummary};
+use crate::panel_step::{PanelStep, PanelSummary};
 use crate::scenario_step::{ScenarioStep, ScenarioSummary};
 
 /// Step 1's figures.

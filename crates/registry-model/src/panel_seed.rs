@@ -206,7 +206,9 @@ pub fn seed_scores(
                 continue;
             }
             // A finite whole number in 0..=max: the conversion cannot fail; 0 if it did.
-            let score = Decimal::from_f64_retain(s).unwrap_or(Decimal::ZERO).normalize();
+            let score = Decimal::from_f64_retain(s)
+                .unwrap_or(Decimal::ZERO)
+                .normalize();
             out.push(ScoreRow {
                 firm: *firm,
                 member: m.id.clone(),
@@ -328,7 +330,12 @@ mod tests {
                 .filter(|(i, x)| i % 2 == parity && x.outcome == Outcome::Admitted)
                 .count()
         };
-        assert!(admitted(0) > admitted(1), "{} vs {}", admitted(0), admitted(1));
+        assert!(
+            admitted(0) > admitted(1),
+            "{} vs {}",
+            admitted(0),
+            admitted(1)
+        );
         assert!(admitted(1) > 0);
     }
 
