@@ -10,7 +10,7 @@ use index_engine::sobol::{SobolOptions, sobol};
 use index_engine::uncertainty::{McOptions, monte_carlo};
 use index_engine::{
     Aggregation, ComputeOptions, FillNote, Framework, IndexError, IndexResult, Interpolation,
-    Level, MethodChoice, Normalisation, Published, PublishedChain, PublishedRule, PublishedUse,
+    MethodChoice, MethodKind, MethodSpec, Normalisation, Published, PublishedRule, PublishedUse,
     Year, compute_with_owned, with_method,
 };
 use pyo3::exceptions::PyValueError;
@@ -41,7 +41,7 @@ fn choice<T: for<'de> Deserialize<'de>>(option: &str, value: &str) -> PyResult<T
 /// The choices shared by every computation.
 pub struct Setup {
     options: ComputeOptions,
-    level: Option<Level>,
+    spec: MethodSpec,
     rule: Option<HashMap<String, String>>,
 }
 
@@ -57,17 +57,11 @@ impl Setup {
         rule: Option<HashMap<String, String>>,
     ) -> PyResult<Self> {
         let interpolation: Interpolation = choice("interpolation", interpolation)?;
-        let level = match method {
-            "chain" => None,
-            "level" => Some(Level {
-                normalisation: choice::<Normalisation>("normalisation", normalisation)?,
-                aggregation: choice::<Aggregation>("aggregation", aggregation)?,
-            }),
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "invalid option: method: '{other}' is not one of 'chain', 'level'"
-                )));
-            }
+        let spec = MethodSpec {
+            kind: choice::<MethodKind>("method", method)?,
+            normalisation: choice::<Normalisation>("normalisation", normalisation)?,
+            aggregation: choice::<Aggregation>("aggregation", aggregation)?,
+            interpolation,
         };
         Ok(Self {
             options: ComputeOptions {
@@ -75,7 +69,7 @@ impl Setup {
                 to_year,
                 interpolation,
             },
-            level,
+            spec,
             rule,
         })
     }
@@ -121,7 +115,7 @@ fn load(
             "a published rule needs published figures".into(),
         ));
     }
-    if setup.level.is_some() && published.is_some() {
+    if !setup.spec.takes_published() && published.is_some() {
         return Err(IndexError::Options(
             "published figures apply to the chain method, not the level method (published index paths are growth paths)".into(),
         ));
@@ -136,27 +130,9 @@ fn load(
     })
 }
 
-/// The method of a run: the level method, or the chain with the published paths when there
-/// are any (as the command line chooses).
-fn method_of<'a>(
-    setup: &Setup,
-    published: Option<&'a Published>,
-    rule: &'a PublishedRule,
-) -> MethodChoice<'a> {
-    match (setup.level, published) {
-        (Some(l), _) => MethodChoice::Level(l),
-        (None, Some(p)) => MethodChoice::Published(PublishedChain::new(
-            p,
-            rule,
-            setup.options.interpolation.gap_fill(),
-        )),
-        (None, None) => MethodChoice::Chain,
-    }
-}
-
 impl Loaded {
     fn method(&self, setup: &Setup) -> MethodChoice<'_> {
-        method_of(setup, self.published.as_ref(), &self.rule)
+        setup.spec.choice(self.published.as_ref(), &self.rule)
     }
 }
 
@@ -262,7 +238,7 @@ pub fn compute(
                 published,
                 rule,
             } = d;
-            let method = method_of(&setup, published.as_ref(), &rule);
+            let method = setup.spec.choice(published.as_ref(), &rule);
             let result = with_method!(&method, m => compute_with_owned(m, &fw, filled, None))?;
             Ok((result_table(&result, selected), result))
         },

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import shuchuang_index as si
-from conftest import DATA, assert_same_table, read_golden
+from conftest import DATA, REPO, assert_same_table, read_golden
 
 
 def test_default_mode_equals_the_command_line(caict):
@@ -31,6 +31,21 @@ def test_level_method_equals_the_command_line():
     obs = si.synth_panel(5, 6, seed=3)
     ours = si.compute(fw, obs, method="level", normalisation="z-score")
     assert_same_table(ours, read_golden("compute_level_synth.csv"))
+
+
+def test_copeland_aggregation_matches_the_numpy_fixture():
+    # The engine's NumPy fixture (COINr's a_copeland, rescaled onto 0-100), through pandas.
+    fixture = REPO / "crates" / "index-engine" / "tests" / "fixtures" / "normalise"
+    fw = pd.read_csv(fixture / "framework.csv", dtype={"parent": str})[
+        ["id", "parent", "weight", "direction"]
+    ]
+    obs = pd.read_csv(fixture / "observations.csv")
+    want = pd.read_csv(fixture / "aggregations.csv")
+    want = want[(want.normalisation == "rank") & (want.aggregation == "copeland")]
+    ours = si.compute(fw, obs, method="level", normalisation="rank", aggregation="copeland")
+    merged = ours.merge(want, on=["node", "unit", "year"], suffixes=("", "_numpy"))
+    assert len(merged) == len(want) == 8 * 7 * 3
+    np.testing.assert_allclose(merged["index"], merged["score"], rtol=0, atol=1e-9)
 
 
 def test_the_repository_files_read_with_pandas_give_the_same_figures(caict):

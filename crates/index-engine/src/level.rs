@@ -11,7 +11,9 @@
 //!   `exp(Σ w_i·ln s_i / Σ w_i)`; [`Aggregation::Harmonic`]: `Σ w_i / Σ (w_i / s_i)`;
 //!   [`Aggregation::Median`]: the weighted median (see [`weighted_median`]); each over the
 //!   children with a score that year. Geometric and harmonic means need positive scores, so
-//!   they use the scale [1, 100] and refuse z-scores.
+//!   they use the scale [1, 100] and refuse z-scores. [`Aggregation::Copeland`] compares
+//!   units pairwise (see [`crate::copeland`]): the per-unit pass leaves its inner rows and
+//!   [`Method::couple`] writes them across units; it refuses z-scores too.
 //! - Direction −1: a node's own score stays "more is more"; it enters its parent mirrored
 //!   (`100 − s` on the 0–100 scale, `101 − s` on the [1, 100] scale, `−s` for z-scores).
 //!
@@ -28,7 +30,7 @@ use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::framework::{Direction, Framework};
 use crate::growth::leaf_estimate;
-use crate::method::{Method, UnitOutput};
+use crate::method::{Method, PanelIndex, UnitOutput};
 use crate::normalise::{Normalisation, Scales};
 
 /// How scores are combined into a parent's.
@@ -44,15 +46,21 @@ pub enum Aggregation {
     Harmonic,
     /// Weighted median; an even split of the weight takes the mean of the two middle scores.
     Median,
+    /// Copeland's pairwise rule (COINr `a_copeland`): a unit wins against another when the
+    /// children it scores higher on outweigh those it scores lower on; wins minus losses,
+    /// rescaled onto 0–100 (see [`crate::copeland`]). Compares units, so the engine runs it
+    /// level by level across units ([`Method::couple`]).
+    Copeland,
 }
 
 impl Aggregation {
     /// Every aggregation, in the order the command line lists them.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::Arithmetic,
         Self::Geometric,
         Self::Harmonic,
         Self::Median,
+        Self::Copeland,
     ];
 
     /// The name used on the command line and in method labels.
@@ -62,12 +70,19 @@ impl Aggregation {
             Self::Geometric => "geometric",
             Self::Harmonic => "harmonic",
             Self::Median => "median",
+            Self::Copeland => "copeland",
         }
     }
 
     /// Whether the aggregation needs positive scores (and so the scale [1, 100]).
     pub fn needs_positive(self) -> bool {
         matches!(self, Self::Geometric | Self::Harmonic)
+    }
+
+    /// Whether the aggregation needs scores on a fixed scale (not z-scores): the positive
+    /// ones, and Copeland, whose result is a position on 0–100 that z-scores could not join.
+    pub fn needs_fixed_scale(self) -> bool {
+        self.needs_positive() || self == Self::Copeland
     }
 }
 
@@ -142,9 +157,13 @@ impl Method for Level {
 
     fn contributions(&self) -> Contributions {
         match (self.aggregation, self.normalisation) {
-            (Aggregation::Geometric | Aggregation::Harmonic | Aggregation::Median, _) => {
-                Contributions::None
-            }
+            (
+                Aggregation::Geometric
+                | Aggregation::Harmonic
+                | Aggregation::Median
+                | Aggregation::Copeland,
+                _,
+            ) => Contributions::None,
             (Aggregation::Arithmetic, Normalisation::ZScore) => {
                 Contributions::OfScore { mirror: 0.0 }
             }
@@ -153,11 +172,19 @@ impl Method for Level {
     }
 
     fn prepare(&self, framework: &Framework, filled: &FilledPanel) -> Result<LevelPrepared> {
-        if self.normalisation == Normalisation::ZScore && self.aggregation.needs_positive() {
+        if self.normalisation == Normalisation::ZScore && self.aggregation.needs_fixed_scale() {
+            let needs = if self.aggregation.needs_positive() {
+                "positive scores"
+            } else {
+                "scores on a fixed scale"
+            };
             return Err(IndexError::Options(format!(
-                "{} aggregation needs positive scores; use min-max or another normalisation onto 0–100 with it",
+                "{} aggregation needs {needs}; use min-max or another normalisation onto 0–100 with it",
                 self.aggregation.as_str()
             )));
+        }
+        if self.aggregation == Aggregation::Copeland {
+            crate::copeland::check_units(filled.units().len())?;
         }
         let (lo, hi) = if self.aggregation.needs_positive() {
             (1.0, 100.0)
@@ -278,7 +305,7 @@ impl Method for Level {
                         Aggregation::Geometric => num += w * v.ln(),
                         Aggregation::Harmonic => num += w / v,
                         Aggregation::Median if w > 0.0 => pairs.push((v, w)),
-                        Aggregation::Median => {}
+                        Aggregation::Median | Aggregation::Copeland => {}
                     }
                     d += w;
                     e += w * est[c * t_len + t];
@@ -289,6 +316,9 @@ impl Method for Level {
                         Aggregation::Geometric => (num / d).exp(),
                         Aggregation::Harmonic => d / num,
                         Aggregation::Median => weighted_median(&mut pairs),
+                        // A placeholder that marks the score as present (so the parents'
+                        // estimated shares count it); `couple` writes the real one.
+                        Aggregation::Copeland => p.flat,
                     }
                 } else {
                     f64::NAN
@@ -299,6 +329,29 @@ impl Method for Level {
         if let Some(g) = growth.as_mut() {
             g.fill(f64::NAN);
         }
+    }
+
+    fn couples_units(&self) -> bool {
+        self.aggregation == Aggregation::Copeland
+    }
+
+    fn couple(
+        &self,
+        p: &LevelPrepared,
+        framework: &Framework,
+        weights: &[f64],
+        rows: PanelIndex<'_>,
+    ) {
+        if self.aggregation != Aggregation::Copeland {
+            return;
+        }
+        let scale = crate::copeland::Scale {
+            lo: p.lo,
+            span: p.span,
+            flat: p.flat,
+            mirror: p.mirror,
+        };
+        crate::copeland::copeland_pass(framework, weights, scale, rows);
     }
 }
 

@@ -75,6 +75,7 @@ mod tree;
 mod year;
 
 pub mod caict2025;
+pub mod copeland;
 pub mod published;
 pub mod sensitivity;
 pub mod sobol;
@@ -83,7 +84,7 @@ pub mod uncertainty;
 pub mod validate;
 
 pub use chain::{Chain, ChainUnit};
-pub use choice::MethodChoice;
+pub use choice::{MethodChoice, MethodKind, MethodSpec};
 pub use contributions::Contributions;
 pub use error::{IndexError, Result};
 pub use fill::{
@@ -92,7 +93,7 @@ pub use fill::{
 pub use framework::{Framework, MAX_DEPTH, MAX_NODES};
 pub use growth::{chain_factor, symmetric_growth};
 pub use level::{Aggregation, Level, LevelPrepared, LevelUnit, weighted_median};
-pub use method::{Method, UnitDetail, UnitOutput, compute_with, compute_with_owned};
+pub use method::{Method, PanelIndex, UnitDetail, UnitOutput, compute_with, compute_with_owned};
 pub use node::{Direction, Node, NodeSpec};
 pub use normalise::Normalisation;
 pub use overlay::Overlay;

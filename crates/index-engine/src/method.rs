@@ -36,8 +36,24 @@ pub struct UnitDetail<'a> {
     pub estimated_share: &'a mut [f64],
 }
 
-/// An index method. Units are independent: [`Self::unit_input`] gathers what does not depend
-/// on the weights, [`Self::evaluate`] aggregates under given weights.
+/// Every unit's index rows in one buffer, for the cross-unit pass ([`Method::couple`]): unit
+/// `u`'s node `n` in year position `t` is `data[u * stride + n * years + t]`.
+#[derive(Debug)]
+pub struct PanelIndex<'a> {
+    /// The rows.
+    pub data: &'a mut [f64],
+    /// Distance between two units' first rows (at least `nodes × years`).
+    pub stride: usize,
+    /// Units.
+    pub units: usize,
+    /// Years.
+    pub years: usize,
+}
+
+/// An index method. [`Self::unit_input`] gathers what does not depend on the weights,
+/// [`Self::evaluate`] aggregates one unit under given weights. Units are independent except
+/// where [`Self::couples_units`] says otherwise (Copeland aggregation): the engine then runs
+/// [`Self::couple`] over all units after evaluating each.
 pub trait Method: Sync {
     /// State computed once across all units (e.g. normalisation bounds per leaf and year).
     type Prepared: Sync;
@@ -94,6 +110,28 @@ pub trait Method: Sync {
         scratch: &mut Vec<f64>,
         out: UnitOutput<'_>,
     );
+
+    /// Whether a unit's figures depend on the other units' (Copeland aggregation compares
+    /// units pairwise). When true, [`Self::evaluate`] leaves the coupled rows as it likes and
+    /// [`Self::couple`], run after every unit was evaluated under the same weights, writes
+    /// them. Default: no. Chosen over a per-level callback because the per-unit pass still
+    /// gives everything that is unit-local (leaves, estimated shares) in parallel, and only
+    /// this flag and one hook are added to the trait.
+    fn couples_units(&self) -> bool {
+        false
+    }
+
+    /// The cross-unit pass: rewrites the index rows that depend on other units, from every
+    /// unit's rows in `rows` (as [`Self::evaluate`] wrote them under `weights`). Default:
+    /// nothing.
+    fn couple(
+        &self,
+        _prepared: &Self::Prepared,
+        _framework: &Framework,
+        _weights: &[f64],
+        _rows: PanelIndex<'_>,
+    ) {
+    }
 
     /// The index of every inner node for one unit under `draws` weight sets at once (Monte
     /// Carlo blocks). `weights` is node-major, `[node * draws + k]`; `out` is
@@ -287,6 +325,20 @@ fn compute_rows<M: Method>(
                     },
                 );
             });
+        if method.couples_units() {
+            let units = filled.units().len();
+            method.couple(
+                &prepared,
+                framework,
+                weights,
+                PanelIndex {
+                    data: result.data_mut(),
+                    stride: block * N_MEASURES,
+                    units,
+                    years: t_len,
+                },
+            );
+        }
         return Ok(result);
     }
     // Leaf rows are derived from the panel when read: each unit is evaluated into a
@@ -330,6 +382,87 @@ fn compute_rows<M: Method>(
             },
         );
     Ok(result)
+}
+
+/// A method made ready to evaluate every unit at once under any weights: what an analysis
+/// runs per draw when the method couples units ([`Method::couples_units`]).
+pub(crate) struct PanelEval<'a, M: Method> {
+    method: &'a M,
+    prepared: &'a M::Prepared,
+    framework: &'a Framework,
+    inputs: Vec<M::UnitInput>,
+    years: usize,
+}
+
+impl<'a, M: Method> PanelEval<'a, M> {
+    /// Gathers every unit's weight-independent inputs.
+    pub(crate) fn new(
+        method: &'a M,
+        prepared: &'a M::Prepared,
+        framework: &'a Framework,
+        filled: &FilledPanel,
+    ) -> Self {
+        let inputs = (0..filled.units().len())
+            .into_par_iter()
+            .map(|u| method.unit_input(prepared, framework, filled, u))
+            .collect();
+        Self {
+            method,
+            prepared,
+            framework,
+            inputs,
+            years: filled.n_years(),
+        }
+    }
+
+    /// Units.
+    pub(crate) fn units(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Years.
+    pub(crate) fn years(&self) -> usize {
+        self.years
+    }
+
+    /// Cells of one unit, `nodes × years`.
+    pub(crate) fn block(&self) -> usize {
+        self.framework.len() * self.years
+    }
+
+    /// Every unit's index under `weights` into `out` (`units × nodes × years`, unit-major),
+    /// the cross-unit pass included.
+    pub(crate) fn run(&self, weights: &[f64], scratch: &mut Vec<f64>, out: &mut Vec<f64>) {
+        let block = self.block();
+        out.resize(self.inputs.len() * block, f64::NAN);
+        if block == 0 {
+            return;
+        }
+        for (input, index) in self.inputs.iter().zip(out.chunks_exact_mut(block)) {
+            self.method.evaluate(
+                self.prepared,
+                self.framework,
+                input,
+                weights,
+                scratch,
+                UnitOutput {
+                    index,
+                    detail: None,
+                },
+            );
+        }
+        self.method.couple(
+            self.prepared,
+            self.framework,
+            weights,
+            PanelIndex {
+                data: out,
+                stride: block,
+                units: self.inputs.len(),
+                years: self.years,
+            },
+        );
+    }
 }
 
 /// The method's overlay over every unit, node and year (`[unit][node][t]`), or `None` when it

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::framework::{Framework, Year};
-use crate::method::{Method, UnitOutput};
+use crate::method::{Method, PanelEval, UnitOutput};
 
 /// Options of [`one_at_a_time`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -165,13 +165,39 @@ pub fn one_at_a_time<M: Method>(
     let prepared = method.prepare(framework, filled)?;
     let n_nodes = nodes.len();
     let root = framework.root();
+    // A method that couples units (Copeland) evaluates every unit per case first, keeping
+    // the compared year (`units × nodes` per case); each unit then reads its figures there.
+    let coupled: Option<Vec<Vec<f64>>> = method.couples_units().then(|| {
+        let panel = PanelEval::new(method, &prepared, framework, filled);
+        std::iter::once(&base)
+            .chain(cases.iter().map(|c| &c.2))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(scratch, out), w| {
+                    panel.run(w, scratch, out);
+                    out.iter().skip(t_sel).step_by(t_len).copied().collect()
+                },
+            )
+            .collect()
+    });
     let summaries: Vec<UnitSummary> = (0..filled.units().len())
         .into_par_iter()
         .map_init(
             || (Vec::new(), vec![0.0; n_nodes * t_len]),
             |(scratch, out), unit| {
                 let input = method.unit_input(&prepared, framework, filled, unit);
+                let mut case = 0;
                 let mut eval = |w: &[f64], out: &mut Vec<f64>| {
+                    if let Some(all) = &coupled {
+                        let mine = &all[case][unit * n_nodes..(unit + 1) * n_nodes];
+                        for (n, &v) in mine.iter().enumerate() {
+                            out[n * t_len + t_sel] = v;
+                        }
+                        case += 1;
+                        return;
+                    }
                     method.evaluate(
                         &prepared,
                         framework,

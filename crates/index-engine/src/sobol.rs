@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::framework::{Framework, Year};
-use crate::method::{Method, UnitOutput};
+use crate::method::{Method, PanelEval, UnitOutput};
 
 /// Most base samples `N` accepted.
 pub const MAX_SOBOL_SAMPLES: usize = 1_000_000;
@@ -158,6 +158,9 @@ pub fn jansen(runs: &SobolRuns, rows: &[usize]) -> Vec<Pair> {
     let n = runs.a.len();
     let k = runs.ab.len().checked_div(n).unwrap_or(0);
     let m = rows.len() as f64;
+    // An output that never moves has no variance to share out, whatever the rounding of
+    // its mean leaves (a piecewise constant output, e.g. a Copeland score, often does not move).
+    let constant = is_constant(runs, rows);
     // Two passes for the variance (mean first), in row order.
     let mean = rows.iter().map(|&j| runs.a[j] + runs.b[j]).sum::<f64>() / (2.0 * m);
     let var = rows
@@ -173,7 +176,7 @@ pub fn jansen(runs: &SobolRuns, rows: &[usize]) -> Vec<Pair> {
                 first += (runs.b[j] - ab[j]).powi(2);
                 total += (runs.a[j] - ab[j]).powi(2);
             }
-            if var > 0.0 && var.is_finite() {
+            if !constant && var > 0.0 && var.is_finite() {
                 let s1 = 1.0 - first / (2.0 * m * var);
                 let st = total / (2.0 * m * var);
                 (
@@ -185,6 +188,13 @@ pub fn jansen(runs: &SobolRuns, rows: &[usize]) -> Vec<Pair> {
             }
         })
         .collect()
+}
+
+/// Whether every output of `A` and `B` over `rows` is the same number.
+fn is_constant(runs: &SobolRuns, rows: &[usize]) -> bool {
+    let first = rows.first().map(|&j| runs.a[j]);
+    rows.iter()
+        .all(|&j| Some(runs.a[j]) == first && Some(runs.b[j]) == first)
 }
 
 /// The sample standard deviation (`n − 1`) of the finite values of `xs`; `None` for fewer
@@ -324,6 +334,10 @@ pub fn sobol_on<M: Method>(
     crate::method::check_shapes(framework, filled)?;
     let prepared = method.prepare(framework, filled)?;
     let input = method.unit_input(&prepared, framework, filled, unit);
+    // A method that couples units (Copeland) evaluates every unit in each run.
+    let panel = method
+        .couples_units()
+        .then(|| PanelEval::new(method, &prepared, framework, filled));
     let n = opts.samples;
     let cell = node * years.len() + t;
     let nominal: Vec<f64> = nodes.iter().map(|x| x.weight).collect();
@@ -334,6 +348,10 @@ pub fn sobol_on<M: Method>(
             raw[f] *= 1.0 - opts.perturb + 2.0 * opts.perturb * u(i);
         }
         let w = framework.renormalise(raw)?;
+        if let Some(p) = &panel {
+            p.run(&w, &mut Vec::new(), out);
+            return Ok(out[unit * p.block() + cell]);
+        }
         out.resize(nodes.len() * years.len(), f64::NAN);
         method.evaluate(
             &prepared,
@@ -412,6 +430,11 @@ pub fn sobol_on<M: Method>(
         .map(|x| (x - mean).powi(2))
         .sum::<f64>()
         / (2 * n) as f64;
+    let variance = if is_constant(&runs, &all) {
+        0.0
+    } else {
+        variance
+    };
     let factors = factors
         .iter()
         .enumerate()

@@ -6,7 +6,9 @@
 //! Reproducible: draw `d` takes its noise from ChaCha8 seeded with the master seed on stream
 //! `d`, so a draw's weights depend on the seed and its number only, never on which thread ran
 //! it; every figure is then a fixed function of the draws. Same seed, same bytes, whatever the
-//! thread count.
+//! thread count. A method whose units are coupled (Copeland aggregation) runs each draw over
+//! every unit at once, with the same draws; its buffer is bounded by [`MAX_BUFFER`] over all
+//! units.
 //!
 //! ```
 //! use index_engine::{uncertainty::{monte_carlo, McOptions}, Chain, ComputeOptions};
@@ -27,15 +29,16 @@ use serde::{Deserialize, Serialize};
 use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::framework::{Framework, Year};
-use crate::method::{Method, UnitOutput};
+use crate::method::{Method, PanelEval, UnitOutput};
 
 /// Most draws accepted.
 pub const MAX_SAMPLES: usize = 10_000_000;
 /// Draws evaluated together by one worker: large enough to amortise the scheduling, small
 /// enough to keep the block in cache. Fixed, so the split never depends on the thread count.
 const BLOCK_DRAWS: usize = 64;
-/// Upper bound on the draw buffer of one unit (draws × varying cells), in f64.
-const MAX_BUFFER: usize = 200_000_000;
+/// Upper bound on the draw buffer of one unit (draws × varying cells), in f64; over all units
+/// for a method that couples units.
+pub const MAX_BUFFER: usize = 200_000_000;
 
 /// Options of [`monte_carlo`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -350,9 +353,23 @@ pub fn monte_carlo<M: Method>(
     let units = filled.units();
     let mut bands = vec![[f64::NAN; 4]; n_nodes * units.len() * t_len];
     let n_blocks = samples.div_ceil(BLOCK_DRAWS);
+    // Units one by one, draws in parallel; a method that couples units runs draw by draw
+    // over all units instead.
+    let by_unit = !method.couples_units();
+    if !by_unit {
+        let panel = PanelEval::new(method, &prepared, framework, filled);
+        coupled_bands(&panel, &base_w, &draws, &varying, &mut bands, progress)?;
+    }
     // One buffer for every unit: block-major, each block's varying cells cell-major.
-    let mut kept = vec![0i64; n_var * n_blocks * BLOCK_DRAWS];
-    for unit in 0..units.len() {
+    let mut kept = vec![
+        0i64;
+        if by_unit {
+            n_var * n_blocks * BLOCK_DRAWS
+        } else {
+            0
+        }
+    ];
+    for unit in (0..units.len()).filter(|_| by_unit) {
         let input = method.unit_input(&prepared, framework, filled, unit);
         let mut nominal = vec![0.0; n_nodes * t_len];
         method.evaluate(
@@ -393,23 +410,7 @@ pub fn monte_carlo<M: Method>(
                     progress(kb as u64);
                 },
             );
-        let kept = &kept;
-        // Per varying cell: its column over all draws, then the percentiles.
-        let summaries: Vec<[f64; 3]> = (0..n_var)
-            .into_par_iter()
-            .map_init(
-                || (Vec::new(), Vec::new(), Vec::new()),
-                |(chunks, keys, hist): &mut (Vec<&[i64]>, Vec<i64>, Vec<u32>), j| {
-                    chunks.clear();
-                    for b in 0..n_blocks {
-                        let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
-                        let keep = &kept[b * n_var * BLOCK_DRAWS..];
-                        chunks.push(&keep[j * kb..(j + 1) * kb]);
-                    }
-                    percentiles_of(chunks, samples, keys, hist)
-                },
-            )
-            .collect();
+        let summaries = summarise(&kept, n_var, samples);
         for n in 0..n_nodes {
             for t in 0..t_len {
                 let nom = nominal[n * t_len + t];
@@ -450,6 +451,94 @@ pub fn monte_carlo<M: Method>(
         perturb: opts.perturb,
         bands: out,
     })
+}
+
+/// The percentiles of each of `cells` cells over `samples` draws kept in blocks of
+/// [`BLOCK_DRAWS`] (block-major, each block's cells cell-major, as the draws write them).
+fn summarise(kept: &[i64], cells: usize, samples: usize) -> Vec<[f64; 3]> {
+    let n_blocks = samples.div_ceil(BLOCK_DRAWS);
+    (0..cells)
+        .into_par_iter()
+        .map_init(
+            || (Vec::new(), Vec::new(), Vec::new()),
+            |(chunks, keys, hist): &mut (Vec<&[i64]>, Vec<i64>, Vec<u32>), c| {
+                chunks.clear();
+                for b in 0..n_blocks {
+                    let kb = BLOCK_DRAWS.min(samples - b * BLOCK_DRAWS);
+                    let keep = &kept[b * cells * BLOCK_DRAWS..];
+                    chunks.push(&keep[c * kb..(c + 1) * kb]);
+                }
+                percentiles_of(chunks, samples, keys, hist)
+            },
+        )
+        .collect()
+}
+
+/// The bands of a method that couples units (Copeland): draw by draw, every unit at once
+/// (blocks of [`BLOCK_DRAWS`] draws in parallel, each unit's varying cells kept as order
+/// keys), then the percentiles of each unit's cells. Writes `bands` as [`monte_carlo`] lays
+/// them out (`[(node * units + unit) * years + t]`).
+fn coupled_bands<M: Method>(
+    panel: &PanelEval<'_, M>,
+    base_w: &[f64],
+    draws: &[Vec<f64>],
+    varying: &[usize],
+    bands: &mut [[f64; 4]],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let (samples, n_var, block) = (draws.len(), varying.len(), panel.block());
+    let (units, t_len) = (panel.units(), panel.years());
+    let cells = units * n_var;
+    if cells.saturating_mul(samples) > MAX_BUFFER {
+        return Err(IndexError::TooLarge {
+            what: "Monte Carlo buffer (draws × units × varying cells, Copeland)".into(),
+            limit: MAX_BUFFER as u64,
+            actual: cells.saturating_mul(samples) as u64,
+        });
+    }
+    let mut nominal = Vec::new();
+    panel.run(base_w, &mut Vec::new(), &mut nominal);
+    let n_blocks = samples.div_ceil(BLOCK_DRAWS);
+    let mut kept = vec![0i64; cells * n_blocks * BLOCK_DRAWS];
+    kept.par_chunks_mut(cells * BLOCK_DRAWS)
+        .enumerate()
+        .for_each_init(
+            || (Vec::new(), Vec::new()),
+            |(scratch, out): &mut (Vec<f64>, Vec<f64>), (b, keep)| {
+                let first = b * BLOCK_DRAWS;
+                let kb = BLOCK_DRAWS.min(samples - first);
+                for k in 0..kb {
+                    panel.run(&draws[first + k], scratch, out);
+                    for u in 0..units {
+                        for (j, &cell) in varying.iter().enumerate() {
+                            keep[(u * n_var + j) * kb + k] = order_key(out[u * block + cell]);
+                        }
+                    }
+                }
+                progress((kb * units) as u64);
+            },
+        );
+    let summaries = summarise(&kept, cells, samples);
+    let n_nodes = block / t_len.max(1);
+    for u in 0..units {
+        for n in 0..n_nodes {
+            for t in 0..t_len {
+                let nom = nominal[u * block + n * t_len + t];
+                bands[(n * units + u) * t_len + t] = [nom; 4];
+            }
+        }
+        for (j, &cell) in varying.iter().enumerate() {
+            let (n, t) = (cell / t_len, cell % t_len);
+            let nom = nominal[u * block + cell];
+            let s = summaries[u * n_var + j];
+            bands[(n * units + u) * t_len + t] = if nom.is_nan() {
+                [f64::NAN; 4]
+            } else {
+                [nom, s[0], s[1], s[2]]
+            };
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -384,7 +384,7 @@ proptest! {
         .unwrap();
         for normalisation in Normalisation::ALL {
             for aggregation in Aggregation::ALL {
-                if !normalisation.on_fixed_scale() && aggregation.needs_positive() {
+                if !normalisation.on_fixed_scale() && aggregation.needs_fixed_scale() {
                     continue;
                 }
                 let level = Level { normalisation, aggregation };

@@ -129,7 +129,7 @@ fn targets_file_replaces_the_framework_and_errors_name_the_line() {
 fn every_aggregation_and_the_ranks_on_the_command_line_match_the_fixture() {
     let tmp = TempDir::new().unwrap();
     let expected = std::fs::read_to_string(fixture_dir().join("aggregations.csv")).unwrap();
-    for agg in ["arithmetic", "geometric", "harmonic", "median"] {
+    for agg in ["arithmetic", "geometric", "harmonic", "median", "copeland"] {
         let out = shuchuang(&tmp)
             .args(["index", "compute"])
             .arg(fixture_dir())
@@ -168,8 +168,12 @@ fn every_aggregation_and_the_ranks_on_the_command_line_match_the_fixture() {
     shuchuang(&tmp)
         .args(["index", "compute"])
         .arg(fixture_dir())
-        .args(["--method", "level", "--aggregate", "copeland"])
+        .args(["--method", "level", "--aggregate", "borda"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("harmonic").and(predicate::str::contains("median")));
+        .stderr(
+            predicate::str::contains("harmonic")
+                .and(predicate::str::contains("median"))
+                .and(predicate::str::contains("copeland")),
+        );
 }

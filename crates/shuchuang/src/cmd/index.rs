@@ -23,13 +23,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use index_engine::synth::{MAX_SYNTH_UNITS, SynthOptions, synth_panel};
 use index_engine::uncertainty::MAX_SAMPLES;
 use index_engine::{
-    Aggregation, ComputeOptions, FillNote, FilledPanel, Framework, Interpolation, Level, MAX_YEARS,
-    MethodChoice, Normalisation, Panel, PanelBuilder, Published, PublishedChain, PublishedRule,
-    PublishedUse, Year,
+    Aggregation, ComputeOptions, FillNote, FilledPanel, Framework, Interpolation, MAX_YEARS,
+    MethodChoice, MethodKind, MethodSpec, Normalisation, Panel, PanelBuilder, Published,
+    PublishedRule, PublishedUse, Year,
 };
 
 use crate::output::Format;
@@ -72,15 +72,6 @@ enum IndexCommand {
     Synth(SynthArgs),
 }
 
-/// Index method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum MethodArg {
-    /// Symmetric growth rates chained from the base year (CAICT 2025).
-    Chain,
-    /// Normalised levels per year, compared across units.
-    Level,
-}
-
 /// The name of the published figures beside framework.csv and observations.csv.
 const PUBLISHED_FILE: &str = "published.csv";
 
@@ -104,7 +95,7 @@ struct DataArgs {
     interpolate: Interpolation,
     /// Index method.
     #[arg(long, value_enum, default_value = "chain")]
-    method: MethodArg,
+    method: MethodKind,
     /// Normalisation of the level method (formulas and sources: docs/index-engine.md).
     #[arg(long, value_enum, default_value = "min-max")]
     normalise: Normalisation,
@@ -150,10 +141,12 @@ impl DataArgs {
         }
     }
 
-    fn level(&self) -> Level {
-        Level {
+    fn spec(&self) -> MethodSpec {
+        MethodSpec {
+            kind: self.method,
             normalisation: self.normalise,
             aggregation: self.aggregate,
+            interpolation: self.interpolate,
         }
     }
 
@@ -176,7 +169,7 @@ impl DataArgs {
             }
             return Ok(None);
         }
-        if self.method == MethodArg::Level {
+        if !self.spec().takes_published() {
             if !self.published_rule.is_empty() {
                 bail!("--published-rule applies to the chain method, not --method level");
             }
@@ -212,25 +205,7 @@ struct Loaded {
 impl Loaded {
     /// The method the run uses.
     fn method(&self, data: &DataArgs) -> MethodChoice<'_> {
-        engine(data, self.published.as_ref(), &self.rule)
-    }
-}
-
-/// The method a command runs with: the level method, or the chain with the published paths
-/// when there are any.
-fn engine<'a>(
-    data: &DataArgs,
-    published: Option<&'a Published>,
-    rule: &'a PublishedRule,
-) -> MethodChoice<'a> {
-    match (data.method, published) {
-        (MethodArg::Level, _) => MethodChoice::Level(data.level()),
-        (MethodArg::Chain, Some(p)) => MethodChoice::Published(PublishedChain::new(
-            p,
-            rule,
-            data.options().interpolation.gap_fill(),
-        )),
-        (MethodArg::Chain, None) => MethodChoice::Chain,
+        data.spec().choice(self.published.as_ref(), &self.rule)
     }
 }
 

@@ -15,9 +15,7 @@ use report::index_runs::published_note;
 use crate::output::{Format, lang};
 use crate::progress;
 
-use super::{
-    DataArgs, OutputArgs, engine, print_notes, print_timings, read_framework, read_observations,
-};
+use super::{DataArgs, OutputArgs, print_notes, print_timings, read_framework, read_observations};
 
 pub(super) const EXAMPLES: &str = "Examples:
   shuchuang index compute data/caict-2025
@@ -67,7 +65,7 @@ pub(super) fn run(a: ComputeArgs) -> Result<()> {
     // The published figures are checked against the panel before it is given up to filling.
     let published = a.data.published(&fw, &panel)?;
     let rule = a.data.rule();
-    let choice = engine(&a.data, published.as_ref(), &rule);
+    let choice = a.data.spec().choice(published.as_ref(), &rule);
     let filled = a.data.options().fill_owned(panel)?;
     let result = with_method!(&choice, m => compute_with_owned(m, &fw, filled, None)?);
     let t2 = Instant::now();

@@ -7,7 +7,7 @@ use index_engine::{PublishedChain, PublishedRule, compute_with};
 use report::index::write_validation_to;
 use report::index_runs::validation_summary;
 
-use super::{DataArgs, MethodArg, OutputArgs, PUBLISHED_FILE, load, print_notes, read_published};
+use super::{DataArgs, OutputArgs, PUBLISHED_FILE, load, print_notes, read_published};
 
 pub(super) const EXAMPLES: &str = "Examples:
   shuchuang index validate data/caict-2025
@@ -23,7 +23,10 @@ pub(super) struct ValidateArgs {
 }
 
 pub(super) fn run(a: ValidateArgs) -> Result<()> {
-    if a.data.raw || !a.data.published_rule.is_empty() || a.data.method != MethodArg::Chain {
+    if a.data.raw
+        || !a.data.published_rule.is_empty()
+        || a.data.method != index_engine::MethodKind::Chain
+    {
         bail!(
             "validate always compares with the raw chain computation: --raw, --published-rule and --method do not apply"
         );
