@@ -69,6 +69,7 @@ pub mod grant_plan;
 pub mod market_ledger;
 pub mod measure;
 pub mod observer;
+pub mod panel_step;
 pub mod payment;
 pub mod purchase_desk;
 pub mod registry;

@@ -1,10 +1,12 @@
 //! Step 1: the registry. An empty registry gets a seeded synthetic cohort (reports for the
 //! year and the [`LOOK_BACK_YEARS`] before it); a generated cohort is extended to a later
-//! year with the same seed; then the year is adjusted, once.
+//! year with the same seed; then the year's borderline firms go to a seeded selection panel
+//! ([`crate::panel_step`]) and the year is adjusted with its decisions, once.
 
 use std::collections::BTreeMap;
 
 use registry_model::cohort::{CohortSpec, generate_cohort};
+use registry_model::panel_desk;
 use registry_model::{
     Adjustment, AnnualReport, Change, CriteriaBook, LOOK_BACK_YEARS, RegistryStore, RulePolicy,
     Tier, Year,
@@ -13,6 +15,7 @@ use registry_model::{
 use crate::cohort::{CohortMemory, CohortMeta};
 use crate::error::{CultivationError, Result};
 use crate::observer::Observer;
+use crate::panel_step;
 use crate::result::{RegistryStep, RegistrySummary};
 
 /// The year a first cycle runs on an empty registry (assumed: the first year the shipped
@@ -80,15 +83,24 @@ pub fn prepare(
 }
 
 /// The year's adjustment under the criteria set in force and the shipped tier policy: read
-/// back when done before (`true`), else run and committed in one transaction.
-pub fn adjust(store: &mut dyn RegistryStore, year: Year) -> Result<(Adjustment, bool)> {
+/// back when done before (`true`), else the cycle's panel is seated and scored (from `seed`)
+/// and the year committed with its decisions, in one transaction.
+pub fn adjust(store: &mut dyn RegistryStore, year: Year, seed: u64) -> Result<(Adjustment, bool)> {
     if let Some(done) = store.adjustment(year)? {
         return Ok((done, true));
     }
     let book = CriteriaBook::embedded()?;
     let set = book.for_year(year)?;
     let policy = RulePolicy::default_policy()?;
-    Ok((store.adjust(year, set, &policy)?, false))
+    panel_step::seat(store, year, set, &policy, seed)?;
+    panel_desk::decide(store, year, set, &policy)?;
+    let done = store
+        .adjustment(year)?
+        .ok_or(registry_model::RegistryError::NotFound {
+            what: "adjustment just committed",
+            key: year.to_string(),
+        })?;
+    Ok((done, false))
 }
 
 /// Step 1 from start to end.
@@ -101,7 +113,8 @@ pub fn run(
     observer: &mut dyn Observer,
 ) -> Result<RegistryStep> {
     let generated = prepare(store, cohort, year, firms, seed, observer)?;
-    let (adjustment, already) = adjust(store, year)?;
+    let (adjustment, already) = adjust(store, year, seed)?;
+    let panel = panel_step::read(store, year)?;
     let c = adjustment.counts();
     let per_tier = Tier::ALL
         .iter()
@@ -124,7 +137,9 @@ pub fn run(
             per_change,
             grace: c.grace,
             borderline: c.borderline,
+            panel: panel.as_ref().map(|p| p.summary.clone()),
         },
+        panel,
         counts_by_year: store.counts_by_year()?,
         firms: store.firms()?,
         adjustment,

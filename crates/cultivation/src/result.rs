@@ -12,6 +12,7 @@ use sandbox_rules::inspection::Plan;
 use serde::Serialize;
 
 use crate::finance_step::{FinanceStep, FinanceSummary};
+use crate::panel_step::{PanelStep, PanelSummary};
 use crate::scenario_step::{ScenarioStep, ScenarioSummary};
 
 /// Step 1's figures.
@@ -35,6 +36,8 @@ pub struct RegistrySummary {
     pub grace: u64,
     /// Borderline firms referred to the panel.
     pub borderline: u64,
+    /// What the cycle's selection panel decided (`None`: the year had no panel).
+    pub panel: Option<PanelSummary>,
 }
 
 /// Step 1: the registry after the year's adjustment.
@@ -42,8 +45,10 @@ pub struct RegistrySummary {
 pub struct RegistryStep {
     /// The figures.
     pub summary: RegistrySummary,
-    /// The year's change log.
+    /// The year's change log (with the panel's decisions).
     pub adjustment: Adjustment,
+    /// The cycle's selection panel: each referred firm's result.
+    pub panel: Option<PanelStep>,
     /// Counts per tier after each adjusted year, oldest first.
     pub counts_by_year: Vec<(Year, AdjustmentCounts)>,
     /// Every firm, by USCC.

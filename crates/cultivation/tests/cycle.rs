@@ -44,6 +44,7 @@ fn tables(o: &CycleOutcome) -> Vec<String> {
         j(serde_json::to_value(&o.scenarios.matches).unwrap()),
         j(serde_json::to_value(&o.finance.lines).unwrap()),
         j(serde_json::to_value(&o.finance.reach).unwrap()),
+        j(serde_json::to_value(o.registry.panel.as_ref().map(|p| &p.results)).unwrap()),
     ]
 }
 
@@ -99,6 +100,26 @@ fn memory_and_sqlite_stores_give_the_same_tables_year_after_year() {
             "voucher holders' jobs are placed"
         );
         assert!(m.benefits.summary.granted > 0);
+        // The year's borderline firms were decided by the seeded panel, in the change log.
+        let panel = m.registry.panel.as_ref().expect("the cycle's panel");
+        let referred = m.registry.adjustment.panel_referrals().count();
+        assert!(referred > 0, "{} has borderline firms", m.year);
+        assert_eq!(panel.results.len(), referred);
+        assert_eq!(
+            panel.summary.admitted + panel.summary.not_admitted,
+            referred
+        );
+        for e in m.registry.adjustment.panel_referrals() {
+            let d = e.panel.as_ref().expect("every referral decided");
+            assert_eq!(d.panel, "cycle");
+            assert!(
+                e.reasons
+                    .iter()
+                    .any(|r| r.starts_with("panel 'cycle': trimmed mean ")),
+                "{:?}",
+                e.reasons
+            );
+        }
         let (tm, ts) = (tables(&m), tables(&s));
         for (k, (a, b)) in tm.iter().zip(&ts).enumerate() {
             assert_eq!(a, b, "table {k} of {} differs between the stores", m.year);

@@ -59,6 +59,7 @@ pub mod money;
 pub mod panel;
 pub mod panel_csv;
 pub mod panel_desk;
+pub mod panel_seed;
 pub mod panel_store;
 pub mod policy;
 pub mod preview;

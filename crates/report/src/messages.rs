@@ -42,6 +42,7 @@ pub const MESSAGES: &[Message] = &[
     ("col.borderline", "Borderline", "临界"),
     ("col.stage", "Stage", "发展阶段"),
     ("col.reasons", "Reasons", "理由"),
+    ("col.reason", "Reason", "依据"),
     ("col.missing", "Missing facts", "缺失数据"),
     ("col.firm", "Firm", "企业"),
     ("col.policy", "Policy", "政策"),
@@ -184,6 +185,8 @@ pub const MESSAGES: &[Message] = &[
     ("col.valid", "Valid scores", "有效评分数"),
     ("col.counted", "Scores averaged", "计入均值评分数"),
     ("col.mean", "Trimmed mean", "去极值均分"),
+    ("col.trimmed_mean", "Trimmed mean", "去极值均分"),
+    ("col.members_scoring", "Members scoring", "参评成员数"),
     ("col.panel", "Panel", "评审组"),
     ("col.computed", "Computed tier", "测算层级"),
     ("col.node", "Indicator", "指标"),
@@ -348,6 +351,9 @@ pub const MESSAGES: &[Message] = &[
     ("col.p95", "95th percentile", "第 95 百分位"),
     // Values of the cycle's tables.
     ("value.granted", "granted", "已发放"),
+    ("value.admitted", "admitted", "获评"),
+    ("value.not_admitted", "not admitted", "未获评"),
+    ("value.no_quorum", "no quorum", "有效评分不足"),
     ("value.refused", "refused", "被拒"),
     ("value.missing facts", "missing facts", "缺少数据"),
     ("value.eligible", "granted", "获授信"),
@@ -439,6 +445,11 @@ pub const MESSAGES: &[Message] = &[
         "cycle.already_short",
         " (already done: unchanged)",
         "（此前已完成，未作改动）",
+    ),
+    (
+        "cycle.panel_text",
+        "The selection panel '{panel}' (the example roster, seeded scores: assumed) scored the {referred} borderline firms: {admitted} granted the tier asked about, {not_admitted} given the fallback; {recusals} scores withheld for conflicts of interest.",
+        "遴选培育组「{panel}」（示例名单，模拟评分，均为假设）评审 {referred} 家临界企业：{admitted} 家获所评层级，{not_admitted} 家按备选层级处理；因利益冲突回避 {recusals} 人次。",
     ),
     (
         "cycle.grace_text",
@@ -661,6 +672,7 @@ pub const MESSAGES: &[Message] = &[
     // Sheet and table titles.
     ("table.tiers", "Firms per tier", "各层级企业数"),
     ("table.changes", "Change log", "调整明细"),
+    ("table.panel", "Selection panel", "遴选培育组评审"),
     ("table.benefits", "Benefits per firm", "惠企政策明细"),
     ("table.vouchers", "Vouchers per program", "各项目券额"),
     (

@@ -1,9 +1,12 @@
 //! Selection panels as tables (`registry panel`): the composition check, the firms referred,
 //! the results and the decisions written into the change log.
 
+use cultivation::panel_step::PanelSummary;
 use registry_model::panel_desk::{Decided, FirmResult, Referred, RoleCheck};
 
 use crate::cell::Cell;
+use crate::lang::Lang;
+use crate::messages::fill;
 use crate::registry::tier_key;
 use crate::table::Table;
 
@@ -84,4 +87,46 @@ pub fn decisions_table(d: &Decided) -> Table {
         ]);
     }
     t
+}
+
+/// The cycle's panel (`panel.csv`): per referred firm the members whose scores counted
+/// (valid, before trimming), those recused with their reasons, the trimmed mean, the
+/// decision (`admitted`, `not_admitted`, `no_quorum`) and its reason.
+pub fn cycle_panel_table(results: &[FirmResult]) -> Table {
+    let mut t = Table::new([
+        "firm",
+        "members_scoring",
+        "recused",
+        "trimmed_mean",
+        "decision",
+        "reason",
+    ]);
+    for r in results {
+        t.push([
+            Cell::from(r.firm.to_string()),
+            Cell::from(r.valid),
+            Cell::from(recused_text(&r.recused)),
+            r.mean.map_or(Cell::Null, Cell::from),
+            Cell::from(r.outcome.key()),
+            Cell::from(r.reason.as_str()),
+        ]);
+    }
+    t
+}
+
+/// The cycle's panel in one sentence: firms referred, granted, given the fallback and the
+/// recusals; `None` when the year had no panel.
+pub fn cycle_panel_text(p: Option<&PanelSummary>, lang: Lang) -> Option<String> {
+    let p = p?;
+    Some(fill(
+        "cycle.panel_text",
+        lang,
+        &[
+            ("panel", &p.panel),
+            ("referred", &p.referred),
+            ("admitted", &p.admitted),
+            ("not_admitted", &p.not_admitted),
+            ("recusals", &p.recusals),
+        ],
+    ))
 }

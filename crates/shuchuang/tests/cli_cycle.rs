@@ -182,6 +182,19 @@ fn check_report_against_stores(data: &Path, report: &Path, year: i32, summary: &
     assert_eq!(row["growth"], c.per_tier[1].to_string());
     assert_eq!(row["leading"], c.per_tier[2].to_string());
     assert_eq!(rows(&report.join("changes.csv")).len(), adj.entries.len());
+
+    // The panel's rows = the stored panel's decisions in the change log.
+    let decided: Vec<_> = adj.entries.iter().filter(|e| e.panel.is_some()).collect();
+    assert_eq!(decided.len(), adj.panel_referrals().count());
+    let panel = rows(&report.join("panel.csv"));
+    assert_eq!(panel.len(), decided.len());
+    for (row, e) in panel.iter().zip(&decided) {
+        assert_eq!(row["firm"], e.id.to_string());
+        let d = e.panel.as_ref().expect("decided");
+        assert_eq!(row["trimmed_mean"], d.score.to_string(), "{}", e.id);
+        let granted = e.to == e.referral.map(|r| r.tier);
+        assert_eq!(row["decision"] == "admitted", granted, "{}", e.id);
+    }
 }
 
 #[test]

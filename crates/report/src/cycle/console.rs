@@ -122,7 +122,11 @@ impl Console {
             Cell::from(text("cycle.to_panel", lang)),
             Cell::from(r.borderline),
         ]);
-        c.write_in(Format::Table, lang, out)
+        c.write_in(Format::Table, lang, out)?;
+        if let Some(p) = crate::panel::cycle_panel_text(r.panel.as_ref(), lang) {
+            writeln!(out, "  {p}")?;
+        }
+        Ok(())
     }
 
     fn benefits(&self, out: &mut dyn Write, b: &BenefitSummary) -> Result<()> {

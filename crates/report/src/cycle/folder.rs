@@ -19,9 +19,10 @@ use crate::names::Names;
 use crate::table::Table;
 
 /// The files of a report folder, in the order they are written.
-pub const REPORT_FILES: [&str; 25] = [
+pub const REPORT_FILES: [&str; 26] = [
     "tiers.csv",
     "changes.csv",
+    "panel.csv",
     "benefits.csv",
     "vouchers.csv",
     "compute_clusters.csv",
@@ -87,6 +88,7 @@ pub fn write_folder(
     };
     table_csv(dir, "tiers.csv", table("tiers.csv")?)?;
     table_csv(dir, "changes.csv", table("changes.csv")?)?;
+    table_csv(dir, "panel.csv", table("panel.csv")?)?;
     // Serialised from the rows as they always were, so that programs read the same bytes.
     serialized(dir, "benefits.csv", &outcome.benefits.lines)?;
     serialized(dir, "vouchers.csv", &outcome.vouchers)?;

@@ -218,6 +218,9 @@ pub fn page(
             &[("grace", &r.grace), ("borderline", &r.borderline)],
         ),
     );
+    if let Some(p) = crate::panel::cycle_panel_text(r.panel.as_ref(), lang) {
+        para(&mut out, &p);
+    }
     figures(&mut out, "sec.registry", charts)?;
     out.push_str("</section>\n");
 

@@ -100,7 +100,7 @@ fn write_summary(
         let list = labelled("doc.files", &files(key, charts, csvs), lang);
         writeln!(md, "## {}\n\n{list}\n", super::section_title(key, lang))
     };
-    section(md, "sec.registry", "tiers.csv, changes.csv")?;
+    section(md, "sec.registry", "tiers.csv, changes.csv, panel.csv")?;
     writeln!(md, "{}\n", registry_text(r, o.year, lang))?;
     writeln!(md, "{}", markdown_table(&tier_table(r, names), lang, &col))?;
     writeln!(
@@ -117,6 +117,9 @@ fn write_summary(
             &[("grace", &r.grace), ("borderline", &r.borderline)]
         )
     )?;
+    if let Some(p) = crate::panel::cycle_panel_text(r.panel.as_ref(), lang) {
+        writeln!(md, "{p}\n")?;
+    }
     embed(md, "sec.registry", charts)?;
 
     section(md, "sec.benefits", "benefits.csv, vouchers.csv")?;

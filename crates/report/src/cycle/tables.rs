@@ -210,6 +210,8 @@ pub fn tables(outcome: &CycleOutcome, names: &Names) -> Result<Vec<CycleTable>> 
     label_column(&mut credit_lines, "status");
     let mut credit_reach = rows_table(&f.reach)?;
     name_column(&mut credit_reach, "tier", Kind::Tier, names);
+    let mut panel = crate::panel::cycle_panel_table(reg.panel.as_ref().map_or(&[], |p| &p.results));
+    label_column(&mut panel, "decision");
     let entry = |file, title, section, table| CycleTable {
         file,
         title,
@@ -229,6 +231,7 @@ pub fn tables(outcome: &CycleOutcome, names: &Names) -> Result<Vec<CycleTable>> 
             "sec.registry",
             change_log_table(&reg.adjustment, &name_of, true),
         ),
+        entry("panel.csv", "table.panel", "sec.registry", panel),
         entry("benefits.csv", "table.benefits", "sec.benefits", benefits),
         entry("vouchers.csv", "table.vouchers", "sec.benefits", vouchers),
         entry(
