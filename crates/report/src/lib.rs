@@ -62,6 +62,7 @@ pub mod registry;
 pub mod robustness;
 pub mod rules;
 pub mod scenario;
+pub mod scenario_year;
 pub mod table;
 pub mod targets;
 pub mod voucher;
