@@ -99,6 +99,21 @@ pub fn read_outcomes(path: &Path) -> Result<Vec<scenario_market::follow::Outcome
     )?)
 }
 
+/// A panel (TOML: `name`, `[rule]`, `[[members]]` with their `ties`, as
+/// [`registry_model::panel_store::PanelRecord`] serialises), checked as the registry's panels
+/// are ([`registry_model::panel_store::PanelRecord::into_panel`]: the four roles, unique
+/// members, a quorum the members can reach).
+pub fn read_panel(path: &Path) -> Result<registry_model::panel_store::PanelRecord> {
+    let (text, name) = read(path)?;
+    let record: registry_model::panel_store::PanelRecord =
+        toml::from_str(&text).map_err(|e| CultivationError::File {
+            path: path.to_path_buf(),
+            message: format!("{name}: {e}"),
+        })?;
+    record.clone().into_panel()?;
+    Ok(record)
+}
+
 /// Purchases of catalogue products (`id,product,buyer,buyer_type,date,amount_yuan,
 /// procurement`), all or nothing.
 pub fn read_purchases(path: &Path) -> Result<Vec<Purchase>> {
