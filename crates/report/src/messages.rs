@@ -465,6 +465,11 @@ pub const MESSAGES: &[Message] = &[
         "应用场景：发布 {scenarios} 个，{offering} 家企业提供 {offers} 项供给；匹配 {matches} 对（最优分配，每家企业至多一个场景）：{filled} 个场景达成对接，覆盖 {reached} 家企业，总分 {score}；场景配套：发券 {grants} 笔（此前已发放 {replayed} 笔），算力券 {compute}，数据券 {data}",
     ),
     (
+        "cycle.follow",
+        "; follow-through (simulated by an assumed model, not reported by firms): {reported} of {matches} matches reported, {converted} with orders, {orders} orders, revenue {revenue}",
+        "；对接成效（按假定模型模拟，非企业报告）：{matches} 对匹配中 {reported} 对报告，{converted} 对形成订单，订单 {orders} 笔，收入 {revenue}",
+    ),
+    (
         "cycle.finance",
         "credit lines (云量贷, {product}, scorecard {card}, decided {date}): {firms} firms with verified compute spend, {granted} granted a line, {refused} refused, {pending} pending on missing facts; credit extended {limit}, drawn {drawn}; interest over the term {interest}, of which the program subsidised {subsidy}; risk pool {pool}, expected compensation {expected} (an estimate on the model's PD); cost to the program {cost}",
         "云量贷（{product}，评分卡 {card}，{date} 决定）：有核验算力支出的企业 {firms} 家，获授信 {granted} 家，被拒 {refused} 家，待补充数据 {pending} 家；授信额度 {limit}，提款 {drawn}；期内利息 {interest}，其中财政贴息 {subsidy}；风险补偿资金池 {pool}，预期代偿 {expected}（基于模型违约概率的估算）；财政成本 {cost}",

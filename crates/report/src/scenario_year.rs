@@ -55,11 +55,10 @@ pub fn scenario_year_table(y: &ScenarioYear) -> Table {
 }
 
 /// Conversion, one row a group: by owner type and by kind (every one, zero when none was
-/// matched, named in the output's language), by owner, and all. `rate` counts unreported
+/// matched, named by `names` in the output's language), by owner when `owners`, and all. `rate` counts unreported
 /// matches as not converted; `unreported_share` says how much of it rests on missing reports;
 /// `rate_reported` is the rate among the matches that reported.
-pub fn conversion_table(c: &Conversion) -> Table {
-    let names = Names::registry();
+pub fn conversion_table(c: &Conversion, names: &Names, owners: bool) -> Table {
     let mut t = Table::new([
         "group",
         "key",
@@ -93,7 +92,7 @@ pub fn conversion_table(c: &Conversion) -> Table {
     for r in &c.by_kind {
         push("kind", names.cell(Kind::ScenarioKind, &r.group), r);
     }
-    for r in &c.by_owner {
+    for r in c.by_owner.iter().filter(|_| owners) {
         push("owner", Cell::from(r.group.as_str()), r);
     }
     push("all", Cell::from(c.total.group.as_str()), &c.total);

@@ -182,11 +182,11 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
             let y = scenario_year(&a.store.dir().read_ledger(None)?, a.year)?;
             match a.format {
                 Format::Json => print_json(&y),
-                Format::Csv => Ok(conversion_table(&y.conversion).print_in(a.format, lang())?),
+                Format::Csv => Ok(conversion_table(&y.conversion, &report::Names::registry(), true).print_in(a.format, lang())?),
                 _ => {
                     scenario_year_table(&y).print_in(a.format, lang())?;
                     crate::output::put("")?;
-                    Ok(conversion_table(&y.conversion).print_in(a.format, lang())?)
+                    Ok(conversion_table(&y.conversion, &report::Names::registry(), true).print_in(a.format, lang())?)
                 }
             }
         }
