@@ -142,3 +142,59 @@ pub fn simulate(pairs: &[MatchedPair], model: &FollowModel, seed: u64) -> Result
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::follow::{conversion_of, matched_pairs};
+    use crate::{MatchConfig, Matcher, OptimalMatcher, Scoring, example};
+
+    fn pairs() -> Vec<MatchedPair> {
+        let m = example::market().unwrap();
+        let s = Scoring::new(MatchConfig::embedded().unwrap()).unwrap();
+        matched_pairs(&m, &OptimalMatcher.assign(&s.candidates(&m)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_extremes_of_the_model_give_what_they_say() {
+        let p = pairs();
+        let never = FollowModel {
+            report_per_mille: 0,
+            ..FollowModel::ASSUMED
+        };
+        assert!(simulate(&p, &never, 1).unwrap().is_empty());
+        let always = FollowModel {
+            report_per_mille: 1000,
+            order_per_mille: 1000,
+            orders_max: 1,
+            revenue_per_order_yuan: (7, 7),
+            report_after_days: 1,
+        };
+        let o = simulate(&p, &always, 1).unwrap();
+        assert_eq!(o.len(), p.len());
+        for (o, p) in o.iter().zip(&p) {
+            assert_eq!((o.orders, o.revenue.fen()), (1, 700));
+            assert_eq!(o.reported, p.closes.succ_opt().unwrap());
+        }
+        let c = conversion_of(&p, &o).unwrap();
+        assert_eq!(c.total.rate.unwrap().to_string(), "1");
+        let bad = FollowModel {
+            order_per_mille: 1001,
+            ..FollowModel::ASSUMED
+        };
+        assert!(simulate(&p, &bad, 1).is_err());
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_outcomes_and_another_seed_may_not() {
+        let p = pairs();
+        let a = simulate(&p, &FollowModel::ASSUMED, 11).unwrap();
+        assert_eq!(a, simulate(&p, &FollowModel::ASSUMED, 11).unwrap());
+        assert!((0..20u64).any(|s| simulate(&p, &FollowModel::ASSUMED, s).unwrap() != a));
+        for o in &a {
+            assert!(o.orders <= 3);
+            assert!(o.revenue.fen() <= i64::from(o.orders) * 50_000_000);
+            assert!(o.revenue.fen() >= i64::from(o.orders) * 5_000_000);
+        }
+    }
+}
