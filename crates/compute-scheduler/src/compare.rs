@@ -16,13 +16,18 @@ use crate::pipeline::Pipeline;
 use crate::policy::PolicyKind;
 use crate::sim::{Schedule, Scheduler, SimOptions, Simulator};
 
-/// How a run's jobs pay: no vouchers, or voucher coverage with an optional budget per firm.
+/// How a run's jobs pay: no vouchers, or voucher coverage with an optional budget per firm
+/// (with the `clap` feature, also the options `--budget-per-firm` and `--no-vouchers` of a
+/// command line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct PaymentChoice {
-    /// Every job pays full price.
-    pub no_vouchers: bool,
-    /// Each firm's voucher subsidy for the run is capped at this many yuan (`None`: no cap).
+    /// Cap each firm's voucher subsidy for the run at this many yuan (default: no cap).
+    #[cfg_attr(feature = "clap", arg(long, value_name = "YUAN"))]
     pub budget_per_firm: Option<Decimal>,
+    /// No vouchers: every job pays full price.
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub no_vouchers: bool,
 }
 
 impl PaymentChoice {

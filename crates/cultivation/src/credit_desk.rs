@@ -28,16 +28,17 @@ use chrono::NaiveDate;
 use finance::eligibility::RuleOutcome;
 use finance::lines::LinesState;
 use finance::{
-    CreditLine, CreditLines, DecisionStatus, Fund, Product, ProgramRules, Receipt, Scorecard,
-    evaluate,
+    CreditLine, CreditLines, DecisionStatus, Product, ProgramRules, Receipt, Scorecard, evaluate,
 };
 use registry_model::{EnterpriseId, RegionCode, RegistryStore};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use voucher_ledger::book::Document;
 use voucher_ledger::{Journal, LedgerError, VoucherBook};
 
 use crate::credit_books::LedgerBooks;
+pub use crate::credit_command::{
+    CreditCommand, DefaultOrder, DrawOrder, FundOrder, GrantOrder, RepayOrder,
+};
 use crate::error::{CultivationError, Result};
 use crate::registry_view::RegistryView;
 use crate::spend_evidence::LedgerEvidence;
@@ -55,97 +56,6 @@ pub const BOOKS_REGION: &str = crate::finance_step::BOOKS_REGION;
 /// The credit books of `program` on the ledger.
 pub fn books_name(program: &str) -> String {
     format!("finance-{program}")
-}
-
-/// One operation on a program's lines.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "verb", rename_all = "snake_case")]
-pub enum CreditCommand {
-    /// The program puts money into its subsidy budget or its risk pool.
-    Fund {
-        /// Which.
-        fund: Fund,
-        /// How much, yuan.
-        amount_yuan: Decimal,
-        /// The date.
-        date: NaiveDate,
-    },
-    /// Decide a firm's line and grant it when eligible.
-    Grant {
-        /// The borrower.
-        firm: EnterpriseId,
-        /// The new line's id.
-        line: String,
-        /// The lending bank.
-        bank: String,
-        /// The decision date.
-        date: NaiveDate,
-    },
-    /// The firm draws principal.
-    Draw {
-        /// The line.
-        line: String,
-        /// The date.
-        date: NaiveDate,
-        /// How much, yuan.
-        amount_yuan: Decimal,
-    },
-    /// The firm pays interest (the program pays its subsidy on it), then principal.
-    Repay {
-        /// The line.
-        line: String,
-        /// The date.
-        date: NaiveDate,
-        /// Interest paid, yuan.
-        interest_yuan: Option<Decimal>,
-        /// Principal repaid, yuan.
-        principal_yuan: Option<Decimal>,
-    },
-    /// The line is in default: the claim is settled against the pool; with `write_off` the
-    /// bank's remaining claim is written off as its loss at once.
-    Default {
-        /// The line.
-        line: String,
-        /// The date.
-        date: NaiveDate,
-        /// Write the open claim off.
-        write_off: bool,
-    },
-}
-
-impl CreditCommand {
-    /// The verb's key (`grant`, `draw` …).
-    pub fn verb(&self) -> &'static str {
-        match self {
-            Self::Fund { .. } => "fund",
-            Self::Grant { .. } => "grant",
-            Self::Draw { .. } => "draw",
-            Self::Repay { .. } => "repay",
-            Self::Default { .. } => "default",
-        }
-    }
-
-    /// The line it acts on (none for funding).
-    pub fn line(&self) -> Option<&str> {
-        match self {
-            Self::Fund { .. } => None,
-            Self::Grant { line, .. }
-            | Self::Draw { line, .. }
-            | Self::Repay { line, .. }
-            | Self::Default { line, .. } => Some(line),
-        }
-    }
-
-    /// The date it happens on.
-    pub fn date(&self) -> NaiveDate {
-        match self {
-            Self::Fund { date, .. }
-            | Self::Grant { date, .. }
-            | Self::Draw { date, .. }
-            | Self::Repay { date, .. }
-            | Self::Default { date, .. } => *date,
-        }
-    }
 }
 
 /// A grant's decision as kept with its request.
@@ -310,6 +220,78 @@ fn decision_of(e: &finance::Evaluation) -> GrantDecision {
     }
 }
 
+/// The shipped scorecards, every dated set (today data/finance/scorecard-2025.toml alone);
+/// [`Scorecard::in_force`] picks the one of a date.
+pub fn shipped_scorecards() -> Result<Vec<Scorecard>> {
+    Ok(vec![Scorecard::embedded()?])
+}
+
+/// Runs one request on its own, as a process of the program office does: a new request moves
+/// the ledger's clock to the command's date (refused when the ledger is later: it never
+/// moves backwards); a repeated one returns its first reply whatever its date. The command
+/// is decided with the shipped scorecard in force on its date
+/// ([`CultivationError::NotInForce`] when none is), then run by [`credit_step`].
+pub fn credit_request<J: Journal>(
+    book: &mut VoucherBook<J>,
+    registry: &dyn RegistryStore,
+    product: &Product,
+    request_id: &str,
+    command: CreditCommand,
+) -> Result<CreditReply> {
+    let date = command.date();
+    if book.document(REQUEST_COLLECTION, request_id).is_none() {
+        crate::data_dir::set_ledger_date(book, date)?;
+    }
+    let card = scorecard_in_force(date)?;
+    credit_step(book, registry, product, &card, request_id, command)
+}
+
+/// The shipped scorecard in force on `date` ([`CultivationError::NotInForce`] when none is).
+pub fn scorecard_in_force(date: NaiveDate) -> Result<Scorecard> {
+    let cards = shipped_scorecards()?;
+    Scorecard::in_force(&cards, date)
+        .cloned()
+        .ok_or(CultivationError::NotInForce {
+            what: "scorecard",
+            date,
+        })
+}
+
+/// Most firms one call of [`score_firms`] scores (a registry of a province's cultivated
+/// firms; assumed).
+pub const FIRMS_SCORED_MAX: usize = 1_000_000;
+
+/// Every registry firm (or those `named`) evaluated as of `date` under `product` and the
+/// shipped scorecard in force then: spend from the ledger's claimed contracts, facts from the
+/// registry. More than [`FIRMS_SCORED_MAX`] firms are refused.
+pub fn score_firms<J: Journal>(
+    registry: &dyn RegistryStore,
+    book: &VoucherBook<J>,
+    product: &Product,
+    named: &[EnterpriseId],
+    date: NaiveDate,
+) -> Result<Vec<finance::Evaluation>> {
+    let firms: Vec<EnterpriseId> = if named.is_empty() {
+        registry.firms()?.into_iter().map(|f| f.id).collect()
+    } else {
+        named.to_vec()
+    };
+    if firms.len() > FIRMS_SCORED_MAX {
+        return Err(CultivationError::Bounds {
+            what: "firms to score",
+            value: firms.len().to_string(),
+            bounds: format!("the limit of {FIRMS_SCORED_MAX} a call (name the firms)"),
+        });
+    }
+    let card = scorecard_in_force(date)?;
+    let evidence = LedgerEvidence::of(book)?;
+    let facts = RegistryView::new(registry)?;
+    Ok(firms
+        .iter()
+        .map(|f| evaluate(product, &card, &evidence, &facts, *f, date))
+        .collect::<finance::Result<Vec<_>>>()?)
+}
+
 /// Runs one operation on `product`'s program under `request_id`: the postings and the lines'
 /// new state commit in one ledger transaction. A grant is decided with `card` on the ledger's
 /// spend and `registry`'s facts.
@@ -348,7 +330,7 @@ pub fn credit_step<J: Journal>(
     let rules = ProgramRules::of(product);
     let program = rules.program.clone();
     let decision = match &command {
-        CreditCommand::Grant { firm, date, .. } => {
+        CreditCommand::Grant(GrantOrder { firm, date, .. }) => {
             let evidence = LedgerEvidence::of(book)?;
             let facts = RegistryView::new(registry)?;
             Some(evaluate(product, card, &evidence, &facts, *firm, *date)?)
@@ -361,14 +343,14 @@ pub fn credit_step<J: Journal>(
         let id = |step: &str| format!("{request_id}/{step}");
         let mut receipts = Vec::new();
         match &command {
-            CreditCommand::Fund {
+            CreditCommand::Fund(FundOrder {
                 fund, amount_yuan, ..
-            } => {
+            }) => {
                 receipts.push(lines.fund(&id("fund"), *fund, *amount_yuan)?);
             }
-            CreditCommand::Grant {
+            CreditCommand::Grant(GrantOrder {
                 line, bank, date, ..
-            } => {
+            }) => {
                 let e = decision.as_ref().ok_or_else(|| CultivationError::Bounds {
                     what: "grant",
                     value: line.clone(),
@@ -385,17 +367,17 @@ pub fn credit_step<J: Journal>(
                     .into());
                 }
             }
-            CreditCommand::Draw {
+            CreditCommand::Draw(DrawOrder {
                 line,
                 date,
                 amount_yuan,
-            } => receipts.push(lines.draw(&id("draw"), line, *date, *amount_yuan)?),
-            CreditCommand::Repay {
+            }) => receipts.push(lines.draw(&id("draw"), line, *date, *amount_yuan)?),
+            CreditCommand::Repay(RepayOrder {
                 line,
                 date,
                 interest_yuan,
                 principal_yuan,
-            } => {
+            }) => {
                 if interest_yuan.is_none() && principal_yuan.is_none() {
                     return Err(CultivationError::Bounds {
                         what: "repayment",
@@ -410,11 +392,11 @@ pub fn credit_step<J: Journal>(
                     receipts.push(lines.repay(&id("principal"), line, *date, *a)?);
                 }
             }
-            CreditCommand::Default {
+            CreditCommand::Default(DefaultOrder {
                 line,
                 date,
                 write_off,
-            } => {
+            }) => {
                 receipts.push(lines.default_lines(&id("default"), *date, &[line.as_str()])?);
                 if *write_off {
                     receipts.push(lines.write_off(&id("write-off"), line, *date)?);

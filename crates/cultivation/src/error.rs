@@ -64,6 +64,16 @@ pub enum CultivationError {
         /// What went wrong.
         message: String,
     },
+    /// A line of a file that could not be read.
+    #[error("{}:{line}: {message}", path.display())]
+    FileLine {
+        /// The file.
+        path: PathBuf,
+        /// The line (1-based).
+        line: usize,
+        /// What went wrong.
+        message: String,
+    },
     /// A parameter outside its documented bounds.
     #[error("{what} {value} is outside {bounds}")]
     Bounds {
@@ -73,6 +83,14 @@ pub enum CultivationError {
         value: String,
         /// The documented bounds.
         bounds: String,
+    },
+    /// No dated parameter set (a scorecard) is in force on the date asked for.
+    #[error("no {what} is in force on {date}")]
+    NotInForce {
+        /// What was looked for.
+        what: &'static str,
+        /// The date.
+        date: chrono::NaiveDate,
     },
     /// A cycle for a year before the last adjusted one.
     #[error("year {year} is before the last adjusted year {last}: history is not rewritten")]

@@ -187,7 +187,7 @@ pub fn run<J: Journal>(
     let date = decision_date(year)
         .ok_or_else(|| bounds("year", year.to_string(), "a year with a calendar date"))?;
     let product = product()?;
-    let cards = [Scorecard::embedded()?];
+    let cards = crate::credit_desk::shipped_scorecards()?;
     let card = Scorecard::in_force(&cards, date);
     let mut summary = FinanceSummary {
         product: product.id.clone(),

@@ -58,6 +58,7 @@ pub mod challenge_desk;
 pub mod cohort;
 pub mod compute;
 pub mod credit_books;
+pub mod credit_command;
 pub mod credit_desk;
 pub mod cycle;
 pub mod data_dir;
@@ -82,6 +83,7 @@ pub mod spend_evidence;
 pub mod step;
 pub mod supervision;
 pub mod targets;
+pub mod text_input;
 
 pub use cohort::{CohortMemory, CohortMeta};
 pub use credit_books::LedgerBooks;

@@ -7,9 +7,10 @@ use crate::pool::Award;
 
 /// Which program account a funding goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum Fund {
-    /// The interest-subsidy budget.
+    /// The interest-subsidy budget (贴息).
     SubsidyBudget,
     /// The risk pool.
     RiskPool,

@@ -9,9 +9,6 @@ use crate::cell::Cell;
 use crate::record::Record;
 use crate::table::Table;
 
-/// Most firms one `finance score` call scores (a registry of a province's cultivated firms).
-pub const FIRMS_SCORED_MAX: usize = 1_000_000;
-
 /// The key of a decision's status.
 pub fn status_key(s: DecisionStatus) -> &'static str {
     match s {
@@ -589,4 +586,52 @@ pub fn vc_table(funds: &[finance::statevc::FundIndicator]) -> Table {
         ]);
     }
     t
+}
+
+impl crate::Shown for cultivation::credit_desk::CreditReply {
+    fn table(&self) -> Table {
+        credit_reply_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
+    /// A refused or undecided grant's reasons.
+    fn notes(&self, _: crate::Lang) -> Vec<String> {
+        self.decision
+            .iter()
+            .filter(|d| !d.reasons.is_empty())
+            .map(decision_text)
+            .collect()
+    }
+}
+
+impl crate::Shown for finance::simulate::SimulationResult {
+    fn table(&self) -> Table {
+        simulation_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
+    /// The simulated loss beside the analytic expectation.
+    fn notes(&self, lang: crate::Lang) -> Vec<String> {
+        vec![loss_check_text(self, lang)]
+    }
+}
+
+impl crate::Shown for Vec<finance::statevc::FundIndicator> {
+    fn table(&self) -> Table {
+        vc_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
+}
+
+impl crate::Shown for Vec<finance::CreditLine> {
+    fn table(&self) -> Table {
+        line_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
 }

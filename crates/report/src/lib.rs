@@ -14,7 +14,8 @@
 //!   from the data;
 //! - [`chart`]: SVG charts for an A4 page (lines with dashed estimates and gaps, grouped
 //!   bars, tornado and band charts), CJK fonts first;
-//! - [`record`]: one record of named fields (a reply, a verification);
+//! - [`record`]: one record of named fields (a reply, a verification); [`shown`]: a result
+//!   described once (table, notes, JSON) and shown in every format;
 //! - domain tables, one module per library: [`registry`], [`index`] (and its figures),
 //!   [`voucher`], [`compute`], [`rules`], [`scenario`], [`challenge`], [`purchase`];
 //! - [`robustness`]: tornado and band figures of an index's weight tests;
@@ -63,6 +64,7 @@ pub mod robustness;
 pub mod rules;
 pub mod scenario;
 pub mod scenario_year;
+pub mod shown;
 pub mod table;
 pub mod targets;
 pub mod voucher;
@@ -73,4 +75,5 @@ pub use format::Format;
 pub use lang::Lang;
 pub use names::Names;
 pub use record::Record;
+pub use shown::{Shown, write_shown};
 pub use table::{RowWriter, TABLE_ROWS_SHOWN, Table};

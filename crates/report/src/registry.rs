@@ -126,6 +126,53 @@ pub fn logged_lines(year: Year, e: &registry_model::ChangeEntry) -> Vec<String> 
     lines
 }
 
+/// One firm judged in a year (`registry show`): for programs this record as JSON; for people
+/// the heading, the firm's entry in the year's change log when the year is adjusted, and
+/// every verdict.
+#[derive(Debug, serde::Serialize)]
+pub struct FirmJudged<'a> {
+    /// The firm.
+    pub firm: &'a Enterprise,
+    /// Its province (Chinese name), from its region.
+    pub province: Option<&'static str>,
+    /// The year judged.
+    pub year: Year,
+    /// Its report of the year, if any.
+    pub report: Option<&'a registry_model::AnnualReport>,
+    /// Every criterion's verdict.
+    pub verdicts: &'a Verdicts<'a>,
+    /// The tier policy's decision.
+    pub decision: &'a TierDecision,
+    /// Its class under the criteria set.
+    pub class: &'a FirmClass,
+    /// The tier policy's id.
+    pub policy: &'a str,
+    /// The firm's entry in the year's committed change log, if the year is adjusted.
+    pub logged: Option<&'a ChangeEntry>,
+    /// The criteria set's id (in the heading).
+    #[serde(skip)]
+    pub criteria_set: &'a str,
+}
+
+impl crate::Shown for FirmJudged<'_> {
+    fn table(&self) -> Table {
+        verdicts_table(self.verdicts)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
+    fn heading(&self, _: crate::Lang) -> Vec<String> {
+        let (d, c) = (self.decision, self.class);
+        let mut lines = show_heading(self.firm, self.year, self.criteria_set, d, c);
+        lines.extend(
+            self.logged
+                .map(|e| logged_lines(self.year, e))
+                .unwrap_or_default(),
+        );
+        lines
+    }
+}
+
 /// Every condition of every criterion: its threshold, the firm's value (or what is missing),
 /// its result and citation.
 pub fn verdicts_table(verdicts: &Verdicts<'_>) -> Table {
@@ -338,4 +385,13 @@ pub fn id_table(id: &EnterpriseId) -> Table {
         t.push([Cell::from(k), v]);
     }
     t
+}
+
+impl crate::Shown for Vec<HistoryEntry> {
+    fn table(&self) -> Table {
+        history_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
 }

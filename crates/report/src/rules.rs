@@ -473,3 +473,28 @@ pub fn plan_notes(p: &Plan, config: &PlannerConfig) -> Vec<String> {
     ));
     lines
 }
+
+/// A decision without its trace (`rules eval`); the trace is the decision's `Display`.
+impl crate::Shown for Decision {
+    fn table(&self) -> Table {
+        decision_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
+    fn heading(&self, _: crate::Lang) -> Vec<String> {
+        vec![decision_heading(self)]
+    }
+}
+
+impl crate::Shown for Vec<CaseReport> {
+    fn table(&self) -> Table {
+        cases_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(self)
+    }
+    fn notes(&self, _: crate::Lang) -> Vec<String> {
+        suite_lines(self)
+    }
+}

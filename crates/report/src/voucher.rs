@@ -365,3 +365,25 @@ pub fn verify_notes(v: &VerifyReport) -> Vec<&'static str> {
     }
     lines
 }
+
+impl crate::Shown for FirmStatement {
+    fn table(&self) -> Table {
+        statement_table(self)
+    }
+    fn json(&self) -> Option<crate::Result<String>> {
+        crate::shown::json_of(&statement_json(self))
+    }
+    fn notes(&self, _: crate::Lang) -> Vec<String> {
+        vec![statement_note(self)]
+    }
+}
+
+/// JSON: the table's rows.
+impl crate::Shown for ProgramReport {
+    fn table(&self) -> Table {
+        program_report_table(self)
+    }
+    fn notes(&self, _: crate::Lang) -> Vec<String> {
+        vec![program_report_note(self)]
+    }
+}

@@ -82,6 +82,13 @@ impl std::ops::Deref for Table {
     }
 }
 
+/// Prints a result in `format` on standard output (report's [`report::Shown`]: heading,
+/// table and notes for people, the table as CSV, its typed value as JSON).
+pub fn print_shown(value: &dyn report::Shown, format: Format) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    Ok(report::write_shown(value, format, lang(), &mut out)?)
+}
+
 /// Prints a record of named fields: field/value rows, or one JSON object.
 pub fn print_record(record: &report::Record, format: Format) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

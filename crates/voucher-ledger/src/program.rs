@@ -135,20 +135,26 @@ fn date_de<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<NaiveD
         .map_err(|e| serde::de::Error::custom(format!("'{text}' is not a date YYYY-MM-DD: {e}")))
 }
 
-/// An approved provider.
+/// An approved provider (with the `clap` feature, also the options `--id`, `--name`,
+/// `--category` and `--region` of a command line).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 #[serde(deny_unknown_fields)]
 pub struct Provider {
     /// Identifier used in redemptions (an operator or cluster id, or a USCC).
+    #[cfg_attr(feature = "clap", arg(long))]
     pub id: String,
     /// Readable name.
     #[serde(default)]
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub name: String,
     /// Category for the ratio (such as `domestic_chip`); empty for the default ratio.
     #[serde(default)]
+    #[cfg_attr(feature = "clap", arg(long, default_value = ""))]
     pub category: String,
-    /// Region of the provider; absent means the issuing region.
+    /// Region of the provider (six digits); absent means the issuing region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub region: Option<RegionCode>,
 }
 
@@ -424,19 +430,25 @@ impl Provider {
     }
 }
 
-/// What a grant needs to know about a firm.
+/// What a grant needs to know about a firm (with the `clap` feature, also the options
+/// `--firm`, `--tier`, `--region` and `--bad-credit` of a command line).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct Firm {
     /// The firm's USCC.
+    #[cfg_attr(feature = "clap", arg(long = "firm", value_name = "FIRM"))]
     pub id: EnterpriseId,
     /// Its tier in the cultivation registry, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub tier: Option<Tier>,
-    /// Its region; absent means the region in its USCC.
+    /// Its region, when it differs from the region in its USCC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub region: Option<RegionCode>,
     /// A bad credit record in the last three years.
     #[serde(default)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub bad_credit: bool,
 }
 

@@ -11,7 +11,6 @@ use compute_scheduler::job::write_jobs_csv;
 use compute_scheduler::optimum::{INTEGER_JOBS_CEILING, LP_JOBS_CEILING, OptimumOptions};
 use compute_scheduler::source::{JobSource, Spread};
 use compute_scheduler::{Catalog, Job};
-use rust_decimal::Decimal;
 
 use crate::cmd::PlacementArg;
 use report::compute as compute_report;
@@ -101,16 +100,6 @@ struct SourceArgs {
 }
 
 #[derive(Debug, Args)]
-struct PayArgs {
-    /// Cap each firm's voucher subsidy for the run at this many yuan (default: no cap).
-    #[arg(long, value_name = "YUAN")]
-    budget_per_firm: Option<Decimal>,
-    /// No vouchers: every job pays full price.
-    #[arg(long)]
-    no_vouchers: bool,
-}
-
-#[derive(Debug, Args)]
 struct CatalogArgs {
     #[command(flatten)]
     net: NetArgs,
@@ -129,7 +118,7 @@ struct ScheduleArgs {
     #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
-    pay: PayArgs,
+    pay: PaymentChoice,
     /// Placement policy.
     #[arg(long, value_enum, default_value_t = PlacementArg::Greedy)]
     placement: PlacementArg,
@@ -148,7 +137,7 @@ struct SimulateArgs {
     #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
-    pay: PayArgs,
+    pay: PaymentChoice,
     /// Placement policy.
     #[arg(long, value_enum, default_value_t = PlacementArg::Greedy)]
     placement: PlacementArg,
@@ -167,7 +156,7 @@ struct CompareArgs {
     #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
-    pay: PayArgs,
+    pay: PaymentChoice,
     /// Compute the optimum (LP bound) only up to this many jobs (at most 2,000); the integer
     /// optimum is computed up to --integer-max.
     #[arg(long, value_name = "N", default_value_t = 500)]
@@ -258,15 +247,6 @@ fn load_jobs(src: &SourceArgs, catalog: &Catalog) -> anyhow::Result<Vec<Job>> {
     Ok(loaded.jobs)
 }
 
-impl PayArgs {
-    fn choice(&self) -> PaymentChoice {
-        PaymentChoice {
-            no_vouchers: self.no_vouchers,
-            budget_per_firm: self.budget_per_firm,
-        }
-    }
-}
-
 fn catalog_cmd(a: CatalogArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let t = if a.latency {
@@ -281,7 +261,7 @@ fn schedule_cmd(a: ScheduleArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
     let (kind, explain) = (a.placement.kind(), a.explain.clone());
-    let schedule = run_policy(&catalog, &jobs, kind, &a.pay.choice(), explain)?;
+    let schedule = run_policy(&catalog, &jobs, kind, &a.pay, explain)?;
     if let Some(ex) = &schedule.explanation {
         if a.format == Format::Json {
             return print_json(ex);
@@ -297,7 +277,7 @@ fn simulate_cmd(a: SimulateArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(&a.net)?;
     let jobs = load_jobs(&a.source, &catalog)?;
     let pb = crate::progress::spinner("simulating");
-    let schedule = run_policy(&catalog, &jobs, a.placement.kind(), &a.pay.choice(), None)?;
+    let schedule = run_policy(&catalog, &jobs, a.placement.kind(), &a.pay, None)?;
     pb.finish_and_clear();
     match a.format {
         Format::Json => print_json(&schedule.metrics),
@@ -333,7 +313,7 @@ fn compare_cmd(a: CompareArgs) -> anyhow::Result<()> {
         integer_jobs_max: a.integer_max,
         ..OptimumOptions::default()
     };
-    let compared = compare_policies(&catalog, &jobs, &a.pay.choice(), &opts)?;
+    let compared = compare_policies(&catalog, &jobs, &a.pay, &opts)?;
     let opt = compared.optimum;
     pb.finish_and_clear();
     let t = compute_report::compare_table(&compared.runs, opt.as_ref());

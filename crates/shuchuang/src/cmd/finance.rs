@@ -10,18 +10,17 @@
 //! - `line grant|draw|repay|default|show` and `fund`: a program's lines on the ledger
 //!   (`finance_line.rs`).
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use cultivation::{LedgerEvidence, RegistryView};
-use finance::{Product, Scorecard, evaluate};
+use cultivation::RegistryView;
+use cultivation::credit_desk::score_firms;
+use finance::{Product, Scorecard};
 use registry_model::{EnterpriseId, RegistryStore};
 
-use report::finance::{
-    FIRMS_SCORED_MAX, explanation, loss_check_text, score_table, simulation_table,
-};
+use report::finance::{explanation, score_table};
 
-use crate::output::{Format, lang, say};
+use crate::output::{Format, lang, print_shown, say};
 use crate::store::StoreArgs;
 
 /// Arguments of `shuchuang finance`.
@@ -173,53 +172,19 @@ fn simulate(a: SimulateArgs) -> Result<()> {
     })?;
     // Decided within the product's validity, on its last day.
     let loans = loans_from_portfolio(&spec, &portfolio, &card, &product, product.effective_until)?;
-    let r = simulate(&spec, &loans)?;
-    if a.format == Format::Json {
-        return say(serde_json::to_string_pretty(&r)?);
-    }
-    simulation_table(&r).print_in(a.format, lang())?;
-    if a.format == Format::Table {
-        say(loss_check_text(&r, lang()))?;
-    }
-    Ok(())
+    print_shown(&simulate(&spec, &loans)?, a.format)
 }
 
-/// Every registry firm (or those named) evaluated as of `date` under the shipped product and
-/// scorecard, spend from the ledger and facts from the registry.
+/// Every registry firm (or those named) evaluated as of `date` under the shipped product.
 fn evaluations(
     store: &StoreArgs,
     named: &[EnterpriseId],
     date: NaiveDate,
 ) -> Result<Vec<finance::Evaluation>> {
     let dir = store.dir();
-    let registry = dir.read_registry()?;
-    let book = dir.read_ledger(Some(date))?;
-    let firms: Vec<EnterpriseId> = if named.is_empty() {
-        registry
-            .firms()
-            .context("reading firms from the registry")?
-            .into_iter()
-            .map(|f| f.id)
-            .collect()
-    } else {
-        named.to_vec()
-    };
-    if firms.len() > FIRMS_SCORED_MAX {
-        bail!(
-            "{} firms to score, above the limit of {FIRMS_SCORED_MAX}: name them with --firm",
-            firms.len()
-        );
-    }
+    let (registry, book) = (dir.read_registry()?, dir.read_ledger(Some(date))?);
     let product = Product::embedded()?;
-    let cards = [Scorecard::embedded()?];
-    let card = Scorecard::in_force(&cards, date)
-        .with_context(|| format!("no scorecard is in force on {date}"))?;
-    let evidence = LedgerEvidence::of(&book)?;
-    let facts = RegistryView::new(&*registry as &dyn RegistryStore)?;
-    Ok(firms
-        .iter()
-        .map(|f| evaluate(&product, card, &evidence, &facts, *f, date))
-        .collect::<finance::Result<Vec<_>>>()?)
+    Ok(score_firms(&*registry, &book, &product, named, date)?)
 }
 
 fn score(a: ScoreArgs) -> Result<()> {
@@ -261,9 +226,8 @@ fn vc(a: VcArgs) -> Result<()> {
     let holdings = finance::statevc::read_holdings_csv(file, &a.portfolio.display().to_string())?;
     let registry = a.store.dir().read_registry()?;
     let view = RegistryView::new(&*registry as &dyn RegistryStore)?;
-    let funds = finance::statevc::indicator(&holdings, &view, a.year)?;
-    if a.format == Format::Json {
-        return crate::output::print_json(&funds);
-    }
-    Ok(report::finance::vc_table(&funds).print_in(a.format, lang())?)
+    print_shown(
+        &finance::statevc::indicator(&holdings, &view, a.year)?,
+        a.format,
+    )
 }

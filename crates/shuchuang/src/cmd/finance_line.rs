@@ -5,21 +5,17 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
-use chrono::NaiveDate;
-use clap::{Args, Subcommand, ValueEnum};
+use anyhow::Result;
+use clap::{Args, Subcommand};
 use cultivation::credit_desk::{
-    CreditCommand, REQUEST_COLLECTION, credit_step, load_lines, open_program,
+    CreditCommand, DefaultOrder, DrawOrder, FundOrder, GrantOrder, RepayOrder, credit_request,
+    load_lines, open_program,
 };
-use cultivation::data_dir::set_ledger_date;
-use finance::{Fund, Product, ProgramRules, Scorecard};
-use registry_model::EnterpriseId;
-use rust_decimal::Decimal;
+use finance::{Product, ProgramRules};
 
-use report::finance::{credit_reply_table, decision_text, line_table};
-
+use crate::cmd::RequestIdArg;
 use crate::input;
-use crate::output::{Format, lang, print_json, say};
+use crate::output::{Format, lang, print_json, print_shown, say};
 use crate::store::StoreArgs;
 
 /// Arguments shared by every write.
@@ -29,9 +25,8 @@ pub struct WriteArgs {
     store: StoreArgs,
     #[command(flatten)]
     product: ProductArgs,
-    /// The request's id: repeating it with the same operation returns the first reply.
-    #[arg(long, value_name = "ID")]
-    request_id: String,
+    #[command(flatten)]
+    id: RequestIdArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -56,27 +51,11 @@ impl ProductArgs {
     }
 }
 
-/// Which program fund.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum FundArg {
-    /// The interest subsidy budget (贴息).
-    SubsidyBudget,
-    /// The risk compensation pool.
-    RiskPool,
-}
-
 /// `finance fund`.
 #[derive(Debug, Args)]
 pub struct FundArgs {
-    /// The fund.
-    #[arg(long, value_enum)]
-    fund: FundArg,
-    /// Amount, yuan.
-    #[arg(long, value_name = "YUAN")]
-    amount_yuan: Decimal,
-    /// The date.
-    #[arg(long, value_name = "DATE")]
-    date: NaiveDate,
+    #[command(flatten)]
+    order: FundOrder,
     #[command(flatten)]
     write: WriteArgs,
 }
@@ -88,97 +67,54 @@ pub struct LineArgs {
     command: LineCommand,
 }
 
+/// Each write is the library's order (`cultivation::credit_command`) and [`WriteArgs`].
 #[derive(Debug, Subcommand)]
 enum LineCommand {
     /// Decide a firm's line from its verified spend and registry facts; grant it if eligible.
     #[command(
         after_help = "Examples:\n  shuchuang finance line grant --firm 913301060000001231 --line YLP-0001 --bank bank-a --date 2025-01-15 --request-id grant-1\n\nA firm the rules refuse gets no line; its decision and reasons are kept for\n`finance report`."
     )]
-    Grant(GrantArgs),
+    Grant {
+        #[command(flatten)]
+        order: GrantOrder,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
     /// Draw principal on a line.
     #[command(
         after_help = "Examples:\n  shuchuang finance line draw YLP-0001 --date 2025-01-15 --amount-yuan 500000 --request-id draw-1"
     )]
-    Draw(DrawArgs),
+    Draw {
+        #[command(flatten)]
+        order: DrawOrder,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
     /// Pay interest (the program pays its 贴息 on it) and/or repay principal.
     #[command(
         after_help = "Examples:\n  shuchuang finance line repay YLP-0001 --date 2025-07-14 --interest-yuan 8625 --principal-yuan 200000 --request-id repay-1"
     )]
-    Repay(RepayArgs),
+    Repay {
+        #[command(flatten)]
+        order: RepayOrder,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
     /// Declare a line in default: the claim is settled against the risk pool.
     #[command(
         after_help = "Examples:\n  shuchuang finance line default YLP-0001 --date 2025-10-12 --request-id default-1\n  shuchuang finance line default YLP-0001 --date 2025-10-12 --write-off --request-id default-1"
     )]
-    Default(DefaultArgs),
+    Default {
+        #[command(flatten)]
+        order: DefaultOrder,
+        #[command(flatten)]
+        write: WriteArgs,
+    },
     /// Show the program's lines, or one.
     #[command(
         after_help = "Examples:\n  shuchuang finance line show\n  shuchuang finance line show YLP-0001 --format json"
     )]
     Show(ShowArgs),
-}
-
-#[derive(Debug, Args)]
-struct GrantArgs {
-    /// The borrower.
-    #[arg(long, value_name = "USCC")]
-    firm: EnterpriseId,
-    /// The new line's id (1–64 ASCII letters, digits or . _ - :).
-    #[arg(long, value_name = "LINE")]
-    line: String,
-    /// The lending bank's id.
-    #[arg(long, value_name = "BANK")]
-    bank: String,
-    /// The decision date: spend over the product's window to it, registry facts of the year
-    /// before.
-    #[arg(long, value_name = "DATE")]
-    date: NaiveDate,
-    #[command(flatten)]
-    write: WriteArgs,
-}
-
-#[derive(Debug, Args)]
-struct DrawArgs {
-    /// The line.
-    line: String,
-    /// The date.
-    #[arg(long, value_name = "DATE")]
-    date: NaiveDate,
-    /// Amount, yuan.
-    #[arg(long, value_name = "YUAN")]
-    amount_yuan: Decimal,
-    #[command(flatten)]
-    write: WriteArgs,
-}
-
-#[derive(Debug, Args)]
-struct RepayArgs {
-    /// The line.
-    line: String,
-    /// The date.
-    #[arg(long, value_name = "DATE")]
-    date: NaiveDate,
-    /// Interest paid, yuan (settled before the principal; oldest interest first).
-    #[arg(long, value_name = "YUAN", required_unless_present = "principal_yuan")]
-    interest_yuan: Option<Decimal>,
-    /// Principal repaid, yuan.
-    #[arg(long, value_name = "YUAN")]
-    principal_yuan: Option<Decimal>,
-    #[command(flatten)]
-    write: WriteArgs,
-}
-
-#[derive(Debug, Args)]
-struct DefaultArgs {
-    /// The line.
-    line: String,
-    /// The date.
-    #[arg(long, value_name = "DATE")]
-    date: NaiveDate,
-    /// Also write the bank's open claim off as its loss.
-    #[arg(long)]
-    write_off: bool,
-    #[command(flatten)]
-    write: WriteArgs,
 }
 
 #[derive(Debug, Args)]
@@ -196,55 +132,16 @@ struct ShowArgs {
 
 /// Runs `shuchuang finance fund`.
 pub fn fund(a: FundArgs) -> Result<()> {
-    let fund = match a.fund {
-        FundArg::SubsidyBudget => Fund::SubsidyBudget,
-        FundArg::RiskPool => Fund::RiskPool,
-    };
-    let command = CreditCommand::Fund {
-        fund,
-        amount_yuan: a.amount_yuan,
-        date: a.date,
-    };
-    write(&a.write, command)
+    write(&a.write, CreditCommand::Fund(a.order))
 }
 
 /// Runs `shuchuang finance line`.
 pub fn run(args: LineArgs) -> Result<()> {
     match args.command {
-        LineCommand::Grant(a) => {
-            let command = CreditCommand::Grant {
-                firm: a.firm,
-                line: a.line,
-                bank: a.bank,
-                date: a.date,
-            };
-            write(&a.write, command)
-        }
-        LineCommand::Draw(a) => {
-            let command = CreditCommand::Draw {
-                line: a.line,
-                date: a.date,
-                amount_yuan: a.amount_yuan,
-            };
-            write(&a.write, command)
-        }
-        LineCommand::Repay(a) => {
-            let command = CreditCommand::Repay {
-                line: a.line,
-                date: a.date,
-                interest_yuan: a.interest_yuan,
-                principal_yuan: a.principal_yuan,
-            };
-            write(&a.write, command)
-        }
-        LineCommand::Default(a) => {
-            let command = CreditCommand::Default {
-                line: a.line,
-                date: a.date,
-                write_off: a.write_off,
-            };
-            write(&a.write, command)
-        }
+        LineCommand::Grant { order, write: w } => write(&w, CreditCommand::Grant(order)),
+        LineCommand::Draw { order, write: w } => write(&w, CreditCommand::Draw(order)),
+        LineCommand::Repay { order, write: w } => write(&w, CreditCommand::Repay(order)),
+        LineCommand::Default { order, write: w } => write(&w, CreditCommand::Default(order)),
         LineCommand::Show(a) => show(a),
     }
 }
@@ -256,37 +153,11 @@ fn write(w: &WriteArgs, command: CreditCommand) -> Result<()> {
     let lock = dir.lock()?;
     let mut book = dir.open_ledger(&lock, false, None)?;
     let registry = dir.read_registry()?;
-    let date = command.date();
-    // A repeated request returns its first reply whatever its date; only a new one sets the
-    // ledger clock (which never moves backwards).
-    if book.document(REQUEST_COLLECTION, &w.request_id).is_none() {
-        set_ledger_date(&mut book, date)?;
-    }
-    let cards = [Scorecard::embedded()?];
-    let card = Scorecard::in_force(&cards, date)
-        .with_context(|| format!("no scorecard is in force on {date}"))?;
     crate::interrupt::note(
         "the request is one transaction: if it had not returned, it was not written",
     );
-    let reply = credit_step(
-        &mut book,
-        &*registry,
-        &product,
-        card,
-        &w.request_id,
-        command,
-    )?;
-    if w.format == Format::Json {
-        return print_json(&reply);
-    }
-    credit_reply_table(&reply).print_in(w.format, lang())?;
-    if w.format == Format::Table
-        && let Some(d) = &reply.decision
-        && !d.reasons.is_empty()
-    {
-        say(decision_text(d))?;
-    }
-    Ok(())
+    let reply = credit_request(&mut book, &*registry, &product, &w.id.request_id, command)?;
+    print_shown(&reply, w.format)
 }
 
 fn show(a: ShowArgs) -> Result<()> {
@@ -305,10 +176,7 @@ fn show(a: ShowArgs) -> Result<()> {
             );
         }
     }
-    if a.format == Format::Json {
-        return print_json(&lines);
-    }
-    Ok(line_table(&lines).print_in(a.format, lang())?)
+    print_shown(&lines, a.format)
 }
 
 /// `finance pool` and `finance report`: a program read from the ledger.

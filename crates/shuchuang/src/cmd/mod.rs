@@ -1,7 +1,7 @@
 //! One module per subcommand group; each owns its argument types and its `run`. Options
 //! shared by several groups are here.
 
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 use compute_scheduler::PolicyKind;
 use registry_model::Year;
 
@@ -17,6 +17,16 @@ pub mod registry;
 pub mod rules;
 pub mod scenario;
 pub mod voucher;
+
+/// `--request-id ID`, the idempotency key every write takes (the ledger keeps each request
+/// with its reply).
+#[derive(Debug, Args)]
+pub struct RequestIdArg {
+    /// Idempotency key of this write: repeating it returns the first reply; reusing it for
+    /// another request is refused.
+    #[arg(long, value_name = "ID")]
+    pub request_id: String,
+}
 
 /// The placement policies, as named on the command line (`--placement`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

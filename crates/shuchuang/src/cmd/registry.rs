@@ -13,13 +13,12 @@ use registry_model::{
     CriteriaBook, CriteriaSet, EnterpriseId, Evidence, LegacyPolicy, Tier, TierPolicy, Year,
 };
 use report::registry::{
-    LIST_COLUMNS, adjust_counts_tables, adjust_heading, adjust_json, change_log_table,
-    history_table, id_table, list_row, logged_lines, show_heading, verdicts_table,
+    FirmJudged, LIST_COLUMNS, adjust_counts_tables, adjust_heading, adjust_json, change_log_table,
+    id_table, list_row,
 };
-use serde::Serialize;
 
 use crate::cmd::Years;
-use crate::output::{Cell, Format, Table, lang, print_json, say};
+use crate::output::{Cell, Format, Table, lang, print_json, print_shown, say};
 use crate::store::StoreArgs;
 use crate::{input, interrupt, progress};
 
@@ -399,20 +398,6 @@ fn parse_id(text: &str) -> Result<EnterpriseId> {
         .with_context(|| format!("'{text}' is not a USCC"))
 }
 
-#[derive(Serialize)]
-struct ShowOutput<'a> {
-    firm: &'a registry_model::Enterprise,
-    province: Option<&'static str>,
-    year: Year,
-    report: Option<&'a registry_model::AnnualReport>,
-    verdicts: &'a registry_model::Verdicts<'a>,
-    decision: &'a registry_model::TierDecision,
-    class: &'a registry_model::FirmClass,
-    policy: &'a str,
-    /// The firm's entry in the year's committed change log, if the year is adjusted.
-    logged: Option<&'a registry_model::ChangeEntry>,
-}
-
 fn show(a: ShowArgs) -> Result<()> {
     let dir = a.store.dir();
     let store = dir.read_registry()?;
@@ -435,30 +420,19 @@ fn show(a: ShowArgs) -> Result<()> {
     let (decision, class) = (rules.policy().decide(&ev, &verdicts), set.classify(&ev));
     let adjustment = store.adjustment(year)?;
     let logged = adjustment.as_ref().and_then(|adj| adj.entry(&id));
-    let format = a.format.format;
-    if format == Format::Json {
-        return print_json(&ShowOutput {
-            logged,
-            firm: &firm,
-            province: firm.region().province_name_zh(),
-            year,
-            report: ev.current(),
-            verdicts: &verdicts,
-            decision: &decision,
-            class: &class,
-            policy: rules.policy().id(),
-        });
-    }
-    if format == Format::Table {
-        for line in show_heading(&firm, year, set.id(), &decision, &class) {
-            say(line)?;
-        }
-        for line in logged.map(|e| logged_lines(year, e)).unwrap_or_default() {
-            say(line)?;
-        }
-    }
-    verdicts_table(&verdicts).print_in(format, lang())?;
-    Ok(())
+    let judged = FirmJudged {
+        firm: &firm,
+        province: firm.region().province_name_zh(),
+        year,
+        report: ev.current(),
+        verdicts: &verdicts,
+        decision: &decision,
+        class: &class,
+        policy: rules.policy().id(),
+        logged,
+        criteria_set: set.id(),
+    };
+    print_shown(&judged, a.format.format)
 }
 
 fn history(a: HistoryArgs) -> Result<()> {
@@ -471,12 +445,7 @@ fn history(a: HistoryArgs) -> Result<()> {
             dir.registry_location()
         );
     }
-    let hist = store.history(&id)?;
-    if a.format.format == Format::Json {
-        return print_json(&hist);
-    }
-    history_table(&hist).print_in(a.format.format, lang())?;
-    Ok(())
+    print_shown(&store.history(&id)?, a.format.format)
 }
 
 fn list(a: ListArgs) -> Result<()> {

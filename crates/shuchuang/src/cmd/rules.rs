@@ -20,7 +20,7 @@ use sandbox_rules::{FactMap, RuleSet, run_suite, shipped};
 use crate::input;
 use report::rules as rules_report;
 
-use crate::output::{Format, lang, print_json, put, say};
+use crate::output::{Format, lang, print_json, print_shown, put, say};
 use crate::store::StoreArgs;
 
 /// Arguments of `shuchuang rules`.
@@ -247,19 +247,10 @@ fn check(a: CheckArgs) -> Result<()> {
 }
 
 fn test(a: TestArgs) -> Result<()> {
-    let (reports, format) = (run_suite(&a.dir)?, a.format);
+    let reports = run_suite(&a.dir)?;
     let failed: usize = reports.iter().map(|r| r.failures.len()).sum();
     let total: usize = reports.iter().map(|r| r.total).sum();
-    if format == Format::Json {
-        print_json(&reports)?;
-    } else {
-        rules_report::cases_table(&reports).print_in(format, lang())?;
-        if format == Format::Table {
-            for line in rules_report::suite_lines(&reports) {
-                say(line)?;
-            }
-        }
-    }
+    print_shown(&reports, a.format)?;
     if failed > 0 {
         bail!("{failed} of {total} cases failed");
     }
@@ -277,18 +268,10 @@ fn eval(a: EvalArgs) -> Result<()> {
     } else {
         set.evaluate(&facts, date)
     };
-    match format {
-        Format::Json => print_json(&d)?,
-        Format::Table if explain => put(format!("{d}"))?,
-        _ => {
-            let t = rules_report::decision_table(&d);
-            if format == Format::Table {
-                say(rules_report::decision_heading(&d))?;
-            }
-            t.print_in(format, lang())?;
-        }
+    if explain && format == Format::Table {
+        return put(format!("{d}"));
     }
-    Ok(())
+    print_shown(&d, format)
 }
 
 fn enforce(a: EnforceArgs) -> Result<()> {

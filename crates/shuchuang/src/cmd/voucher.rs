@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use cultivation::{DirLock, LedgerHandle};
-use registry_model::{EnterpriseId, RegionCode, Tier, Year};
+use registry_model::{EnterpriseId, Year};
 use rust_decimal::Decimal;
 use voucher_ledger::book::{verify_journal, verify_journal_against_kept};
 use voucher_ledger::journal::{KeptAnchor, anchor_path_for};
@@ -24,7 +24,8 @@ use voucher_ledger::{Firm, Program, Provider, Rating, Reply, defaults};
 
 use report::voucher as voucher_report;
 
-use crate::output::{Format, Table, lang, print_json, print_record, say};
+use crate::cmd::RequestIdArg;
+use crate::output::{Format, Table, lang, print_json, print_record, print_shown, say};
 use crate::store::StoreArgs;
 use crate::{input, interrupt};
 
@@ -51,7 +52,7 @@ fn write(
     f: impl FnOnce(&mut LedgerHandle, &str) -> voucher_ledger::Result<Reply>,
 ) -> Result<()> {
     let (_lock, mut book) = write_book(&req.store, create, date)?;
-    let reply = f(&mut book, &req.request_id)?;
+    let reply = f(&mut book, &req.id.request_id)?;
     print_reply(&reply, req.format)
 }
 
@@ -230,10 +231,8 @@ enum ProviderCommand {
 struct RequestArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// Idempotency key of this write: repeating it returns the first result; reusing it for
-    /// something else is refused.
-    #[arg(long, value_name = "ID")]
-    request_id: String,
+    #[command(flatten)]
+    id: RequestIdArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -260,18 +259,8 @@ struct ProgramAddArgs {
 struct ProviderAddArgs {
     /// Program id.
     program: String,
-    /// Provider id.
-    #[arg(long)]
-    id: String,
-    /// Readable name.
-    #[arg(long, default_value = "")]
-    name: String,
-    /// Category for the ratio (such as domestic_chip).
-    #[arg(long, default_value = "")]
-    category: String,
-    /// The provider's region (six digits); default: the issuing region.
-    #[arg(long)]
-    region: Option<RegionCode>,
+    #[command(flatten)]
+    provider: Provider,
     #[command(flatten)]
     req: RequestArgs,
 }
@@ -291,21 +280,11 @@ struct GrantArgs {
     /// Program id.
     #[arg(long)]
     program: String,
-    /// The firm's USCC.
-    #[arg(long)]
-    firm: EnterpriseId,
+    #[command(flatten)]
+    firm: Firm,
     /// Amount in yuan (at most two decimals).
     #[arg(long, allow_negative_numbers = true)]
     amount: Decimal,
-    /// The firm's tier in the cultivation registry.
-    #[arg(long)]
-    tier: Option<Tier>,
-    /// The firm's region, when it differs from its USCC.
-    #[arg(long)]
-    region: Option<RegionCode>,
-    /// The firm has a bad credit record within three years.
-    #[arg(long)]
-    bad_credit: bool,
     #[command(flatten)]
     req: RequestArgs,
 }
@@ -473,7 +452,7 @@ pub fn run(args: VoucherArgs) -> Result<()> {
             let (_lock, mut book) = write_book(&req.store, true, date)?;
             let mut table = Table::new(["program", "request_id"]);
             for p in defaults::programs()? {
-                let rid = format!("{}/{}", req.request_id, p.id);
+                let rid = format!("{}/{}", req.id.request_id, p.id);
                 let id = p.id.clone();
                 book.add_program(&rid, p)
                     .with_context(|| format!("adding default program '{id}'"))?;
@@ -497,31 +476,15 @@ pub fn run(args: VoucherArgs) -> Result<()> {
                 .context("program as TOML")?
                 .trim_end())
         }
-        VoucherCommand::Provider(ProviderCommand::Add(a)) => {
-            let provider = Provider {
-                id: a.id,
-                name: a.name,
-                category: a.category,
-                region: a.region,
-            };
-            write(&a.req, true, date, |b, rid| {
-                b.add_provider(rid, &a.program, provider)
-            })
-        }
+        VoucherCommand::Provider(ProviderCommand::Add(a)) => write(&a.req, true, date, |b, rid| {
+            b.add_provider(rid, &a.program, a.provider)
+        }),
         VoucherCommand::Relate(a) => write(&a.req, true, date, |b, rid| {
             b.declare_related(rid, a.firm, &a.provider)
         }),
-        VoucherCommand::Grant(a) => {
-            let firm = Firm {
-                id: a.firm,
-                tier: a.tier,
-                region: a.region,
-                bad_credit: a.bad_credit,
-            };
-            write(&a.req, false, date, |b, rid| {
-                Ok(Reply::Granted(b.grant(rid, &a.program, &firm, a.amount)?))
-            })
-        }
+        VoucherCommand::Grant(a) => write(&a.req, false, date, |b, rid| {
+            Ok(Reply::Granted(b.grant(rid, &a.program, &a.firm, a.amount)?))
+        }),
         VoucherCommand::Redeem(a) => write(&a.req, false, date, |b, rid| {
             let (program, firm, provider) = (&a.program, &a.firm, &a.provider);
             let r = b.redeem(rid, program, firm, provider, &a.contract, a.amount)?;
@@ -602,25 +565,12 @@ fn balance(a: BalanceArgs, date: Option<NaiveDate>) -> Result<()> {
 
 fn statement(a: StatementArgs, date: Option<NaiveDate>) -> Result<()> {
     let book = read_book(&a.out.store, date)?;
-    let st = book.statement(&a.firm);
-    if a.out.format == Format::Json {
-        return print_json(&voucher_report::statement_json(&st));
-    }
-    voucher_report::statement_table(&st).print_in(a.out.format, lang())?;
-    if a.out.format == Format::Table {
-        say(voucher_report::statement_note(&st))?;
-    }
-    Ok(())
+    print_shown(&book.statement(&a.firm), a.out.format)
 }
 
 fn program_report(a: ReportArgs, date: Option<NaiveDate>) -> Result<()> {
     let book = read_book(&a.out.store, date)?;
-    let r = book.report(&a.program)?;
-    voucher_report::program_report_table(&r).print_in(a.out.format, lang())?;
-    if a.out.format == Format::Table {
-        say(voucher_report::program_report_note(&r))?;
-    }
-    Ok(())
+    print_shown(&book.report(&a.program)?, a.out.format)
 }
 
 fn verify(a: VerifyArgs) -> Result<()> {
