@@ -154,7 +154,12 @@ fn record_batch<J: Journal, T: Serialize + DeserializeOwned + PartialEq>(
 }
 
 fn match_key(p: &MatchedPair) -> String {
-    format!("{}/{}/{}", chrono::Datelike::year(&p.closes), p.scenario, p.firm)
+    format!(
+        "{}/{}/{}",
+        chrono::Datelike::year(&p.closes),
+        p.scenario,
+        p.firm
+    )
 }
 
 /// Records the matched `pairs` under `request_id`, all or nothing (see the module
@@ -191,7 +196,10 @@ pub fn record_outcomes<J: Journal>(
     request_id: &str,
     outcomes: Vec<Outcome>,
 ) -> Result<FollowReply> {
-    if book.document(FOLLOW_REQUEST_COLLECTION, request_id).is_none() {
+    if book
+        .document(FOLLOW_REQUEST_COLLECTION, request_id)
+        .is_none()
+    {
         let matched: BTreeMap<(Key, EnterpriseId), chrono::NaiveDate> = load_matches(book)?
             .into_iter()
             .map(|p| ((p.scenario, p.firm), p.closes))
@@ -238,7 +246,8 @@ pub fn year_matches<J: Journal>(
         .into_iter()
         .filter(|p| chrono::Datelike::year(&p.closes) == year)
         .collect();
-    let keys: BTreeSet<(&Key, EnterpriseId)> = pairs.iter().map(|p| (&p.scenario, p.firm)).collect();
+    let keys: BTreeSet<(&Key, EnterpriseId)> =
+        pairs.iter().map(|p| (&p.scenario, p.firm)).collect();
     let outcomes = load_outcomes(book)?
         .into_iter()
         .filter(|o| keys.contains(&(&o.scenario, o.firm)))

@@ -69,7 +69,9 @@ pub fn scenario_year<J: Journal>(book: &VoucherBook<J>, year: Year) -> Result<Sc
     let mut bundles = [Money::ZERO; 2];
     for (total, program) in bundles.iter_mut().zip(BUNDLE_PROGRAM_IDS) {
         for f in &firms {
-            let fen = book.firm_year(program, year, f).map_or(0, |y| y.granted_fen);
+            let fen = book
+                .firm_year(program, year, f)
+                .map_or(0, |y| y.granted_fen);
             let granted = i64::try_from(fen)
                 .ok()
                 .and_then(Money::from_fen)

@@ -259,7 +259,10 @@ pub fn scenarios_text(s: &ScenarioSummary, lang: Lang) -> String {
             ("matches", &n(s.conversion.total.matched)),
             ("converted", &n(s.conversion.total.converted)),
             ("orders", &thousands(s.conversion.total.orders)),
-            ("revenue", &money_text(s.conversion.total.revenue.yuan(), lang)),
+            (
+                "revenue",
+                &money_text(s.conversion.total.revenue.yuan(), lang),
+            ),
         ],
     )
 }

@@ -228,7 +228,9 @@ pub fn conversion_of(pairs: &[MatchedPair], outcomes: &[Outcome]) -> Result<Conv
     let mut per_pair: BTreeMap<(&Key, EnterpriseId), (&MatchedPair, usize, u64, i64)> =
         BTreeMap::new();
     for p in pairs {
-        per_pair.entry((&p.scenario, p.firm)).or_insert((p, 0, 0, 0));
+        per_pair
+            .entry((&p.scenario, p.firm))
+            .or_insert((p, 0, 0, 0));
     }
     for o in outcomes {
         let Some(slot) = per_pair.get_mut(&(&o.scenario, o.firm)) else {
@@ -281,7 +283,10 @@ pub fn conversion_of(pairs: &[MatchedPair], outcomes: &[Outcome]) -> Result<Conv
             .iter()
             .map(|k| row(by_kind.get(k), k.key()))
             .collect(),
-        by_owner: by_owner.iter().map(|(o, a)| a.row((*o).to_string())).collect(),
+        by_owner: by_owner
+            .iter()
+            .map(|(o, a)| a.row((*o).to_string()))
+            .collect(),
         total: total.row("all".into()),
     })
 }

@@ -454,10 +454,17 @@ fn an_award_scored_by_a_panel_file_recuses_a_tied_member() {
     // drops 82 and 90: (85 + 86 + 88) / 3 = 86.33…; the example panel would have counted inv
     // (82, 85, 86, 88: 85.25). F5's bid, no one recused: 70, 72, 68, 71 of six → 70.25.
     let json: serde_json::Value = serde_json::from_str(&state(dir)).unwrap();
-    let evals = json.pointer("/challenge/evaluation").unwrap().as_array().unwrap();
+    let evals = json
+        .pointer("/challenge/evaluation")
+        .unwrap()
+        .as_array()
+        .unwrap();
     let of = |bid: &str| {
         let e = evals.iter().find(|e| e["bid"] == bid).unwrap();
-        (e["panel"]["recused"].to_string(), e["panel"]["score"].to_string())
+        (
+            e["panel"]["recused"].to_string(),
+            e["panel"]["score"].to_string(),
+        )
     };
     let (recused, score) = of("B-F1");
     assert_eq!(recused, r#"["inv"]"#);

@@ -182,7 +182,9 @@ fn a_year_of_matches_outcomes_purchases_and_a_challenge_is_reported() {
     follow_up(dir, bad.to_str().unwrap(), "f-1")
         .assert()
         .failure()
-        .stderr(predicate::str::contains("bad.csv:3: field 'orders' = 'two'"));
+        .stderr(predicate::str::contains(
+            "bad.csv:3: field 'orders' = 'two'",
+        ));
     // Dated before the scenario closed: refused whole.
     let early = write(
         dir,
@@ -286,9 +288,9 @@ fn a_year_of_matches_outcomes_purchases_and_a_challenge_is_reported() {
     assert!(other.ends_with("all,all,0,0,0,,,,0,0.00\n"), "{other}");
 
     // In Chinese the headings and the group names are translated.
-    let zh = run(dir, &["--lang", "zh", "scenario", "report", "--year", "2025"]);
-    assert!(
-        zh.contains("转化率") && zh.contains("未报告占比"),
-        "{zh}"
+    let zh = run(
+        dir,
+        &["--lang", "zh", "scenario", "report", "--year", "2025"],
     );
+    assert!(zh.contains("转化率") && zh.contains("未报告占比"), "{zh}");
 }

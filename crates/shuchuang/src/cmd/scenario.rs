@@ -29,10 +29,10 @@ use cultivation::scenario_year::scenario_year;
 use scenario_market::follow::matched_pairs;
 use scenario_market::{Market, MatchConfig, Matcher, OptimalMatcher, Preferences, Scoring};
 
-use report::scenario_year::{conversion_table, follow_reply_table, scenario_year_table};
 use report::scenario::{
     assignment_table, comparison_table, explanation_table, recognition_table, scenarios_table,
 };
+use report::scenario_year::{conversion_table, follow_reply_table, scenario_year_table};
 
 use crate::output::{Format, lang, print_json};
 use crate::store::StoreArgs;
@@ -176,17 +176,27 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
         ScenarioCommand::Purchase(a) => crate::cmd::purchase::run(a),
         ScenarioCommand::FollowUp(a) => {
             let outcomes = read_outcomes(&a.file)?;
-            write(&a.write, a.format, |book, id| record_outcomes(book, id, outcomes))
+            write(&a.write, a.format, |book, id| {
+                record_outcomes(book, id, outcomes)
+            })
         }
         ScenarioCommand::Report(a) => {
             let y = scenario_year(&a.store.dir().read_ledger(None)?, a.year)?;
             match a.format {
                 Format::Json => print_json(&y),
-                Format::Csv => Ok(conversion_table(&y.conversion, &report::Names::registry(), true).print_in(a.format, lang())?),
+                Format::Csv => {
+                    Ok(
+                        conversion_table(&y.conversion, &report::Names::registry(), true)
+                            .print_in(a.format, lang())?,
+                    )
+                }
                 _ => {
                     scenario_year_table(&y).print_in(a.format, lang())?;
                     crate::output::put("")?;
-                    Ok(conversion_table(&y.conversion, &report::Names::registry(), true).print_in(a.format, lang())?)
+                    Ok(
+                        conversion_table(&y.conversion, &report::Names::registry(), true)
+                            .print_in(a.format, lang())?,
+                    )
                 }
             }
         }
@@ -249,7 +259,9 @@ fn write(
     let dir = w.store.dir();
     let lock = dir.lock()?;
     let mut book = dir.open_ledger(&lock, true, None)?;
-    crate::interrupt::note("the batch is one ledger request: if it had not returned, it was not written");
+    crate::interrupt::note(
+        "the batch is one ledger request: if it had not returned, it was not written",
+    );
     let reply = batch(&mut book, &w.request_id)?;
     if format == Format::Json {
         return print_json(&reply);
