@@ -12,6 +12,7 @@
 use chrono::NaiveDate;
 use registry_model::EnterpriseId;
 use registry_model::panel::Panel;
+use registry_model::panel_store::PanelRecord;
 use scenario_market::challenge::{Bid, BidScore, Challenge, ChallengeTask};
 use scenario_market::{Key, MarketError, Receipt};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,10 @@ pub enum ChallengeCommand {
         scores: Vec<BidScore>,
         /// The award date.
         date: NaiveDate,
+        /// The panel that scored (its members, their ties to firms, which recuse them, and
+        /// its trimmed-mean rule), when not the default one given to [`challenge_step`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        panel: Option<PanelRecord>,
     },
     /// Accept a team's running milestone: it is paid.
     Accept {
@@ -151,7 +156,7 @@ fn not_posted(task: &Key, action: &str) -> CultivationError {
 
 /// Runs one step of a challenge under `request_id`: the challenge's money (through
 /// [`LedgerMarket`]) and its new state commit in one ledger transaction. `panel` scores the
-/// bids of an award (other steps ignore it).
+/// bids of an award that names no panel of its own (other steps ignore it).
 ///
 /// Refused, with nothing written: a request id used before for another command or for
 /// another ledger request; a post of a task id already posted; any other step on a task not
@@ -206,8 +211,14 @@ pub fn challenge_step<J: Journal>(
                     challenge.bid(bid.clone())?;
                     Vec::new()
                 }
-                ChallengeCommand::Award { scores, date, .. } => {
-                    challenge.award(panel, scores, *date, &mut ledger)?
+                ChallengeCommand::Award {
+                    scores,
+                    date,
+                    panel: own,
+                    ..
+                } => {
+                    let own = own.clone().map(PanelRecord::into_panel).transpose()?;
+                    challenge.award(own.as_ref().unwrap_or(panel), scores, *date, &mut ledger)?
                 }
                 ChallengeCommand::Accept {
                     firm,

@@ -2,7 +2,8 @@
 //! extension) and optional capacities as CSV, all or nothing — the market's own readers do the
 //! validation; this opens the paths (scenario-market never does) and names them in errors.
 //! Also the first-purchase files: catalogue applications (CSV), recognition rules (TOML),
-//! procurement preferences (TOML), a procurement's bids (CSV) and purchases (CSV).
+//! procurement preferences (TOML), a procurement's bids (CSV) and purchases (CSV); the
+//! outcome reports of matches (CSV).
 
 use std::path::Path;
 
@@ -86,6 +87,31 @@ pub fn read_preferences(path: Option<&Path>) -> Result<PreferencePolicy> {
 pub fn read_procurement_bids(path: &Path) -> Result<Vec<ProcurementBid>> {
     let (text, name) = read(path)?;
     Ok(read_procurement_bids_csv(text.as_bytes(), &name)?)
+}
+
+/// Outcome reports after matches (`scenario,firm,reported,orders,revenue_yuan`), all or
+/// nothing.
+pub fn read_outcomes(path: &Path) -> Result<Vec<scenario_market::follow::Outcome>> {
+    let (text, name) = read(path)?;
+    Ok(scenario_market::follow::read_outcomes_csv(
+        text.as_bytes(),
+        &name,
+    )?)
+}
+
+/// A panel (TOML: `name`, `[rule]`, `[[members]]` with their `ties`, as
+/// [`registry_model::panel_store::PanelRecord`] serialises), checked as the registry's panels
+/// are ([`registry_model::panel_store::PanelRecord::into_panel`]: the four roles, unique
+/// members, a quorum the members can reach).
+pub fn read_panel(path: &Path) -> Result<registry_model::panel_store::PanelRecord> {
+    let (text, name) = read(path)?;
+    let record: registry_model::panel_store::PanelRecord =
+        toml::from_str(&text).map_err(|e| CultivationError::File {
+            path: path.to_path_buf(),
+            message: format!("{name}: {e}"),
+        })?;
+    record.clone().into_panel()?;
+    Ok(record)
 }
 
 /// Purchases of catalogue products (`id,product,buyer,buyer_type,date,amount_yuan,

@@ -1,7 +1,8 @@
 //! The scenario step (场景+算力+数据): the year's seeded scenario list is published, the
 //! registry's firms' offers are matched to it (maximum total score under capacities), and the
 //! compute and data vouchers the matched scenarios promised are granted through the ledger in
-//! one group.
+//! one group. Follow-through (orders and revenue after the matches) is simulated by an
+//! assumed model ([`FollowModel::ASSUMED`]) and its conversion reported, marked as such.
 //!
 //! The list is scenario-market's seeded generator (same seed and year, same list); its offers
 //! are re-homed on the registry's firms, in order, so every match names a real firm. In the
@@ -15,6 +16,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use registry_model::{Enterprise, EnterpriseId, Tier, Year};
 use rust_decimal::Decimal;
 use scenario_market::bundle::{self, BundlePrograms};
+use scenario_market::follow::{Conversion, conversion_of, matched_pairs};
+use scenario_market::follow_model::{FollowModel, simulate};
 use scenario_market::generate::{MarketSpec, generate};
 use scenario_market::{Key, Market, MatchConfig, Matcher, OptimalMatcher, Scoring};
 use serde::Serialize;
@@ -34,6 +37,9 @@ pub const FIRM_CAPACITY: u32 = 1;
 /// Most scenarios a year (the bundle batch must stay within scenario-market's
 /// [`scenario_market::ledger::LEDGER_BATCH_MAX`]: at most 3 firms a scenario, 2 grants each).
 pub const SCENARIOS_MAX: usize = 1_000;
+
+/// Mixed into the cycle's seed for the follow-through draws ("follow" in ASCII).
+const FOLLOW_STREAM: u64 = 0x666f_6c6c_6f77;
 
 /// The ids of the bundle programs: compute, then data. Their vouchers are earmarked for the
 /// matched scenario's work, so the compute step does not pay the year's general demand from
@@ -80,6 +86,10 @@ pub struct ScenarioSummary {
     pub data_yuan: Decimal,
     /// Matches per scenario kind key.
     pub per_kind: BTreeMap<String, u64>,
+    /// Follow-through of the matches, simulated: the synthetic year has no firms' reports,
+    /// so outcomes are drawn by [`FollowModel::ASSUMED`] (every parameter assumed) from the
+    /// cycle's seed. It shows the report's shape, not a measured conversion.
+    pub conversion: Conversion,
 }
 
 /// One match.
@@ -235,8 +245,13 @@ pub fn run<J: Journal>(
             data_yuan: s.data_voucher_per_firm.yuan(),
         });
     }
+    let pairs = matched_pairs(&m, &best)?;
+    // Its own stream: the generator's draws (seed, record kind, index) stay as they were.
+    let outcomes = simulate(&pairs, &FollowModel::ASSUMED, seed ^ FOLLOW_STREAM)?;
+    let conversion = conversion_of(&pairs, &outcomes)?;
     Ok(ScenarioStep {
         summary: ScenarioSummary {
+            conversion,
             scenarios: m.scenarios().len(),
             offers: m.offers().len(),
             firms_offering: m.firms().len(),

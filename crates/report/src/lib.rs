@@ -64,6 +64,7 @@ pub mod registry;
 pub mod robustness;
 pub mod rules;
 pub mod scenario;
+pub mod scenario_year;
 pub mod shown;
 pub mod table;
 pub mod targets;

@@ -224,16 +224,11 @@ pub fn cycle_matches_table(matches: &[MatchLine], names: &Names) -> Table {
     t
 }
 
-/// Matches per scenario kind (every kind, zero when none matched).
+/// Matches and their follow-through per owner type and scenario kind (every one, zero when
+/// none matched): the cycle's conversion, simulated by an assumed model (see
+/// [`ScenarioSummary::conversion`]).
 pub fn kind_table(s: &ScenarioSummary, names: &Names) -> Table {
-    let mut t = Table::new(["kind", "matches"]);
-    for k in scenario_market::ScenarioKind::ALL {
-        t.push([
-            names.cell(Kind::ScenarioKind, k.key()),
-            Cell::from(s.per_kind.get(k.key()).copied().unwrap_or(0)),
-        ]);
-    }
-    t
+    crate::scenario_year::conversion_table(&s.conversion, names, false)
 }
 
 /// Step 6's figures in one sentence (printed, and in summary.md and index.html).
@@ -255,6 +250,19 @@ pub fn scenarios_text(s: &ScenarioSummary, lang: Lang) -> String {
             ("replayed", &n(s.replayed)),
             ("compute", &money_text(s.compute_yuan, lang)),
             ("data", &money_text(s.data_yuan, lang)),
+        ],
+    ) + &fill(
+        "cycle.follow",
+        lang,
+        &[
+            ("reported", &n(s.conversion.total.reported)),
+            ("matches", &n(s.conversion.total.matched)),
+            ("converted", &n(s.conversion.total.converted)),
+            ("orders", &thousands(s.conversion.total.orders)),
+            (
+                "revenue",
+                &money_text(s.conversion.total.revenue.yuan(), lang),
+            ),
         ],
     )
 }

@@ -16,6 +16,7 @@ use crate::key::Key;
 use crate::market::Market;
 use crate::matcher::Assignment;
 use crate::records::{Kind, read_csv};
+use crate::scenario::{OwnerType, ScenarioKind};
 
 /// Most outcome reports read at once.
 pub const OUTCOMES_MAX: usize = 1_000_000;
@@ -145,8 +146,61 @@ impl Acc {
     }
 }
 
-/// Conversion of `assignment`'s pairs from `outcomes`. Refused: a report for a pair that was
-/// not matched (named by scenario and firm), or revenue beyond the money limit.
+/// A matched pair as kept after the matching: what conversion groups it by, named rather than
+/// by position, so it can be stored and read back without the market.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchedPair {
+    /// The scenario.
+    pub scenario: Key,
+    /// Its kind.
+    pub kind: ScenarioKind,
+    /// Who opened it.
+    pub owner: String,
+    /// The owner's type.
+    pub owner_type: OwnerType,
+    /// The scenario's last day of offers: its year is the year of the match.
+    pub closes: NaiveDate,
+    /// The firm.
+    pub firm: EnterpriseId,
+    /// The offer the firm brings.
+    pub offer: Key,
+    /// The pair's score, hundredths of a point.
+    pub score: u32,
+}
+
+/// `assignment`'s pairs named by `market`. A pair whose positions are not in the market is an
+/// invariant error naming them.
+pub fn matched_pairs(market: &Market, assignment: &Assignment) -> Result<Vec<MatchedPair>> {
+    assignment
+        .pairs
+        .iter()
+        .map(|p| {
+            let (Some(s), Some(firm), Some(offer)) = (
+                market.scenarios().get(p.scenario as usize),
+                market.firms().get(p.firm as usize),
+                market.offers().get(p.offer as usize),
+            ) else {
+                return Err(MarketError::Invariant(format!(
+                    "pair ({}, {}, {}) is not in the market",
+                    p.scenario, p.firm, p.offer
+                )));
+            };
+            Ok(MatchedPair {
+                scenario: s.id.clone(),
+                kind: s.kind,
+                owner: s.owner.clone(),
+                owner_type: s.owner_type,
+                closes: s.closes,
+                firm: *firm,
+                offer: offer.id.clone(),
+                score: p.score,
+            })
+        })
+        .collect()
+}
+
+/// Conversion of `assignment`'s pairs from `outcomes`: [`conversion_of`] the
+/// [`matched_pairs`].
 ///
 /// ```
 /// use scenario_market::{example, follow, MatchConfig, Matcher, OptimalMatcher, Scoring};
@@ -163,17 +217,23 @@ pub fn conversion(
     assignment: &Assignment,
     outcomes: &[Outcome],
 ) -> Result<Conversion> {
-    // (scenario, firm) → (reports, orders, revenue)
-    let mut per_pair: BTreeMap<(u32, u32), (usize, u64, i64)> = BTreeMap::new();
-    for p in &assignment.pairs {
-        per_pair.insert((p.scenario, p.firm), (0, 0, 0));
+    conversion_of(&matched_pairs(market, assignment)?, outcomes)
+}
+
+/// Conversion of the matched `pairs` from `outcomes`. Refused: a report for a pair that was
+/// not matched (named by scenario and firm), or revenue beyond the money limit. A pair given
+/// twice counts once.
+pub fn conversion_of(pairs: &[MatchedPair], outcomes: &[Outcome]) -> Result<Conversion> {
+    // (scenario, firm) → (the pair, reports, orders, revenue)
+    let mut per_pair: BTreeMap<(&Key, EnterpriseId), (&MatchedPair, usize, u64, i64)> =
+        BTreeMap::new();
+    for p in pairs {
+        per_pair
+            .entry((&p.scenario, p.firm))
+            .or_insert((p, 0, 0, 0));
     }
     for o in outcomes {
-        let pair = market
-            .scenario_index(&o.scenario)
-            .zip(market.firm_index(&o.firm))
-            .map(|(s, f)| (s as u32, f as u32));
-        let Some(slot) = pair.and_then(|k| per_pair.get_mut(&k)) else {
+        let Some(slot) = per_pair.get_mut(&(&o.scenario, o.firm)) else {
             return Err(MarketError::Invalid {
                 what: "outcome",
                 id: format!("{}/{}", o.scenario, o.firm),
@@ -182,10 +242,10 @@ pub fn conversion(
                 reason: format!("firm {} was not matched to this scenario", o.firm),
             });
         };
-        slot.0 += 1;
-        slot.1 += u64::from(o.orders);
-        slot.2 = slot
-            .2
+        slot.1 += 1;
+        slot.2 += u64::from(o.orders);
+        slot.3 = slot
+            .3
             .checked_add(o.revenue.fen())
             .ok_or(MarketError::Limit {
                 what: "revenue of one pair, fen",
@@ -193,26 +253,15 @@ pub fn conversion(
                 limit: i64::MAX as u64,
             })?;
     }
-    let mut by_type: BTreeMap<usize, Acc> = BTreeMap::new();
-    let mut by_kind: BTreeMap<usize, Acc> = BTreeMap::new();
+    let mut by_type: BTreeMap<OwnerType, Acc> = BTreeMap::new();
+    let mut by_kind: BTreeMap<ScenarioKind, Acc> = BTreeMap::new();
     let mut by_owner: BTreeMap<&str, Acc> = BTreeMap::new();
     let mut total = Acc::default();
-    for (&(s, _), &(reports, orders, revenue)) in &per_pair {
-        let Some(sc) = market.scenarios().get(s as usize) else {
-            continue;
-        };
-        let t = crate::OwnerType::ALL
-            .iter()
-            .position(|x| *x == sc.owner_type)
-            .unwrap_or(0);
-        let k = crate::ScenarioKind::ALL
-            .iter()
-            .position(|x| *x == sc.kind)
-            .unwrap_or(0);
+    for &(p, reports, orders, revenue) in per_pair.values() {
         for acc in [
-            by_type.entry(t).or_default(),
-            by_kind.entry(k).or_default(),
-            by_owner.entry(sc.owner.as_str()).or_default(),
+            by_type.entry(p.owner_type).or_default(),
+            by_kind.entry(p.kind).or_default(),
+            by_owner.entry(p.owner.as_str()).or_default(),
             &mut total,
         ] {
             acc.matched += 1;
@@ -222,26 +271,17 @@ pub fn conversion(
             acc.revenue_fen = acc.revenue_fen.saturating_add(revenue);
         }
     }
+    let row = |acc: Option<&Acc>, group: &str| {
+        acc.map_or_else(|| Acc::default().row(group.into()), |a| a.row(group.into()))
+    };
     Ok(Conversion {
-        by_owner_type: crate::OwnerType::ALL
+        by_owner_type: OwnerType::ALL
             .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                by_type.get(&i).map_or_else(
-                    || Acc::default().row(t.key().into()),
-                    |a| a.row(t.key().into()),
-                )
-            })
+            .map(|t| row(by_type.get(t), t.key()))
             .collect(),
-        by_kind: crate::ScenarioKind::ALL
+        by_kind: ScenarioKind::ALL
             .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                by_kind.get(&i).map_or_else(
-                    || Acc::default().row(k.key().into()),
-                    |a| a.row(k.key().into()),
-                )
-            })
+            .map(|k| row(by_kind.get(k), k.key()))
             .collect(),
         by_owner: by_owner
             .iter()

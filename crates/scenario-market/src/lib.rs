@@ -67,6 +67,7 @@ mod explain;
 mod fault;
 pub mod flow;
 pub mod follow;
+pub mod follow_model;
 pub mod generate;
 mod index;
 pub mod key;

@@ -317,3 +317,180 @@ fn a_race_runs_end_to_end_in_separate_processes() {
     assert_eq!(state(dir), before);
     sc(dir).args(["voucher", "verify"]).assert().success();
 }
+
+const PANEL: &str = r#"
+name = "port AI challenge panel"
+[rule]
+min_valid_scores = 5
+trim_each_end = 1
+score_max = "100"
+[[members]]
+id = "gov"
+name = "gov"
+role = "government"
+[[members]]
+id = "ent"
+name = "ent"
+role = "enterprise"
+[[members]]
+id = "res"
+name = "res"
+role = "research"
+[[members]]
+id = "inv"
+name = "inv"
+role = "investment"
+ties = [{ firm = "91370200163562681G", kind = "invested", reason = "fund holds 5 %" }]
+[[members]]
+id = "res2"
+name = "res2"
+role = "research"
+[[members]]
+id = "ent2"
+name = "ent2"
+role = "enterprise"
+"#;
+
+#[test]
+fn an_award_scored_by_a_panel_file_recuses_a_tied_member() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("program.toml"), PROGRAM).unwrap();
+    std::fs::write(dir.join("scores.csv"), SCORES).unwrap();
+    std::fs::write(dir.join("panel.toml"), PANEL).unwrap();
+    // No investment member: not a four-in-one panel, refused before anything is written.
+    std::fs::write(
+        dir.join("bad-panel.toml"),
+        PANEL.replace("role = \"investment\"", "role = \"research\""),
+    )
+    .unwrap();
+    let tasks =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/scenario-market/example/tasks.toml");
+    let p = dir.join("program.toml");
+    run(
+        dir,
+        &[
+            "voucher",
+            "--date",
+            "2025-04-01",
+            "program",
+            "add",
+            p.to_str().unwrap(),
+            "--request-id",
+            "p1",
+        ],
+    );
+    run(
+        dir,
+        &[
+            "scenario",
+            "challenge",
+            "post",
+            tasks.to_str().unwrap(),
+            "--task",
+            TASK,
+            "--date",
+            "2025-04-15",
+            "--request-id",
+            "post-1",
+        ],
+    );
+    for (rid, bid, firm, amount, day) in [
+        ("bid-1", "B-F1", F1, "1400000", "2025-05-20"),
+        ("bid-2", "B-F5", F5, "1200000", "2025-05-30"),
+    ] {
+        run(
+            dir,
+            &[
+                "scenario",
+                "challenge",
+                "bid",
+                "--task",
+                TASK,
+                "--bid",
+                bid,
+                "--firm",
+                firm,
+                "--amount-yuan",
+                amount,
+                "--submitted",
+                day,
+                "--request-id",
+                rid,
+            ],
+        );
+    }
+    let scores = dir.join("scores.csv");
+    let award = |panel: &str, rid: &str| {
+        let mut c = sc(dir);
+        c.args([
+            "scenario",
+            "challenge",
+            "award",
+            "--task",
+            TASK,
+            "--scores",
+            scores.to_str().unwrap(),
+            "--panel",
+            dir.join(panel).to_str().unwrap(),
+            "--date",
+            "2025-06-10",
+            "--request-id",
+            rid,
+            "--format",
+            "csv",
+        ]);
+        c
+    };
+    let before = state(dir);
+    award("bad-panel.toml", "award-0")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("investment"));
+    assert_eq!(state(dir), before);
+
+    award("panel.toml", "award-1").assert().success();
+    // By hand: inv (80) is recused from F1's bid; of 82, 85, 88, 86, 90 the trimmed mean
+    // drops 82 and 90: (85 + 86 + 88) / 3 = 86.33…; the example panel would have counted inv
+    // (82, 85, 86, 88: 85.25). F5's bid, no one recused: 70, 72, 68, 71 of six → 70.25.
+    let json: serde_json::Value = serde_json::from_str(&state(dir)).unwrap();
+    let evals = json
+        .pointer("/challenge/evaluation")
+        .unwrap()
+        .as_array()
+        .unwrap();
+    let of = |bid: &str| {
+        let e = evals.iter().find(|e| e["bid"] == bid).unwrap();
+        (
+            e["panel"]["recused"].to_string(),
+            e["panel"]["score"].to_string(),
+        )
+    };
+    let (recused, score) = of("B-F1");
+    assert_eq!(recused, r#"["inv"]"#);
+    assert!(score.starts_with("\"86.33"), "{score}");
+    assert_eq!(of("B-F5"), ("[]".to_string(), "\"70.25\"".to_string()));
+    // The same request id with the example panel instead: another command, refused.
+    sc(dir)
+        .args([
+            "scenario",
+            "challenge",
+            "award",
+            "--task",
+            TASK,
+            "--scores",
+            scores.to_str().unwrap(),
+            "--date",
+            "2025-06-10",
+            "--request-id",
+            "award-1",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("award-1"));
+    // With its panel: the first reply.
+    award("panel.toml", "award-1")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(",true"));
+}

@@ -16,6 +16,7 @@ use cultivation::challenge_desk::{
     CHALLENGE_REQUEST_COLLECTION, ChallengeCommand, challenge_step, load_challenge, load_challenges,
 };
 use cultivation::data_dir::set_ledger_date;
+use cultivation::scenario_files::read_panel;
 use registry_model::EnterpriseId;
 use rust_decimal::Decimal;
 use scenario_market::Key;
@@ -49,7 +50,7 @@ enum ChallengeCommandArg {
     /// Score the bids (panel scores CSV) and award the winner or the racing teams; each
     /// team's award moves into escrow and its first advance is paid.
     #[command(
-        after_help = "Examples:\n  shuchuang scenario challenge award --task T-2025-PORT-AI --scores scores.csv --date 2025-06-10 --request-id award-1\n\nScores: task,bid,member,score. The panel is the example four-in-one panel\n(members gov, ent, res, inv, res2, ent2; trimmed mean)."
+        after_help = "Examples:\n  shuchuang scenario challenge award --task T-2025-PORT-AI --scores scores.csv --date 2025-06-10 --request-id award-1\n  shuchuang scenario challenge award --task T-2025-PORT-AI --scores scores.csv --panel panel.toml --date 2025-06-10 --request-id award-1\n\nScores: task,bid,member,score. A member tied to a bid's firm in the panel file is recused\nfrom it (their score ignored); each bid's score is the panel's trimmed mean. Without\n--panel, the example four-in-one panel (members gov, ent, res, inv, res2, ent2)."
     )]
     Award(AwardArgs),
     /// Accept (pay) or fail (claw back the advance, release the escrow) a team's running
@@ -127,6 +128,10 @@ struct AwardArgs {
     /// The award date (after bids close; also the ledger date).
     #[arg(long)]
     date: NaiveDate,
+    /// The panel (TOML: name, [rule], [[members]] with ties to firms that recuse them);
+    /// default: the example panel.
+    #[arg(long, value_name = "FILE")]
+    panel: Option<PathBuf>,
     #[command(flatten)]
     write: WriteArgs,
 }
@@ -218,6 +223,7 @@ pub fn run(args: ChallengeArgs) -> Result<()> {
                 task,
                 scores,
                 date: a.date,
+                panel: a.panel.as_deref().map(read_panel).transpose()?,
             };
             write(&a.write, Some(a.date), command)
         }
