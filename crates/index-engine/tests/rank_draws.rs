@@ -12,9 +12,16 @@ const MINMAX_MEAN: Level = Level {
     aggregation: Aggregation::Arithmetic,
 };
 
+/// Copeland couples the units, so its draws run over all units at once (another path).
+const COPELAND: Level = Level {
+    normalisation: Normalisation::MinMax,
+    aggregation: Aggregation::Copeland,
+};
+
 /// Two equally weighted leaves a and b under t. After min-max, X scores `w_b`, Y scores `w_a`
 /// and Z half of the scale: Z is second in every draw, and X and Y swap places with the sign
-/// of `w_a − w_b`.
+/// of `w_a − w_b`. By Copeland too: Z beats the one of X and Y that loses on the heavier
+/// leaf, and loses to the other.
 fn example() -> (Framework, FilledPanel) {
     let fw = Framework::read_csv("id,parent\nt,\na,t\nb,t\n".as_bytes(), "fw.csv").unwrap();
     let mut obs = String::from("indicator,unit,year,value\n");
@@ -49,13 +56,19 @@ fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
 
 #[test]
 fn ranks_by_hand_from_each_draws_weights() {
+    for method in [MINMAX_MEAN, COPELAND] {
+        ranks_by_hand(&method);
+    }
+}
+
+fn ranks_by_hand(method: &Level) {
     let (fw, filled) = example();
     let opts = McOptions {
         samples: 257,
         seed: 11,
         perturb: 0.3,
     };
-    let mc = monte_carlo(&MINMAX_MEAN, &fw, &filled, &opts, &|_| {}).unwrap();
+    let mc = monte_carlo(method, &fw, &filled, &opts, &|_| {}).unwrap();
     // Ranks of X and Y in each draw, from the weights alone.
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for d in 0..opts.samples as u64 {
@@ -77,10 +90,13 @@ fn ranks_by_hand_from_each_draws_weights() {
             _ => [2.0; 3],
         };
         for (g, w) in got.iter().zip(want) {
-            assert!((g - w).abs() < 1e-12, "{r:?}: {got:?} vs {want:?}");
+            assert!(
+                (g - w).abs() < 1e-12,
+                "{method:?} {r:?}: {got:?} vs {want:?}"
+            );
         }
-        // Equal weights: all three score half of the scale and share rank 1.
-        assert_eq!(r.nominal, Some(1), "{r:?}");
+        // Equal weights: all three tie and share rank 1.
+        assert_eq!(r.nominal, Some(1), "{method:?} {r:?}");
     }
     // Both orders occur, so X's band spans first to third place.
     assert_eq!((want_x[0], want_x[2]), (1.0, 3.0));
