@@ -20,6 +20,9 @@
 //! let bands = monte_carlo(&Chain, &fw, &filled, &opts, &|_| {}).unwrap();
 //! let total = bands.bands.iter().find(|b| b.node == "fusion" && b.year == 2024).unwrap();
 //! assert!(total.p5.unwrap() <= total.p50.unwrap() && total.p50.unwrap() <= total.p95.unwrap());
+//! // One unit (the nation): first in every draw.
+//! let rank = bands.ranks.iter().find(|r| r.year == 2024).unwrap();
+//! assert_eq!((rank.nominal, rank.p5, rank.p95), (Some(1), Some(1.0), Some(1.0)));
 //! ```
 
 use rand::{Rng, SeedableRng};
