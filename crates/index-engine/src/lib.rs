@@ -71,6 +71,7 @@ mod overlay;
 mod panel;
 mod published_chain;
 mod rank;
+mod rank_draws;
 mod result;
 mod source;
 mod targets;

@@ -20,6 +20,26 @@ use crate::result::IndexResult;
 /// weighted mean, far below any difference a published index shows).
 pub const TIE_TOLERANCE: f64 = 1e-12;
 
+/// Ranks the units of one column of `(figure, unit)` pairs (no NaN), highest first, ties
+/// within [`TIE_TOLERANCE`] sharing the lowest rank of their group; calls `put(unit, rank)`
+/// for each. Reorders `column`. The one ranking rule of [`Ranks::of`] and of the Monte Carlo
+/// rank distributions.
+pub(crate) fn rank_column(column: &mut [(f64, usize)], mut put: impl FnMut(usize, u32)) {
+    // Highest first; equal figures keep the unit order, which does not matter as they share a
+    // rank.
+    column.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let (mut shared, mut head) = (0u32, f64::NAN);
+    for (k, &(x, u)) in column.iter().enumerate() {
+        // Positions are bounded by the unit count; a panel of over 4·10⁹ units (beyond any
+        // memory the result fits in) would saturate rather than wrap.
+        let position = u32::try_from(k + 1).unwrap_or(u32::MAX);
+        if k == 0 || head - x > TIE_TOLERANCE * head.abs().max(x.abs()) {
+            (shared, head) = (position, x);
+        }
+        put(u, shared);
+    }
+}
+
 /// Ranks per node, unit and year of an [`IndexResult`], from [`IndexResult::ranks`].
 /// Memory: one `u32` per node, unit and year (a sixth of the result's own figures).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +66,9 @@ impl Ranks {
                     let x = *result.index_series(node, u)?.get(t)?;
                     (!x.is_nan()).then_some((x, u))
                 }));
-                // Highest first; equal figures keep the unit order, which does not matter as
-                // they share a rank.
-                column.sort_by(|a, b| b.0.total_cmp(&a.0));
-                let (mut shared, mut head) = (0u32, f64::NAN);
-                for (k, &(x, u)) in column.iter().enumerate() {
-                    // Positions are bounded by the unit count; a panel of over 4·10⁹ units (beyond any
-                    // memory the result fits in) would saturate rather than wrap.
-                    let position = u32::try_from(k + 1).unwrap_or(u32::MAX);
-                    if k == 0 || head - x > TIE_TOLERANCE * head.abs().max(x.abs()) {
-                        (shared, head) = (position, x);
-                    }
-                    rank[(node * n_units + u) * years + t] = shared;
-                }
+                rank_column(&mut column, |u, r| {
+                    rank[(node * n_units + u) * years + t] = r
+                });
             }
         }
         Self {

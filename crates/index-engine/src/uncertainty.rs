@@ -1,7 +1,8 @@
 //! Joint weight uncertainty by Monte Carlo: `N` draws in which every weight becomes
 //! `w·(1 + U(−f, f))`, renormalised among siblings; per node, unit and year the 5th, 50th and
 //! 95th percentiles of the index over the draws (linear interpolation between order
-//! statistics, as numpy's default).
+//! statistics, as numpy's default); per unit and year the same percentiles of the unit's rank
+//! at the root over the draws ([`RankBand`]).
 //!
 //! Reproducible: draw `d` takes its noise from ChaCha8 seeded with the master seed on stream
 //! `d`, so a draw's weights depend on the seed and its number only, never on which thread ran
@@ -19,6 +20,9 @@
 //! let bands = monte_carlo(&Chain, &fw, &filled, &opts, &|_| {}).unwrap();
 //! let total = bands.bands.iter().find(|b| b.node == "fusion" && b.year == 2024).unwrap();
 //! assert!(total.p5.unwrap() <= total.p50.unwrap() && total.p50.unwrap() <= total.p95.unwrap());
+//! // One unit (the nation): first in every draw.
+//! let rank = bands.ranks.iter().find(|r| r.year == 2024).unwrap();
+//! assert_eq!((rank.nominal, rank.p5, rank.p95), (Some(1), Some(1.0), Some(1.0)));
 //! ```
 
 use rand::{Rng, SeedableRng};
@@ -30,6 +34,8 @@ use crate::error::{IndexError, Result};
 use crate::fill::FilledPanel;
 use crate::framework::{Framework, Year};
 use crate::method::{Method, PanelEval, UnitOutput};
+pub use crate::rank_draws::RankBand;
+use crate::rank_draws::RootDraws;
 
 /// Most draws accepted.
 pub const MAX_SAMPLES: usize = 10_000_000;
@@ -91,6 +97,8 @@ pub struct McReport {
     pub perturb: f64,
     /// Bands ordered by node (framework order), unit (sorted), year.
     pub bands: Vec<Band>,
+    /// Rank distributions at the root, ordered by unit (sorted), year.
+    pub ranks: Vec<RankBand>,
 }
 
 /// The renormalised weights of draw `draw` (node order): every non-root weight times
@@ -356,9 +364,18 @@ pub fn monte_carlo<M: Method>(
     // Units one by one, draws in parallel; a method that couples units runs draw by draw
     // over all units instead.
     let by_unit = !method.couples_units();
+    let root = framework.root();
+    let mut roots = RootDraws::new(units.len(), t_len, samples, BLOCK_DRAWS, MAX_BUFFER)?;
+    let root_chunk = roots.chunk_len();
     if !by_unit {
         let panel = PanelEval::new(method, &prepared, framework, filled);
-        coupled_bands(&panel, &base_w, &draws, &varying, &mut bands, progress)?;
+        let out = CoupledOut {
+            bands: &mut bands,
+            roots: roots.data_mut(),
+            root_chunk,
+            root,
+        };
+        coupled_bands(&panel, &base_w, &draws, &varying, out, progress)?;
     }
     // One buffer for every unit: block-major, each block's varying cells cell-major.
     let mut kept = vec![
@@ -386,10 +403,11 @@ pub fn monte_carlo<M: Method>(
         // Draws in fixed blocks of BLOCK_DRAWS, evaluated across the block at once; block b
         // keeps its varying cells cell-major in kept[b * n_var * BLOCK_DRAWS..].
         kept.par_chunks_mut(n_var * BLOCK_DRAWS)
+            .zip(roots.data_mut().par_chunks_mut(root_chunk))
             .enumerate()
             .for_each_init(
                 || (Vec::new(), Vec::new(), Vec::new()),
-                |(scratch, w, out): &mut (Vec<f64>, Vec<f64>, Vec<f64>), (b, keep)| {
+                |(scratch, w, out): &mut (Vec<f64>, Vec<f64>, Vec<f64>), (b, (keep, root_keep))| {
                     let first = b * BLOCK_DRAWS;
                     let kb = BLOCK_DRAWS.min(samples - first);
                     w.resize(n_nodes * kb, 0.0);
@@ -407,6 +425,9 @@ pub fn monte_carlo<M: Method>(
                             *k = order_key(x);
                         }
                     }
+                    // The root in every year, for the ranks across units.
+                    let mine = &mut root_keep[unit * t_len * kb..(unit + 1) * t_len * kb];
+                    mine.copy_from_slice(&out[root * t_len * kb..(root + 1) * t_len * kb]);
                     progress(kb as u64);
                 },
             );
@@ -445,11 +466,39 @@ pub fn monte_carlo<M: Method>(
             }
         }
     }
+    let rank_pcts = roots.percentiles();
+    let mut ranks = Vec::with_capacity(units.len() * t_len);
+    let mut column = Vec::with_capacity(units.len());
+    let mut nominal_rank = vec![0u32; units.len() * t_len];
+    for t in 0..t_len {
+        column.clear();
+        column.extend((0..units.len()).filter_map(|u| {
+            let x = bands[(root * units.len() + u) * t_len + t][0];
+            (!x.is_nan()).then_some((x, u))
+        }));
+        crate::rank::rank_column(&mut column, |u, r| nominal_rank[u * t_len + t] = r);
+    }
+    for (u, unit) in units.iter().enumerate() {
+        for t in 0..t_len {
+            let [p5, p50, p95] = rank_pcts[u * t_len + t];
+            let nominal = nominal_rank[u * t_len + t];
+            ranks.push(RankBand {
+                node: nodes[root].spec.id.clone(),
+                unit: unit.clone(),
+                year: filled.base_year() + t as Year,
+                nominal: (nominal > 0).then_some(nominal),
+                p5: opt(p5),
+                p50: opt(p50),
+                p95: opt(p95),
+            });
+        }
+    }
     Ok(McReport {
         samples,
         seed: opts.seed,
         perturb: opts.perturb,
         bands: out,
+        ranks,
     })
 }
 
@@ -474,18 +523,35 @@ fn summarise(kept: &[i64], cells: usize, samples: usize) -> Vec<[f64; 3]> {
         .collect()
 }
 
+/// Where [`coupled_bands`] writes.
+struct CoupledOut<'a> {
+    /// Bands as [`monte_carlo`] lays them out (`[(node * units + unit) * years + t]`).
+    bands: &'a mut [[f64; 4]],
+    /// The root figures of every draw, as [`RootDraws`] lays them out.
+    roots: &'a mut [f64],
+    /// Length of one block's chunk of `roots`.
+    root_chunk: usize,
+    /// Position of the root node.
+    root: usize,
+}
+
 /// The bands of a method that couples units (Copeland): draw by draw, every unit at once
 /// (blocks of [`BLOCK_DRAWS`] draws in parallel, each unit's varying cells kept as order
-/// keys), then the percentiles of each unit's cells. Writes `bands` as [`monte_carlo`] lays
-/// them out (`[(node * units + unit) * years + t]`).
+/// keys), then the percentiles of each unit's cells.
 fn coupled_bands<M: Method>(
     panel: &PanelEval<'_, M>,
     base_w: &[f64],
     draws: &[Vec<f64>],
     varying: &[usize],
-    bands: &mut [[f64; 4]],
+    dest: CoupledOut<'_>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
+    let CoupledOut {
+        bands,
+        roots,
+        root_chunk,
+        root,
+    } = dest;
     let (samples, n_var, block) = (draws.len(), varying.len(), panel.block());
     let (units, t_len) = (panel.units(), panel.years());
     let cells = units * n_var;
@@ -501,10 +567,11 @@ fn coupled_bands<M: Method>(
     let n_blocks = samples.div_ceil(BLOCK_DRAWS);
     let mut kept = vec![0i64; cells * n_blocks * BLOCK_DRAWS];
     kept.par_chunks_mut(cells * BLOCK_DRAWS)
+        .zip(roots.par_chunks_mut(root_chunk))
         .enumerate()
         .for_each_init(
             || (Vec::new(), Vec::new()),
-            |(scratch, out): &mut (Vec<f64>, Vec<f64>), (b, keep)| {
+            |(scratch, out): &mut (Vec<f64>, Vec<f64>), (b, (keep, root_keep))| {
                 let first = b * BLOCK_DRAWS;
                 let kb = BLOCK_DRAWS.min(samples - first);
                 for k in 0..kb {
@@ -512,6 +579,9 @@ fn coupled_bands<M: Method>(
                     for u in 0..units {
                         for (j, &cell) in varying.iter().enumerate() {
                             keep[(u * n_var + j) * kb + k] = order_key(out[u * block + cell]);
+                        }
+                        for t in 0..t_len {
+                            root_keep[(u * t_len + t) * kb + k] = out[u * block + root * t_len + t];
                         }
                     }
                 }

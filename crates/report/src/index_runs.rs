@@ -9,9 +9,9 @@ use std::io::Write;
 
 use index_engine::sensitivity::OatReport;
 use index_engine::sobol::SobolReport;
-use index_engine::uncertainty::McReport;
+use index_engine::uncertainty::{McReport, RankBand};
 use index_engine::validate::ValidationRow;
-use index_engine::{FillNote, FilledPanel, Flag, IndexResult, Overlay, Published};
+use index_engine::{FillNote, FilledPanel, Flag, IndexResult, Overlay, Published, Year};
 
 use crate::cell::Cell;
 use crate::error::Result;
@@ -32,8 +32,13 @@ pub const OAT_HEADER: [&str; 9] = [
     "high_direction",
 ];
 
-/// The columns of the Monte Carlo bands.
-pub const BAND_HEADER: [&str; 7] = ["node", "unit", "year", "nominal", "p5", "p50", "p95"];
+/// The columns of the Monte Carlo bands: per node, unit and year the nominal figure and its
+/// percentiles over the draws; on the root's rows also the nominal rank (1 the highest) and
+/// the percentiles of the rank over the draws.
+pub const BAND_HEADER: [&str; 11] = [
+    "node", "unit", "year", "nominal", "p5", "p50", "p95", "rank", "rank_p5", "rank_p50",
+    "rank_p95",
+];
 
 /// The columns of Sobol indices (SALib's names).
 pub const SOBOL_HEADER: [&str; 5] = ["factor", "S1", "S1_conf", "ST", "ST_conf"];
@@ -117,15 +122,22 @@ pub fn oat_largest_line(report: &OatReport) -> Option<String> {
     ))
 }
 
-/// Writes the percentile bands of every node, unit and year ([`BAND_HEADER`]).
+/// Writes the percentile bands of every node, unit and year ([`BAND_HEADER`]); the root's rows
+/// also carry the unit's nominal rank and the percentiles of its rank over the draws.
 pub fn write_bands_to(
     report: &McReport,
     format: Format,
     lang: Lang,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let ranks: std::collections::HashMap<(&str, &str, Year), &RankBand> = report
+        .ranks
+        .iter()
+        .map(|r| ((r.node.as_str(), r.unit.as_str(), r.year), r))
+        .collect();
     let mut w = RowWriter::new(format, BAND_HEADER, out)?.lang(lang);
     for b in &report.bands {
+        let rank = ranks.get(&(b.node.as_str(), b.unit.as_str(), b.year));
         w.row([
             Cell::from(&b.node),
             Cell::from(&b.unit),
@@ -134,6 +146,10 @@ pub fn write_bands_to(
             figure(b.p5, 2),
             figure(b.p50, 2),
             figure(b.p95, 2),
+            rank.and_then(|r| r.nominal).map_or(Cell::Null, Cell::from),
+            figure(rank.and_then(|r| r.p5), 2),
+            figure(rank.and_then(|r| r.p50), 2),
+            figure(rank.and_then(|r| r.p95), 2),
         ])?;
     }
     w.finish()

@@ -358,6 +358,9 @@ pub const MESSAGES: &[Message] = &[
     ("col.p5", "5th percentile", "第 5 百分位"),
     ("col.p50", "Median", "中位数"),
     ("col.p95", "95th percentile", "第 95 百分位"),
+    ("col.rank_p5", "Rank, 5th percentile", "排名第 5 百分位"),
+    ("col.rank_p50", "Median rank", "排名中位数"),
+    ("col.rank_p95", "Rank, 95th percentile", "排名第 95 百分位"),
     // Values of the cycle's tables.
     ("value.granted", "granted", "已发放"),
     ("value.admitted", "admitted", "获评"),

@@ -250,7 +250,7 @@ fn uncertainty_is_reproducible_and_synth_is_deterministic() {
         )
     };
     let a = run("9");
-    assert!(a.starts_with("node,unit,year,nominal,p5,p50,p95\n"));
+    assert!(a.starts_with("node,unit,year,nominal,p5,p50,p95,rank,rank_p5,rank_p50,rank_p95\n"));
     assert_eq!(a.lines().count(), 1 + 44 * 6);
     assert_eq!(a, run("9"), "same seed, same bytes");
     assert_ne!(a, run("10"));
