@@ -487,29 +487,37 @@ impl IndexResult {
         I: IntoIterator<Item = usize>,
         I::IntoIter: 'a,
     {
-        let (n_nodes, n_units, years) = (self.node_ids.len(), self.units.len(), self.years);
+        let (n_nodes, n_units) = (self.node_ids.len(), self.units.len());
         nodes
             .into_iter()
             .filter(move |&n| n < n_nodes)
-            .flat_map(move |n| {
-                (0..n_units).flat_map(move |u| {
-                    // A derived leaf's index series is made once, not once per year.
-                    let leaf_index = matches!(self.slot.get(n), Some(None))
-                        .then(|| self.leaf_index_series(n, u));
-                    (0..years).map(move |t| {
-                        let index = match &leaf_index {
-                            Some(e) => e.get(t).copied().unwrap_or(f64::NAN),
-                            None => self.at(u, INDEX, n, t),
-                        };
-                        Row {
-                            node: &self.node_ids[n],
-                            unit: &self.units[u],
-                            year: self.base_year + t as Year,
-                            cell: self.cell_with_index(n, u, t, index),
-                        }
-                    })
-                })
-            })
+            .flat_map(move |n| (0..n_units).flat_map(move |u| self.rows_of_series(n, u)))
+    }
+
+    /// The rows of node `node` for unit `unit`, by year: the pieces [`Self::rows_of_nodes`]
+    /// is made of, for a writer that formats pieces on several threads. Empty when either
+    /// position is out of range.
+    pub fn rows_of_series(&self, node: usize, unit: usize) -> impl Iterator<Item = Row<'_>> + '_ {
+        let years = if node < self.node_ids.len() && unit < self.units.len() {
+            self.years
+        } else {
+            0
+        };
+        // A derived leaf's index series is made once, not once per year.
+        let leaf_index = (years > 0 && matches!(self.slot.get(node), Some(None)))
+            .then(|| self.leaf_index_series(node, unit));
+        (0..years).map(move |t| {
+            let index = match &leaf_index {
+                Some(e) => e.get(t).copied().unwrap_or(f64::NAN),
+                None => self.at(unit, INDEX, node, t),
+            };
+            Row {
+                node: &self.node_ids[node],
+                unit: &self.units[unit],
+                year: self.base_year + t as Year,
+                cell: self.cell_with_index(node, unit, t, index),
+            }
+        })
     }
 }
 

@@ -63,6 +63,13 @@ impl Shown {
         self.count_cell(r.node, r.cell.missing_share, is_leaf);
     }
 
+    /// Adds what another part of the same output counted.
+    pub(crate) fn absorb(&mut self, other: Shown) {
+        self.rows += other.rows;
+        self.missing_rows += other.missing_rows;
+        self.missing_leaves.extend(other.missing_leaves);
+    }
+
     /// Counts a written row of `node` whose missing share is `missing_share`.
     pub(crate) fn count_cell(&mut self, node: &str, missing_share: f64, is_leaf: bool) {
         self.rows += 1;
