@@ -26,6 +26,7 @@ use report::challenge::{challenge_milestones_table, challenge_money_table, chall
 
 use crate::input;
 use crate::output::{Format, lang, print_json};
+use crate::cmd::RequestIdArg;
 use crate::store::StoreArgs;
 
 /// Arguments of `shuchuang scenario challenge`.
@@ -70,10 +71,8 @@ enum ChallengeCommandArg {
 struct WriteArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// Idempotency key of this write: repeating it returns the first reply; reusing it for
-    /// another step is refused.
-    #[arg(long, value_name = "ID")]
-    request_id: String,
+    #[command(flatten)]
+    id: RequestIdArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -262,7 +261,7 @@ fn write(w: &WriteArgs, date: Option<NaiveDate>, command: ChallengeCommand) -> R
     // ledger clock (which never moves backwards).
     if let Some(d) = date
         && book
-            .document(CHALLENGE_REQUEST_COLLECTION, &w.request_id)
+            .document(CHALLENGE_REQUEST_COLLECTION, &w.id.request_id)
             .is_none()
     {
         set_ledger_date(&mut book, d)?;
@@ -271,7 +270,7 @@ fn write(w: &WriteArgs, date: Option<NaiveDate>, command: ChallengeCommand) -> R
         "the step is one transaction: if it had not returned, it was not written",
     );
     let panel = scenario_market::example::panel()?;
-    let reply = challenge_step(&mut book, &w.request_id, command, &panel)?;
+    let reply = challenge_step(&mut book, &w.id.request_id, command, &panel)?;
     if w.format == Format::Json {
         return print_json(&reply);
     }

@@ -29,6 +29,7 @@ use scenario_market::purchase::{
 use report::purchase::{procurement_table, purchase_log_table, purchase_reply_table};
 
 use crate::output::{Format, lang, print_json};
+use crate::cmd::RequestIdArg;
 use crate::store::StoreArgs;
 
 /// Arguments of `shuchuang scenario purchase`.
@@ -157,10 +158,8 @@ struct RecordArgs {
     catalogue: CatalogueSource,
     #[command(flatten)]
     store: StoreArgs,
-    /// Idempotency key of this write: repeating it returns the first reply; reusing it for
-    /// other purchases is refused.
-    #[arg(long, value_name = "ID")]
-    request_id: String,
+    #[command(flatten)]
+    id: RequestIdArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -222,7 +221,7 @@ pub fn run(args: PurchaseArgs) -> Result<()> {
             crate::interrupt::note(
                 "the batch is one ledger request: if it had not returned, it was not written",
             );
-            let reply = record_purchases(&mut book, &a.request_id, &catalogue, purchases)?;
+            let reply = record_purchases(&mut book, &a.id.request_id, &catalogue, purchases)?;
             if a.format == Format::Json {
                 return print_json(&reply);
             }

@@ -35,6 +35,7 @@ use report::scenario::{
 use report::scenario_year::{conversion_table, follow_reply_table, scenario_year_table};
 
 use crate::output::{Format, lang, print_json};
+use crate::cmd::RequestIdArg;
 use crate::store::StoreArgs;
 
 /// Arguments of `shuchuang scenario`.
@@ -101,10 +102,8 @@ struct FollowUpArgs {
 struct RecordArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// Idempotency key of this write: repeating it returns the first reply; reusing it for
-    /// other records is refused.
-    #[arg(long, value_name = "ID")]
-    request_id: String,
+    #[command(flatten)]
+    id: RequestIdArg,
 }
 
 #[derive(Debug, Args)]
@@ -243,7 +242,7 @@ fn match_cmd(a: MatchArgs) -> Result<()> {
         let pairs = matched_pairs(&m, &best)?;
         let w = RecordArgs {
             store: a.store,
-            request_id,
+            id: RequestIdArg { request_id },
         };
         return write(&w, format, |book, id| record_matches(book, id, pairs));
     }
@@ -262,7 +261,7 @@ fn write(
     crate::interrupt::note(
         "the batch is one ledger request: if it had not returned, it was not written",
     );
-    let reply = batch(&mut book, &w.request_id)?;
+    let reply = batch(&mut book, &w.id.request_id)?;
     if format == Format::Json {
         return print_json(&reply);
     }
