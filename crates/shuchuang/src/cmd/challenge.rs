@@ -24,9 +24,9 @@ use scenario_market::challenge::{Bid, read_scores_csv, read_tasks_toml};
 
 use report::challenge::{challenge_milestones_table, challenge_money_table, challenge_reply_table};
 
+use crate::cmd::RequestIdArg;
 use crate::input;
 use crate::output::{Format, lang, print_json};
-use crate::cmd::RequestIdArg;
 use crate::store::StoreArgs;
 
 /// Arguments of `shuchuang scenario challenge`.

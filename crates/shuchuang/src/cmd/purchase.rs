@@ -28,8 +28,8 @@ use scenario_market::purchase::{
 
 use report::purchase::{procurement_table, purchase_log_table, purchase_reply_table};
 
-use crate::output::{Format, lang, print_json};
 use crate::cmd::RequestIdArg;
+use crate::output::{Format, lang, print_json};
 use crate::store::StoreArgs;
 
 /// Arguments of `shuchuang scenario purchase`.

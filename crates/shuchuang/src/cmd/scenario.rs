@@ -34,8 +34,8 @@ use report::scenario::{
 };
 use report::scenario_year::{conversion_table, follow_reply_table, scenario_year_table};
 
-use crate::output::{Format, lang, print_json};
 use crate::cmd::RequestIdArg;
+use crate::output::{Format, lang, print_json};
 use crate::store::StoreArgs;
 
 /// Arguments of `shuchuang scenario`.
